@@ -1,0 +1,2 @@
+//! kubesim CLI
+fn main() {}
