@@ -1,1 +1,43 @@
-//! kubesim model
+//! The Kubernetes objects as kubesim holds them: compact, id-indexed, with no behaviour.
+//!
+//! The `scenario` crate builds a [`Scenario`] (a [`Cluster`] of initial objects, control-plane
+//! [`Params`], a timeline of [`Action`]s); the `controllers` crate changes the cluster as
+//! simulated time passes and records a [`Trace`]; the `report` crate turns the trace and the
+//! final cluster into files. Nothing here reads files or knows how components behave.
+
+pub mod action;
+pub mod behaviour;
+pub mod build;
+pub mod cluster;
+pub mod labels;
+pub mod meta;
+pub mod node;
+pub mod params;
+pub mod pdb;
+pub mod pod;
+pub mod quantity;
+pub mod resources;
+pub mod scenario;
+pub mod trace;
+pub mod workload;
+
+pub use action::{Action, ActionKind, Pick, PodTarget};
+pub use behaviour::{Behaviour, BehaviourId};
+pub use cluster::Cluster;
+pub use labels::{LabelSelector, Labels, Operator, Requirement};
+pub use meta::{Kind, Meta, NodeId, OwnerRef, PdbId, PodId, WorkloadId};
+pub use node::{
+    CondStatus, LABEL_HOSTNAME, LABEL_NODE_POOL, LABEL_REGION, LABEL_ZONE, Node, NodeReady,
+    TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect,
+};
+pub use params::Params;
+pub use pdb::{Pdb, UnhealthyPodEvictionPolicy};
+pub use pod::{
+    Container, ContainerState, ContainerStatus, NodeAffinity, NodeSelectorTerm, Pod, PodCondition,
+    PodConditionType, PodPhase, PodSpec, PodStatus, PodTemplate, PreferredTerm, PullPolicy,
+    RestartPolicy, Toleration, TolerationOperator, TopologySpreadConstraint,
+};
+pub use resources::Resources;
+pub use scenario::Scenario;
+pub use trace::{EventType, Mark, Metrics, Trace, TraceEvent};
+pub use workload::{IntOrPercent, Workload, WorkloadSpec, WorkloadStatus};

@@ -1,0 +1,124 @@
+//! Object metadata shared by every kind, and the small ids objects are referred to by.
+
+use crate::labels::Labels;
+use kubesim_engine::SimTime;
+use std::collections::BTreeMap;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            /// The index into the cluster's vector of this kind.
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Index of a node in [`crate::Cluster::nodes`].
+    NodeId
+);
+id_type!(
+    /// Index of a pod in [`crate::Cluster::pods`] (stable for the whole run, even after deletion).
+    PodId
+);
+id_type!(
+    /// Index of a workload (Deployment, ReplicaSet, StatefulSet) in [`crate::Cluster::workloads`].
+    WorkloadId
+);
+id_type!(
+    /// Index of a PodDisruptionBudget in [`crate::Cluster::pdbs`].
+    PdbId
+);
+
+/// The kinds of object kubesim simulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// `v1/Node`
+    Node,
+    /// `v1/Pod`
+    Pod,
+    /// `apps/v1/Deployment`
+    Deployment,
+    /// `apps/v1/ReplicaSet`
+    ReplicaSet,
+    /// `apps/v1/StatefulSet`
+    StatefulSet,
+    /// `policy/v1/PodDisruptionBudget`
+    PodDisruptionBudget,
+}
+
+impl Kind {
+    /// The kind's name as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Node => "Node",
+            Self::Pod => "Pod",
+            Self::Deployment => "Deployment",
+            Self::ReplicaSet => "ReplicaSet",
+            Self::StatefulSet => "StatefulSet",
+            Self::PodDisruptionBudget => "PodDisruptionBudget",
+        }
+    }
+
+    /// The `apiVersion` of the kind.
+    pub fn api_version(self) -> &'static str {
+        match self {
+            Self::Node | Self::Pod => "v1",
+            Self::Deployment | Self::ReplicaSet | Self::StatefulSet => "apps/v1",
+            Self::PodDisruptionBudget => "policy/v1",
+        }
+    }
+}
+
+/// A controller reference (`metadata.ownerReferences[controller=true]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerRef {
+    /// The owner's kind.
+    pub kind: Kind,
+    /// The owner's name (same namespace).
+    pub name: String,
+    /// The owner's uid.
+    pub uid: String,
+}
+
+/// `metadata` as kubesim keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// `metadata.name`
+    pub name: String,
+    /// `metadata.namespace` (empty for cluster-scoped kinds).
+    pub namespace: String,
+    /// `metadata.uid`
+    pub uid: String,
+    /// `metadata.labels`
+    pub labels: Labels,
+    /// `metadata.annotations`
+    pub annotations: BTreeMap<String, String>,
+    /// The controlling owner, if any.
+    pub owner: Option<OwnerRef>,
+    /// `metadata.creationTimestamp`, in simulated time (objects present at start have 0).
+    pub creation: SimTime,
+    /// `metadata.deletionTimestamp`: set when a graceful deletion starts (deletion time + grace).
+    pub deletion: Option<SimTime>,
+    /// `metadata.deletionGracePeriodSeconds`
+    pub deletion_grace_seconds: Option<u64>,
+    /// `metadata.generation`
+    pub generation: u64,
+}
+
+impl Meta {
+    /// `namespace/name`, or `name` for cluster-scoped objects.
+    pub fn key(&self) -> String {
+        if self.namespace.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}/{}", self.namespace, self.name)
+        }
+    }
+}

@@ -1,0 +1,512 @@
+//! Pods: the spec fields kubesim simulates, and the status the kubelet and the scheduler write.
+
+use crate::labels::{LabelSelector, Labels, Requirement};
+use crate::meta::{Meta, NodeId};
+use crate::node::{CondStatus, Taint, TaintEffect};
+use crate::resources::Resources;
+use kubesim_engine::SimTime;
+use std::sync::Arc;
+
+/// `spec.restartPolicy`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RestartPolicy {
+    /// Restart on any exit (the default).
+    #[default]
+    Always,
+    /// Restart on non-zero exit.
+    OnFailure,
+    /// Never restart.
+    Never,
+}
+
+impl RestartPolicy {
+    /// The policy as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Always => "Always",
+            Self::OnFailure => "OnFailure",
+            Self::Never => "Never",
+        }
+    }
+}
+
+/// `imagePullPolicy`
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullPolicy {
+    /// Pull on every container start.
+    Always,
+    /// Pull only if the node lacks the image.
+    IfNotPresent,
+    /// Never pull; fail if the image is absent.
+    Never,
+}
+
+impl PullPolicy {
+    /// The default for an image reference (`SetDefaults_Container`): `Always` for the tag
+    /// `latest` (including no tag and no digest), else `IfNotPresent`.
+    pub fn default_for(image: &str) -> Self {
+        if image.contains('@') {
+            return Self::IfNotPresent;
+        }
+        let last = image.rsplit('/').next().unwrap_or(image);
+        match last.split_once(':') {
+            Some((_, "latest")) | None => Self::Always,
+            Some(_) => Self::IfNotPresent,
+        }
+    }
+
+    /// The policy as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Always => "Always",
+            Self::IfNotPresent => "IfNotPresent",
+            Self::Never => "Never",
+        }
+    }
+}
+
+/// A container of the pod spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Container {
+    /// `name`
+    pub name: String,
+    /// `image`
+    pub image: String,
+    /// `imagePullPolicy` (defaulted).
+    pub image_pull_policy: PullPolicy,
+    /// `resources.requests` (pods: 0).
+    pub requests: Resources,
+    /// `resources.limits` (pods: 0).
+    pub limits: Resources,
+}
+
+/// `operator` of a toleration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TolerationOperator {
+    /// Key and value must match.
+    Equal,
+    /// The key must match (an empty key matches every taint).
+    Exists,
+}
+
+/// A pod toleration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toleration {
+    /// `key` (empty with `Exists` tolerates everything).
+    pub key: String,
+    /// `operator`
+    pub operator: TolerationOperator,
+    /// `value`
+    pub value: String,
+    /// `effect` (None matches all effects).
+    pub effect: Option<TaintEffect>,
+    /// `tolerationSeconds` (NoExecute only; None = forever).
+    pub toleration_seconds: Option<i64>,
+}
+
+impl Toleration {
+    /// Whether this toleration tolerates `taint` (`v1.Toleration.ToleratesTaint`).
+    pub fn tolerates(&self, taint: &Taint) -> bool {
+        if self.effect.is_some_and(|e| e != taint.effect) {
+            return false;
+        }
+        if !self.key.is_empty() && self.key != taint.key {
+            return false;
+        }
+        match self.operator {
+            TolerationOperator::Exists => true,
+            TolerationOperator::Equal => self.value == taint.value,
+        }
+    }
+}
+
+/// A node selector term: all of its requirements must hold (`matchExpressions` on labels,
+/// `matchFields` on `metadata.name`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeSelectorTerm {
+    /// `matchExpressions`
+    pub match_expressions: Vec<Requirement>,
+    /// `matchFields` (only `metadata.name` is a valid key upstream).
+    pub match_fields: Vec<Requirement>,
+}
+
+impl NodeSelectorTerm {
+    /// Whether a node with these labels and name satisfies the term. An empty term matches
+    /// nothing (upstream: "a null or empty node selector term matches no objects").
+    pub fn matches(&self, labels: &Labels, node_name: &str) -> bool {
+        if self.match_expressions.is_empty() && self.match_fields.is_empty() {
+            return false;
+        }
+        let fields: Labels = [("metadata.name".to_string(), node_name.to_string())].into();
+        self.match_expressions.iter().all(|r| r.matches(labels))
+            && self.match_fields.iter().all(|r| r.matches(&fields))
+    }
+}
+
+/// A weighted preferred scheduling term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreferredTerm {
+    /// `weight` (1–100)
+    pub weight: i32,
+    /// `preference`
+    pub term: NodeSelectorTerm,
+}
+
+/// `spec.affinity.nodeAffinity`
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeAffinity {
+    /// `requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms` (ORed); None = no requirement.
+    pub required: Option<Vec<NodeSelectorTerm>>,
+    /// `preferredDuringSchedulingIgnoredDuringExecution`
+    pub preferred: Vec<PreferredTerm>,
+}
+
+/// `whenUnsatisfiable` of a topology spread constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenUnsatisfiable {
+    /// A hard constraint (filter).
+    DoNotSchedule,
+    /// A soft constraint (score).
+    ScheduleAnyway,
+}
+
+/// `nodeAffinityPolicy` / `nodeTaintsPolicy` of a topology spread constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InclusionPolicy {
+    /// Take the pod's node affinity / tolerations into account when counting domains.
+    Honor,
+    /// Count every node.
+    Ignore,
+}
+
+/// `spec.topologySpreadConstraints[]` (used by the scheduler's PodTopologySpread plugin).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopologySpreadConstraint {
+    /// `maxSkew`
+    pub max_skew: i32,
+    /// `topologyKey`
+    pub topology_key: String,
+    /// `whenUnsatisfiable`
+    pub when_unsatisfiable: WhenUnsatisfiable,
+    /// `labelSelector` (None selects nothing).
+    pub label_selector: Option<LabelSelector>,
+    /// `minDomains` (None = 1)
+    pub min_domains: Option<i32>,
+    /// `nodeAffinityPolicy` (None = Honor)
+    pub node_affinity_policy: Option<InclusionPolicy>,
+    /// `nodeTaintsPolicy` (None = Ignore)
+    pub node_taints_policy: Option<InclusionPolicy>,
+    /// `matchLabelKeys`
+    pub match_label_keys: Vec<String>,
+}
+
+/// The pod spec fields kubesim simulates. Pods made from one template share it (`Arc`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PodSpec {
+    /// `spec.nodeName` as written in a template or manifest (a pod created with it bypasses
+    /// the scheduler and is bound at once; the binding itself is [`Pod::node`]).
+    pub node_name: Option<String>,
+    /// `spec.containers`
+    pub containers: Vec<Container>,
+    /// `spec.initContainers`
+    pub init_containers: Vec<Container>,
+    /// `spec.restartPolicy`
+    pub restart_policy: RestartPolicy,
+    /// `spec.terminationGracePeriodSeconds` (default 30).
+    pub termination_grace_period_seconds: u64,
+    /// `spec.nodeSelector`
+    pub node_selector: Labels,
+    /// `spec.affinity.nodeAffinity`
+    pub node_affinity: NodeAffinity,
+    /// `spec.tolerations`
+    pub tolerations: Vec<Toleration>,
+    /// `spec.topologySpreadConstraints`
+    pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
+    /// `spec.priority` (resolved from `priorityClassName` if given).
+    pub priority: i32,
+    /// `spec.priorityClassName`
+    pub priority_class_name: Option<String>,
+    /// `spec.schedulerName` (default `default-scheduler`).
+    pub scheduler_name: String,
+}
+
+impl PodSpec {
+    /// Effective requests as the scheduler and kubelet count them: the larger of the sum over
+    /// app containers and the largest init container (sidecars are handled in a later issue).
+    /// Pod overhead is not modelled.
+    pub fn requests(&self) -> Resources {
+        let mut sum = Resources::default();
+        for c in &self.containers {
+            sum += c.requests;
+        }
+        let init =
+            self.init_containers.iter().fold(Resources::default(), |acc, c| acc.max(c.requests));
+        let mut r = sum.max(init);
+        r.pods = 1;
+        r
+    }
+
+    /// Whether some toleration of the pod tolerates `taint`.
+    pub fn tolerates(&self, taint: &Taint) -> bool {
+        self.tolerations.iter().any(|t| t.tolerates(taint))
+    }
+}
+
+/// A pod template (of a workload).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PodTemplate {
+    /// `template.metadata.labels`
+    pub labels: Labels,
+    /// `template.metadata.annotations`
+    pub annotations: std::collections::BTreeMap<String, String>,
+    /// `template.spec`
+    pub spec: Arc<PodSpec>,
+}
+
+/// `status.phase`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PodPhase {
+    /// Accepted, not all containers running yet (includes waiting for scheduling and pulls).
+    Pending,
+    /// Bound, containers created, at least one running.
+    Running,
+    /// All containers exited with success and will not restart.
+    Succeeded,
+    /// All containers exited, at least one with failure, and none will restart.
+    Failed,
+    /// The state of the pod could not be obtained.
+    Unknown,
+}
+
+impl PodPhase {
+    /// The phase as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Running => "Running",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Unknown => "Unknown",
+        }
+    }
+
+    /// Succeeded or Failed.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed)
+    }
+}
+
+/// The pod condition types, in the order `kubectl get -o yaml` lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PodConditionType {
+    /// `PodReadyToStartContainers`: sandbox and network ready.
+    PodReadyToStartContainers,
+    /// `Initialized`: init containers done.
+    Initialized,
+    /// `Ready`: able to serve.
+    Ready,
+    /// `ContainersReady`: all containers ready.
+    ContainersReady,
+    /// `PodScheduled`: bound to a node.
+    PodScheduled,
+    /// `DisruptionTarget`: about to be terminated by a disruption.
+    DisruptionTarget,
+}
+
+impl PodConditionType {
+    /// All types, in listing order.
+    pub const ALL: [Self; 6] = [
+        Self::PodReadyToStartContainers,
+        Self::Initialized,
+        Self::Ready,
+        Self::ContainersReady,
+        Self::PodScheduled,
+        Self::DisruptionTarget,
+    ];
+
+    /// The type as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PodReadyToStartContainers => "PodReadyToStartContainers",
+            Self::Initialized => "Initialized",
+            Self::Ready => "Ready",
+            Self::ContainersReady => "ContainersReady",
+            Self::PodScheduled => "PodScheduled",
+            Self::DisruptionTarget => "DisruptionTarget",
+        }
+    }
+}
+
+/// One pod condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodCondition {
+    /// `status`
+    pub status: CondStatus,
+    /// `lastTransitionTime`
+    pub last_transition: SimTime,
+    /// `reason` (may be empty)
+    pub reason: String,
+    /// `message` (may be empty)
+    pub message: String,
+}
+
+/// The state of one container (`status.containerStatuses[].state`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContainerState {
+    /// Not running yet (or between restarts).
+    Waiting {
+        /// e.g. `ContainerCreating`, `PodInitializing`, `CrashLoopBackOff`.
+        reason: String,
+    },
+    /// Running since `started_at`.
+    Running {
+        /// `startedAt`
+        started_at: SimTime,
+    },
+    /// Exited.
+    Terminated {
+        /// e.g. `Completed`, `Error`.
+        reason: String,
+        /// `exitCode`
+        exit_code: i32,
+        /// `startedAt`
+        started_at: SimTime,
+        /// `finishedAt`
+        finished_at: SimTime,
+    },
+}
+
+/// `status.containerStatuses[]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerStatus {
+    /// `name`
+    pub name: String,
+    /// `image`
+    pub image: String,
+    /// `state`
+    pub state: ContainerState,
+    /// `ready`
+    pub ready: bool,
+    /// `started` (startup probe passed, or no startup probe and running).
+    pub started: bool,
+    /// `restartCount`
+    pub restart_count: u32,
+}
+
+/// `status` of a pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodStatus {
+    /// `phase`
+    pub phase: PodPhase,
+    /// Conditions, indexed by [`PodConditionType`] order.
+    pub conditions: [Option<PodCondition>; 6],
+    /// `containerStatuses`
+    pub container_statuses: Vec<ContainerStatus>,
+    /// `startTime`: when the kubelet accepted the pod.
+    pub start_time: Option<SimTime>,
+    /// `reason` (e.g. `OutOfcpu` for a pod the kubelet rejected).
+    pub reason: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+}
+
+impl Default for PodStatus {
+    fn default() -> Self {
+        Self {
+            phase: PodPhase::Pending,
+            conditions: Default::default(),
+            container_statuses: Vec::new(),
+            start_time: None,
+            reason: None,
+            message: None,
+        }
+    }
+}
+
+impl PodStatus {
+    /// The condition of a type, if set.
+    pub fn condition(&self, t: PodConditionType) -> Option<&PodCondition> {
+        self.conditions[t as usize].as_ref()
+    }
+
+    /// Whether a condition is present and True.
+    pub fn is_true(&self, t: PodConditionType) -> bool {
+        self.condition(t).is_some_and(|c| c.status == CondStatus::True)
+    }
+
+    /// Sets a condition; the transition time moves only when the status changes.
+    /// Returns whether the status changed.
+    pub fn set_condition(
+        &mut self,
+        t: PodConditionType,
+        status: CondStatus,
+        now: SimTime,
+        reason: &str,
+        message: &str,
+    ) -> bool {
+        let slot = &mut self.conditions[t as usize];
+        match slot {
+            Some(c) if c.status == status => {
+                c.reason = reason.to_string();
+                c.message = message.to_string();
+                false
+            }
+            _ => {
+                *slot = Some(PodCondition {
+                    status,
+                    last_transition: now,
+                    reason: reason.to_string(),
+                    message: message.to_string(),
+                });
+                true
+            }
+        }
+    }
+}
+
+/// A pod as kubesim keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pod {
+    /// Metadata.
+    pub meta: Meta,
+    /// The spec, shared by the pods of one template.
+    pub spec: Arc<PodSpec>,
+    /// `spec.nodeName`, once bound.
+    pub node: Option<NodeId>,
+    /// Status.
+    pub status: PodStatus,
+    /// When the pod became Ready (for `minReadySeconds` availability), if it is Ready.
+    pub ready_since: Option<SimTime>,
+    /// Set when the object has been removed from the API (the slot stays for the trace).
+    pub removed: Option<SimTime>,
+    /// The timings this pod follows (its workload's, or the scenario default).
+    pub behaviour: crate::behaviour::BehaviourId,
+}
+
+impl Pod {
+    /// Whether the pod is Ready.
+    pub fn is_ready(&self) -> bool {
+        self.status.is_true(PodConditionType::Ready)
+    }
+
+    /// Whether the pod is available: Ready for at least `min_ready_seconds` at `now`.
+    pub fn is_available(&self, now: SimTime, min_ready_seconds: u64) -> bool {
+        self.is_ready() && self.ready_since.is_some_and(|t| now.0 >= t.0 + min_ready_seconds * 1000)
+    }
+
+    /// Active in the sense of the ReplicaSet controller (`IsPodActive`): not terminal and not
+    /// being deleted.
+    pub fn is_active(&self) -> bool {
+        self.removed.is_none() && !self.status.phase.is_terminal() && self.meta.deletion.is_none()
+    }
+
+    /// Whether the pod still exists in the API.
+    pub fn exists(&self) -> bool {
+        self.removed.is_none()
+    }
+
+    /// Whether the pod is terminating (has a deletion timestamp but still exists).
+    pub fn is_terminating(&self) -> bool {
+        self.removed.is_none() && self.meta.deletion.is_some()
+    }
+}

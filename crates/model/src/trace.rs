@@ -1,0 +1,164 @@
+//! The trace: what happened during a run. Every output (CSV, charts, summary) is computed
+//! from it, so what a user sees and what a check asserts cannot disagree.
+
+use crate::meta::Kind;
+use kubesim_engine::SimTime;
+
+/// `type` of a Kubernetes Event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    /// `Normal`
+    Normal,
+    /// `Warning`
+    Warning,
+}
+
+impl EventType {
+    /// `Normal` or `Warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "Normal",
+            Self::Warning => "Warning",
+        }
+    }
+}
+
+/// One event, as `kubectl get events` would list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceEvent {
+    /// When it happened.
+    pub time: SimTime,
+    /// Normal or Warning.
+    pub event_type: EventType,
+    /// The kind of the involved object.
+    pub kind: Kind,
+    /// The namespace of the involved object (empty for nodes).
+    pub namespace: String,
+    /// The name of the involved object.
+    pub name: String,
+    /// `reason`, e.g. `Scheduled`, `FailedScheduling`, `Killing`.
+    pub reason: &'static str,
+    /// `message`, worded like the Kubernetes component's.
+    pub message: String,
+    /// The node involved, if any.
+    pub node: String,
+}
+
+/// A time series table: one column per series, one row per instant at which some value changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metrics {
+    /// Column names (without the time column).
+    pub columns: Vec<String>,
+    /// Rows in time order; each has one value per column.
+    pub rows: Vec<(SimTime, Vec<i64>)>,
+}
+
+impl Metrics {
+    /// Index of a column by name.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// Appends a sample at `time` if it differs from the last row (a later sample at the same
+    /// time replaces the earlier one, so each instant has its settled values).
+    pub fn record(&mut self, time: SimTime, values: Vec<i64>) {
+        if let Some((t, last)) = self.rows.last_mut() {
+            if *last == values {
+                return;
+            }
+            if *t == time {
+                *last = values;
+                // Drop the row if it now equals the one before it.
+                let n = self.rows.len();
+                if n >= 2 && self.rows[n - 2].1 == self.rows[n - 1].1 {
+                    self.rows.pop();
+                }
+                return;
+            }
+        }
+        self.rows.push((time, values));
+    }
+
+    /// The value of a column at `time` (the last row at or before it).
+    pub fn value_at(&self, column: usize, time: SimTime) -> Option<i64> {
+        let idx = self.rows.partition_point(|(t, _)| *t <= time);
+        idx.checked_sub(1).map(|i| self.rows[i].1[column])
+    }
+}
+
+/// A scenario action, marked on charts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// When the action ran.
+    pub time: SimTime,
+    /// A short label, e.g. `cordon node-1`.
+    pub label: String,
+}
+
+/// Everything a run recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trace {
+    /// Events in the order they happened.
+    pub events: Vec<TraceEvent>,
+    /// Metrics over time.
+    pub metrics: Metrics,
+    /// Actions, in time order.
+    pub marks: Vec<Mark>,
+    /// When the run ended (the scenario's duration, or the time nothing was left to do).
+    pub end: SimTime,
+    /// How many queue events the engine processed.
+    pub events_processed: u64,
+}
+
+/// Column name of the count of pods in phase Pending (bound or not) that are not being deleted.
+pub const COL_PODS_PENDING: &str = "pods_pending";
+/// Column name of the count of nodes that exist and are Ready.
+pub const COL_NODES_READY: &str = "nodes_ready";
+/// Column name of the count of nodes that exist and are not Ready (False or Unknown).
+pub const COL_NODES_NOT_READY: &str = "nodes_not_ready";
+/// Column name of the count of nodes that exist and are cordoned (`spec.unschedulable`).
+pub const COL_NODES_CORDONED: &str = "nodes_cordoned";
+
+/// The series kept per top-level workload.
+pub const WORKLOAD_FIELDS: [&str; 3] = ["desired", "ready", "available"];
+
+/// The kubectl-style reference of a workload: `deployment/web`, or `deployment/shop/web`
+/// outside the `default` namespace.
+pub fn workload_ref(kind: Kind, namespace: &str, name: &str) -> String {
+    let k = kind.as_str().to_ascii_lowercase();
+    if namespace == "default" || namespace.is_empty() {
+        format!("{k}/{name}")
+    } else {
+        format!("{k}/{namespace}/{name}")
+    }
+}
+
+/// Column name of one series of a workload: `deployment/web:ready`.
+pub fn workload_column(workload_ref: &str, field: &str) -> String {
+    format!("{workload_ref}:{field}")
+}
+
+/// Splits a workload column back into (reference, field).
+pub fn split_workload_column(column: &str) -> Option<(&str, &str)> {
+    column.rsplit_once(':').filter(|(r, _)| r.contains('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_dedups_and_settles_same_instant() {
+        let mut m = Metrics { columns: vec!["a".into()], rows: vec![] };
+        m.record(SimTime(0), vec![1]);
+        m.record(SimTime(5), vec![1]); // unchanged: no row
+        m.record(SimTime(10), vec![2]);
+        m.record(SimTime(10), vec![3]); // same instant: replaces
+        assert_eq!(m.rows, vec![(SimTime(0), vec![1]), (SimTime(10), vec![3])]);
+        m.record(SimTime(20), vec![4]);
+        m.record(SimTime(20), vec![3]); // settles back to the previous value: row dropped
+        assert_eq!(m.rows.len(), 2);
+        assert_eq!(m.value_at(0, SimTime(15)), Some(3));
+        assert_eq!(m.value_at(0, SimTime(9)), Some(1));
+    }
+}

@@ -1,0 +1,157 @@
+//! Workloads: Deployments, ReplicaSets and StatefulSets with their pod templates.
+
+use crate::labels::LabelSelector;
+use crate::meta::{Kind, Meta, WorkloadId};
+use crate::pod::PodTemplate;
+
+/// An integer or a percentage (`intstr.IntOrString`), as in `maxSurge: 25%`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntOrPercent {
+    /// An absolute number.
+    Int(i64),
+    /// A percentage of a total.
+    Percent(i64),
+}
+
+impl IntOrPercent {
+    /// `GetScaledValueFromIntOrPercent`: the integer, or `percent × total / 100` rounded up or down.
+    pub fn scaled(self, total: i64, round_up: bool) -> i64 {
+        match self {
+            Self::Int(v) => v,
+            Self::Percent(p) => {
+                let num = p * total;
+                if round_up {
+                    num.div_euclid(100) + i64::from(num.rem_euclid(100) != 0)
+                } else {
+                    num.div_euclid(100)
+                }
+            }
+        }
+    }
+
+    /// Parses `3` or `"25%"`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.strip_suffix('%') {
+            Some(p) => p.parse().ok().map(Self::Percent),
+            None => s.parse().ok().map(Self::Int),
+        }
+    }
+}
+
+impl std::fmt::Display for IntOrPercent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Int(v) => write!(f, "{v}"),
+            Self::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+/// `spec.strategy` of a Deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeploymentStrategy {
+    /// `RollingUpdate` with `maxSurge` and `maxUnavailable` (defaults 25% / 25%).
+    RollingUpdate {
+        /// `maxSurge`
+        max_surge: IntOrPercent,
+        /// `maxUnavailable`
+        max_unavailable: IntOrPercent,
+    },
+    /// `Recreate`
+    Recreate,
+}
+
+impl Default for DeploymentStrategy {
+    fn default() -> Self {
+        Self::RollingUpdate {
+            max_surge: IntOrPercent::Percent(25),
+            max_unavailable: IntOrPercent::Percent(25),
+        }
+    }
+}
+
+/// `spec.podManagementPolicy` of a StatefulSet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PodManagementPolicy {
+    /// One pod at a time, in ordinal order (the default).
+    #[default]
+    OrderedReady,
+    /// All at once.
+    Parallel,
+}
+
+/// Kind-specific parts of a workload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkloadSpec {
+    /// A Deployment.
+    Deployment {
+        /// `spec.strategy`
+        strategy: DeploymentStrategy,
+    },
+    /// A ReplicaSet (owned by a Deployment or standalone).
+    ReplicaSet {
+        /// The `pod-template-hash` label value, if owned by a Deployment.
+        template_hash: Option<String>,
+    },
+    /// A StatefulSet.
+    StatefulSet {
+        /// `spec.podManagementPolicy`
+        pod_management_policy: PodManagementPolicy,
+        /// `spec.serviceName`
+        service_name: String,
+    },
+}
+
+/// Status counters of a workload, as its controller would write them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkloadStatus {
+    /// `status.replicas`: pods that exist and are not terminating... as upstream counts (active pods).
+    pub replicas: u32,
+    /// `status.readyReplicas`
+    pub ready_replicas: u32,
+    /// `status.availableReplicas`
+    pub available_replicas: u32,
+}
+
+/// A workload controller object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// Metadata.
+    pub meta: Meta,
+    /// Deployment, ReplicaSet or StatefulSet.
+    pub kind: Kind,
+    /// `spec.replicas` (default 1).
+    pub replicas: u32,
+    /// `spec.selector`
+    pub selector: LabelSelector,
+    /// `spec.template`
+    pub template: PodTemplate,
+    /// `spec.minReadySeconds`
+    pub min_ready_seconds: u64,
+    /// Kind-specific fields.
+    pub spec: WorkloadSpec,
+    /// The owning workload (a Deployment for its ReplicaSets).
+    pub owner: Option<WorkloadId>,
+    /// Status counters.
+    pub status: WorkloadStatus,
+    /// Index of the behaviour (timings) the pods of this workload follow.
+    pub behaviour: crate::behaviour::BehaviourId,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_or_percent_rounding() {
+        // ResolveFenceposts: 10 replicas, 25% surge rounds up to 3, 25% unavailable down to 2.
+        assert_eq!(IntOrPercent::Percent(25).scaled(10, true), 3);
+        assert_eq!(IntOrPercent::Percent(25).scaled(10, false), 2);
+        assert_eq!(IntOrPercent::Percent(25).scaled(3, true), 1);
+        assert_eq!(IntOrPercent::Percent(25).scaled(3, false), 0);
+        assert_eq!(IntOrPercent::Int(2).scaled(100, false), 2);
+        assert_eq!(IntOrPercent::parse("30%"), Some(IntOrPercent::Percent(30)));
+        assert_eq!(IntOrPercent::parse("4"), Some(IntOrPercent::Int(4)));
+        assert_eq!(IntOrPercent::parse("x%"), None);
+    }
+}
