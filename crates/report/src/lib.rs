@@ -1,1 +1,108 @@
-//! kubesim report
+//! Turns a finished kubesim run into the files a person reads, and a summary.
+//!
+//! The input is a [`RunOutput`]: the [`Scenario`] that was run, the final [`Cluster`] and the
+//! [`Trace`] the run recorded. Every figure is computed from the trace and the final state,
+//! and every output is byte-identical for identical inputs: no wall clock, no hash-map
+//! iteration, times formatted from integer milliseconds, charts drawn with a bundled font.
+//!
+//! [`write_results`] writes these files into a results directory, atomically (the directory
+//! is rendered next to its final place and renamed into it, so a reader never sees a
+//! half-written one):
+//!
+//! | file | content |
+//! | --- | --- |
+//! | `events.csv` | One row per trace event, in trace order: `time,type,kind,namespace,object,reason,message,node`. `time` is seconds since the start with exactly three decimals (`61.250`). See [`csv_files`]. |
+//! | `metrics.csv` | `time` then one column per series of [`kubesim_model::Metrics`] (`pods_pending`, `nodes_ready`, `nodes_not_ready`, `nodes_cordoned`, `deployment/web:desired`, `deployment/web:ready`, `deployment/web:available`, …): one row per instant at which a value changed, and a last row at the end of the run repeating the last values. See [`csv_files`]. |
+//! | `summary.json` | The [`Summary`], pretty-printed, keys in struct order. |
+//! | `summary.md` | A readable Markdown report: scenario, seed, simulated duration, events processed, the per-workload table, the actions with their times, counts of events by reason, the scenario's notes, and the chart. See [`markdown`]. |
+//! | `state.yaml` | The final objects as `kubectl get nodes,pods,deployments,replicasets,statefulsets,poddisruptionbudgets -o yaml` would show them. See [`state`]. |
+//! | `ready.png`, `ready.svg` | Chart of ready replicas per top-level workload over time, with the desired count dashed and the scenario's actions as vertical lines. 1000×500 px. See [`charts`]. |
+//!
+//! [`summarize`] computes the [`Summary`] alone, and [`render_terminal`] turns it into a few
+//! lines and a `kubectl get`-style table for the terminal.
+//!
+//! Timestamps in `state.yaml` are RFC 3339, taking simulated t = 0 as [`EPOCH`].
+
+pub mod charts;
+pub mod csv_files;
+pub mod markdown;
+pub mod state;
+pub mod summary;
+pub mod terminal;
+mod text;
+pub mod timefmt;
+mod write;
+
+use kubesim_model::{Cluster, Scenario, Trace};
+use std::path::PathBuf;
+
+pub use summary::{
+    ActionSummary, EventSummary, ExpectationVerdict, NodeSummary, PodSummary, Summary,
+    WorkloadSummary, summarize,
+};
+pub use terminal::render_terminal;
+pub use timefmt::{EPOCH, EPOCH_UNIX_SECONDS, rfc3339, secs_3};
+pub use write::{FILES, write_results};
+
+/// A finished run: what [`summarize`] and [`write_results`] read.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOutput<'a> {
+    /// The scenario that was run (name, seed, duration, params, notes).
+    pub scenario: &'a Scenario,
+    /// The cluster as the run left it.
+    pub cluster: &'a Cluster,
+    /// What the run recorded.
+    pub trace: &'a Trace,
+}
+
+/// Why the results could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A file system operation failed.
+    #[error("{op} `{}`: {source}", path.display())]
+    Io {
+        /// What was being done, e.g. `cannot create directory`.
+        op: &'static str,
+        /// The path it was done to.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The results directory path cannot be used (no final component, or not a directory).
+    #[error("invalid results directory `{}`: {reason}", path.display())]
+    InvalidDir {
+        /// The path given.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Writing a CSV file failed.
+    #[error("cannot write {file}: {source}")]
+    Csv {
+        /// The file being rendered.
+        file: &'static str,
+        /// The underlying error.
+        #[source]
+        source: csv::Error,
+    },
+    /// Serializing to JSON failed.
+    #[error("cannot render summary.json: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Serializing to YAML failed.
+    #[error("cannot render state.yaml: {0}")]
+    Yaml(String),
+    /// Drawing a chart failed.
+    #[error("cannot draw {file}: {message}")]
+    Chart {
+        /// The chart file being drawn.
+        file: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod fixture;
+#[cfg(test)]
+mod tests;

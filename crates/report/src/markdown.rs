@@ -1,0 +1,163 @@
+//! `summary.md`: the [`Summary`] as a readable Markdown report.
+//!
+//! Sections, in order: the scenario (seed, simulated duration, end, events processed), the
+//! per-workload table, pods and nodes, the actions with their times, counts of events by
+//! reason, expectation verdicts (when checked), the scenario's notes, and the chart
+//! (`![ready replicas](ready.png)`).
+
+use crate::summary::Summary;
+use std::fmt::Write;
+
+/// Escapes text for a Markdown table cell or list item (`|`, `\`, `*`, `_`, backticks, `<`,
+/// line breaks).
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' | '\\' | '*' | '_' | '`' | '<' | '>' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn or_dash(s: &Option<String>) -> String {
+    s.clone().unwrap_or_else(|| "—".to_string())
+}
+
+/// Renders `summary.md`.
+pub fn summary_md(s: &Summary) -> String {
+    let mut o = String::new();
+    // Writing to a String cannot fail.
+    let _ = write_md(&mut o, s);
+    o
+}
+
+fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
+    writeln!(o, "# {}", esc(&s.scenario))?;
+    writeln!(o)?;
+    writeln!(o, "| | |")?;
+    writeln!(o, "| --- | --- |")?;
+    writeln!(o, "| Seed | {} |", s.seed)?;
+    writeln!(o, "| Simulated duration | {} |", s.duration)?;
+    writeln!(o, "| Ended at | {} |", s.end)?;
+    writeln!(o, "| Events processed | {} |", s.events_processed)?;
+    writeln!(o, "| Trace events | {} |", s.trace_events)?;
+    writeln!(o)?;
+
+    writeln!(o, "## Workloads")?;
+    writeln!(o)?;
+    if s.workloads.is_empty() {
+        writeln!(o, "No workloads.")?;
+    } else {
+        writeln!(
+            o,
+            "Ready is *full* when ready ≥ desired. The lowest ready count, the recovery and the \
+             time below desired count only after the workload was first full."
+        )?;
+        writeln!(o)?;
+        writeln!(
+            o,
+            "| Workload | Desired | Ready | Available | First full | Lowest ready | At | Recovered | Below desired |"
+        )?;
+        writeln!(
+            o,
+            "| --- | ---: | ---: | ---: | --- | ---: | --- | --- | ---: |"
+        )?;
+        for w in &s.workloads {
+            writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                esc(&w.workload),
+                w.desired,
+                w.ready,
+                w.available,
+                or_dash(&w.first_ready),
+                w.lowest_ready.map_or("—".to_string(), |l| l.to_string()),
+                or_dash(&w.lowest_ready_at),
+                or_dash(&w.recovered),
+                w.below_desired,
+            )?;
+        }
+    }
+    writeln!(o)?;
+
+    writeln!(o, "## Pods and nodes")?;
+    writeln!(o)?;
+    match &s.pods.max_pending_at {
+        Some(at) => writeln!(o, "- Most pending pods: {} at {}", s.pods.max_pending, at)?,
+        None => writeln!(o, "- Most pending pods: 0")?,
+    }
+    writeln!(
+        o,
+        "- Nodes at the end: {} ready, {} not ready, {} cordoned",
+        s.nodes.ready, s.nodes.not_ready, s.nodes.cordoned
+    )?;
+    writeln!(o)?;
+
+    writeln!(o, "## Actions")?;
+    writeln!(o)?;
+    if s.actions.is_empty() {
+        writeln!(o, "No actions.")?;
+    } else {
+        writeln!(o, "| Time | Action |")?;
+        writeln!(o, "| --- | --- |")?;
+        for a in &s.actions {
+            writeln!(o, "| {} | {} |", a.at, esc(&a.label))?;
+        }
+    }
+    writeln!(o)?;
+
+    writeln!(o, "## Events")?;
+    writeln!(o)?;
+    writeln!(
+        o,
+        "{} events, {} of them warnings. See `events.csv` for every event.",
+        s.events.total, s.events.warnings
+    )?;
+    if !s.events.by_reason.is_empty() {
+        writeln!(o)?;
+        writeln!(o, "| Reason | Count |")?;
+        writeln!(o, "| --- | ---: |")?;
+        for (reason, n) in &s.events.by_reason {
+            writeln!(o, "| {} | {} |", esc(reason), n)?;
+        }
+    }
+    writeln!(o)?;
+
+    if !s.expectations.is_empty() {
+        writeln!(o, "## Expectations")?;
+        writeln!(o)?;
+        writeln!(o, "| Expectation | Verdict | Detail |")?;
+        writeln!(o, "| --- | --- | --- |")?;
+        for e in &s.expectations {
+            let verdict = if e.passed { "pass" } else { "**FAIL**" };
+            writeln!(
+                o,
+                "| {} | {} | {} |",
+                esc(&e.expectation),
+                verdict,
+                esc(&e.detail)
+            )?;
+        }
+        writeln!(o)?;
+    }
+
+    if !s.notes.is_empty() {
+        writeln!(o, "## Notes")?;
+        writeln!(o)?;
+        for n in &s.notes {
+            writeln!(o, "- {}", esc(n))?;
+        }
+        writeln!(o)?;
+    }
+
+    writeln!(o, "## Ready replicas")?;
+    writeln!(o)?;
+    writeln!(o, "![ready replicas](ready.png)")?;
+    Ok(())
+}

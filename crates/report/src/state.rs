@@ -1,0 +1,544 @@
+//! `state.yaml`: the final objects as
+//! `kubectl get nodes,pods,deployments,replicasets,statefulsets,poddisruptionbudgets -o yaml`
+//! would show them.
+//!
+//! The document is a `v1` `List` whose `items` are, in this order: nodes by name, pods by
+//! namespace/name, then Deployments, ReplicaSets, StatefulSets and PodDisruptionBudgets, each
+//! by namespace/name. Only objects that still exist are listed (removed pods and nodes are
+//! not). Keys are sorted alphabetically inside every object, as in kubectl's output, and
+//! fields the API would omit (empty or zero optional values) are left out.
+//!
+//! Timestamps are RFC 3339 at second precision, taking simulated t = 0 as
+//! [`crate::EPOCH`]. Quantities are formatted like kubectl (`500m`, `2`, `16Gi`); `pods` is a
+//! plain integer. Fields kubesim does not simulate (IPs, `lastProbeTime`, image sizes, …) are
+//! not invented.
+
+use crate::ReportError;
+use crate::timefmt::rfc3339;
+use kubesim_model::pod::{InclusionPolicy, WhenUnsatisfiable};
+use kubesim_model::quantity::{format_bytes, format_millicpu};
+use kubesim_model::workload::{DeploymentStrategy, PodManagementPolicy};
+use kubesim_model::{
+    Cluster, Container, ContainerState, IntOrPercent, Kind, LabelSelector, Meta, Node,
+    NodeSelectorTerm, Pdb, Pod, PodConditionType, PodSpec, PodTemplate, Requirement, Resources,
+    TolerationOperator, UnhealthyPodEvictionPolicy, Workload, WorkloadSpec,
+};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// A JSON object under construction; keys come out sorted whatever `serde_json` features
+/// are enabled, because they are collected in a `BTreeMap` first.
+#[derive(Default)]
+struct Obj(BTreeMap<String, Value>);
+
+impl Obj {
+    fn new() -> Self {
+        Self::default()
+    }
+
+    fn set(mut self, key: &str, v: impl Into<Value>) -> Self {
+        self.0.insert(key.to_string(), v.into());
+        self
+    }
+
+    fn opt(self, key: &str, v: Option<impl Into<Value>>) -> Self {
+        match v {
+            Some(v) => self.set(key, v),
+            None => self,
+        }
+    }
+
+    /// Sets `key` only if `v` is not empty (an empty object, list or string).
+    fn non_empty(self, key: &str, v: impl Into<Value>) -> Self {
+        let v = v.into();
+        let empty = match &v {
+            Value::Object(o) => o.is_empty(),
+            Value::Array(a) => a.is_empty(),
+            Value::String(s) => s.is_empty(),
+            Value::Null => true,
+            _ => false,
+        };
+        if empty { self } else { self.set(key, v) }
+    }
+
+    fn build(self) -> Value {
+        Value::Object(self.0.into_iter().collect())
+    }
+}
+
+impl From<Obj> for Value {
+    fn from(o: Obj) -> Value {
+        o.build()
+    }
+}
+
+fn string_map(m: &BTreeMap<String, String>) -> Value {
+    Value::Object(
+        m.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+/// Renders `state.yaml`.
+pub fn state_yaml(cluster: &Cluster) -> Result<String, ReportError> {
+    serde_saphyr::to_string(&state_value(cluster)).map_err(|e| ReportError::Yaml(e.to_string()))
+}
+
+/// The `List` of final objects, as a JSON value (what `state.yaml` serializes).
+pub fn state_value(cluster: &Cluster) -> Value {
+    let mut items = Vec::new();
+
+    let mut nodes: Vec<&Node> = cluster
+        .nodes
+        .iter()
+        .filter(|n| n.removed.is_none())
+        .collect();
+    nodes.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+    items.extend(nodes.into_iter().map(node_value));
+
+    let mut pods: Vec<&Pod> = cluster
+        .pods
+        .iter()
+        .filter(|p| p.removed.is_none())
+        .collect();
+    pods.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
+    items.extend(pods.into_iter().map(|p| pod_value(cluster, p)));
+
+    for kind in [Kind::Deployment, Kind::ReplicaSet, Kind::StatefulSet] {
+        let mut ws: Vec<&Workload> = cluster
+            .workloads
+            .iter()
+            .filter(|w| w.kind == kind)
+            .collect();
+        ws.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
+        items.extend(ws.into_iter().map(workload_value));
+    }
+
+    let mut pdbs: Vec<&Pdb> = cluster.pdbs.iter().collect();
+    pdbs.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
+    items.extend(pdbs.into_iter().map(pdb_value));
+
+    Obj::new()
+        .set("apiVersion", "v1")
+        .set("kind", "List")
+        .set("items", items)
+        .set("metadata", Obj::new().set("resourceVersion", ""))
+        .build()
+}
+
+fn ns_name(m: &Meta) -> (&str, &str) {
+    (&m.namespace, &m.name)
+}
+
+fn metadata(m: &Meta) -> Obj {
+    let mut o = Obj::new()
+        .set("name", m.name.as_str())
+        .non_empty("namespace", m.namespace.as_str())
+        .non_empty("uid", m.uid.as_str())
+        .non_empty("labels", string_map(&m.labels))
+        .non_empty("annotations", string_map(&m.annotations))
+        .set("creationTimestamp", rfc3339(m.creation));
+    if m.generation > 0 {
+        o = o.set("generation", m.generation);
+    }
+    if let Some(owner) = &m.owner {
+        o = o.set(
+            "ownerReferences",
+            vec![
+                Obj::new()
+                    .set("apiVersion", owner.kind.api_version())
+                    .set("kind", owner.kind.as_str())
+                    .set("name", owner.name.as_str())
+                    .set("uid", owner.uid.as_str())
+                    .set("controller", true)
+                    .set("blockOwnerDeletion", true)
+                    .build(),
+            ],
+        );
+    }
+    if let Some(d) = m.deletion {
+        o = o.set("deletionTimestamp", rfc3339(d));
+        o = o.opt("deletionGracePeriodSeconds", m.deletion_grace_seconds);
+    }
+    o
+}
+
+fn object(kind: Kind, meta: &Meta) -> Obj {
+    Obj::new()
+        .set("apiVersion", kind.api_version())
+        .set("kind", kind.as_str())
+        .set("metadata", metadata(meta))
+}
+
+/// A resource list (`requests`, `allocatable`, …); zero amounts are left out.
+fn resource_list(r: &Resources, with_pods: bool) -> Value {
+    let mut o = Obj::new();
+    if r.cpu_milli > 0 {
+        o = o.set("cpu", format_millicpu(r.cpu_milli));
+    }
+    if r.memory > 0 {
+        o = o.set("memory", format_bytes(r.memory));
+    }
+    if r.ephemeral_storage > 0 {
+        o = o.set("ephemeral-storage", format_bytes(r.ephemeral_storage));
+    }
+    if with_pods && r.pods > 0 {
+        // kubectl prints `pods: "110"`: a quantity, so a string.
+        o = o.set("pods", r.pods.to_string());
+    }
+    o.build()
+}
+
+fn node_value(n: &Node) -> Value {
+    let taints: Vec<Value> = n
+        .taints
+        .iter()
+        .map(|t| {
+            Obj::new()
+                .set("key", t.key.as_str())
+                .non_empty("value", t.value.as_str())
+                .set("effect", t.effect.as_str())
+                .opt("timeAdded", t.time_added.map(rfc3339))
+                .build()
+        })
+        .collect();
+    let mut spec = Obj::new().non_empty("taints", taints);
+    if n.unschedulable {
+        spec = spec.set("unschedulable", true);
+    }
+    let ready = Obj::new()
+        .set("type", "Ready")
+        .set("status", n.ready.status.as_str())
+        .non_empty("reason", n.ready.reason)
+        .non_empty("message", n.ready.message)
+        .set("lastTransitionTime", rfc3339(n.ready.last_transition))
+        .build();
+    let images: Vec<Value> = n.images.iter().map(|i| json!({ "names": [i] })).collect();
+    let status = Obj::new()
+        .set("allocatable", resource_list(&n.allocatable, true))
+        .set("capacity", resource_list(&n.capacity, true))
+        .set("conditions", vec![ready])
+        .non_empty("images", images)
+        .build();
+    object(Kind::Node, &n.meta)
+        .set("spec", spec)
+        .set("status", status)
+        .build()
+}
+
+fn container_value(c: &Container) -> Value {
+    let resources = Obj::new()
+        .non_empty("requests", resource_list(&c.requests, false))
+        .non_empty("limits", resource_list(&c.limits, false));
+    Obj::new()
+        .set("name", c.name.as_str())
+        .set("image", c.image.as_str())
+        .set("imagePullPolicy", c.image_pull_policy.as_str())
+        .set("resources", resources)
+        .build()
+}
+
+fn requirement_value(r: &Requirement) -> Value {
+    Obj::new()
+        .set("key", r.key.as_str())
+        .set("operator", r.operator.as_str())
+        .non_empty("values", r.values.clone())
+        .build()
+}
+
+fn selector_value(s: &LabelSelector) -> Value {
+    Obj::new()
+        .non_empty("matchLabels", string_map(&s.match_labels))
+        .non_empty(
+            "matchExpressions",
+            s.match_expressions
+                .iter()
+                .map(requirement_value)
+                .collect::<Vec<_>>(),
+        )
+        .build()
+}
+
+fn term_value(t: &NodeSelectorTerm) -> Value {
+    Obj::new()
+        .non_empty(
+            "matchExpressions",
+            t.match_expressions
+                .iter()
+                .map(requirement_value)
+                .collect::<Vec<_>>(),
+        )
+        .non_empty(
+            "matchFields",
+            t.match_fields
+                .iter()
+                .map(requirement_value)
+                .collect::<Vec<_>>(),
+        )
+        .build()
+}
+
+fn inclusion(p: InclusionPolicy) -> &'static str {
+    match p {
+        InclusionPolicy::Honor => "Honor",
+        InclusionPolicy::Ignore => "Ignore",
+    }
+}
+
+/// The pod spec; `node_name` is None for templates.
+fn pod_spec_value(spec: &PodSpec, node_name: Option<&str>) -> Value {
+    let tolerations: Vec<Value> = spec
+        .tolerations
+        .iter()
+        .map(|t| {
+            let op = match t.operator {
+                TolerationOperator::Equal => "Equal",
+                TolerationOperator::Exists => "Exists",
+            };
+            Obj::new()
+                .non_empty("key", t.key.as_str())
+                .set("operator", op)
+                .non_empty("value", t.value.as_str())
+                .opt("effect", t.effect.map(|e| e.as_str()))
+                .opt("tolerationSeconds", t.toleration_seconds)
+                .build()
+        })
+        .collect();
+    let na = &spec.node_affinity;
+    let mut node_affinity = Obj::new();
+    if let Some(terms) = &na.required {
+        node_affinity = node_affinity.set(
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            Obj::new().set(
+                "nodeSelectorTerms",
+                terms.iter().map(term_value).collect::<Vec<_>>(),
+            ),
+        );
+    }
+    let preferred: Vec<Value> = na
+        .preferred
+        .iter()
+        .map(|p| {
+            Obj::new()
+                .set("weight", p.weight)
+                .set("preference", term_value(&p.term))
+                .build()
+        })
+        .collect();
+    node_affinity =
+        node_affinity.non_empty("preferredDuringSchedulingIgnoredDuringExecution", preferred);
+    let node_affinity = node_affinity.build();
+    let affinity = Obj::new().non_empty("nodeAffinity", node_affinity);
+    let spread: Vec<Value> = spec
+        .topology_spread_constraints
+        .iter()
+        .map(|c| {
+            let when = match c.when_unsatisfiable {
+                WhenUnsatisfiable::DoNotSchedule => "DoNotSchedule",
+                WhenUnsatisfiable::ScheduleAnyway => "ScheduleAnyway",
+            };
+            Obj::new()
+                .set("maxSkew", c.max_skew)
+                .set("topologyKey", c.topology_key.as_str())
+                .set("whenUnsatisfiable", when)
+                .opt(
+                    "labelSelector",
+                    c.label_selector.as_ref().map(selector_value),
+                )
+                .opt("minDomains", c.min_domains)
+                .opt("nodeAffinityPolicy", c.node_affinity_policy.map(inclusion))
+                .opt("nodeTaintsPolicy", c.node_taints_policy.map(inclusion))
+                .non_empty("matchLabelKeys", c.match_label_keys.clone())
+                .build()
+        })
+        .collect();
+    Obj::new()
+        .set(
+            "containers",
+            spec.containers
+                .iter()
+                .map(container_value)
+                .collect::<Vec<_>>(),
+        )
+        .non_empty(
+            "initContainers",
+            spec.init_containers
+                .iter()
+                .map(container_value)
+                .collect::<Vec<_>>(),
+        )
+        .opt("nodeName", node_name)
+        .non_empty("nodeSelector", string_map(&spec.node_selector))
+        .non_empty("affinity", affinity)
+        .non_empty("tolerations", tolerations)
+        .non_empty("topologySpreadConstraints", spread)
+        .set("priority", spec.priority)
+        .opt("priorityClassName", spec.priority_class_name.as_deref())
+        .set("restartPolicy", spec.restart_policy.as_str())
+        .non_empty("schedulerName", spec.scheduler_name.as_str())
+        .set(
+            "terminationGracePeriodSeconds",
+            spec.termination_grace_period_seconds,
+        )
+        .build()
+}
+
+fn container_state_value(s: &ContainerState) -> Value {
+    match s {
+        ContainerState::Waiting { reason } => {
+            json!({ "waiting": Obj::new().non_empty("reason", reason.as_str()).build() })
+        }
+        ContainerState::Running { started_at } => {
+            json!({ "running": { "startedAt": rfc3339(*started_at) } })
+        }
+        ContainerState::Terminated {
+            reason,
+            exit_code,
+            started_at,
+            finished_at,
+        } => json!({
+            "terminated": Obj::new()
+                .set("exitCode", *exit_code)
+                .non_empty("reason", reason.as_str())
+                .set("startedAt", rfc3339(*started_at))
+                .set("finishedAt", rfc3339(*finished_at))
+                .build()
+        }),
+    }
+}
+
+fn pod_value(cluster: &Cluster, p: &Pod) -> Value {
+    let node_name = p.node.map(|n| cluster.nodes[n.index()].meta.name.as_str());
+    let conditions: Vec<Value> = PodConditionType::ALL
+        .iter()
+        .filter_map(|&t| {
+            let c = p.status.condition(t)?;
+            Some(
+                Obj::new()
+                    .set("type", t.as_str())
+                    .set("status", c.status.as_str())
+                    .set("lastTransitionTime", rfc3339(c.last_transition))
+                    .non_empty("reason", c.reason.as_str())
+                    .non_empty("message", c.message.as_str())
+                    .build(),
+            )
+        })
+        .collect();
+    let statuses: Vec<Value> = p
+        .status
+        .container_statuses
+        .iter()
+        .map(|s| {
+            Obj::new()
+                .set("name", s.name.as_str())
+                .set("image", s.image.as_str())
+                .set("ready", s.ready)
+                .set("started", s.started)
+                .set("restartCount", s.restart_count)
+                .set("state", container_state_value(&s.state))
+                .build()
+        })
+        .collect();
+    let status = Obj::new()
+        .set("phase", p.status.phase.as_str())
+        .non_empty("conditions", conditions)
+        .non_empty("containerStatuses", statuses)
+        .opt("startTime", p.status.start_time.map(rfc3339))
+        .opt("reason", p.status.reason.as_deref())
+        .opt("message", p.status.message.as_deref())
+        .build();
+    object(Kind::Pod, &p.meta)
+        .set("spec", pod_spec_value(&p.spec, node_name))
+        .set("status", status)
+        .build()
+}
+
+fn template_value(t: &PodTemplate) -> Value {
+    let meta = Obj::new()
+        .non_empty("labels", string_map(&t.labels))
+        .non_empty("annotations", string_map(&t.annotations));
+    Obj::new()
+        .set("metadata", meta)
+        .set("spec", pod_spec_value(&t.spec, None))
+        .build()
+}
+
+fn int_or_percent(v: IntOrPercent) -> Value {
+    match v {
+        IntOrPercent::Int(i) => Value::from(i),
+        IntOrPercent::Percent(_) => Value::from(v.to_string()),
+    }
+}
+
+fn workload_value(w: &Workload) -> Value {
+    let mut spec = Obj::new()
+        .set("replicas", w.replicas)
+        .set("selector", selector_value(&w.selector))
+        .set("template", template_value(&w.template));
+    if w.min_ready_seconds > 0 {
+        spec = spec.set("minReadySeconds", w.min_ready_seconds);
+    }
+    match &w.spec {
+        WorkloadSpec::Deployment { strategy } => {
+            let s = match strategy {
+                DeploymentStrategy::RollingUpdate {
+                    max_surge,
+                    max_unavailable,
+                } => Obj::new().set("type", "RollingUpdate").set(
+                    "rollingUpdate",
+                    Obj::new()
+                        .set("maxSurge", int_or_percent(*max_surge))
+                        .set("maxUnavailable", int_or_percent(*max_unavailable)),
+                ),
+                DeploymentStrategy::Recreate => Obj::new().set("type", "Recreate"),
+            };
+            spec = spec.set("strategy", s);
+        }
+        WorkloadSpec::ReplicaSet { .. } => {}
+        WorkloadSpec::StatefulSet {
+            pod_management_policy,
+            service_name,
+        } => {
+            let policy = match pod_management_policy {
+                PodManagementPolicy::OrderedReady => "OrderedReady",
+                PodManagementPolicy::Parallel => "Parallel",
+            };
+            spec = spec
+                .set("podManagementPolicy", policy)
+                .non_empty("serviceName", service_name.as_str());
+        }
+    }
+    let s = &w.status;
+    let mut status = Obj::new();
+    // ReplicaSet and StatefulSet status always carry `replicas`; the rest is omitted when zero,
+    // as the API does.
+    if s.replicas > 0 || w.kind != Kind::Deployment {
+        status = status.set("replicas", s.replicas);
+    }
+    if s.ready_replicas > 0 {
+        status = status.set("readyReplicas", s.ready_replicas);
+    }
+    if s.available_replicas > 0 {
+        status = status.set("availableReplicas", s.available_replicas);
+    }
+    object(w.kind, &w.meta)
+        .set("spec", spec)
+        .set("status", status)
+        .build()
+}
+
+fn pdb_value(p: &Pdb) -> Value {
+    let policy = match p.unhealthy_pod_eviction_policy {
+        UnhealthyPodEvictionPolicy::IfHealthyBudget => "IfHealthyBudget",
+        UnhealthyPodEvictionPolicy::AlwaysAllow => "AlwaysAllow",
+    };
+    let spec = Obj::new()
+        .opt("selector", p.selector.as_ref().map(selector_value))
+        .opt("minAvailable", p.min_available.map(int_or_percent))
+        .opt("maxUnavailable", p.max_unavailable.map(int_or_percent))
+        .set("unhealthyPodEvictionPolicy", policy);
+    object(Kind::PodDisruptionBudget, &p.meta)
+        .set("spec", spec)
+        .build()
+}

@@ -1,0 +1,597 @@
+//! Tests over the whole crate, on the hand-built run of [`crate::fixture`].
+
+use crate::charts::{ready_chart, render_png, render_svg};
+use crate::csv_files::{events_csv, metrics_csv};
+use crate::fixture;
+use crate::markdown::summary_md;
+use crate::state::state_yaml;
+use crate::{FILES, ReportError, render_terminal, summarize, write_results};
+use std::fs;
+use std::path::Path;
+
+#[test]
+fn summary_figures_by_hand() {
+    let run = fixture::run();
+    let s = summarize(&run.output());
+    assert_eq!(s.scenario, "demo");
+    assert_eq!(s.seed, 7);
+    assert_eq!((s.duration_ms, s.duration.as_str()), (120_000, "2m0s"));
+    assert_eq!((s.end_ms, s.end.as_str()), (120_000, "00:02:00.000"));
+    assert_eq!(s.events_processed, 4242);
+    assert_eq!(s.trace_events, 5);
+
+    // deployment/web, desired 3: ready 0, 1, 2, 3 at 0, 10, 20, 30 s, 2 at 60 s, 3 at 75 s.
+    // First full at 30 s; the lowest after that is 2, at 60 s; recovered at 75 s; below
+    // desired from 60 to 75 s = 15 s.
+    let web = &s.workloads[0];
+    assert_eq!(web.workload, "deployment/web");
+    assert_eq!((web.desired, web.ready, web.available), (3, 3, 3));
+    assert_eq!(web.first_ready_ms, Some(30_000));
+    assert_eq!(web.first_ready.as_deref(), Some("00:00:30.000"));
+    assert_eq!(web.lowest_ready, Some(2));
+    assert_eq!(web.lowest_ready_at_ms, Some(60_000));
+    assert_eq!(web.lowest_ready_at.as_deref(), Some("00:01:00.000"));
+    assert_eq!(web.recovered_ms, Some(75_000));
+    assert_eq!(web.recovered.as_deref(), Some("00:01:15.000"));
+    assert_eq!(
+        (web.below_desired_ms, web.below_desired.as_str()),
+        (15_000, "15s")
+    );
+
+    // statefulset/shop/db, desired 2: ready 0, 1, 2 at 0, 15, 40 s, 1 from 90 s to the end
+    // (120 s). First full at 40 s; lowest 1 at 90 s; not recovered; 30 s below desired.
+    let db = &s.workloads[1];
+    assert_eq!(db.workload, "statefulset/shop/db");
+    assert_eq!((db.desired, db.ready, db.available), (2, 1, 1));
+    assert_eq!(db.first_ready_ms, Some(40_000));
+    assert_eq!(
+        (db.lowest_ready, db.lowest_ready_at_ms),
+        (Some(1), Some(90_000))
+    );
+    assert_eq!((db.recovered_ms, db.recovered.as_deref()), (None, None));
+    assert_eq!(db.below_desired_ms, 30_000);
+
+    // pods_pending: 5 at 0 s is the most.
+    assert_eq!((s.pods.max_pending, s.pods.max_pending_at_ms), (5, Some(0)));
+    assert_eq!(
+        (s.nodes.ready, s.nodes.not_ready, s.nodes.cordoned),
+        (2, 0, 1)
+    );
+
+    assert_eq!(s.actions.len(), 3);
+    assert_eq!(
+        (s.actions[1].at_ms, s.actions[1].at.as_str()),
+        (61_000, "00:01:01.000")
+    );
+    assert_eq!(s.actions[1].label, "cordon node-2");
+
+    let e = &s.events;
+    assert_eq!((e.total, e.warnings), (5, 2));
+    assert_eq!(
+        (
+            e.scheduled,
+            e.failed_scheduling,
+            e.killing,
+            e.successful_create
+        ),
+        (1, 2, 1, 1)
+    );
+    let reasons: Vec<(&str, u64)> = e.by_reason.iter().map(|(r, n)| (r.as_str(), *n)).collect();
+    assert_eq!(
+        reasons,
+        [
+            ("FailedScheduling", 2),
+            ("Killing", 1),
+            ("Scheduled", 1),
+            ("SuccessfulCreate", 1)
+        ]
+    );
+    assert_eq!(
+        s.notes,
+        ["spec.affinity.podAffinity is read but not simulated"]
+    );
+    assert!(s.expectations.is_empty() && s.all_expectations_passed());
+}
+
+#[test]
+fn never_full_workload_has_no_dip_figures() {
+    let mut run = fixture::run();
+    // The statefulset never gets more than 1 of 2 ready.
+    let m = &mut run.trace.metrics;
+    let ready = m.column("statefulset/shop/db:ready").unwrap();
+    for (_, values) in &mut m.rows {
+        values[ready] = values[ready].min(1);
+    }
+    let s = summarize(&run.output());
+    let db = &s.workloads[1];
+    assert_eq!(db.first_ready_ms, None);
+    assert_eq!(
+        (db.lowest_ready, db.lowest_ready_at_ms, db.recovered_ms),
+        (None, None, None)
+    );
+    assert_eq!(db.below_desired_ms, 0);
+}
+
+#[test]
+fn summary_json_keys_in_struct_order() {
+    let run = fixture::run();
+    let json = serde_json::to_string_pretty(&summarize(&run.output())).unwrap();
+    let pos = |k: &str| {
+        json.find(&format!("\"{k}\""))
+            .unwrap_or_else(|| panic!("{k} missing"))
+    };
+    let order = [
+        "scenario",
+        "seed",
+        "duration_ms",
+        "end_ms",
+        "events_processed",
+        "workloads",
+        "pods",
+        "nodes",
+        "actions",
+        "events",
+        "notes",
+        "expectations",
+    ];
+    for pair in order.windows(2) {
+        assert!(
+            pos(pair[0]) < pos(pair[1]),
+            "{} before {}",
+            pair[0],
+            pair[1]
+        );
+    }
+    assert!(json.contains("\"first_ready_ms\": 30000"));
+    assert!(json.contains("\"recovered\": null"));
+}
+
+#[test]
+fn events_csv_header_and_quoting() {
+    let run = fixture::run();
+    let csv = String::from_utf8(events_csv(&run.trace).unwrap()).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "time,type,kind,namespace,object,reason,message,node"
+    );
+    assert_eq!(lines.len(), 6);
+    assert_eq!(
+        lines[2],
+        "1.000,Normal,Pod,default,web-7d9f-abcde,Scheduled,Successfully assigned default/web-7d9f-abcde to node-1,node-1"
+    );
+    // A message with a comma and quotes is quoted, quotes doubled; time from 61250 ms.
+    assert_eq!(
+        lines[4],
+        r#"61.250,Warning,Pod,shop,db-0,FailedScheduling,"0/2 nodes are available: 1 node(s) were unschedulable, 1 Insufficient ""cpu"".","#
+    );
+    // And it reads back as the original message.
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let rec = r.records().nth(3).unwrap().unwrap();
+    assert_eq!(&rec[6], run.trace.events[3].message);
+}
+
+#[test]
+fn metrics_csv_extends_to_the_end() {
+    let run = fixture::run();
+    let csv = String::from_utf8(metrics_csv(&run.trace).unwrap()).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "time,pods_pending,nodes_ready,nodes_not_ready,nodes_cordoned,\
+         deployment/web:desired,deployment/web:ready,deployment/web:available,\
+         statefulset/shop/db:desired,statefulset/shop/db:ready,statefulset/shop/db:available"
+    );
+    assert_eq!(lines[1], "0.000,5,2,0,0,3,0,0,2,0,0");
+    // 10 recorded rows, then the last values repeated at the end (120 s).
+    assert_eq!(lines.len(), 1 + 10 + 1);
+    assert_eq!(lines[10], "90.000,1,2,0,1,3,3,3,2,1,1");
+    assert_eq!(lines[11], "120.000,1,2,0,1,3,3,3,2,1,1");
+
+    // No extra row when the last row is at the end already.
+    let mut trace = run.trace.clone();
+    trace.end = kubesim_engine::SimTime(90_000);
+    let csv = String::from_utf8(metrics_csv(&trace).unwrap()).unwrap();
+    assert_eq!(csv.lines().count(), 11);
+}
+
+/// The keys of the object that starts at `start` (a line index) at indentation `indent`.
+fn keys_at(lines: &[&str], start: usize, indent: usize) -> Vec<String> {
+    let prefix = " ".repeat(indent);
+    let mut keys = Vec::new();
+    for l in &lines[start..] {
+        let Some(rest) = l.strip_prefix(&prefix) else {
+            break;
+        };
+        if rest.starts_with(' ') || rest.starts_with('-') {
+            continue;
+        }
+        keys.push(rest.split(':').next().unwrap().to_string());
+    }
+    keys
+}
+
+#[test]
+fn state_yaml_is_sorted_and_timestamped() {
+    let run = fixture::run();
+    let yaml = state_yaml(&run.cluster).unwrap();
+    let lines: Vec<&str> = yaml.lines().collect();
+    assert_eq!(
+        keys_at(&lines, 0, 0),
+        ["apiVersion", "items", "kind", "metadata"]
+    );
+    assert!(yaml.contains("\nkind: List\n"));
+
+    // Items: nodes by name, pods by namespace/name, then the other kinds.
+    let items: Vec<(&str, &str)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("  kind: "))
+        .map(|(i, l)| {
+            let name = lines[i..]
+                .iter()
+                .find(|l| l.starts_with("    name: "))
+                .unwrap();
+            (&l[8..], &name[10..])
+        })
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("Node", "node-1"),
+            ("Node", "node-2"),
+            ("Pod", "web-7d9f-abcde"),
+            ("Pod", "web-7d9f-fghij"),
+            ("Pod", "web-7d9f-klmno"),
+            ("Pod", "db-0"),
+            ("Deployment", "web"),
+            ("ReplicaSet", "web-7d9f"),
+            ("StatefulSet", "db"),
+            ("PodDisruptionBudget", "web-pdb"),
+        ]
+    );
+    // The removed pod is not listed.
+    assert!(!yaml.contains("web-7d9f-gone1"));
+
+    // Every item's keys are sorted, and so are its metadata's.
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with("- apiVersion") {
+            let mut keys = vec!["apiVersion".to_string()];
+            keys.extend(keys_at(&lines, i + 1, 2));
+            assert_eq!(
+                keys,
+                ["apiVersion", "kind", "metadata", "spec", "status"][..keys.len()]
+            );
+        }
+        if *l == "  metadata:" {
+            let keys = keys_at(&lines, i + 1, 4);
+            let mut sorted = keys.clone();
+            sorted.sort();
+            assert_eq!(keys, sorted);
+        }
+    }
+
+    // The terminating pod: its metadata keys in order, with RFC 3339 times (t = 60 s).
+    let start = lines
+        .iter()
+        .position(|l| *l == "    name: web-7d9f-klmno")
+        .unwrap();
+    let meta = lines[..start]
+        .iter()
+        .rposition(|l| *l == "  metadata:")
+        .unwrap();
+    assert_eq!(
+        keys_at(&lines, meta + 1, 4),
+        [
+            "creationTimestamp",
+            "deletionGracePeriodSeconds",
+            "deletionTimestamp",
+            "labels",
+            "name",
+            "namespace",
+            "ownerReferences",
+            "uid"
+        ]
+    );
+    assert!(yaml.contains("    deletionTimestamp: \"2026-01-01T00:01:00Z\"\n"));
+    assert!(yaml.contains("    creationTimestamp: \"2026-01-01T00:00:10Z\"\n"));
+    assert!(yaml.contains(
+        "    - apiVersion: apps/v1\n      blockOwnerDeletion: true\n      controller: true\n      kind: ReplicaSet\n"
+    ));
+    // Quantities as kubectl shows them; a whole number of cores is a quoted string.
+    assert!(yaml.contains("      cpu: \"4\"\n"));
+    assert!(yaml.contains("      cpu: 3500m\n"));
+    assert!(yaml.contains("      memory: 16Gi\n"));
+    assert!(yaml.contains("      pods: \"110\"\n"));
+    assert!(yaml.contains("          cpu: 250m\n          memory: 128Mi\n"));
+    // Node spec of the cordoned node, with the taint's timeAdded.
+    assert!(yaml.contains(
+        "  spec:\n    taints:\n    - effect: NoSchedule\n      key: node.kubernetes.io/unschedulable\n      timeAdded: \"2026-01-01T00:01:01Z\"\n    unschedulable: true\n"
+    ));
+    // Pod conditions in PodConditionType order; status quoted.
+    let ready_to_start = yaml.find("type: PodReadyToStartContainers").unwrap();
+    let scheduled = yaml.find("type: PodScheduled").unwrap();
+    assert!(ready_to_start < scheduled);
+    assert!(yaml.contains("      status: \"False\"\n      type: PodScheduled\n"));
+    assert!(yaml.contains("        running:\n          startedAt: \"2026-01-01T00:00:10Z\"\n"));
+    // Workload specifics.
+    assert!(yaml.contains("      rollingUpdate:\n        maxSurge: 25%\n        maxUnavailable: 25%\n      type: RollingUpdate\n"));
+    assert!(yaml.contains("    podManagementPolicy: OrderedReady\n"));
+    assert!(yaml.contains("    minAvailable: 50%\n"));
+    assert!(yaml.contains("    unhealthyPodEvictionPolicy: IfHealthyBudget\n"));
+
+    // The YAML reads back as the same document.
+    let back: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+    assert_eq!(back, crate::state::state_value(&run.cluster));
+}
+
+#[test]
+fn markdown_report_has_every_section() {
+    let run = fixture::run();
+    let md = summary_md(&summarize(&run.output()));
+    for needle in [
+        "# demo\n",
+        "| Seed | 7 |",
+        "| Simulated duration | 2m0s |",
+        "| Events processed | 4242 |",
+        "| deployment/web | 3 | 3 | 3 | 00:00:30.000 | 2 | 00:01:00.000 | 00:01:15.000 | 15s |",
+        "| statefulset/shop/db | 2 | 1 | 1 | 00:00:40.000 | 1 | 00:01:30.000 | — | 30s |",
+        "| 00:01:01.000 | cordon node-2 |",
+        "| FailedScheduling | 2 |",
+        "- spec.affinity.podAffinity is read but not simulated",
+        "![ready replicas](ready.png)",
+    ] {
+        assert!(md.contains(needle), "missing {needle:?} in\n{md}");
+    }
+}
+
+#[test]
+fn terminal_table_is_aligned() {
+    let run = fixture::run();
+    let text = render_terminal(&summarize(&run.output()));
+    let lines: Vec<&str> = text.lines().collect();
+    let n = lines.len();
+    let (header, web, db) = (lines[n - 3], lines[n - 2], lines[n - 1]);
+    assert!(
+        header.starts_with(
+            "WORKLOAD              DESIRED   READY   AVAILABLE   LOWEST-READY   AT   "
+        )
+    );
+    assert!(web.starts_with(
+        "deployment/web        3         3       3           2              00:01:00.000   30s   "
+    ));
+    assert!(db.ends_with("<none>         30s"));
+    // Every column starts at the same offset on every line.
+    for col in [
+        "DESIRED",
+        "LOWEST-READY",
+        "TIME-TO-READY",
+        "RECOVERED",
+        "BELOW-DESIRED",
+    ] {
+        let at = header.find(col).unwrap();
+        for row in [web, db] {
+            assert_ne!(row.as_bytes()[at], b' ', "{col} in {row:?}");
+            assert_eq!(row.as_bytes()[at - 1], b' ', "{col} in {row:?}");
+        }
+    }
+    assert!(text.contains("00:01:01.000  cordon node-2"));
+    assert!(text.ends_with("30s\n"));
+}
+
+#[test]
+fn charts_are_byte_identical_across_renders() {
+    let run = fixture::run();
+    let tmp = tempfile::tempdir().unwrap();
+    let chart = ready_chart(&run.scenario.name, &run.trace);
+    let (a, b) = (tmp.path().join("a.png"), tmp.path().join("b.png"));
+    render_png(&chart, &a).unwrap();
+    render_png(&ready_chart(&run.scenario.name, &run.trace), &b).unwrap();
+    let (a, b) = (fs::read(a).unwrap(), fs::read(b).unwrap());
+    assert!(a.starts_with(b"\x89PNG\r\n\x1a\n"));
+    // 1000 × 500 in the IHDR chunk.
+    assert_eq!(&a[16..24], &[0, 0, 0x03, 0xe8, 0, 0, 0x01, 0xf4]);
+    assert!(a == b, "PNG differs between two renders");
+    let svg = render_svg(&chart).unwrap();
+    assert_eq!(svg, render_svg(&chart).unwrap());
+    assert!(svg.contains("demo: ready replicas per workload"));
+    assert!(svg.contains("time (min)") && svg.contains("cordon node-2"));
+}
+
+#[test]
+fn ready_chart_series() {
+    let run = fixture::run();
+    let chart = ready_chart(&run.scenario.name, &run.trace);
+    assert_eq!(chart.title, "demo: ready replicas per workload");
+    // Largest count is 3 (web desired): the axis goes to 4.
+    assert_eq!(chart.y_max, 4);
+    // Desired lines first (dashed), then ready lines; one colour per workload.
+    let kinds: Vec<(bool, usize)> = chart.series.iter().map(|s| (s.dashed, s.lane)).collect();
+    assert_eq!(kinds, [(true, 0), (true, 1), (false, 0), (false, 1)]);
+    assert_eq!(chart.series[0].color, chart.series[2].color);
+    assert_ne!(chart.series[0].color, chart.series[1].color);
+    // Only changes of the column are kept.
+    let web_ready: Vec<(u64, i64)> = chart.series[2]
+        .points
+        .iter()
+        .map(|&(t, v)| (t.0, v))
+        .collect();
+    assert_eq!(
+        web_ready,
+        [
+            (0, 0),
+            (10_000, 1),
+            (20_000, 2),
+            (30_000, 3),
+            (60_000, 2),
+            (75_000, 3)
+        ]
+    );
+    let labels: Vec<&str> = chart.legend.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["deployment/web", "statefulset/shop/db", "desired"]);
+}
+
+fn list(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn write_results_writes_every_file_and_replaces_old_contents() {
+    let run = fixture::run();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("results").join("demo");
+    let files = write_results(&dir, &run.output()).unwrap();
+    let expected: Vec<_> = FILES.iter().map(|f| dir.join(f)).collect();
+    assert_eq!(files, expected);
+    assert_eq!(list(&dir), FILES);
+    let first: Vec<Vec<u8>> = files.iter().map(|f| fs::read(f).unwrap()).collect();
+
+    // A stale file from an earlier run goes; the rewrite is byte-identical.
+    fs::write(dir.join("stale.txt"), "old").unwrap();
+    let again = write_results(&dir, &run.output()).unwrap();
+    assert_eq!(list(&dir), FILES);
+    let second: Vec<Vec<u8>> = again.iter().map(|f| fs::read(f).unwrap()).collect();
+    assert!(first == second, "outputs differ between two writes");
+    // No temporary or old directories are left beside it.
+    assert_eq!(list(&tmp.path().join("results")), ["demo"]);
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["workloads"][0]["lowest_ready_at"], "00:01:00.000");
+}
+
+#[test]
+fn write_results_fails_cleanly_when_the_parent_is_a_file() {
+    let run = fixture::run();
+    let tmp = tempfile::tempdir().unwrap();
+    let parent = tmp.path().join("not-a-dir");
+    fs::write(&parent, "x").unwrap();
+    let err = write_results(&parent.join("demo"), &run.output()).unwrap_err();
+    assert!(matches!(err, ReportError::Io { .. }), "{err}");
+    assert_eq!(list(tmp.path()), ["not-a-dir"]);
+    assert_eq!(fs::read(&parent).unwrap(), b"x");
+
+    // The results path itself is a file: refused, left alone.
+    let file = tmp.path().join("file");
+    fs::write(&file, "y").unwrap();
+    let err = write_results(&file, &run.output()).unwrap_err();
+    assert!(matches!(err, ReportError::InvalidDir { .. }), "{err}");
+    assert_eq!(fs::read(&file).unwrap(), b"y");
+    assert_eq!(list(tmp.path()), ["file", "not-a-dir"]);
+}
+
+#[test]
+fn failed_render_leaves_previous_results_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("summary.md"), "previous").unwrap();
+    let err = crate::write::replace_dir(&dir, |t| {
+        fs::write(t.join("events.csv"), "half").unwrap();
+        Err(ReportError::Yaml("boom".into()))
+    })
+    .unwrap_err();
+    assert!(matches!(err, ReportError::Yaml(_)));
+    assert_eq!(list(tmp.path()), ["demo"]);
+    assert_eq!(list(&dir), ["summary.md"]);
+    assert_eq!(
+        fs::read_to_string(dir.join("summary.md")).unwrap(),
+        "previous"
+    );
+}
+
+/// Writes the fixture's results to `$KUBESIM_REPORT_DEMO_DIR` to look at them; does nothing
+/// without it.
+#[test]
+fn demo_output_for_inspection() {
+    if let Some(dir) = std::env::var_os("KUBESIM_REPORT_DEMO_DIR") {
+        let run = fixture::run();
+        write_results(Path::new(&dir), &run.output()).unwrap();
+        print!("{}", render_terminal(&summarize(&run.output())));
+    }
+}
+
+/// A busy run: many workloads with long names, large counts, a long run and clusters of
+/// actions. Renders without error (and to `$KUBESIM_REPORT_DEMO_DIR-busy/` to look at).
+#[test]
+fn busy_chart_renders() {
+    use kubesim_engine::SimTime;
+    use kubesim_model::trace::workload_column;
+    use kubesim_model::{Mark, Metrics, Trace};
+    let names = [
+        "deployment/frontend",
+        "deployment/checkout-service-with-a-long-name",
+        "statefulset/payments/postgres",
+        "deployment/api",
+        "replicaset/standalone",
+        "deployment/cache",
+        "deployment/worker",
+        "statefulset/kafka",
+        "deployment/search",
+        "deployment/ten",
+    ];
+    let mut columns = Vec::new();
+    for n in names {
+        for f in ["desired", "ready", "available"] {
+            columns.push(workload_column(n, f));
+        }
+    }
+    let mut metrics = Metrics {
+        columns,
+        rows: Vec::new(),
+    };
+    for step in 0..=60u64 {
+        let mut values = Vec::new();
+        for (i, _) in names.iter().enumerate() {
+            let desired = 10 + 5 * i as i64;
+            let ready = (desired * step as i64 / 10).min(desired)
+                - if (30..36).contains(&step) {
+                    i as i64
+                } else {
+                    0
+                };
+            values.extend([desired, ready.max(0), ready.max(0)]);
+        }
+        metrics.record(SimTime(step * 30_000), values);
+    }
+    let mut marks = Vec::new();
+    for i in 0..8u64 {
+        marks.push(Mark {
+            time: SimTime(900_000 + i * 5_000),
+            label: format!("delete pod frontend-{i}"),
+        });
+    }
+    marks.push(Mark {
+        time: SimTime(60_000),
+        label: "cordon node-1".into(),
+    });
+    marks.push(Mark {
+        time: SimTime(1_790_000),
+        label: "uncordon node-1 at the very end".into(),
+    });
+    marks.sort_by_key(|m| m.time);
+    let trace = Trace {
+        events: Vec::new(),
+        metrics,
+        marks,
+        end: SimTime(1_800_000),
+        events_processed: 0,
+    };
+    let chart = ready_chart("busy-scenario-with-a-rather-long-name", &trace);
+    assert_eq!(chart.y_max, 10 + 5 * 9 + 1);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::env::var("KUBESIM_REPORT_DEMO_DIR")
+        .map_or_else(|_| tmp.path().to_path_buf(), |d| format!("{d}-busy").into());
+    fs::create_dir_all(&out).unwrap();
+    render_png(&chart, &out.join("busy.png")).unwrap();
+    render_svg(&chart).unwrap();
+
+    // Degenerate: no metrics, no marks, a run that ended at 0.
+    let empty = ready_chart("empty", &Trace::default());
+    render_png(&empty, &out.join("empty.png")).unwrap();
+}
