@@ -1,1 +1,27 @@
-//! kubesim controllers
+//! The Kubernetes components kubesim simulates, driven by one deterministic event queue.
+//!
+//! # Lifecycle of a run
+//! 1. [`Simulation::new`] takes a checked [`kubesim_model::Scenario`], builds the shared
+//!    [`world::World`] (clock, queue, cluster, trace) and the components, queues the
+//!    scenario's actions, and asks every workload and the scheduler to look at the initial
+//!    objects.
+//! 2. [`Simulation::run`] pops events in (time, insertion) order and hands each to its
+//!    component. Components never call each other: they change objects through [`api`],
+//!    which queues the work of whoever watches the object at the same instant.
+//! 3. At the end of every instant the metrics are taken; the run ends at the scenario's
+//!    duration (or when nothing is left to happen) and returns the final cluster and the
+//!    [`kubesim_model::Trace`].
+//!
+//! Components: [`scheduler`] (kube-scheduler), [`kubelet`], [`workloads`] (ReplicaSet,
+//! Deployment, StatefulSet controllers), [`actions`] (the scenario's kubectl-like timeline).
+
+pub mod actions;
+pub mod api;
+pub mod kubelet;
+pub mod metrics;
+pub mod scheduler;
+pub mod simulation;
+pub mod workloads;
+pub mod world;
+
+pub use simulation::{Outcome, Simulation, run};

@@ -1,0 +1,65 @@
+//! Metrics over time, taken at the end of every instant at which something happened (a row is
+//! kept only when a value changed), so the cost follows events, not a sampling clock.
+
+use crate::world::World;
+use kubesim_model::WorkloadId;
+use kubesim_model::trace::{
+    COL_NODES_CORDONED, COL_NODES_NOT_READY, COL_NODES_READY, COL_PODS_PENDING, WORKLOAD_FIELDS,
+    workload_column, workload_ref,
+};
+
+/// Takes the metrics rows.
+pub struct MetricsRecorder {
+    workloads: Vec<WorkloadId>,
+    nodes: [i64; 3],
+}
+
+impl MetricsRecorder {
+    /// Sets up the columns: pending pods, nodes by state, then desired/ready/available per
+    /// top-level workload.
+    pub fn new(w: &mut World) -> Self {
+        let workloads: Vec<WorkloadId> = w.cluster.top_level_workloads().collect();
+        let mut columns: Vec<String> =
+            [COL_PODS_PENDING, COL_NODES_READY, COL_NODES_NOT_READY, COL_NODES_CORDONED]
+                .map(String::from)
+                .to_vec();
+        for &id in &workloads {
+            let wl = &w.cluster.workloads[id.index()];
+            let r = workload_ref(wl.kind, &wl.meta.namespace, &wl.meta.name);
+            for f in WORKLOAD_FIELDS {
+                columns.push(workload_column(&r, f));
+            }
+        }
+        w.trace.metrics.columns = columns;
+        Self { workloads, nodes: [0; 3] }
+    }
+
+    /// Records the values at the current instant.
+    pub fn record(&mut self, w: &mut World) {
+        if std::mem::take(&mut w.nodes_dirty) {
+            let mut n = [0i64; 3];
+            for id in w.cluster.live_nodes() {
+                let node = &w.cluster.nodes[id.index()];
+                if node.is_ready() {
+                    n[0] += 1;
+                } else {
+                    n[1] += 1;
+                }
+                if node.unschedulable {
+                    n[2] += 1;
+                }
+            }
+            self.nodes = n;
+        }
+        let mut values = Vec::with_capacity(4 + 3 * self.workloads.len());
+        values.push(w.cluster.pending_pods() as i64);
+        values.extend_from_slice(&self.nodes);
+        for &id in &self.workloads {
+            let wl = &w.cluster.workloads[id.index()];
+            values.push(i64::from(wl.replicas));
+            values.push(i64::from(wl.status.ready_replicas));
+            values.push(i64::from(wl.status.available_replicas));
+        }
+        w.trace.metrics.record(w.now, values);
+    }
+}

@@ -1,0 +1,70 @@
+//! The workload controllers: they keep the pods a workload asks for, and write its status.
+//!
+//! Each is a reconcile function run on `SyncWorkload`, which the API queues whenever one of
+//! the workload's pods (or, for a Deployment, one of its ReplicaSets) changes.
+
+pub mod deployment;
+pub mod names;
+pub mod replicaset;
+pub mod statefulset;
+
+use crate::world::{World, streams};
+use kubesim_engine::RngStreams;
+use kubesim_model::{Kind, Pod, PodStatus, WorkloadId};
+use rand_chacha::ChaCha8Rng;
+
+/// The workload controllers (kube-controller-manager's replicaset, deployment and statefulset
+/// controllers).
+pub struct WorkloadControllers {
+    rng: ChaCha8Rng,
+}
+
+impl WorkloadControllers {
+    /// Controllers drawing pod-name suffixes from the ReplicaSet stream.
+    pub fn new(streams: &RngStreams) -> Self {
+        Self { rng: streams.stream(streams::REPLICASET) }
+    }
+
+    /// Handles `SyncWorkload`.
+    pub fn sync(&mut self, w: &mut World, id: WorkloadId) {
+        w.workload_synced(id);
+        match w.cluster.workloads[id.index()].kind {
+            Kind::Deployment => deployment::sync(w, id),
+            Kind::ReplicaSet => replicaset::sync(w, id, &mut self.rng),
+            Kind::StatefulSet => statefulset::sync(w, id),
+            _ => {}
+        }
+    }
+}
+
+/// A new pod from a workload's template (`GetPodFromTemplate`): the template's labels,
+/// annotations and spec, owned by the workload, bound at once if the template names a node.
+pub fn pod_from_template(w: &mut World, id: WorkloadId, name: String) -> Pod {
+    let uid = w.cluster.new_uid();
+    let wl = &w.cluster.workloads[id.index()];
+    let node = wl.template.spec.node_name.as_deref().and_then(|n| w.cluster.node_by_name(n));
+    Pod {
+        meta: kubesim_model::Meta {
+            name,
+            namespace: wl.meta.namespace.clone(),
+            uid,
+            labels: wl.template.labels.clone(),
+            annotations: wl.template.annotations.clone(),
+            owner: Some(kubesim_model::OwnerRef {
+                kind: wl.kind,
+                name: wl.meta.name.clone(),
+                uid: wl.meta.uid.clone(),
+            }),
+            creation: w.now,
+            deletion: None,
+            deletion_grace_seconds: None,
+            generation: 1,
+        },
+        spec: wl.template.spec.clone(),
+        node,
+        status: PodStatus::default(),
+        ready_since: None,
+        removed: None,
+        behaviour: wl.behaviour,
+    }
+}

@@ -1,0 +1,200 @@
+//! The shared state every component works on: the clock, the queue, the cluster, the trace,
+//! and the "watch" flags through which a change reaches the components that care about it.
+
+use kubesim_engine::{EventQueue, SimDuration, SimTime};
+use kubesim_model::{
+    Cluster, EventType, Kind, NodeId, Params, PodId, Trace, TraceEvent, WorkloadId,
+};
+
+/// Every event the simulation knows. Requests are imperative, facts past tense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// Run the scenario action with this index.
+    RunAction(u32),
+    /// The scheduler should run: pods are waiting in its active queue, or the cluster changed.
+    SchedulerKicked,
+    /// A pod's scheduling back-off may have expired.
+    BackoffExpired(PodId),
+    /// The scheduler's periodic flush of pods unschedulable for too long (one timer per pod).
+    UnschedulableTimeout(PodId, u32),
+    /// A workload controller should reconcile this workload.
+    SyncWorkload(WorkloadId),
+    /// The kubelet of the pod's node should look at the pod (bound, deleted, ...).
+    KubeletSyncPod(PodId),
+    /// A timed step of the kubelet's work on a pod; `epoch` guards against stale timers.
+    KubeletStep(PodId, u32, KubeletStep),
+    /// Status bookkeeping: a pod became available (`minReadySeconds` after Ready).
+    PodAvailable(PodId),
+}
+
+/// The kubelet's timed steps for one pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KubeletStep {
+    /// The image pull of container `i` finished.
+    ImagePulled(u16),
+    /// Container `i` finished starting.
+    ContainerStarted(u16),
+    /// Container `i` passed its readiness check.
+    ContainerReady(u16),
+    /// Container `i` exited after SIGTERM (or was killed at the end of the grace period).
+    ContainerStopped(u16),
+}
+
+/// Stream ids of the seeded random streams, one per component (see [`kubesim_engine::RngStreams`]).
+pub mod streams {
+    /// kube-scheduler (tie-breaking among the best nodes).
+    pub const SCHEDULER: u64 = 1;
+    /// ReplicaSet controller (pod name suffixes).
+    pub const REPLICASET: u64 = 2;
+    /// Scenario actions (random picks).
+    pub const ACTIONS: u64 = 3;
+    /// Kubelets: node `i` uses stream `KUBELET_BASE + i`, so one node's draws do not shift another's.
+    pub const KUBELET_BASE: u64 = 1 << 32;
+}
+
+/// The state shared by all components.
+pub struct World {
+    /// Simulated now.
+    pub now: SimTime,
+    /// The objects.
+    pub cluster: Cluster,
+    /// Settings.
+    pub params: Params,
+    /// The event queue.
+    pub queue: EventQueue<Event>,
+    /// What happened.
+    pub trace: Trace,
+    /// A `SyncWorkload` is queued for the workload.
+    sync_pending: Vec<bool>,
+    /// A `SchedulerKicked` is queued.
+    scheduler_kicked: bool,
+    /// Something changed that may make unschedulable pods schedulable (a node was updated,
+    /// an assigned pod went away).
+    pub scheduler_cluster_changed: bool,
+    /// Pods created since the scheduler last ran that it has to queue.
+    pub scheduler_new_pods: Vec<PodId>,
+    /// Node objects changed since metrics were last taken.
+    pub nodes_dirty: bool,
+}
+
+impl World {
+    /// A world at t = 0.
+    pub fn new(cluster: Cluster, params: Params) -> Self {
+        let n = cluster.workloads.len();
+        Self {
+            now: SimTime::ZERO,
+            cluster,
+            params,
+            queue: EventQueue::new(),
+            trace: Trace::default(),
+            sync_pending: vec![false; n],
+            scheduler_kicked: false,
+            scheduler_cluster_changed: false,
+            scheduler_new_pods: Vec::new(),
+            nodes_dirty: true,
+        }
+    }
+
+    /// Schedules an event `after` from now.
+    pub fn schedule(&mut self, after: SimDuration, ev: Event) {
+        self.queue.schedule(self.now + after, ev);
+    }
+
+    /// Schedules an event at an absolute time (not before now).
+    pub fn schedule_at(&mut self, at: SimTime, ev: Event) {
+        self.queue.schedule(at.max(self.now), ev);
+    }
+
+    /// Asks the workload's controller to reconcile it (once, however often asked before it runs).
+    pub fn sync_workload(&mut self, w: WorkloadId) {
+        if self.sync_pending.len() <= w.index() {
+            self.sync_pending.resize(w.index() + 1, false);
+        }
+        if !self.sync_pending[w.index()] {
+            self.sync_pending[w.index()] = true;
+            self.queue.schedule(self.now, Event::SyncWorkload(w));
+        }
+    }
+
+    /// Called by the dispatcher when a `SyncWorkload` runs.
+    pub fn workload_synced(&mut self, w: WorkloadId) {
+        self.sync_pending[w.index()] = false;
+    }
+
+    /// Asks the scheduler to run.
+    pub fn kick_scheduler(&mut self) {
+        if !self.scheduler_kicked {
+            self.scheduler_kicked = true;
+            self.queue.schedule(self.now, Event::SchedulerKicked);
+        }
+    }
+
+    /// Called by the dispatcher when `SchedulerKicked` runs.
+    pub fn scheduler_ran(&mut self) {
+        self.scheduler_kicked = false;
+    }
+
+    /// Records a Kubernetes event about an object.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &mut self,
+        event_type: EventType,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        reason: &'static str,
+        message: String,
+        node: Option<NodeId>,
+    ) {
+        let node =
+            node.map(|n| self.cluster.nodes[n.index()].meta.name.clone()).unwrap_or_default();
+        self.trace.events.push(TraceEvent {
+            time: self.now,
+            event_type,
+            kind,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            reason,
+            message,
+            node,
+        });
+    }
+
+    /// Records an event about a pod (with its node).
+    pub fn record_pod(
+        &mut self,
+        pod: PodId,
+        event_type: EventType,
+        reason: &'static str,
+        message: String,
+    ) {
+        let p = &self.cluster.pods[pod.index()];
+        let (ns, name, node) = (p.meta.namespace.clone(), p.meta.name.clone(), p.node);
+        self.record(event_type, Kind::Pod, &ns, &name, reason, message, node);
+    }
+
+    /// Records an event about a node.
+    pub fn record_node(
+        &mut self,
+        node: NodeId,
+        event_type: EventType,
+        reason: &'static str,
+        message: String,
+    ) {
+        let name = self.cluster.nodes[node.index()].meta.name.clone();
+        self.record(event_type, Kind::Node, "", &name, reason, message, Some(node));
+    }
+
+    /// Records an event about a workload.
+    pub fn record_workload(
+        &mut self,
+        w: WorkloadId,
+        event_type: EventType,
+        reason: &'static str,
+        message: String,
+    ) {
+        let wl = &self.cluster.workloads[w.index()];
+        let (kind, ns, name) = (wl.kind, wl.meta.namespace.clone(), wl.meta.name.clone());
+        self.record(event_type, kind, &ns, &name, reason, message, None);
+    }
+}
