@@ -1,0 +1,1064 @@
+//! Step 4 of the pipeline: the typed scenario and manifests → a checked [`Scenario`].
+//!
+//! Order of work: params; nodes (pools, explicit nodes, `kind: Node` manifests); PriorityClasses;
+//! workloads (Deployments, ReplicaSets, StatefulSets, in file order, then ReplicaSet owners);
+//! pods (bound, status, controllers, synthesized ReplicaSets); PDBs; behaviours; actions
+//! (`actions.rs`).
+//! Every name is checked when it is resolved, and the error points at the place it was written.
+
+use crate::actions::Actions;
+use crate::error::{Problem, ScenarioError, did_you_mean};
+use crate::format::{
+    BehaviourFile, ClusterFile, DistFile, ParamsFile, ScenarioFile, TaintEffectFile, TaintFile,
+    TimingsFile,
+};
+use crate::manifest::{self, Ctx, Env, Manifest, Priorities, Typed, object_ref};
+use crate::refs::{self, Target, parse_ref};
+use crate::source::Source;
+use crate::yaml::{Node, Path, Span};
+use k8s_openapi::api::core::v1 as core;
+use kubesim_engine::{SimDuration, SimTime};
+use kubesim_model::node::{
+    LABEL_HOSTNAME, LABEL_NODE_POOL, LABEL_REGION, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE,
+    TAINT_UNSCHEDULABLE,
+};
+use kubesim_model::workload::WorkloadSpec;
+use kubesim_model::{
+    Behaviour, BehaviourId, Cluster, CondStatus, ContainerState, ContainerStatus, Kind, Labels,
+    Meta, NodeId, NodeReady, OwnerRef, Params, Pod, PodConditionType, PodId, PodPhase, PodSpec,
+    PodStatus, Resources, Scenario, Taint, TaintEffect, Toleration, TolerationOperator, Workload,
+    WorkloadId, WorkloadStatus,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+const T0: SimTime = SimTime(0);
+/// Largest node pool accepted (upstream supports clusters of 5000 nodes).
+const MAX_POOL_NODES: u32 = 100_000;
+
+/// Where something was first defined, for "duplicate" errors.
+#[derive(Clone, Copy)]
+struct Origin<'a> {
+    src: &'a Source,
+    span: Span,
+}
+
+/// Builds the scenario. `notes` already holds the notes of manifest collection.
+pub(crate) fn build<'a>(
+    main: &'a Source,
+    root: &'a Node,
+    file: ScenarioFile,
+    manifests: Vec<Manifest<'a>>,
+    notes: Vec<String>,
+) -> Result<Scenario, ScenarioError> {
+    let mut b = Builder {
+        main,
+        root,
+        cluster: Cluster::new(),
+        params: Params::default(),
+        notes,
+        node_origin: HashMap::new(),
+        object_origin: HashMap::new(),
+        priorities: Priorities::default(),
+        pod_specs: HashMap::new(),
+    };
+    check_name(&b, &file.name)?;
+    let seed = file.seed.unwrap_or(1);
+    let duration = file.duration.map_or(SimDuration::from_hours(1), |d| d.0);
+    if duration.is_zero() {
+        return Err(
+            b.at(&Path::parse("duration"), Problem::new("`duration` must be greater than 0"))
+        );
+    }
+    if let Some(p) = &file.params {
+        b.params(p)?;
+    }
+    let cluster_file = file.cluster.unwrap_or_default();
+    b.scenario_nodes(&cluster_file)?;
+
+    let mut typed = Vec::with_capacity(manifests.len());
+    for m in &manifests {
+        typed.push(manifest::read(m)?);
+    }
+    b.manifests(&manifests, &typed, cluster_file.region.as_deref())?;
+    b.behaviours(file.behaviour.as_ref())?;
+    let mut actions = Actions { main, root, cluster: &b.cluster }
+        .resolve(file.actions.as_deref().unwrap_or_default())?;
+    actions.sort_by_key(|a| a.at);
+    for a in &actions {
+        if a.at.0 > duration.as_millis() {
+            b.notes.push(format!(
+                "action `{}` at {} is after the end of the run ({}); it will not run",
+                a.label,
+                a.at.since_start(),
+                duration
+            ));
+        }
+    }
+    if b.cluster.nodes.is_empty() {
+        b.notes.push("the cluster has no nodes: no pod can be scheduled".to_string());
+    }
+    Ok(Scenario {
+        name: file.name,
+        seed,
+        duration,
+        params: b.params,
+        cluster: b.cluster,
+        actions,
+        notes: b.notes,
+    })
+}
+
+fn check_name(b: &Builder<'_>, name: &str) -> Result<(), ScenarioError> {
+    let ok = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        return Ok(());
+    }
+    Err(b.at(
+        &Path::parse("name"),
+        Problem::new(format!("invalid scenario name `{name}`"))
+            .expected("lowercase letters, digits and `-` (it names the results directory)"),
+    ))
+}
+
+struct Builder<'a> {
+    main: &'a Source,
+    root: &'a Node,
+    cluster: Cluster,
+    params: Params,
+    notes: Vec<String>,
+    node_origin: HashMap<String, Origin<'a>>,
+    object_origin: HashMap<(String, String, String), Origin<'a>>,
+    priorities: Priorities,
+    /// The distinct pod specs seen per controller, to share one `Arc` among equal ones.
+    pod_specs: HashMap<WorkloadId, Vec<Arc<PodSpec>>>,
+}
+
+impl<'a> Builder<'a> {
+    /// An error at `path` in the scenario file.
+    fn at(&self, path: &Path, p: Problem) -> ScenarioError {
+        self.main.at(self.root, path, None, p)
+    }
+
+    /// An error at the key of the last step of `path` in the scenario file.
+    fn at_key(&self, path: &Path, p: Problem) -> ScenarioError {
+        self.main.at_key(self.root, path, None, p)
+    }
+
+    fn span_of(&self, path: &Path) -> Span {
+        self.root.find(path, false).span
+    }
+
+    // ----- params -------------------------------------------------------------------------
+
+    fn params(&mut self, f: &ParamsFile) -> Result<(), ScenarioError> {
+        let p = &mut self.params;
+        macro_rules! set {
+            ($($field:ident),* $(,)?) => {
+                $(if let Some(v) = &f.$field {
+                    p.$field = Conv::conv(v);
+                })*
+            };
+        }
+        set!(
+            node_monitor_period,
+            node_monitor_grace_period,
+            node_startup_grace_period,
+            node_eviction_rate,
+            secondary_node_eviction_rate,
+            large_cluster_size_threshold,
+            unhealthy_zone_threshold,
+            terminated_pod_gc_threshold,
+            default_not_ready_toleration_seconds,
+            default_unreachable_toleration_seconds,
+            node_status_update_frequency,
+            node_status_report_frequency,
+            node_lease_duration_seconds,
+            max_pods,
+            serialize_image_pulls,
+            pod_initial_backoff_seconds,
+            pod_max_backoff_seconds,
+            pod_max_in_unschedulable_pods_duration,
+            percentage_of_nodes_to_score,
+        );
+        let p = self.params.clone();
+        let checks: [(&str, bool, &str); 8] = [
+            (
+                "nodeEvictionRate",
+                p.node_eviction_rate.is_finite() && p.node_eviction_rate >= 0.0,
+                "a rate of 0 or more nodes per second",
+            ),
+            (
+                "secondaryNodeEvictionRate",
+                p.secondary_node_eviction_rate.is_finite() && p.secondary_node_eviction_rate >= 0.0,
+                "a rate of 0 or more nodes per second",
+            ),
+            (
+                "unhealthyZoneThreshold",
+                (0.0..=1.0).contains(&p.unhealthy_zone_threshold),
+                "a fraction between 0 and 1",
+            ),
+            (
+                "percentageOfNodesToScore",
+                p.percentage_of_nodes_to_score <= 100,
+                "a percentage between 0 (adaptive) and 100",
+            ),
+            ("maxPods", p.max_pods > 0, "at least 1"),
+            ("podInitialBackoffSeconds", p.pod_initial_backoff_seconds > 0, "at least 1"),
+            (
+                "podMaxBackoffSeconds",
+                p.pod_max_backoff_seconds >= p.pod_initial_backoff_seconds,
+                "at least `podInitialBackoffSeconds`",
+            ),
+            ("nodeMonitorPeriod", !p.node_monitor_period.is_zero(), "a duration greater than 0"),
+        ];
+        for (field, ok, expected) in checks {
+            if !ok {
+                return Err(self.at(
+                    &Path::root().key("params").key(field),
+                    Problem::new(format!("invalid value for `{field}`")).expected(expected),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    // ----- nodes --------------------------------------------------------------------------
+
+    fn scenario_nodes(&mut self, c: &ClusterFile) -> Result<(), ScenarioError> {
+        let region = c.region.as_deref();
+        let mut pool_names: HashMap<&str, usize> = HashMap::new();
+        for (i, pool) in c.node_pools.iter().flatten().enumerate() {
+            let path = Path::parse("cluster.nodePools").index(i);
+            check_dns_label(self, &path.key("name"), &pool.name, "node pool name")?;
+            if let Some(first) = pool_names.insert(&pool.name, i) {
+                let line = self
+                    .span_of(&Path::parse("cluster.nodePools").index(first).key("name"))
+                    .start
+                    .line;
+                return Err(self.at(
+                    &path.key("name"),
+                    Problem::new(format!(
+                        "duplicate node pool name `{}` (first defined at line {line})",
+                        pool.name
+                    )),
+                ));
+            }
+            if pool.count > MAX_POOL_NODES {
+                return Err(self.at(
+                    &path.key("count"),
+                    Problem::new(format!("a node pool of {} nodes is too large", pool.count))
+                        .expected(format!("at most {MAX_POOL_NODES} nodes per pool")),
+                ));
+            }
+            let taints = self.taints(&path, pool.taints.as_deref())?;
+            let zones = pool.zones.clone().unwrap_or_default();
+            for n in 1..=pool.count {
+                let name = format!("{}-{n}", pool.name);
+                let zone =
+                    (!zones.is_empty()).then(|| zones[(n as usize - 1) % zones.len()].clone());
+                let node = self.scenario_node(
+                    &name,
+                    zone,
+                    region,
+                    Some(&pool.name),
+                    &pool.allocatable,
+                    pool.labels.as_ref(),
+                    taints.clone(),
+                    pool.images.as_deref(),
+                    pool.unschedulable.unwrap_or(false),
+                );
+                let origin = Origin { src: self.main, span: self.span_of(&path.key("name")) };
+                self.add_node(node, origin).map_err(|first| {
+                    self.at(
+                        &path.key("name"),
+                        Problem::new(format!(
+                            "node pool `{}` creates node `{name}`, but that name is already defined at {first}",
+                            pool.name
+                        )),
+                    )
+                })?;
+            }
+        }
+        for (i, n) in c.nodes.iter().flatten().enumerate() {
+            let path = Path::parse("cluster.nodes").index(i);
+            check_dns_label(self, &path.key("name"), &n.name, "node name")?;
+            let taints = self.taints(&path, n.taints.as_deref())?;
+            let node = self.scenario_node(
+                &n.name,
+                n.zone.clone(),
+                region,
+                None,
+                &n.allocatable,
+                n.labels.as_ref(),
+                taints,
+                n.images.as_deref(),
+                n.unschedulable.unwrap_or(false),
+            );
+            let origin = Origin { src: self.main, span: self.span_of(&path.key("name")) };
+            self.add_node(node, origin).map_err(|first| {
+                self.at(
+                    &path.key("name"),
+                    Problem::new(format!(
+                        "duplicate node name `{}` (first defined at {first})",
+                        n.name
+                    )),
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    fn taints(
+        &self,
+        path: &Path,
+        taints: Option<&[TaintFile]>,
+    ) -> Result<Vec<Taint>, ScenarioError> {
+        let mut out = Vec::new();
+        for (i, t) in taints.unwrap_or_default().iter().enumerate() {
+            if t.key.is_empty() {
+                return Err(self.at(
+                    &path.key("taints").index(i).key("key"),
+                    Problem::new("a taint needs a `key`"),
+                ));
+            }
+            let effect = match t.effect {
+                TaintEffectFile::NoSchedule => TaintEffect::NoSchedule,
+                TaintEffectFile::PreferNoSchedule => TaintEffect::PreferNoSchedule,
+                TaintEffectFile::NoExecute => TaintEffect::NoExecute,
+            };
+            out.push(Taint {
+                key: t.key.clone(),
+                value: t.value.clone().unwrap_or_default(),
+                effect,
+                time_added: (effect == TaintEffect::NoExecute).then_some(T0),
+            });
+        }
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn scenario_node(
+        &mut self,
+        name: &str,
+        zone: Option<String>,
+        region: Option<&str>,
+        pool: Option<&str>,
+        alloc: &crate::format::AllocatableFile,
+        labels: Option<&BTreeMap<String, String>>,
+        mut taints: Vec<Taint>,
+        images: Option<&[String]>,
+        unschedulable: bool,
+    ) -> kubesim_model::Node {
+        let mut l = Labels::new();
+        l.insert(LABEL_HOSTNAME.into(), name.into());
+        l.insert("kubernetes.io/os".into(), "linux".into());
+        l.insert("kubernetes.io/arch".into(), "amd64".into());
+        if let Some(z) = &zone {
+            l.insert(LABEL_ZONE.into(), z.clone());
+        }
+        if let Some(r) = region {
+            l.insert(LABEL_REGION.into(), r.into());
+        }
+        if let Some(p) = pool {
+            l.insert(LABEL_NODE_POOL.into(), p.into());
+        }
+        l.extend(labels.cloned().unwrap_or_default());
+        let allocatable = Resources {
+            cpu_milli: alloc.cpu.0,
+            memory: alloc.memory.0,
+            ephemeral_storage: alloc.ephemeral_storage.map_or(0, |q| q.0),
+            pods: alloc.pods.map_or(self.params.max_pods, |q| q.0),
+        };
+        if unschedulable && !taints.iter().any(|t| t.key == TAINT_UNSCHEDULABLE) {
+            taints.push(Taint {
+                key: TAINT_UNSCHEDULABLE.into(),
+                value: String::new(),
+                effect: TaintEffect::NoSchedule,
+                time_added: None,
+            });
+        }
+        let uid = self.cluster.new_uid();
+        kubesim_model::Node {
+            zone: l.get(LABEL_ZONE).cloned(),
+            meta: Meta {
+                name: name.into(),
+                uid,
+                labels: l,
+                creation: T0,
+                generation: 1,
+                ..Meta::default()
+            },
+            allocatable,
+            capacity: allocatable,
+            unschedulable,
+            taints,
+            ready: ready_condition(),
+            pool: pool.map(str::to_string),
+            images: images.unwrap_or_default().iter().cloned().collect(),
+            removed: None,
+        }
+    }
+
+    /// Adds a node; a duplicate name gives `Err` with where the first one was defined.
+    fn add_node(
+        &mut self,
+        node: kubesim_model::Node,
+        origin: Origin<'a>,
+    ) -> Result<NodeId, String> {
+        if let Some(first) = self.node_origin.get(node.name()) {
+            return Err(origin.src.describe_line(first.src, first.span));
+        }
+        self.node_origin.insert(node.name().to_string(), origin);
+        Ok(self.cluster.add_node(node))
+    }
+
+    // ----- manifests ----------------------------------------------------------------------
+
+    fn manifests(
+        &mut self,
+        ms: &[Manifest<'a>],
+        typed: &[Typed],
+        region: Option<&str>,
+    ) -> Result<(), ScenarioError> {
+        // PriorityClasses first: pod specs resolve `priorityClassName` against them.
+        for (m, t) in ms.iter().zip(typed) {
+            if let Typed::PriorityClass(pc) = t {
+                let ctx = Ctx::new(m);
+                self.check_unique(&ctx, "", pc.metadata.name.as_deref(), "priorityclass")?;
+                self.priorities.add(&ctx, pc)?;
+            }
+        }
+        for (m, t) in ms.iter().zip(typed) {
+            if let Typed::Node(n) = t {
+                self.node_manifest(m, n, region)?;
+            }
+        }
+        let mut workload_ids = Vec::new();
+        for (m, t) in ms.iter().zip(typed) {
+            if matches!(t, Typed::Deployment(_) | Typed::ReplicaSet(_) | Typed::StatefulSet(_)) {
+                let id = self.workload(m, t)?;
+                workload_ids.push((m, t, id));
+            }
+        }
+        for (m, t, id) in &workload_ids {
+            if let Typed::ReplicaSet(rs) = t {
+                self.link_replicaset(m, rs, *id);
+            }
+        }
+        for (m, t) in ms.iter().zip(typed) {
+            if let Typed::Pod(p) = t {
+                self.pod(m, p)?;
+            }
+        }
+        for (m, t) in ms.iter().zip(typed) {
+            if let Typed::PodDisruptionBudget(p) = t {
+                let ctx = Ctx::new(m);
+                let mut pdb = manifest::pdb(&ctx, p)?;
+                self.check_unique(
+                    &ctx,
+                    &pdb.meta.namespace,
+                    Some(&pdb.meta.name),
+                    "poddisruptionbudget",
+                )?;
+                if pdb.meta.uid.is_empty() {
+                    pdb.meta.uid = self.cluster.new_uid();
+                }
+                self.cluster.add_pdb(pdb);
+            }
+        }
+        Ok(())
+    }
+
+    /// Errors if an object of this kind, namespace and name was already defined.
+    fn check_unique(
+        &mut self,
+        ctx: &Ctx<'a>,
+        ns: &str,
+        name: Option<&str>,
+        what: &str,
+    ) -> Result<(), ScenarioError> {
+        let Some(name) = name else { return Ok(()) };
+        let path = Path::parse("metadata.name");
+        let origin = Origin { src: ctx.src, span: ctx.line_of(&path) };
+        let key = (what.to_string(), ns.to_string(), name.to_string());
+        if let Some(first) = self.object_origin.get(&key) {
+            return Err(ctx.err(
+                &path,
+                Problem::new(format!(
+                    "duplicate {what} `{name}` (first defined at {})",
+                    ctx.src.describe_line(first.src, first.span)
+                )),
+            ));
+        }
+        self.object_origin.insert(key, origin);
+        Ok(())
+    }
+
+    fn node_manifest(
+        &mut self,
+        m: &Manifest<'a>,
+        n: &core::Node,
+        region: Option<&str>,
+    ) -> Result<(), ScenarioError> {
+        let ctx = Ctx::new(m);
+        let nm = manifest::node(&ctx, &self.params, n)?;
+        let mut meta = nm.meta;
+        meta.labels.entry(LABEL_HOSTNAME.into()).or_insert_with(|| meta.name.clone());
+        if let Some(r) = region {
+            meta.labels.entry(LABEL_REGION.into()).or_insert_with(|| r.to_string());
+        }
+        if meta.uid.is_empty() {
+            meta.uid = self.cluster.new_uid();
+        }
+        let zone = meta
+            .labels
+            .get(LABEL_ZONE)
+            .or_else(|| meta.labels.get("failure-domain.beta.kubernetes.io/zone"))
+            .cloned();
+        if let Some(status) = &nm.not_ready {
+            self.notes.push(format!(
+                "{}: the manifest's Ready condition is {status}; kubesim starts every node Ready",
+                ctx.object
+            ));
+        }
+        let node = kubesim_model::Node {
+            meta,
+            allocatable: nm.allocatable,
+            capacity: nm.capacity,
+            unschedulable: nm.unschedulable,
+            taints: nm.taints,
+            ready: ready_condition(),
+            pool: None,
+            zone,
+            images: nm.images.into_iter().collect(),
+            removed: None,
+        };
+        let name = node.meta.name.clone();
+        let path = Path::parse("metadata.name");
+        let origin = Origin { src: m.src, span: ctx.line_of(&path) };
+        self.add_node(node, origin).map_err(|first| {
+            ctx.err(
+                &path,
+                Problem::new(format!("duplicate node name `{name}` (first defined at {first})")),
+            )
+        })?;
+        Ok(())
+    }
+
+    fn workload(&mut self, m: &Manifest<'a>, t: &Typed) -> Result<WorkloadId, ScenarioError> {
+        let mut ctx = Ctx::new(m);
+        let priorities = self.priorities.clone();
+        let env = Env { priorities: &priorities };
+        let missing_spec = || ctx_err_missing_spec(m);
+        let (kind, kind_name, metadata) = match t {
+            Typed::Deployment(d) => (Kind::Deployment, "Deployment", &d.metadata),
+            Typed::ReplicaSet(r) => (Kind::ReplicaSet, "ReplicaSet", &r.metadata),
+            Typed::StatefulSet(s) => (Kind::StatefulSet, "StatefulSet", &s.metadata),
+            _ => return Err(not_a_workload(m)),
+        };
+        let mut meta = manifest::meta(&ctx, metadata, true)?;
+        self.check_unique(&ctx, &meta.namespace, Some(&meta.name), &kind_name.to_lowercase())?;
+        let (template, selector, replicas, min_ready, spec) = match t {
+            Typed::Deployment(d) => {
+                let s = d.spec.as_ref().ok_or_else(missing_spec)?;
+                let template = manifest::template(&mut ctx, &env, Some(&s.template))?;
+                let selector =
+                    manifest::workload_selector(&ctx, kind_name, &s.selector, &template)?;
+                let strategy = manifest::strategy(&ctx, s.strategy.as_ref())?;
+                (
+                    template,
+                    selector,
+                    s.replicas,
+                    s.min_ready_seconds,
+                    WorkloadSpec::Deployment { strategy },
+                )
+            }
+            Typed::ReplicaSet(r) => {
+                let s = r.spec.as_ref().ok_or_else(missing_spec)?;
+                let template = manifest::template(&mut ctx, &env, s.template.as_ref())?;
+                let selector =
+                    manifest::workload_selector(&ctx, kind_name, &s.selector, &template)?;
+                (
+                    template,
+                    selector,
+                    s.replicas,
+                    s.min_ready_seconds,
+                    WorkloadSpec::ReplicaSet { template_hash: None },
+                )
+            }
+            Typed::StatefulSet(st) => {
+                let s = st.spec.as_ref().ok_or_else(missing_spec)?;
+                let template = manifest::template(&mut ctx, &env, Some(&s.template))?;
+                let selector =
+                    manifest::workload_selector(&ctx, kind_name, &s.selector, &template)?;
+                let policy = manifest::pod_management(&ctx, s.pod_management_policy.as_deref())?;
+                let spec = WorkloadSpec::StatefulSet {
+                    pod_management_policy: policy,
+                    service_name: s.service_name.clone().unwrap_or_default(),
+                };
+                (template, selector, s.replicas, s.min_ready_seconds, spec)
+            }
+            _ => return Err(not_a_workload(m)),
+        };
+        if let Some(name) = &template.spec.node_name {
+            self.check_node_name(&ctx, &Path::parse("spec.template.spec.nodeName"), name)?;
+        }
+        let replicas = manifest::non_negative(&ctx, "spec.replicas", replicas, 1)?;
+        let min_ready_seconds =
+            u64::from(manifest::non_negative(&ctx, "spec.minReadySeconds", min_ready, 0)?);
+        manifest::workload_extras(&mut ctx, t);
+        if meta.uid.is_empty() {
+            meta.uid = self.cluster.new_uid();
+        }
+        if let Some(n) = ctx.note() {
+            self.notes.push(n);
+        }
+        Ok(self.cluster.add_workload(Workload {
+            meta,
+            kind,
+            replicas,
+            selector,
+            template,
+            min_ready_seconds,
+            spec,
+            owner: None,
+            status: WorkloadStatus::default(),
+            behaviour: BehaviourId(0),
+        }))
+    }
+
+    /// A ReplicaSet whose controller is a Deployment of the scenario is owned by it.
+    fn link_replicaset(
+        &mut self,
+        m: &Manifest<'a>,
+        rs: &k8s_openapi::api::apps::v1::ReplicaSet,
+        id: WorkloadId,
+    ) {
+        let Some((_, r)) = manifest::controller_ref(&rs.metadata) else { return };
+        let ns = self.cluster.workloads[id.index()].meta.namespace.clone();
+        let owner = (manifest::owner_kind(r) == Some(Kind::Deployment))
+            .then(|| self.cluster.workload_by_name(Kind::Deployment, &ns, &r.name))
+            .flatten();
+        let Some(did) = owner else {
+            self.notes.push(format!(
+                "{}: its controller {} `{}` is not in the scenario; kubesim treats it as a standalone ReplicaSet",
+                m.object, r.kind, r.name
+            ));
+            return;
+        };
+        let d = &self.cluster.workloads[did.index()];
+        let owner_ref =
+            OwnerRef { kind: Kind::Deployment, name: d.meta.name.clone(), uid: d.meta.uid.clone() };
+        let w = &mut self.cluster.workloads[id.index()];
+        let hash = w
+            .meta
+            .labels
+            .get("pod-template-hash")
+            .or_else(|| w.template.labels.get("pod-template-hash"))
+            .cloned();
+        w.owner = Some(did);
+        w.meta.owner = Some(owner_ref);
+        w.spec = WorkloadSpec::ReplicaSet { template_hash: hash };
+    }
+
+    fn pod(&mut self, m: &Manifest<'a>, p: &core::Pod) -> Result<(), ScenarioError> {
+        let mut ctx = Ctx::new(m);
+        let priorities = self.priorities.clone();
+        let env = Env { priorities: &priorities };
+        let mut meta = manifest::meta(&ctx, &p.metadata, true)?;
+        self.check_unique(&ctx, &meta.namespace, Some(&meta.name), "pod")?;
+        let Some(k8s_spec) = &p.spec else {
+            return Err(ctx_err_missing_spec(m));
+        };
+        let mut spec = manifest::pod_spec(&mut ctx, &env, &Path::parse("spec"), k8s_spec)?;
+        admit_default_tolerations(&mut spec, &self.params);
+        let node = match &spec.node_name {
+            None => None,
+            Some(name) => Some(self.check_node_name(&ctx, &Path::parse("spec.nodeName"), name)?),
+        };
+        let controller = self.pod_controller(&ctx, &p.metadata, &meta);
+        if let Some(w) = controller {
+            let wl = &self.cluster.workloads[w.index()];
+            meta.owner = Some(OwnerRef {
+                kind: wl.kind,
+                name: wl.meta.name.clone(),
+                uid: wl.meta.uid.clone(),
+            });
+        }
+        let spec = self.share_spec(controller, spec);
+        let status = initial_status(&spec, node.is_some(), p.status.as_ref());
+        let ready_since = (status.phase == PodPhase::Running
+            && status.is_true(PodConditionType::Ready))
+        .then_some(T0);
+        if meta.uid.is_empty() {
+            meta.uid = self.cluster.new_uid();
+        }
+        // A controlled pod's unsimulated fields were already noted on its workload's template.
+        if controller.is_none()
+            && let Some(n) = ctx.note()
+        {
+            self.notes.push(n);
+        }
+        self.cluster.add_pod(
+            Pod { meta, spec, node, status, ready_since, removed: None, behaviour: BehaviourId(0) },
+            controller,
+        );
+        Ok(())
+    }
+
+    /// The node a `nodeName` names.
+    fn check_node_name(
+        &self,
+        ctx: &Ctx<'a>,
+        path: &Path,
+        name: &str,
+    ) -> Result<NodeId, ScenarioError> {
+        self.cluster.node_by_name(name).ok_or_else(|| {
+            let names: Vec<&str> = self.cluster.nodes.iter().map(|n| n.name()).collect();
+            ctx.err(
+                path,
+                Problem::new(format!(
+                    "`nodeName` names node `{name}`, which is not in the scenario"
+                ))
+                .expected("the name of a node of the scenario")
+                .hint(did_you_mean(name, names)),
+            )
+        })
+    }
+
+    /// The controller of a pod: the ReplicaSet or StatefulSet its controller reference names,
+    /// or a ReplicaSet synthesized for a Deployment of the scenario that selects the pod.
+    /// Pods without a controller reference are not adopted, even if a selector matches them.
+    fn pod_controller(
+        &mut self,
+        ctx: &Ctx<'a>,
+        m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        meta: &Meta,
+    ) -> Option<WorkloadId> {
+        let (_, r) = manifest::controller_ref(m)?;
+        let ns = &meta.namespace;
+        let found = match manifest::owner_kind(r) {
+            Some(Kind::ReplicaSet) => self
+                .cluster
+                .workload_by_name(Kind::ReplicaSet, ns, &r.name)
+                .or_else(|| self.synthesize_replicaset(ns, &r.name, &r.uid, meta)),
+            Some(Kind::StatefulSet) => {
+                self.cluster.workload_by_name(Kind::StatefulSet, ns, &r.name)
+            }
+            _ => None,
+        };
+        if found.is_none() {
+            self.notes.push(format!(
+                "{}: its controller {} `{}` is not in the scenario{}; kubesim treats the pod as unowned",
+                ctx.object,
+                r.kind,
+                r.name,
+                if manifest::owner_kind(r).is_none() { " (kind not simulated)" } else { "" },
+            ));
+        }
+        found
+    }
+
+    /// The ReplicaSet a Deployment of the scenario would own, for pods of a dump whose
+    /// ReplicaSet was left out: named as the pod's owner reference, with the Deployment's
+    /// template and the pod's `pod-template-hash`.
+    fn synthesize_replicaset(
+        &mut self,
+        ns: &str,
+        name: &str,
+        uid: &str,
+        pod: &Meta,
+    ) -> Option<WorkloadId> {
+        let did = self.cluster.workloads.iter().enumerate().find_map(|(i, w)| {
+            (w.kind == Kind::Deployment
+                && w.meta.namespace == ns
+                && w.selector.matches(&pod.labels))
+            .then_some(WorkloadId(i as u32))
+        })?;
+        let d = &self.cluster.workloads[did.index()];
+        let hash = pod.labels.get("pod-template-hash").cloned();
+        let mut template = d.template.clone();
+        let mut selector = d.selector.clone();
+        if let Some(h) = &hash {
+            template.labels.insert("pod-template-hash".into(), h.clone());
+            selector.match_labels.insert("pod-template-hash".into(), h.clone());
+        }
+        let deployment = object_ref("deployment", ns, &d.meta.name);
+        let meta = Meta {
+            name: name.to_string(),
+            namespace: ns.to_string(),
+            uid: uid.to_string(),
+            labels: template.labels.clone(),
+            owner: Some(OwnerRef {
+                kind: Kind::Deployment,
+                name: d.meta.name.clone(),
+                uid: d.meta.uid.clone(),
+            }),
+            creation: T0,
+            generation: 1,
+            ..Meta::default()
+        };
+        let w = Workload {
+            meta,
+            kind: Kind::ReplicaSet,
+            replicas: d.replicas,
+            selector,
+            template,
+            min_ready_seconds: d.min_ready_seconds,
+            spec: WorkloadSpec::ReplicaSet { template_hash: hash },
+            owner: Some(did),
+            status: WorkloadStatus::default(),
+            behaviour: BehaviourId(0),
+        };
+        let mut w = w;
+        if w.meta.uid.is_empty() {
+            w.meta.uid = self.cluster.new_uid();
+        }
+        self.notes.push(format!(
+            "{}: not in the scenario; synthesized from {deployment} for its pods",
+            object_ref("replicaset", ns, name)
+        ));
+        Some(self.cluster.add_workload(w))
+    }
+
+    /// One `Arc` per distinct spec: the controller's template when equal, else a spec already
+    /// seen for a pod of the same controller.
+    fn share_spec(&mut self, controller: Option<WorkloadId>, spec: PodSpec) -> Arc<PodSpec> {
+        let Some(w) = controller else {
+            return Arc::new(spec);
+        };
+        let template = &self.cluster.workloads[w.index()].template.spec;
+        if **template == spec {
+            return template.clone();
+        }
+        let seen = self.pod_specs.entry(w).or_default();
+        if let Some(s) = seen.iter().find(|s| ***s == spec) {
+            return s.clone();
+        }
+        let arc = Arc::new(spec);
+        seen.push(arc.clone());
+        arc
+    }
+
+    // ----- behaviours ---------------------------------------------------------------------
+
+    fn behaviours(&mut self, f: Option<&BehaviourFile>) -> Result<(), ScenarioError> {
+        let Some(f) = f else { return Ok(()) };
+        if let Some(d) = &f.default {
+            let base = self.cluster.behaviours[0].clone();
+            self.cluster.behaviours[0] = apply_timings(&base, d);
+        }
+        let mut workload_override: HashMap<WorkloadId, BehaviourId> = HashMap::new();
+        let mut pod_override: HashMap<PodId, BehaviourId> = HashMap::new();
+        let mut first_key: HashMap<Target, String> = HashMap::new();
+        for (key, timings) in f.workloads.iter().flat_map(|m| m.0.iter()) {
+            let path = Path::parse("behaviour.workloads").key(key);
+            let r = parse_ref(key, true).map_err(|p| self.at_key(&path, p))?;
+            let target = refs::resolve(&self.cluster, &r).map_err(|p| self.at_key(&path, p))?;
+            if let Some(first) = first_key.insert(target, key.clone()) {
+                return Err(self.at_key(
+                    &path,
+                    Problem::new(format!("`{key}` and `{first}` name the same object")),
+                ));
+            }
+            let id = BehaviourId(self.cluster.behaviours.len() as u32);
+            let b = apply_timings(&self.cluster.behaviours[0], timings);
+            self.cluster.behaviours.push(b);
+            match target {
+                Target::Workload(w) => workload_override.insert(w, id),
+                Target::Pod(p) => pod_override.insert(p, id),
+            };
+        }
+        // A workload follows its own override, else its owner's (a Deployment's ReplicaSets).
+        for i in 0..self.cluster.workloads.len() {
+            let mut w = WorkloadId(i as u32);
+            let b = loop {
+                if let Some(b) = workload_override.get(&w) {
+                    break *b;
+                }
+                match self.cluster.workloads[w.index()].owner {
+                    Some(o) if o != w => w = o,
+                    _ => break BehaviourId(0),
+                }
+            };
+            self.cluster.workloads[i].behaviour = b;
+        }
+        for i in 0..self.cluster.pods.len() {
+            let id = PodId(i as u32);
+            let b = pod_override.get(&id).copied().unwrap_or_else(|| {
+                self.cluster
+                    .controller_of(id)
+                    .map_or(BehaviourId(0), |w| self.cluster.workloads[w.index()].behaviour)
+            });
+            self.cluster.pods[i].behaviour = b;
+        }
+        Ok(())
+    }
+}
+
+fn check_dns_label(
+    b: &Builder<'_>,
+    path: &Path,
+    name: &str,
+    what: &str,
+) -> Result<(), ScenarioError> {
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && !name.starts_with(['-', '.'])
+        && !name.ends_with(['-', '.']);
+    if ok {
+        return Ok(());
+    }
+    Err(b.at(
+        path,
+        Problem::new(format!("invalid {what} `{name}`")).expected(
+            "lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit",
+        ),
+    ))
+}
+
+fn ctx_err_missing_spec(m: &Manifest<'_>) -> ScenarioError {
+    m.src.at(m.node, &Path::root(), Some(&m.object), Problem::new("missing field `spec`"))
+}
+
+fn not_a_workload(m: &Manifest<'_>) -> ScenarioError {
+    m.src.at(m.node, &Path::root(), Some(&m.object), Problem::new("internal error: not a workload"))
+}
+
+fn ready_condition() -> NodeReady {
+    NodeReady {
+        status: CondStatus::True,
+        reason: "KubeletReady",
+        message: "kubelet is posting ready status",
+        last_transition: T0,
+    }
+}
+
+/// The `DefaultTolerationSeconds` admission plugin: pods tolerate `not-ready` and
+/// `unreachable` NoExecute taints for the configured time unless they already say otherwise.
+fn admit_default_tolerations(spec: &mut PodSpec, params: &Params) {
+    for (key, seconds) in [
+        (TAINT_NOT_READY, params.default_not_ready_toleration_seconds),
+        (TAINT_UNREACHABLE, params.default_unreachable_toleration_seconds),
+    ] {
+        let tolerated = spec.tolerations.iter().any(|t| {
+            (t.key == key || t.key.is_empty())
+                && t.effect.is_none_or(|e| e == TaintEffect::NoExecute)
+        });
+        if !tolerated {
+            spec.tolerations.push(Toleration {
+                key: key.to_string(),
+                operator: TolerationOperator::Exists,
+                value: String::new(),
+                effect: Some(TaintEffect::NoExecute),
+                toleration_seconds: Some(seconds),
+            });
+        }
+    }
+}
+
+/// The status a pod starts with: Running and Ready when the dump says so, terminal phases
+/// kept, other bound pods Pending (the kubelet starts them), unbound pods Pending.
+fn initial_status(spec: &PodSpec, bound: bool, status: Option<&core::PodStatus>) -> PodStatus {
+    let mut s = PodStatus::default();
+    if !bound {
+        return s;
+    }
+    let phase = status.and_then(|s| s.phase.as_deref());
+    let ready = status
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+    s.set_condition(PodConditionType::PodScheduled, CondStatus::True, T0, "", "");
+    match phase {
+        Some("Running") if ready => {
+            s.phase = PodPhase::Running;
+            s.start_time = Some(T0);
+            for t in [
+                PodConditionType::PodReadyToStartContainers,
+                PodConditionType::Initialized,
+                PodConditionType::ContainersReady,
+                PodConditionType::Ready,
+            ] {
+                s.set_condition(t, CondStatus::True, T0, "", "");
+            }
+            s.container_statuses = spec
+                .containers
+                .iter()
+                .map(|c| ContainerStatus {
+                    name: c.name.clone(),
+                    image: c.image.clone(),
+                    state: ContainerState::Running { started_at: T0 },
+                    ready: true,
+                    started: true,
+                    restart_count: 0,
+                })
+                .collect();
+        }
+        Some(p @ ("Succeeded" | "Failed")) => {
+            let failed = p == "Failed";
+            s.phase = if failed { PodPhase::Failed } else { PodPhase::Succeeded };
+            s.start_time = Some(T0);
+            s.set_condition(PodConditionType::Ready, CondStatus::False, T0, "PodCompleted", "");
+            s.reason = status.and_then(|st| st.reason.clone());
+            s.message = status.and_then(|st| st.message.clone());
+            s.container_statuses = spec
+                .containers
+                .iter()
+                .map(|c| ContainerStatus {
+                    name: c.name.clone(),
+                    image: c.image.clone(),
+                    state: ContainerState::Terminated {
+                        reason: if failed { "Error" } else { "Completed" }.to_string(),
+                        exit_code: i32::from(failed),
+                        started_at: T0,
+                        finished_at: T0,
+                    },
+                    ready: false,
+                    started: false,
+                    restart_count: 0,
+                })
+                .collect();
+        }
+        _ => {}
+    }
+    s
+}
+
+fn apply_timings(base: &Behaviour, t: &TimingsFile) -> Behaviour {
+    let pick = |o: &Option<DistFile>, d: &kubesim_engine::Dist| {
+        o.as_ref().map_or_else(|| d.clone(), |f| f.0.clone())
+    };
+    Behaviour {
+        image_pull: pick(&t.image_pull, &base.image_pull),
+        container_start: pick(&t.container_start, &base.container_start),
+        ready: pick(&t.ready, &base.ready),
+        shutdown: pick(&t.shutdown, &base.shutdown),
+    }
+}
+
+/// Converts the scenario's parameter types to the model's.
+trait Conv<T> {
+    fn conv(&self) -> T;
+}
+
+impl Conv<SimDuration> for crate::format::Dur {
+    fn conv(&self) -> SimDuration {
+        self.0
+    }
+}
+
+macro_rules! conv_copy {
+    ($($t:ty),*) => {
+        $(impl Conv<$t> for $t {
+            fn conv(&self) -> $t {
+                *self
+            }
+        })*
+    };
+}
+conv_copy!(f64, u32, u64, i64, bool);

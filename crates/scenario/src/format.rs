@@ -1,0 +1,544 @@
+//! The scenario file's own types (format v1), as serde reads them from the YAML tree.
+//!
+//! Only syntax is checked here (types, field names, durations, quantities, distributions);
+//! names and references are checked in `build.rs`, where the whole cluster is known.
+//! `workloads` is read from the tree directly (entries are `include:`s or manifests, which serde
+//! could only tell apart with `untagged`).
+
+use crate::de::QUANTITY_EXPECTED;
+use kubesim_engine::{Dist, SimDuration};
+use kubesim_model::quantity::{self, QuantityError};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The "expected" text for durations.
+pub(crate) const DURATION_EXPECTED: &str = "a duration such as `30s`, `5m` or `1h30m`";
+
+/// The top level of a scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct ScenarioFile {
+    pub name: String,
+    pub seed: Option<u64>,
+    pub duration: Option<Dur>,
+    pub params: Option<ParamsFile>,
+    pub cluster: Option<ClusterFile>,
+    pub behaviour: Option<BehaviourFile>,
+    /// Read from the tree (see the module docs).
+    #[allow(dead_code)]
+    pub workloads: Option<IgnoredAny>,
+    pub actions: Option<Vec<ActionFile>>,
+}
+
+/// `params`: every field optional; names are the camelCase of `kubesim_model::Params`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct ParamsFile {
+    pub node_monitor_period: Option<Dur>,
+    pub node_monitor_grace_period: Option<Dur>,
+    pub node_startup_grace_period: Option<Dur>,
+    pub node_eviction_rate: Option<f64>,
+    pub secondary_node_eviction_rate: Option<f64>,
+    pub large_cluster_size_threshold: Option<u32>,
+    pub unhealthy_zone_threshold: Option<f64>,
+    pub terminated_pod_gc_threshold: Option<u32>,
+    pub default_not_ready_toleration_seconds: Option<i64>,
+    pub default_unreachable_toleration_seconds: Option<i64>,
+    pub node_status_update_frequency: Option<Dur>,
+    pub node_status_report_frequency: Option<Dur>,
+    pub node_lease_duration_seconds: Option<u64>,
+    pub max_pods: Option<u64>,
+    pub serialize_image_pulls: Option<bool>,
+    pub pod_initial_backoff_seconds: Option<u64>,
+    pub pod_max_backoff_seconds: Option<u64>,
+    pub pod_max_in_unschedulable_pods_duration: Option<Dur>,
+    pub percentage_of_nodes_to_score: Option<u32>,
+}
+
+/// `cluster`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct ClusterFile {
+    pub region: Option<String>,
+    pub node_pools: Option<Vec<NodePoolFile>>,
+    pub nodes: Option<Vec<NodeFile>>,
+}
+
+/// `cluster.nodePools[]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct NodePoolFile {
+    pub name: String,
+    pub count: u32,
+    pub zones: Option<Vec<String>>,
+    pub allocatable: AllocatableFile,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub taints: Option<Vec<TaintFile>>,
+    pub images: Option<Vec<String>>,
+    pub unschedulable: Option<bool>,
+}
+
+/// `cluster.nodes[]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct NodeFile {
+    pub name: String,
+    pub zone: Option<String>,
+    pub allocatable: AllocatableFile,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub taints: Option<Vec<TaintFile>>,
+    pub images: Option<Vec<String>>,
+    pub unschedulable: Option<bool>,
+}
+
+/// `allocatable`: Kubernetes quantities.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AllocatableFile {
+    pub cpu: Cpu,
+    pub memory: Bytes,
+    pub pods: Option<Bytes>,
+    #[serde(rename = "ephemeral-storage")]
+    pub ephemeral_storage: Option<Bytes>,
+}
+
+/// A node taint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TaintFile {
+    pub key: String,
+    pub value: Option<String>,
+    pub effect: TaintEffectFile,
+}
+
+/// A taint effect, spelt as the API does.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) enum TaintEffectFile {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+/// `behaviour`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BehaviourFile {
+    pub default: Option<TimingsFile>,
+    pub workloads: Option<OrderedMap<TimingsFile>>,
+}
+
+/// The four timings of a behaviour; unset ones inherit.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct TimingsFile {
+    pub image_pull: Option<DistFile>,
+    pub container_start: Option<DistFile>,
+    pub ready: Option<DistFile>,
+    pub shutdown: Option<DistFile>,
+}
+
+/// `actions[]`: `at` and exactly one verb (checked in `build.rs`, with positions).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct ActionFile {
+    pub at: Dur,
+    #[serde(rename = "delete-pod")]
+    pub delete_pod: Option<DeletePodFile>,
+    pub cordon: Option<NodeNames>,
+    pub uncordon: Option<NodeNames>,
+    pub scale: Option<ScaleFile>,
+}
+
+/// The verbs of an action, as written.
+pub(crate) const VERBS: [&str; 4] = ["delete-pod", "cordon", "uncordon", "scale"];
+
+/// `delete-pod`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct DeletePodFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+    pub grace_period_seconds: Option<u64>,
+    pub force: Option<bool>,
+}
+
+/// A label selector (`matchLabels` and `matchExpressions`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct SelectorFile {
+    pub match_labels: Option<BTreeMap<String, String>>,
+    pub match_expressions: Option<Vec<RequirementFile>>,
+}
+
+/// One `matchExpressions` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RequirementFile {
+    pub key: String,
+    pub operator: OperatorFile,
+    pub values: Option<Vec<String>>,
+}
+
+/// A label selector operator.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) enum OperatorFile {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+/// `pick`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PickFile {
+    Oldest,
+    Newest,
+    Random,
+}
+
+/// `scale`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct ScaleFile {
+    pub workload: String,
+    pub replicas: u32,
+    pub namespace: Option<String>,
+}
+
+/// A duration written Go/kubectl style (`250ms`, `30s`, `1h30m`, `1.5h`) or ISO 8601 (`PT5M`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Dur(pub SimDuration);
+
+/// Parses a duration; `Err` says why not (shown after "invalid duration `...`").
+pub(crate) fn parse_duration(s: &str) -> Result<SimDuration, &'static str> {
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err("negative");
+    }
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if t == "0" {
+        return Ok(SimDuration::ZERO);
+    }
+    let iso = t.starts_with(['P', 'p']);
+    if !iso && !is_go_duration(t) {
+        return Err("");
+    }
+    let normalized = t.replace('μ', "µ");
+    let d: jiff::SignedDuration = normalized.parse().map_err(|_| "")?;
+    let nanos = d.as_nanos();
+    if nanos < 0 {
+        return Err("negative");
+    }
+    let ms = (nanos + 500_000) / 1_000_000;
+    u64::try_from(ms).map(SimDuration::from_millis).map_err(|_| "too large")
+}
+
+/// `([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+`, with a digit in every number.
+fn is_go_duration(s: &str) -> bool {
+    let mut rest = s;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let n = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number = &rest[..n];
+        if !number.chars().any(|c| c.is_ascii_digit()) || number.matches('.').count() > 1 {
+            return false;
+        }
+        rest = &rest[n..];
+        let Some(unit) =
+            ["ns", "us", "µs", "μs", "ms", "s", "m", "h"].into_iter().find(|u| rest.starts_with(u))
+        else {
+            return false;
+        };
+        rest = &rest[unit.len()..];
+    }
+    true
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Dur;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(DURATION_EXPECTED)
+            }
+            /// A bare `0` reads as an integer; it is the one number that needs no unit.
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dur, E> {
+                if v == 0 {
+                    return Ok(Dur(SimDuration::ZERO));
+                }
+                Err(E::invalid_type(Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
+                match u64::try_from(v) {
+                    Ok(u) => self.visit_u64(u),
+                    Err(_) => Err(E::invalid_type(Unexpected::Signed(v), &self)),
+                }
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Dur, E> {
+                parse_duration(s).map(Dur).map_err(|why| {
+                    let what = if why.is_empty() {
+                        format!("duration `{s}`")
+                    } else {
+                        format!("duration `{s}` ({why})")
+                    };
+                    E::invalid_value(Unexpected::Other(&what), &DURATION_EXPECTED)
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A timing: a duration (constant) or `{constant|uniform|normal|exponential|lognormal: ...}`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DistFile(pub Dist);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum DistKind {
+    Constant,
+    Uniform,
+    Normal,
+    Exponential,
+    Lognormal,
+}
+
+const DIST_KINDS: &str = "`constant`, `uniform`, `normal`, `exponential` or `lognormal`";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UniformFile {
+    min: Dur,
+    max: Dur,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NormalFile {
+    mean: Dur,
+    stddev: Dur,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExponentialFile {
+    mean: Dur,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogNormalFile {
+    median: Dur,
+    sigma: f64,
+}
+
+/// Rejects a second key in a one-key mapping, pointing at that key.
+struct SecondKey;
+
+impl<'de> DeserializeSeed<'de> for SecondKey {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ();
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("no second key")
+            }
+            fn visit_str<E: de::Error>(self, k: &str) -> Result<(), E> {
+                Err(E::custom(format!(
+                    "a distribution has exactly one key, but `{k}` is a second one"
+                )))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for DistFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DistFile;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{DURATION_EXPECTED}, or a mapping with one key: {DIST_KINDS}")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<DistFile, E> {
+                Dur::deserialize(de::value::StrDeserializer::<E>::new(s))
+                    .map(|d| DistFile(Dist::Constant(d.0)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DistFile, A::Error> {
+                let Some(kind) = map.next_key::<DistKind>()? else {
+                    return Err(de::Error::custom(format!(
+                        "a distribution needs one of {DIST_KINDS}"
+                    )));
+                };
+                let dist = match kind {
+                    DistKind::Constant => Dist::Constant(map.next_value::<Dur>()?.0),
+                    DistKind::Uniform => {
+                        let u: UniformFile = map.next_value()?;
+                        Dist::Uniform { min: u.min.0, max: u.max.0 }
+                    }
+                    DistKind::Normal => {
+                        let n: NormalFile = map.next_value()?;
+                        Dist::Normal { mean: n.mean.0, stddev: n.stddev.0 }
+                    }
+                    DistKind::Exponential => {
+                        let e: ExponentialFile = map.next_value()?;
+                        Dist::Exponential { mean: e.mean.0 }
+                    }
+                    DistKind::Lognormal => {
+                        let l: LogNormalFile = map.next_value()?;
+                        Dist::LogNormal { median: l.median.0, sigma: l.sigma }
+                    }
+                };
+                map.next_key_seed(SecondKey)?;
+                dist.validate()
+                    .map_err(|m| de::Error::custom(format!("invalid distribution: {m}")))?;
+                Ok(DistFile(dist))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The words after "invalid" for a bad quantity: ``quantity `4 cores` `` or, when the
+/// syntax is fine but the value is not, with the reason.
+pub(crate) fn quantity_what(e: &QuantityError) -> String {
+    match e.reason {
+        "negative" | "too large" | "exponent out of range" | "too many digits" => {
+            format!("quantity `{}` ({})", e.input, e.reason)
+        }
+        _ => format!("quantity `{}`", e.input),
+    }
+}
+
+macro_rules! quantity_type {
+    ($(#[$doc:meta])* $name:ident, $parse:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) struct $name(pub u64);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str(QUANTITY_EXPECTED)
+                    }
+                    fn visit_str<E: de::Error>(self, s: &str) -> Result<$name, E> {
+                        $parse(s).map($name).map_err(|e| {
+                            E::invalid_value(Unexpected::Other(&quantity_what(&e)), &QUANTITY_EXPECTED)
+                        })
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+    };
+}
+
+quantity_type!(
+    /// A CPU quantity, in millicores.
+    Cpu,
+    quantity::parse_millicpu
+);
+quantity_type!(
+    /// A memory, storage or count quantity, in units (bytes).
+    Bytes,
+    quantity::parse_value
+);
+
+/// One node name or a list of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NodeNames(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for NodeNames {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NodeNames;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a node name or a list of node names")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<NodeNames, E> {
+                Ok(NodeNames(vec![s.to_string()]))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NodeNames, E> {
+                Ok(NodeNames(vec![v.to_string()]))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NodeNames, E> {
+                Ok(NodeNames(vec![v.to_string()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NodeNames, A::Error> {
+                let mut names = Vec::new();
+                while let Some(n) = seq.next_element::<String>()? {
+                    names.push(n);
+                }
+                if names.is_empty() {
+                    return Err(de::Error::invalid_length(0, &"at least one node name"));
+                }
+                Ok(NodeNames(names))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A mapping read in file order.
+#[derive(Debug)]
+pub(crate) struct OrderedMap<T>(pub Vec<(String, T)>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = OrderedMap<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OrderedMap<T>, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, T>()? {
+                    out.push((k, v));
+                }
+                Ok(OrderedMap(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let ms = |s: &str| parse_duration(s).map(|d| d.as_millis());
+        assert_eq!(ms("250ms"), Ok(250));
+        assert_eq!(ms("30s"), Ok(30_000));
+        assert_eq!(ms("5m"), Ok(300_000));
+        assert_eq!(ms("1h30m"), Ok(5_400_000));
+        assert_eq!(ms("1.5h"), Ok(5_400_000));
+        assert_eq!(ms("1h30m0s"), Ok(5_400_000));
+        assert_eq!(ms("0"), Ok(0));
+        assert_eq!(ms("1500us"), Ok(2));
+        assert_eq!(ms("1.0004s"), Ok(1000));
+        assert_eq!(ms("PT2M"), Ok(120_000));
+        assert_eq!(ms("-5s"), Err("negative"));
+        for bad in ["5 minutes", "5", "", "1d", "s", "1.2.3s", "5M", "1h 30m", "abc"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,1209 @@
+//! Kubernetes manifests: finding them (documents, `kind: List`), reading them through
+//! `k8s-openapi` types in two passes (`apiVersion`/`kind` first, then the concrete type), and
+//! converting them to model structs with the defaults the API server applies.
+//!
+//! Errors found after typing (quantities, selectors, enums) are placed by looking their field
+//! path up in the manifest's YAML tree. Fields kubesim reads but does not simulate yet are
+//! collected per manifest and reported as one note.
+
+use crate::de::{QUANTITY_EXPECTED, from_node};
+use crate::error::{Problem, ScenarioError, did_you_mean, one_of};
+use crate::format::quantity_what;
+use crate::source::Source;
+use crate::yaml::{Node, Path};
+use k8s_openapi::api::apps::v1 as apps;
+use k8s_openapi::api::core::v1 as core;
+use k8s_openapi::api::policy::v1 as policy;
+use k8s_openapi::api::scheduling::v1 as scheduling;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1 as metav1;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use kubesim_engine::SimTime;
+use kubesim_model::pod::{InclusionPolicy, WhenUnsatisfiable};
+use kubesim_model::quantity;
+use kubesim_model::workload::{DeploymentStrategy, PodManagementPolicy};
+use kubesim_model::{
+    Container, IntOrPercent, Kind, LabelSelector, Labels, Meta, NodeAffinity, NodeSelectorTerm,
+    Operator, Params, Pdb, PodSpec, PodTemplate, PreferredTerm, PullPolicy, Requirement, Resources,
+    RestartPolicy, Toleration, TolerationOperator, TopologySpreadConstraint,
+    UnhealthyPodEvictionPolicy,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// The kinds kubesim reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ManifestKind {
+    Deployment,
+    ReplicaSet,
+    StatefulSet,
+    Pod,
+    Node,
+    PodDisruptionBudget,
+    PriorityClass,
+}
+
+const SUPPORTED: [(ManifestKind, &str, &str); 7] = [
+    (ManifestKind::Deployment, "apps/v1", "Deployment"),
+    (ManifestKind::ReplicaSet, "apps/v1", "ReplicaSet"),
+    (ManifestKind::StatefulSet, "apps/v1", "StatefulSet"),
+    (ManifestKind::Pod, "v1", "Pod"),
+    (ManifestKind::Node, "v1", "Node"),
+    (ManifestKind::PodDisruptionBudget, "policy/v1", "PodDisruptionBudget"),
+    (ManifestKind::PriorityClass, "scheduling.k8s.io/v1", "PriorityClass"),
+];
+
+impl ManifestKind {
+    fn namespaced(self) -> bool {
+        !matches!(self, Self::Node | Self::PriorityClass)
+    }
+}
+
+/// One manifest of a kind kubesim reads, found in the scenario or an included file.
+pub(crate) struct Manifest<'a> {
+    pub src: &'a Source,
+    /// The manifest's root node.
+    pub node: &'a Node,
+    pub kind: ManifestKind,
+    /// `deployment/web`, `prod/deployment/web`, or `Deployment without a name`.
+    pub object: String,
+}
+
+/// How an object is named in messages: `kind/name`, with `namespace/` in front outside
+/// `default` (the form behaviour keys accept too).
+pub(crate) fn object_ref(kind: &str, namespace: &str, name: &str) -> String {
+    let kind = kind.to_lowercase();
+    if namespace.is_empty() || namespace == "default" {
+        format!("{kind}/{name}")
+    } else {
+        format!("{namespace}/{kind}/{name}")
+    }
+}
+
+/// Pass 1: finds the manifests in `node` (a document, or an item of a list), expanding
+/// `kind: List` (and typed lists such as `PodList`, whose items may omit `kind`). Objects of
+/// other kinds are skipped with a note. `origin` names the place for messages
+/// (`manifests/web.yaml`, `manifests/web.yaml: document 2`, `scenario.yaml: workloads[3]`,
+/// `items[0] of manifests/list.yaml`).
+pub(crate) fn collect<'a>(
+    src: &'a Source,
+    node: &'a Node,
+    origin: &str,
+    inherited: Option<(&str, &str)>,
+    out: &mut Vec<Manifest<'a>>,
+    notes: &mut Vec<String>,
+) -> Result<(), ScenarioError> {
+    if node.is_null() {
+        return Ok(());
+    }
+    let here = |p: Problem| src.at(node, &Path::root(), None, p);
+    if node.entries().is_none() {
+        return Err(here(
+            Problem::new(format!("{origin} is not a Kubernetes object"))
+                .expected("a mapping with `apiVersion`, `kind` and `metadata`"),
+        ));
+    }
+    let field = |name: &str| -> Result<Option<&'a str>, ScenarioError> {
+        match node.get(name) {
+            None => Ok(None),
+            Some(n) => n.as_str().map(Some).ok_or_else(|| {
+                src.at(
+                    node,
+                    &Path::root().key(name),
+                    None,
+                    Problem::new(format!("`{name}` must be a string")),
+                )
+            }),
+        }
+    };
+    let kind = field("kind")?.or(inherited.map(|i| i.1));
+    let api_version = field("apiVersion")?.or(inherited.map(|i| i.0));
+    let Some(kind) = kind else {
+        return Err(here(
+            Problem::new(format!("{origin} has no `kind`"))
+                .expected("a Kubernetes object with `apiVersion` and `kind`"),
+        ));
+    };
+    let name = node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str);
+    let namespace = node.get("metadata").and_then(|m| m.get("namespace")).and_then(Node::as_str);
+
+    if let Some(list_kind) = kind.strip_suffix("List")
+        && let Some(items) = node.get("items")
+    {
+        let Some(items) = items.items() else {
+            return Err(src.at(
+                node,
+                &Path::root().key("items"),
+                None,
+                Problem::new("`items` must be a list"),
+            ));
+        };
+        let item_type = (!list_kind.is_empty()).then(|| (api_version.unwrap_or("v1"), list_kind));
+        for (i, item) in items.iter().enumerate() {
+            let origin = format!("items[{i}] of {origin}");
+            collect(src, item, &origin, item_type, out, notes)?;
+        }
+        return Ok(());
+    }
+
+    let supported = SUPPORTED.iter().find(|(_, _, k)| *k == kind);
+    let Some(&(mk, want_version, _)) = supported else {
+        // A near miss of a supported kind in the same API group is a typo, not another kind.
+        let same_group =
+            SUPPORTED.iter().filter(|(_, v, _)| Some(*v) == api_version).map(|(_, _, k)| *k);
+        if let Some(hint) = did_you_mean(kind, same_group) {
+            return Err(src.at(
+                node,
+                &Path::root().key("kind"),
+                None,
+                Problem::new(format!("unknown kind `{kind}`")).hint(Some(hint)),
+            ));
+        }
+        let what = name.map_or_else(String::new, |n| format!(" `{n}`"));
+        notes.push(format!("{origin}: skipped {kind}{what} (kind not simulated)"));
+        return Ok(());
+    };
+    let object = match name {
+        Some(n) => object_ref(kind, if mk.namespaced() { namespace.unwrap_or("") } else { "" }, n),
+        None => format!("{kind} without a name"),
+    };
+    match api_version {
+        Some(v) if v == want_version => {}
+        Some(v) => {
+            return Err(src.at(
+                node,
+                &Path::root().key("apiVersion"),
+                Some(&object),
+                Problem::new(format!("unsupported apiVersion `{v}` for {kind}"))
+                    .expected(format!("`{want_version}`")),
+            ));
+        }
+        None => {
+            return Err(src.at(
+                node,
+                &Path::root(),
+                Some(&object),
+                Problem::new("missing field `apiVersion`").expected(format!("`{want_version}`")),
+            ));
+        }
+    }
+    out.push(Manifest { src, node, kind: mk, object });
+    Ok(())
+}
+
+/// A manifest read through its k8s-openapi type.
+pub(crate) enum Typed {
+    Deployment(Box<apps::Deployment>),
+    ReplicaSet(Box<apps::ReplicaSet>),
+    StatefulSet(Box<apps::StatefulSet>),
+    Pod(Box<core::Pod>),
+    Node(Box<core::Node>),
+    PodDisruptionBudget(Box<policy::PodDisruptionBudget>),
+    PriorityClass(Box<scheduling::PriorityClass>),
+}
+
+/// Pass 2: reads the manifest as its concrete type. When the type does not name the kind
+/// (items of a typed list), it is taken from pass 1.
+pub(crate) fn read(m: &Manifest<'_>) -> Result<Typed, ScenarioError> {
+    fn go<'de, T: serde::Deserialize<'de>>(m: &Manifest<'de>) -> Result<T, ScenarioError> {
+        from_node(m.node, Path::root()).map_err(|e| m.src.de_error(e, Some(&m.object)))
+    }
+    Ok(match m.kind {
+        ManifestKind::Deployment => Typed::Deployment(go(m)?),
+        ManifestKind::ReplicaSet => Typed::ReplicaSet(go(m)?),
+        ManifestKind::StatefulSet => Typed::StatefulSet(go(m)?),
+        ManifestKind::Pod => Typed::Pod(go(m)?),
+        ManifestKind::Node => Typed::Node(go(m)?),
+        ManifestKind::PodDisruptionBudget => Typed::PodDisruptionBudget(go(m)?),
+        ManifestKind::PriorityClass => Typed::PriorityClass(go(m)?),
+    })
+}
+
+/// Where a manifest's problems are reported, and the fields it has that are not simulated.
+pub(crate) struct Ctx<'a> {
+    pub src: &'a Source,
+    pub node: &'a Node,
+    pub object: String,
+    ignored: Vec<String>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(m: &Manifest<'a>) -> Self {
+        Self { src: m.src, node: m.node, object: m.object.clone(), ignored: Vec::new() }
+    }
+
+    /// An error at `path` in this manifest.
+    pub fn err(&self, path: &Path, p: Problem) -> ScenarioError {
+        self.src.at(self.node, path, Some(&self.object), p)
+    }
+
+    /// The span-bearing location of `path`, for "first defined at" mentions.
+    pub fn line_of(&self, path: &Path) -> crate::yaml::Span {
+        self.node.find(path, false).span
+    }
+
+    fn ignore(&mut self, path: Path) {
+        self.ignored.push(path.to_string());
+    }
+
+    /// The one note listing what this manifest has that is not simulated, if anything.
+    pub fn note(&self) -> Option<String> {
+        (!self.ignored.is_empty()).then(|| {
+            format!("{}: not simulated yet (ignored): {}", self.object, self.ignored.join(", "))
+        })
+    }
+}
+
+/// PriorityClasses by name, with the built-in system classes.
+#[derive(Debug, Clone)]
+pub(crate) struct Priorities {
+    classes: BTreeMap<String, i32>,
+    global_default: Option<i32>,
+}
+
+impl Default for Priorities {
+    fn default() -> Self {
+        let classes =
+            [("system-cluster-critical", 2_000_000_000), ("system-node-critical", 2_000_001_000)]
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v))
+                .collect();
+        Self { classes, global_default: None }
+    }
+}
+
+impl Priorities {
+    /// Adds a PriorityClass manifest.
+    pub fn add(
+        &mut self,
+        ctx: &Ctx<'_>,
+        pc: &scheduling::PriorityClass,
+    ) -> Result<(), ScenarioError> {
+        let name = required_name(ctx, &pc.metadata)?;
+        if pc.global_default == Some(true) {
+            if self.global_default.is_some() {
+                return Err(ctx.err(
+                    &Path::parse("globalDefault"),
+                    Problem::new("only one PriorityClass can be marked `globalDefault`"),
+                ));
+            }
+            self.global_default = Some(pc.value);
+        }
+        self.classes.insert(name, pc.value);
+        Ok(())
+    }
+}
+
+/// What conversions need besides the manifest.
+pub(crate) struct Env<'a> {
+    pub priorities: &'a Priorities,
+}
+
+fn required_name(ctx: &Ctx<'_>, m: &metav1::ObjectMeta) -> Result<String, ScenarioError> {
+    match m.name.as_deref() {
+        Some(n) if !n.is_empty() => Ok(n.to_string()),
+        _ => {
+            let hint = m
+                .generate_name
+                .as_ref()
+                .map(|_| "`generateName` is not supported: give the object a `name`".to_string());
+            Err(ctx.err(
+                &Path::parse("metadata.name"),
+                Problem::new("missing field `metadata.name`").hint(hint),
+            ))
+        }
+    }
+}
+
+/// `metadata` → [`Meta`] (uid left empty for the caller to fill; creation at t = 0).
+pub(crate) fn meta(
+    ctx: &Ctx<'_>,
+    m: &metav1::ObjectMeta,
+    namespaced: bool,
+) -> Result<Meta, ScenarioError> {
+    let name = required_name(ctx, m)?;
+    let namespace = if namespaced {
+        m.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".to_string())
+    } else {
+        String::new()
+    };
+    Ok(Meta {
+        name,
+        namespace,
+        uid: m.uid.clone().unwrap_or_default(),
+        labels: m.labels.clone().unwrap_or_default(),
+        annotations: m.annotations.clone().unwrap_or_default(),
+        owner: None,
+        creation: SimTime(0),
+        deletion: None,
+        deletion_grace_seconds: None,
+        generation: m.generation.and_then(|g| u64::try_from(g).ok()).unwrap_or(1),
+    })
+}
+
+/// A label selector (`matchLabels` + `matchExpressions` with the four set operators).
+pub(crate) fn selector(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    s: &metav1::LabelSelector,
+) -> Result<LabelSelector, ScenarioError> {
+    let mut out = LabelSelector {
+        match_labels: s.match_labels.clone().unwrap_or_default(),
+        match_expressions: Vec::new(),
+    };
+    for (i, r) in s.match_expressions.iter().flatten().enumerate() {
+        let p = path.key("matchExpressions").index(i);
+        let req = requirement(
+            ctx,
+            &p,
+            &r.key,
+            &r.operator,
+            r.values.as_deref(),
+            &["In", "NotIn", "Exists", "DoesNotExist"],
+        )?;
+        out.match_expressions.push(req);
+    }
+    Ok(out)
+}
+
+fn requirement(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    key: &str,
+    operator: &str,
+    values: Option<&[String]>,
+    allowed: &[&str],
+) -> Result<Requirement, ScenarioError> {
+    let op = Operator::parse(operator).filter(|o| allowed.contains(&o.as_str()));
+    let Some(op) = op else {
+        return Err(ctx.err(
+            &path.key("operator"),
+            Problem::new(format!("unknown operator `{operator}`"))
+                .expected(one_of(allowed))
+                .hint(did_you_mean(operator, allowed.iter().copied())),
+        ));
+    };
+    let values = values.unwrap_or_default().to_vec();
+    let problem = match op {
+        Operator::In | Operator::NotIn if values.is_empty() => {
+            Some("must be specified when `operator` is 'In' or 'NotIn'")
+        }
+        Operator::Exists | Operator::DoesNotExist if !values.is_empty() => {
+            Some("may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
+        }
+        Operator::Gt | Operator::Lt if values.len() != 1 => {
+            Some("must be a single integer when `operator` is 'Gt' or 'Lt'")
+        }
+        _ => None,
+    };
+    if let Some(why) = problem {
+        return Err(ctx.err(&path.key("values"), Problem::new(format!("`values` {why}"))));
+    }
+    Ok(Requirement { key: key.to_string(), operator: op, values })
+}
+
+/// A resource map (`requests` or `limits`): cpu, memory and ephemeral-storage; other
+/// resources are noted as not simulated.
+fn resources(
+    ctx: &mut Ctx<'_>,
+    path: &Path,
+    map: Option<&BTreeMap<String, Quantity>>,
+) -> Result<(Resources, Vec<&'static str>), ScenarioError> {
+    let mut r = Resources::default();
+    let mut present = Vec::new();
+    for (name, q) in map.into_iter().flatten() {
+        let p = path.key(name);
+        let parsed = match name.as_str() {
+            "cpu" => quantity::parse_millicpu(&q.0).map(|v| {
+                r.cpu_milli = v;
+                "cpu"
+            }),
+            "memory" => quantity::parse_value(&q.0).map(|v| {
+                r.memory = v;
+                "memory"
+            }),
+            "ephemeral-storage" => quantity::parse_value(&q.0).map(|v| {
+                r.ephemeral_storage = v;
+                "ephemeral-storage"
+            }),
+            _ => {
+                ctx.ignore(p);
+                continue;
+            }
+        };
+        match parsed {
+            Ok(k) => present.push(k),
+            Err(e) => {
+                return Err(ctx.err(
+                    &p,
+                    Problem::new(format!("invalid {}", quantity_what(&e)))
+                        .expected(QUANTITY_EXPECTED),
+                ));
+            }
+        }
+    }
+    Ok((r, present))
+}
+
+fn container(
+    ctx: &mut Ctx<'_>,
+    path: &Path,
+    c: &core::Container,
+    init: bool,
+) -> Result<Container, ScenarioError> {
+    if c.name.is_empty() {
+        return Err(ctx.err(&path.key("name"), Problem::new("missing field `name`")));
+    }
+    let Some(image) = c.image.clone().filter(|i| !i.is_empty()) else {
+        return Err(ctx.err(
+            &path.key("image"),
+            Problem::new(format!("container `{}` has no `image`", c.name)),
+        ));
+    };
+    let image_pull_policy = match c.image_pull_policy.as_deref() {
+        None | Some("") => PullPolicy::default_for(&image),
+        Some("Always") => PullPolicy::Always,
+        Some("IfNotPresent") => PullPolicy::IfNotPresent,
+        Some("Never") => PullPolicy::Never,
+        Some(other) => {
+            let allowed = ["Always", "IfNotPresent", "Never"];
+            return Err(ctx.err(
+                &path.key("imagePullPolicy"),
+                Problem::new(format!("unknown imagePullPolicy `{other}`"))
+                    .expected(one_of(&allowed))
+                    .hint(did_you_mean(other, allowed)),
+            ));
+        }
+    };
+    let (mut requests, mut limits) = (Resources::default(), Resources::default());
+    if let Some(res) = &c.resources {
+        let (req, req_present) =
+            resources(ctx, &path.then("resources.requests"), res.requests.as_ref())?;
+        let (lim, lim_present) =
+            resources(ctx, &path.then("resources.limits"), res.limits.as_ref())?;
+        requests = req;
+        limits = lim;
+        // SetDefaults_Container: a resource with a limit and no request requests the limit.
+        for k in &lim_present {
+            if !req_present.contains(k) {
+                match *k {
+                    "cpu" => requests.cpu_milli = lim.cpu_milli,
+                    "memory" => requests.memory = lim.memory,
+                    _ => requests.ephemeral_storage = lim.ephemeral_storage,
+                }
+            }
+        }
+        for (k, rq, lm) in [
+            ("cpu", requests.cpu_milli, lim.cpu_milli),
+            ("memory", requests.memory, lim.memory),
+            ("ephemeral-storage", requests.ephemeral_storage, lim.ephemeral_storage),
+        ] {
+            if lim_present.contains(&k) && rq > lm {
+                return Err(ctx.err(
+                    &path.then("resources.requests").key(k),
+                    Problem::new(format!("the {k} request is greater than the {k} limit")),
+                ));
+            }
+        }
+        if res.claims.is_some() {
+            ctx.ignore(path.then("resources.claims"));
+        }
+    }
+    for (present, field) in [
+        (c.liveness_probe.is_some(), "livenessProbe"),
+        (c.readiness_probe.is_some(), "readinessProbe"),
+        (c.startup_probe.is_some(), "startupProbe"),
+        (c.lifecycle.is_some(), "lifecycle"),
+        (init && c.restart_policy.is_some(), "restartPolicy"),
+    ] {
+        if present {
+            ctx.ignore(path.key(field));
+        }
+    }
+    for (j, port) in c.ports.iter().flatten().enumerate() {
+        if port.host_port.is_some() {
+            ctx.ignore(path.key("ports").index(j).key("hostPort"));
+        }
+    }
+    Ok(Container { name: c.name.clone(), image, image_pull_policy, requests, limits })
+}
+
+fn node_term(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    t: &core::NodeSelectorTerm,
+) -> Result<NodeSelectorTerm, ScenarioError> {
+    const ALL: [&str; 6] = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"];
+    let mut term = NodeSelectorTerm::default();
+    for (i, r) in t.match_expressions.iter().flatten().enumerate() {
+        let p = path.key("matchExpressions").index(i);
+        term.match_expressions.push(requirement(
+            ctx,
+            &p,
+            &r.key,
+            &r.operator,
+            r.values.as_deref(),
+            &ALL,
+        )?);
+    }
+    for (i, r) in t.match_fields.iter().flatten().enumerate() {
+        let p = path.key("matchFields").index(i);
+        if r.key != "metadata.name" {
+            return Err(ctx.err(
+                &p.key("key"),
+                Problem::new(format!("unsupported matchFields key `{}`", r.key))
+                    .expected("`metadata.name`"),
+            ));
+        }
+        term.match_fields.push(requirement(
+            ctx,
+            &p,
+            &r.key,
+            &r.operator,
+            r.values.as_deref(),
+            &ALL,
+        )?);
+    }
+    Ok(term)
+}
+
+fn effect(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    e: &str,
+) -> Result<kubesim_model::TaintEffect, ScenarioError> {
+    kubesim_model::TaintEffect::parse(e).ok_or_else(|| {
+        let allowed = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+        ctx.err(
+            path,
+            Problem::new(format!("unknown taint effect `{e}`"))
+                .expected(one_of(&allowed))
+                .hint(did_you_mean(e, allowed)),
+        )
+    })
+}
+
+fn toleration(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    t: &core::Toleration,
+) -> Result<Toleration, ScenarioError> {
+    let operator = match t.operator.as_deref() {
+        None | Some("") | Some("Equal") => TolerationOperator::Equal,
+        Some("Exists") => TolerationOperator::Exists,
+        Some(other) => {
+            return Err(ctx.err(
+                &path.key("operator"),
+                Problem::new(format!("unknown toleration operator `{other}`"))
+                    .expected(one_of(&["Equal", "Exists"]))
+                    .hint(did_you_mean(other, ["Equal", "Exists"])),
+            ));
+        }
+    };
+    let key = t.key.clone().unwrap_or_default();
+    let value = t.value.clone().unwrap_or_default();
+    if operator == TolerationOperator::Exists && !value.is_empty() {
+        return Err(ctx.err(
+            &path.key("value"),
+            Problem::new("`value` must be empty when `operator` is 'Exists'"),
+        ));
+    }
+    if key.is_empty() && operator != TolerationOperator::Exists {
+        return Err(ctx.err(
+            &path.key("operator"),
+            Problem::new("`operator` must be 'Exists' when `key` is empty"),
+        ));
+    }
+    let effect = match t.effect.as_deref() {
+        None | Some("") => None,
+        Some(e) => Some(effect(ctx, &path.key("effect"), e)?),
+    };
+    Ok(Toleration { key, operator, value, effect, toleration_seconds: t.toleration_seconds })
+}
+
+fn inclusion(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    v: Option<&str>,
+) -> Result<Option<InclusionPolicy>, ScenarioError> {
+    match v {
+        None => Ok(None),
+        Some("Honor") => Ok(Some(InclusionPolicy::Honor)),
+        Some("Ignore") => Ok(Some(InclusionPolicy::Ignore)),
+        Some(other) => Err(ctx.err(
+            path,
+            Problem::new(format!("unknown policy `{other}`"))
+                .expected(one_of(&["Honor", "Ignore"]))
+                .hint(did_you_mean(other, ["Honor", "Ignore"])),
+        )),
+    }
+}
+
+fn spread(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    c: &core::TopologySpreadConstraint,
+) -> Result<TopologySpreadConstraint, ScenarioError> {
+    if c.max_skew <= 0 {
+        return Err(
+            ctx.err(&path.key("maxSkew"), Problem::new("`maxSkew` must be greater than zero"))
+        );
+    }
+    if c.topology_key.is_empty() {
+        return Err(ctx.err(&path.key("topologyKey"), Problem::new("missing field `topologyKey`")));
+    }
+    let when_unsatisfiable = match c.when_unsatisfiable.as_str() {
+        "DoNotSchedule" => WhenUnsatisfiable::DoNotSchedule,
+        "ScheduleAnyway" => WhenUnsatisfiable::ScheduleAnyway,
+        other => {
+            let allowed = ["DoNotSchedule", "ScheduleAnyway"];
+            return Err(ctx.err(
+                &path.key("whenUnsatisfiable"),
+                Problem::new(format!("unknown whenUnsatisfiable `{other}`"))
+                    .expected(one_of(&allowed))
+                    .hint(did_you_mean(other, allowed)),
+            ));
+        }
+    };
+    if c.min_domains.is_some_and(|m| m <= 0) {
+        return Err(ctx
+            .err(&path.key("minDomains"), Problem::new("`minDomains` must be greater than zero")));
+    }
+    let label_selector = c
+        .label_selector
+        .as_ref()
+        .map(|s| selector(ctx, &path.key("labelSelector"), s))
+        .transpose()?;
+    Ok(TopologySpreadConstraint {
+        max_skew: c.max_skew,
+        topology_key: c.topology_key.clone(),
+        when_unsatisfiable,
+        label_selector,
+        min_domains: c.min_domains,
+        node_affinity_policy: inclusion(
+            ctx,
+            &path.key("nodeAffinityPolicy"),
+            c.node_affinity_policy.as_deref(),
+        )?,
+        node_taints_policy: inclusion(
+            ctx,
+            &path.key("nodeTaintsPolicy"),
+            c.node_taints_policy.as_deref(),
+        )?,
+        match_label_keys: c.match_label_keys.clone().unwrap_or_default(),
+    })
+}
+
+/// A pod spec at `path` (`spec` of a Pod, `spec.template.spec` of a workload).
+pub(crate) fn pod_spec(
+    ctx: &mut Ctx<'_>,
+    env: &Env<'_>,
+    path: &Path,
+    s: &core::PodSpec,
+) -> Result<PodSpec, ScenarioError> {
+    if s.containers.is_empty() {
+        return Err(
+            ctx.err(&path.key("containers"), Problem::new("a pod needs at least one container"))
+        );
+    }
+    let mut containers = Vec::new();
+    for (i, c) in s.containers.iter().enumerate() {
+        containers.push(container(ctx, &path.key("containers").index(i), c, false)?);
+    }
+    let mut init_containers = Vec::new();
+    for (i, c) in s.init_containers.iter().flatten().enumerate() {
+        init_containers.push(container(ctx, &path.key("initContainers").index(i), c, true)?);
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, c) in s.containers.iter().chain(s.init_containers.iter().flatten()).enumerate() {
+        if seen.insert(&c.name, i).is_some() {
+            let n = s.containers.len();
+            let p = if i < n {
+                path.key("containers").index(i)
+            } else {
+                path.key("initContainers").index(i - n)
+            };
+            return Err(ctx.err(
+                &p.key("name"),
+                Problem::new(format!("duplicate container name `{}`", c.name)),
+            ));
+        }
+    }
+    let restart_policy = match s.restart_policy.as_deref() {
+        None | Some("") | Some("Always") => RestartPolicy::Always,
+        Some("OnFailure") => RestartPolicy::OnFailure,
+        Some("Never") => RestartPolicy::Never,
+        Some(other) => {
+            let allowed = ["Always", "OnFailure", "Never"];
+            return Err(ctx.err(
+                &path.key("restartPolicy"),
+                Problem::new(format!("unknown restartPolicy `{other}`"))
+                    .expected(one_of(&allowed))
+                    .hint(did_you_mean(other, allowed)),
+            ));
+        }
+    };
+    // Since v1.27 the API server turns a negative grace period into 1.
+    let termination_grace_period_seconds = match s.termination_grace_period_seconds {
+        None => 30,
+        Some(g) if g < 0 => 1,
+        Some(g) => g as u64,
+    };
+    let mut node_affinity = NodeAffinity::default();
+    if let Some(aff) = &s.affinity {
+        let ap = path.key("affinity");
+        if let Some(na) = &aff.node_affinity {
+            let np = ap.key("nodeAffinity");
+            if let Some(req) = &na.required_during_scheduling_ignored_during_execution {
+                let rp = np.key("requiredDuringSchedulingIgnoredDuringExecution");
+                let mut terms = Vec::new();
+                for (i, t) in req.node_selector_terms.iter().enumerate() {
+                    terms.push(node_term(ctx, &rp.key("nodeSelectorTerms").index(i), t)?);
+                }
+                node_affinity.required = Some(terms);
+            }
+            for (i, t) in
+                na.preferred_during_scheduling_ignored_during_execution.iter().flatten().enumerate()
+            {
+                let pp = np.key("preferredDuringSchedulingIgnoredDuringExecution").index(i);
+                if !(1..=100).contains(&t.weight) {
+                    return Err(ctx.err(
+                        &pp.key("weight"),
+                        Problem::new("`weight` must be in the range 1-100"),
+                    ));
+                }
+                node_affinity.preferred.push(PreferredTerm {
+                    weight: t.weight,
+                    term: node_term(ctx, &pp.key("preference"), &t.preference)?,
+                });
+            }
+        }
+        if aff.pod_affinity.is_some() {
+            ctx.ignore(ap.key("podAffinity"));
+        }
+        if aff.pod_anti_affinity.is_some() {
+            ctx.ignore(ap.key("podAntiAffinity"));
+        }
+    }
+    let mut tolerations = Vec::new();
+    for (i, t) in s.tolerations.iter().flatten().enumerate() {
+        tolerations.push(toleration(ctx, &path.key("tolerations").index(i), t)?);
+    }
+    let mut topology_spread_constraints = Vec::new();
+    for (i, c) in s.topology_spread_constraints.iter().flatten().enumerate() {
+        topology_spread_constraints.push(spread(
+            ctx,
+            &path.key("topologySpreadConstraints").index(i),
+            c,
+        )?);
+    }
+    let priority_class_name = s.priority_class_name.clone().filter(|n| !n.is_empty());
+    let priority = match (s.priority, &priority_class_name) {
+        (Some(p), _) => p,
+        (None, Some(class)) => match env.priorities.classes.get(class) {
+            Some(v) => *v,
+            None => {
+                let known: Vec<&str> = env.priorities.classes.keys().map(String::as_str).collect();
+                return Err(ctx.err(
+                    &path.key("priorityClassName"),
+                    Problem::new(format!("no PriorityClass with name `{class}` was found"))
+                        .expected("the name of a PriorityClass in the scenario (add its manifest to `workloads`)")
+                        .hint(did_you_mean(class, known)),
+                ));
+            }
+        },
+        (None, None) => env.priorities.global_default.unwrap_or(0),
+    };
+    for (present, field) in [
+        (s.volumes.is_some(), "volumes"),
+        (s.readiness_gates.is_some(), "readinessGates"),
+        (s.overhead.is_some(), "overhead"),
+        (s.resource_claims.is_some(), "resourceClaims"),
+        (s.resources.is_some(), "resources"),
+        (s.scheduling_gates.is_some(), "schedulingGates"),
+        (s.active_deadline_seconds.is_some(), "activeDeadlineSeconds"),
+        (s.ephemeral_containers.is_some(), "ephemeralContainers"),
+        (s.runtime_class_name.is_some(), "runtimeClassName"),
+    ] {
+        if present {
+            ctx.ignore(path.key(field));
+        }
+    }
+    Ok(PodSpec {
+        node_name: s.node_name.clone().filter(|n| !n.is_empty()),
+        containers,
+        init_containers,
+        restart_policy,
+        termination_grace_period_seconds,
+        node_selector: s.node_selector.clone().unwrap_or_default(),
+        node_affinity,
+        tolerations,
+        topology_spread_constraints,
+        priority,
+        priority_class_name,
+        scheduler_name: s
+            .scheduler_name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "default-scheduler".to_string()),
+    })
+}
+
+/// A workload's `spec.template`.
+pub(crate) fn template(
+    ctx: &mut Ctx<'_>,
+    env: &Env<'_>,
+    t: Option<&core::PodTemplateSpec>,
+) -> Result<PodTemplate, ScenarioError> {
+    let path = Path::parse("spec.template");
+    let Some(t) = t else {
+        return Err(ctx.err(&path, Problem::new("missing field `spec.template`")));
+    };
+    let Some(spec) = &t.spec else {
+        return Err(ctx.err(&path.key("spec"), Problem::new("missing field `spec.template.spec`")));
+    };
+    let meta = t.metadata.clone().unwrap_or_default();
+    Ok(PodTemplate {
+        labels: meta.labels.unwrap_or_default(),
+        annotations: meta.annotations.unwrap_or_default(),
+        spec: Arc::new(pod_spec(ctx, env, &path.key("spec"), spec)?),
+    })
+}
+
+/// A workload's `spec.selector`, checked against its template's labels as the API server does.
+pub(crate) fn workload_selector(
+    ctx: &Ctx<'_>,
+    kind: &str,
+    s: &metav1::LabelSelector,
+    template: &PodTemplate,
+) -> Result<LabelSelector, ScenarioError> {
+    let path = Path::parse("spec.selector");
+    if !ctx.node.find(&path, false).complete {
+        return Err(ctx.err(&Path::parse("spec"), Problem::new("missing field `selector`")));
+    }
+    let sel = selector(ctx, &path, s)?;
+    if sel.is_empty() {
+        return Err(ctx.err(&path, Problem::new(format!("empty selector is invalid for a {kind}"))));
+    }
+    if !sel.matches(&template.labels) {
+        return Err(ctx.err(
+            &Path::parse("spec.template.metadata.labels"),
+            Problem::new("`selector` does not match template `labels`")
+                .expected(format!("template labels that `spec.selector` ({sel}) matches")),
+        ));
+    }
+    Ok(sel)
+}
+
+/// `spec.replicas` (default 1) or `spec.minReadySeconds` (default 0), non-negative.
+pub(crate) fn non_negative(
+    ctx: &Ctx<'_>,
+    field: &str,
+    v: Option<i32>,
+    default: u32,
+) -> Result<u32, ScenarioError> {
+    match v {
+        None => Ok(default),
+        Some(v) => u32::try_from(v).map_err(|_| {
+            ctx.err(
+                &Path::parse(field),
+                Problem::new(format!(
+                    "`{}` must be greater than or equal to 0",
+                    field.rsplit('.').next().unwrap_or(field)
+                )),
+            )
+        }),
+    }
+}
+
+/// An `IntOrString` that must be an integer or a percentage.
+pub(crate) fn int_or_percent(
+    ctx: &Ctx<'_>,
+    field: &str,
+    v: &IntOrString,
+) -> Result<IntOrPercent, ScenarioError> {
+    let parsed = match v {
+        IntOrString::Int(i) => Some(IntOrPercent::Int(i64::from(*i))),
+        IntOrString::String(s) => {
+            s.strip_suffix('%').and_then(|p| p.parse().ok()).map(IntOrPercent::Percent)
+        }
+    };
+    match parsed {
+        Some(IntOrPercent::Int(i) | IntOrPercent::Percent(i)) if i < 0 => {
+            Err(ctx.err(&Path::parse(field), Problem::new("must be greater than or equal to 0")))
+        }
+        Some(p) => Ok(p),
+        None => Err(ctx.err(
+            &Path::parse(field),
+            Problem::new(format!(
+                "invalid value `{}`",
+                match v {
+                    IntOrString::Int(i) => i.to_string(),
+                    IntOrString::String(s) => s.clone(),
+                }
+            ))
+            .expected("an integer or a percentage such as `25%`"),
+        )),
+    }
+}
+
+/// A Deployment's `spec.strategy` (default RollingUpdate 25%/25%).
+pub(crate) fn strategy(
+    ctx: &Ctx<'_>,
+    s: Option<&apps::DeploymentStrategy>,
+) -> Result<DeploymentStrategy, ScenarioError> {
+    let Some(s) = s else {
+        return Ok(DeploymentStrategy::default());
+    };
+    match s.type_.as_deref() {
+        None | Some("") | Some("RollingUpdate") => {
+            let ru = s.rolling_update.clone().unwrap_or_default();
+            let surge = ru
+                .max_surge
+                .as_ref()
+                .map(|v| int_or_percent(ctx, "spec.strategy.rollingUpdate.maxSurge", v))
+                .transpose()?
+                .unwrap_or(IntOrPercent::Percent(25));
+            let unavailable = ru
+                .max_unavailable
+                .as_ref()
+                .map(|v| int_or_percent(ctx, "spec.strategy.rollingUpdate.maxUnavailable", v))
+                .transpose()?
+                .unwrap_or(IntOrPercent::Percent(25));
+            let zero =
+                |v: IntOrPercent| matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
+            if zero(surge) && zero(unavailable) {
+                return Err(ctx.err(
+                    &Path::parse("spec.strategy.rollingUpdate.maxUnavailable"),
+                    Problem::new("may not be 0 when `maxSurge` is 0"),
+                ));
+            }
+            if matches!(unavailable, IntOrPercent::Percent(p) if p > 100) {
+                return Err(ctx.err(
+                    &Path::parse("spec.strategy.rollingUpdate.maxUnavailable"),
+                    Problem::new("must not be greater than 100%"),
+                ));
+            }
+            Ok(DeploymentStrategy::RollingUpdate { max_surge: surge, max_unavailable: unavailable })
+        }
+        Some("Recreate") => {
+            if s.rolling_update.is_some() {
+                return Err(ctx.err(
+                    &Path::parse("spec.strategy.rollingUpdate"),
+                    Problem::new("may not be specified when strategy `type` is 'Recreate'"),
+                ));
+            }
+            Ok(DeploymentStrategy::Recreate)
+        }
+        Some(other) => Err(ctx.err(
+            &Path::parse("spec.strategy.type"),
+            Problem::new(format!("unknown strategy type `{other}`"))
+                .expected(one_of(&["RollingUpdate", "Recreate"]))
+                .hint(did_you_mean(other, ["RollingUpdate", "Recreate"])),
+        )),
+    }
+}
+
+/// A StatefulSet's `spec.podManagementPolicy` (default OrderedReady).
+pub(crate) fn pod_management(
+    ctx: &Ctx<'_>,
+    v: Option<&str>,
+) -> Result<PodManagementPolicy, ScenarioError> {
+    match v {
+        None | Some("") | Some("OrderedReady") => Ok(PodManagementPolicy::OrderedReady),
+        Some("Parallel") => Ok(PodManagementPolicy::Parallel),
+        Some(other) => Err(ctx.err(
+            &Path::parse("spec.podManagementPolicy"),
+            Problem::new(format!("unknown podManagementPolicy `{other}`"))
+                .expected(one_of(&["OrderedReady", "Parallel"]))
+                .hint(did_you_mean(other, ["OrderedReady", "Parallel"])),
+        )),
+    }
+}
+
+/// Notes for workload-level fields that are read but not simulated.
+pub(crate) fn workload_extras(ctx: &mut Ctx<'_>, typed: &Typed) {
+    match typed {
+        Typed::Deployment(d) if d.spec.as_ref().is_some_and(|s| s.paused == Some(true)) => {
+            ctx.ignore(Path::parse("spec.paused"));
+        }
+        Typed::StatefulSet(s) => {
+            let Some(spec) = &s.spec else { return };
+            if spec.volume_claim_templates.as_ref().is_some_and(|v| !v.is_empty()) {
+                ctx.ignore(Path::parse("spec.volumeClaimTemplates"));
+            }
+            if spec.ordinals.as_ref().is_some_and(|o| o.start.unwrap_or(0) != 0) {
+                ctx.ignore(Path::parse("spec.ordinals"));
+            }
+            if let Some(u) = &spec.update_strategy {
+                let non_default = u.type_.as_deref().is_some_and(|t| t != "RollingUpdate")
+                    || u.rolling_update.as_ref().is_some_and(|r| {
+                        r.partition.unwrap_or(0) != 0 || r.max_unavailable.is_some()
+                    });
+                if non_default {
+                    ctx.ignore(Path::parse("spec.updateStrategy"));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A PodDisruptionBudget.
+pub(crate) fn pdb(ctx: &Ctx<'_>, p: &policy::PodDisruptionBudget) -> Result<Pdb, ScenarioError> {
+    let meta = meta(ctx, &p.metadata, true)?;
+    let spec = p.spec.clone().unwrap_or_default();
+    if spec.min_available.is_some() && spec.max_unavailable.is_some() {
+        return Err(ctx.err(
+            &Path::parse("spec.maxUnavailable"),
+            Problem::new("minAvailable and maxUnavailable cannot be both set"),
+        ));
+    }
+    let ip = |field: &str, v: &Option<IntOrString>| {
+        v.as_ref().map(|v| int_or_percent(ctx, field, v)).transpose()
+    };
+    let min_available = ip("spec.minAvailable", &spec.min_available)?;
+    let max_unavailable = ip("spec.maxUnavailable", &spec.max_unavailable)?;
+    for (field, v) in
+        [("spec.minAvailable", min_available), ("spec.maxUnavailable", max_unavailable)]
+    {
+        if matches!(v, Some(IntOrPercent::Percent(p)) if p > 100) {
+            return Err(ctx.err(&Path::parse(field), Problem::new("must not be greater than 100%")));
+        }
+    }
+    let unhealthy_pod_eviction_policy = match spec.unhealthy_pod_eviction_policy.as_deref() {
+        None | Some("") | Some("IfHealthyBudget") => UnhealthyPodEvictionPolicy::IfHealthyBudget,
+        Some("AlwaysAllow") => UnhealthyPodEvictionPolicy::AlwaysAllow,
+        Some(other) => {
+            let allowed = ["IfHealthyBudget", "AlwaysAllow"];
+            return Err(ctx.err(
+                &Path::parse("spec.unhealthyPodEvictionPolicy"),
+                Problem::new(format!("unknown unhealthyPodEvictionPolicy `{other}`"))
+                    .expected(one_of(&allowed))
+                    .hint(did_you_mean(other, allowed)),
+            ));
+        }
+    };
+    let selector = spec
+        .selector
+        .as_ref()
+        .map(|s| selector(ctx, &Path::parse("spec.selector"), s))
+        .transpose()?;
+    Ok(Pdb { meta, selector, min_available, max_unavailable, unhealthy_pod_eviction_policy })
+}
+
+/// What a `kind: Node` manifest says about the node.
+pub(crate) struct NodeManifest {
+    pub meta: Meta,
+    pub allocatable: Resources,
+    pub capacity: Resources,
+    pub unschedulable: bool,
+    pub taints: Vec<kubesim_model::Taint>,
+    pub images: Vec<String>,
+    /// `Some(status)` when the manifest's Ready condition is not True.
+    pub not_ready: Option<String>,
+}
+
+/// A `kind: Node` manifest.
+pub(crate) fn node(
+    ctx: &Ctx<'_>,
+    params: &Params,
+    n: &core::Node,
+) -> Result<NodeManifest, ScenarioError> {
+    let meta = meta(ctx, &n.metadata, false)?;
+    let status = n.status.clone().unwrap_or_default();
+    let res = |field: &str, map: &BTreeMap<String, Quantity>| -> Result<Resources, ScenarioError> {
+        let mut r = Resources::default();
+        for (k, q) in map {
+            let target = match k.as_str() {
+                "cpu" => &mut r.cpu_milli,
+                "memory" => &mut r.memory,
+                "ephemeral-storage" => &mut r.ephemeral_storage,
+                "pods" => &mut r.pods,
+                _ => continue,
+            };
+            let parsed = if k == "cpu" {
+                quantity::parse_millicpu(&q.0)
+            } else {
+                quantity::parse_value(&q.0)
+            };
+            *target = parsed.map_err(|e| {
+                ctx.err(
+                    &Path::parse(field).key(k),
+                    Problem::new(format!("invalid {}", quantity_what(&e)))
+                        .expected(QUANTITY_EXPECTED),
+                )
+            })?;
+        }
+        if r.pods == 0 {
+            r.pods = params.max_pods;
+        }
+        Ok(r)
+    };
+    let (allocatable, capacity) = match (&status.allocatable, &status.capacity) {
+        (Some(a), Some(c)) => (res("status.allocatable", a)?, res("status.capacity", c)?),
+        (Some(a), None) => {
+            let a = res("status.allocatable", a)?;
+            (a, a)
+        }
+        (None, Some(c)) => {
+            let c = res("status.capacity", c)?;
+            (c, c)
+        }
+        (None, None) => {
+            return Err(ctx.err(
+                &Path::parse("status"),
+                Problem::new("a Node needs `status.allocatable` (or `status.capacity`): kubesim must know its size"),
+            ));
+        }
+    };
+    let spec = n.spec.clone().unwrap_or_default();
+    let mut taints = Vec::new();
+    for (i, t) in spec.taints.iter().flatten().enumerate() {
+        let p = Path::parse("spec.taints").index(i);
+        taints.push(kubesim_model::Taint {
+            key: t.key.clone(),
+            value: t.value.clone().unwrap_or_default(),
+            effect: effect(ctx, &p.key("effect"), &t.effect)?,
+            time_added: t.time_added.as_ref().map(|_| SimTime(0)),
+        });
+    }
+    let images =
+        status.images.iter().flatten().flat_map(|i| i.names.iter().flatten().cloned()).collect();
+    let not_ready = status
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_ == "Ready")
+        .filter(|c| c.status != "True")
+        .map(|c| c.status.clone());
+    Ok(NodeManifest {
+        meta,
+        allocatable,
+        capacity,
+        unschedulable: spec.unschedulable.unwrap_or(false),
+        taints,
+        images,
+        not_ready,
+    })
+}
+
+/// `metadata.ownerReferences[controller=true]` of a manifest: (kind, name, uid).
+pub(crate) fn controller_ref(m: &metav1::ObjectMeta) -> Option<(usize, &metav1::OwnerReference)> {
+    m.owner_references.iter().flatten().enumerate().find(|(_, r)| r.controller == Some(true))
+}
+
+/// The model kind of an owner reference, if kubesim simulates that kind of controller.
+pub(crate) fn owner_kind(r: &metav1::OwnerReference) -> Option<Kind> {
+    match (r.api_version.as_str(), r.kind.as_str()) {
+        ("apps/v1", "Deployment") => Some(Kind::Deployment),
+        ("apps/v1", "ReplicaSet") => Some(Kind::ReplicaSet),
+        ("apps/v1", "StatefulSet") => Some(Kind::StatefulSet),
+        _ => None,
+    }
+}
+
+/// Labels → `k=v` strings, for suggestions.
+pub(crate) fn label_pairs(l: &Labels) -> impl Iterator<Item = String> + '_ {
+    l.iter().map(|(k, v)| format!("{k}={v}"))
+}

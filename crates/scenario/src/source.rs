@@ -1,0 +1,112 @@
+//! Step 1 of the pipeline: a file's text and name, and turning a place in it (a span, or a field
+//! path looked up in its YAML tree) into a [`ScenarioError`] with the offending line.
+
+use crate::de::DeError;
+use crate::error::{Problem, ScenarioError};
+use crate::yaml::{self, Node, ParseError, Path, Span};
+use std::path::{Path as FsPath, PathBuf};
+
+/// One file that was read: the scenario or an included manifest file.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    /// The name used in messages (as given, or the scenario's directory joined with an include).
+    pub path: PathBuf,
+    /// The text.
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(path: &FsPath, text: impl Into<String>) -> Self {
+        Self { path: path.to_path_buf(), text: text.into() }
+    }
+
+    /// Parses the text into YAML documents.
+    pub fn parse(&self) -> Result<Vec<Node>, ScenarioError> {
+        yaml::parse(&self.text).map_err(|e| self.parse_error(e))
+    }
+
+    /// Line `n` (1-based), without its line break.
+    fn line(&self, n: usize) -> Option<&str> {
+        self.text.lines().nth(n.checked_sub(1)?)
+    }
+
+    /// An error pointing at `span`.
+    pub fn error(
+        &self,
+        span: Span,
+        field: &Path,
+        object: Option<&str>,
+        problem: Problem,
+    ) -> ScenarioError {
+        let mut line = span.start.line.max(1);
+        let mut start_col = span.start.col;
+        if self.line(line).is_none() {
+            // Past the end (an unterminated flow collection): point after the last line.
+            if let Some((n, last)) =
+                self.text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).last()
+            {
+                line = n + 1;
+                start_col = last.chars().count();
+            }
+        }
+        let text = self.line(line);
+        let len = text.map_or(0, |t| t.chars().count());
+        let col = start_col.min(len);
+        let width = if span.end.line == span.start.line && span.end.col > col {
+            span.end.col - col
+        } else {
+            // A multi-line node: underline the rest of its first line.
+            text.map_or(1, |t| t.chars().skip(col).collect::<String>().trim_end().chars().count())
+        };
+        ScenarioError::located(
+            &self.path,
+            line,
+            col,
+            width,
+            text,
+            field.to_string(),
+            object.map(str::to_string),
+            problem,
+        )
+    }
+
+    /// An error at the node `path` leads to from `root` (or as far as the path exists), where
+    /// `path` is relative to `root` and reported as `base` + `path`.
+    pub fn at(&self, root: &Node, path: &Path, object: Option<&str>, p: Problem) -> ScenarioError {
+        let found = root.find(path, false);
+        self.error(found.span, path, object, p)
+    }
+
+    /// Like [`Source::at`], but pointing at the key of the last step rather than its value.
+    pub fn at_key(
+        &self,
+        root: &Node,
+        path: &Path,
+        object: Option<&str>,
+        p: Problem,
+    ) -> ScenarioError {
+        let found = root.find(path, true);
+        self.error(found.span, path, object, p)
+    }
+
+    /// Turns a typing error into a [`ScenarioError`].
+    pub fn de_error(&self, e: DeError, object: Option<&str>) -> ScenarioError {
+        let problem = Problem { message: e.message, expected: e.expected, hint: e.hint };
+        let span = e.span.unwrap_or_default();
+        self.error(span, &e.path.unwrap_or_default(), object, problem)
+    }
+
+    fn parse_error(&self, e: ParseError) -> ScenarioError {
+        let p = Problem::new(e.message).hint(e.hint);
+        self.error(e.span, &e.path, None, p)
+    }
+
+    /// `line 12` for a place in this file, or `path:12` for a place in another.
+    pub fn describe_line(&self, other: &Source, span: Span) -> String {
+        if other.path == self.path {
+            format!("line {}", span.start.line)
+        } else {
+            format!("{}:{}", other.path.display(), span.start.line)
+        }
+    }
+}
