@@ -5,10 +5,15 @@
 //! simulator's determinism rests on.
 //!
 //! Payloads live in a slab (a `Vec` with a free list); the heap itself only
-//! holds small `Copy` entries (time, sequence number, slot). Cancellation is
-//! lazy: [`EventQueue::cancel`] drops the payload and marks the slot, and the
-//! stale heap entry is discarded when it reaches the top. Should stale
+//! holds one packed `u128` per event (time, 32-bit tie-breaker, slot), so
+//! ordering is a single integer comparison. Cancellation is lazy:
+//! [`EventQueue::cancel`] drops the payload and marks the slot, and the
+//! stale heap entry is skipped when it reaches the top. Should stale
 //! entries ever outnumber live ones, the heap is compacted in one O(n) pass.
+//!
+//! The tie-breaker is a 32-bit counter; when it runs out (after ~4 billion
+//! schedulings) all pending entries are renumbered in order, which keeps
+//! FIFO order intact at an O(n log n) cost that is negligible amortised.
 
 mod heap;
 
