@@ -141,28 +141,10 @@ pub fn ready_chart(scenario: &str, trace: &Trace) -> StepChart {
         let color = PALETTE[lane % PALETTE.len()];
         let desired = column_points(trace, w.desired);
         let ready = column_points(trace, w.ready);
-        top = desired
-            .iter()
-            .chain(&ready)
-            .map(|&(_, v)| v)
-            .fold(top, i64::max);
-        desired_lines.push(StepSeries {
-            color,
-            dashed: true,
-            lane,
-            points: desired,
-        });
-        ready_lines.push(StepSeries {
-            color,
-            dashed: false,
-            lane,
-            points: ready,
-        });
-        legend.push(LegendEntry {
-            label: w.workload.clone(),
-            color,
-            dashed: false,
-        });
+        top = desired.iter().chain(&ready).map(|&(_, v)| v).fold(top, i64::max);
+        desired_lines.push(StepSeries { color, dashed: true, lane, points: desired });
+        ready_lines.push(StepSeries { color, dashed: false, lane, points: ready });
+        legend.push(LegendEntry { label: w.workload.clone(), color, dashed: false });
     }
     // The desired lines are the reference: under every ready line.
     let mut series = desired_lines;
@@ -200,19 +182,15 @@ pub fn column_points(trace: &Trace, column: Option<usize>) -> Vec<(SimTime, i64)
 }
 
 fn chart_err(file: &str) -> impl Fn(String) -> ReportError + '_ {
-    move |message| ReportError::Chart {
-        file: file.to_string(),
-        message,
-    }
+    move |message| ReportError::Chart { file: file.to_string(), message }
 }
 
 /// Draws `chart` into a PNG file of [`SIZE`].
 pub fn render_png(chart: &StepChart, path: &Path) -> Result<(), ReportError> {
     ensure_font();
-    let file = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let file = path
+        .file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let err = chart_err(&file);
     let backend =
         GlyphText::new(BitMapBackend::new(path, SIZE), FONT).map_err(|e| err(e.to_string()))?;
@@ -228,8 +206,7 @@ pub fn render_svg(chart: &StepChart) -> Result<String, ReportError> {
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         draw(&root, chart).map_err(|e| chart_err("svg")(e.to_string()))?;
-        root.present()
-            .map_err(|e| chart_err("svg")(e.to_string()))?;
+        root.present().map_err(|e| chart_err("svg")(e.to_string()))?;
     }
     Ok(svg)
 }
@@ -274,11 +251,8 @@ fn place_labels(spans: &[(i32, i32)], widths: &[i32], limit: i32) -> (Vec<Placem
     const GAP: i32 = 8;
     let mut placed: Vec<Placement> = Vec::new();
     for (&(x0, x1), &w) in spans.iter().zip(widths).rev() {
-        let (left, right) = if x1 + PAD + w <= limit {
-            (x1 + PAD, x1 + PAD + w)
-        } else {
-            (x0 - PAD - w, x0 - PAD)
-        };
+        let (left, right) =
+            if x1 + PAD + w <= limit { (x1 + PAD, x1 + PAD + w) } else { (x0 - PAD - w, x0 - PAD) };
         let crosses = |a0: i32, a1: i32, l: i32, r: i32| a0 <= r + 2 && l - 2 <= a1;
         let fits = |row: usize, strict: bool| {
             placed.iter().all(|p| {
@@ -314,13 +288,7 @@ fn place_labels(spans: &[(i32, i32)], widths: &[i32], limit: i32) -> (Vec<Placem
                     })
                     .unwrap_or(0)
             });
-        placed.push(Placement {
-            x0,
-            x1,
-            row,
-            left,
-            right,
-        });
+        placed.push(Placement { x0, x1, row, left, right });
     }
     placed.reverse();
     let rows = placed.iter().map(|p| p.row + 1).max().unwrap_or(0);
@@ -356,11 +324,7 @@ fn group_label(marks: &[Mark]) -> String {
 fn fmt_minutes(v: &f64) -> String {
     let hundredths = (v * 100.0).round() as i64;
     let (whole, frac) = (hundredths / 100, (hundredths % 100).abs());
-    let sign = if hundredths < 0 && whole == 0 {
-        "-"
-    } else {
-        ""
-    };
+    let sign = if hundredths < 0 && whole == 0 { "-" } else { "" };
     match frac {
         0 => format!("{sign}{whole}"),
         f if f % 10 == 0 => format!("{sign}{whole}.{}", f / 10),
@@ -413,19 +377,12 @@ fn draw<DB: DrawingBackend>(
     for e in &chart.legend {
         legend_text = legend_text.max(root.estimate_text_size(&e.label, &legend_style)?.0 as i32);
     }
-    let legend_w = if chart.legend.is_empty() {
-        0
-    } else {
-        (legend_text + SWATCH + 30).clamp(120, w / 3)
-    };
+    let legend_w =
+        if chart.legend.is_empty() { 0 } else { (legend_text + SWATCH + 30).clamp(120, w / 3) };
     let main_w = w - legend_w;
 
     // Where the x axis will be, to place the action labels before laying out the chart.
-    let end = if chart.end.0 == 0 {
-        SimTime(60_000)
-    } else {
-        chart.end
-    };
+    let end = if chart.end.0 == 0 { SimTime(60_000) } else { chart.end };
     let x_max = minutes(end);
     let plot_left = MARGIN_LEFT + Y_LABEL_AREA;
     let plot_right = main_w - MARGIN_RIGHT;
@@ -438,24 +395,15 @@ fn draw<DB: DrawingBackend>(
     marks.sort_by_key(|m| m.time);
     let mark_xs: Vec<i32> = marks.iter().map(|m| px(m.time)).collect();
     let groups = group_marks(&mark_xs);
-    let labels: Vec<String> = groups
-        .iter()
-        .map(|g| group_label(&marks[g.clone()]))
-        .collect();
-    let spans: Vec<(i32, i32)> = groups
-        .iter()
-        .map(|g| (mark_xs[g.start], mark_xs[g.end - 1]))
-        .collect();
+    let labels: Vec<String> = groups.iter().map(|g| group_label(&marks[g.clone()])).collect();
+    let spans: Vec<(i32, i32)> =
+        groups.iter().map(|g| (mark_xs[g.start], mark_xs[g.end - 1])).collect();
     let mut widths = Vec::with_capacity(labels.len());
     for l in &labels {
         widths.push(root.estimate_text_size(l, &mark_style)?.0 as i32);
     }
     let (placements, rows) = place_labels(&spans, &widths, w - 4);
-    let band = if rows == 0 {
-        0
-    } else {
-        rows as i32 * MARK_ROW + 6
-    };
+    let band = if rows == 0 { 0 } else { rows as i32 * MARK_ROW + 6 };
     let plot_top = TITLE_BAND + band;
 
     let main = root.clone().shrink((0, 0), (main_w as u32, h as u32));
@@ -494,14 +442,9 @@ fn draw<DB: DrawingBackend>(
     }
 
     if chart.series.is_empty() {
-        let style = font(15.0)
-            .color(&MARK_TEXT)
-            .pos(Pos::new(HPos::Center, VPos::Center));
+        let style = font(15.0).color(&MARK_TEXT).pos(Pos::new(HPos::Center, VPos::Center));
         let (x_range, _) = ctx.plotting_area().get_pixel_range();
-        let centre = (
-            (x_range.start + x_range.end) / 2,
-            (plot_top_px + plot_bottom) / 2,
-        );
+        let centre = ((x_range.start + x_range.end) / 2, (plot_top_px + plot_bottom) / 2);
         root.draw_text("no workloads", &style, centre)?;
     }
 
@@ -584,14 +527,8 @@ mod tests {
 
     #[test]
     fn close_marks_share_a_label() {
-        assert_eq!(
-            group_marks(&[10, 12, 13, 40, 40, 50]),
-            vec![0..3, 3..5, 5..6]
-        );
-        let m = |l: &str| Mark {
-            time: SimTime(0),
-            label: l.into(),
-        };
+        assert_eq!(group_marks(&[10, 12, 13, 40, 40, 50]), vec![0..3, 3..5, 5..6]);
+        let m = |l: &str| Mark { time: SimTime(0), label: l.into() };
         assert_eq!(group_label(&[m("a")]), "a");
         assert_eq!(group_label(&[m("a"), m("b"), m("c")]), "a (+2 more)");
     }
@@ -605,10 +542,7 @@ mod tests {
             1000,
         );
         assert_eq!(rows, 3);
-        assert_eq!(
-            p.iter().map(|p| p.row).collect::<Vec<_>>(),
-            vec![2, 1, 0, 0]
-        );
+        assert_eq!(p.iter().map(|p| p.row).collect::<Vec<_>>(), vec![2, 1, 0, 0]);
         for a in &p {
             for b in &p {
                 if a != b && a.row == b.row {

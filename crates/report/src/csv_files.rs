@@ -29,26 +29,15 @@ use crate::timefmt::secs_3;
 use kubesim_model::Trace;
 
 /// The header of `events.csv`.
-pub const EVENTS_HEADER: [&str; 8] = [
-    "time",
-    "type",
-    "kind",
-    "namespace",
-    "object",
-    "reason",
-    "message",
-    "node",
-];
+pub const EVENTS_HEADER: [&str; 8] =
+    ["time", "type", "kind", "namespace", "object", "reason", "message", "node"];
 
 fn csv_err(file: &'static str) -> impl Fn(csv::Error) -> ReportError {
     move |source| ReportError::Csv { file, source }
 }
 
 fn finish(w: csv::Writer<Vec<u8>>, file: &'static str) -> Result<Vec<u8>, ReportError> {
-    w.into_inner().map_err(|e| ReportError::Csv {
-        file,
-        source: e.into_error().into(),
-    })
+    w.into_inner().map_err(|e| ReportError::Csv { file, source: e.into_error().into() })
 }
 
 /// Renders `events.csv`.

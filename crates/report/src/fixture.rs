@@ -31,11 +31,7 @@ pub struct Run {
 
 impl Run {
     pub fn output(&self) -> crate::RunOutput<'_> {
-        crate::RunOutput {
-            scenario: &self.scenario,
-            cluster: &self.cluster,
-            trace: &self.trace,
-        }
+        crate::RunOutput { scenario: &self.scenario, cluster: &self.cluster, trace: &self.trace }
     }
 }
 
@@ -44,26 +40,14 @@ fn s(secs: u64) -> SimTime {
 }
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn node(c: &mut Cluster, name: &str, zone: &str, cordoned: bool) -> NodeId {
     let uid = c.new_uid();
-    let alloc = Resources {
-        cpu_milli: 3500,
-        memory: 15 << 30,
-        ephemeral_storage: 0,
-        pods: 110,
-    };
-    let cap = Resources {
-        cpu_milli: 4000,
-        memory: 16 << 30,
-        ephemeral_storage: 100 << 30,
-        pods: 110,
-    };
+    let alloc = Resources { cpu_milli: 3500, memory: 15 << 30, ephemeral_storage: 0, pods: 110 };
+    let cap =
+        Resources { cpu_milli: 4000, memory: 16 << 30, ephemeral_storage: 100 << 30, pods: 110 };
     c.add_node(Node {
         meta: Meta {
             name: name.into(),
@@ -103,11 +87,7 @@ fn pod_spec() -> Arc<PodSpec> {
             name: "web".into(),
             image: "nginx:1.27".into(),
             image_pull_policy: PullPolicy::IfNotPresent,
-            requests: Resources {
-                cpu_milli: 250,
-                memory: 128 << 20,
-                ..Resources::default()
-            },
+            requests: Resources { cpu_milli: 250, memory: 128 << 20, ..Resources::default() },
             limits: Resources::default(),
         }],
         restart_policy: RestartPolicy::Always,
@@ -125,11 +105,8 @@ fn pod_spec() -> Arc<PodSpec> {
 }
 
 fn running_status(start: SimTime) -> PodStatus {
-    let mut st = PodStatus {
-        phase: PodPhase::Running,
-        start_time: Some(start),
-        ..PodStatus::default()
-    };
+    let mut st =
+        PodStatus { phase: PodPhase::Running, start_time: Some(start), ..PodStatus::default() };
     for t in [
         PodConditionType::PodScheduled,
         PodConditionType::Initialized,
@@ -176,15 +153,9 @@ pub fn run() -> Run {
         selector: LabelSelector::from_labels([("app", "web")]),
         template: template.clone(),
         min_ready_seconds: 0,
-        spec: WorkloadSpec::Deployment {
-            strategy: DeploymentStrategy::default(),
-        },
+        spec: WorkloadSpec::Deployment { strategy: DeploymentStrategy::default() },
         owner: None,
-        status: WorkloadStatus {
-            replicas: 3,
-            ready_replicas: 3,
-            available_replicas: 3,
-        },
+        status: WorkloadStatus { replicas: 3, ready_replicas: 3, available_replicas: 3 },
         behaviour: BehaviourId(0),
     });
     let rs_uid = c.new_uid();
@@ -194,11 +165,7 @@ pub fn run() -> Run {
             namespace: "default".into(),
             uid: rs_uid.clone(),
             labels: labels(&[("app", "web"), ("pod-template-hash", "7d9f")]),
-            owner: Some(OwnerRef {
-                kind: Kind::Deployment,
-                name: "web".into(),
-                uid: dep_uid,
-            }),
+            owner: Some(OwnerRef { kind: Kind::Deployment, name: "web".into(), uid: dep_uid }),
             generation: 1,
             ..Meta::default()
         },
@@ -207,20 +174,12 @@ pub fn run() -> Run {
         selector: LabelSelector::from_labels([("app", "web"), ("pod-template-hash", "7d9f")]),
         template,
         min_ready_seconds: 0,
-        spec: WorkloadSpec::ReplicaSet {
-            template_hash: Some("7d9f".into()),
-        },
+        spec: WorkloadSpec::ReplicaSet { template_hash: Some("7d9f".into()) },
         owner: Some(dep),
-        status: WorkloadStatus {
-            replicas: 3,
-            ready_replicas: 3,
-            available_replicas: 3,
-        },
+        status: WorkloadStatus { replicas: 3, ready_replicas: 3, available_replicas: 3 },
         behaviour: BehaviourId(0),
     });
-    for (i, name) in ["web-7d9f-abcde", "web-7d9f-fghij", "web-7d9f-klmno"]
-        .into_iter()
-        .enumerate()
+    for (i, name) in ["web-7d9f-abcde", "web-7d9f-fghij", "web-7d9f-klmno"].into_iter().enumerate()
     {
         let uid = c.new_uid();
         let terminating = i == 2;
@@ -292,11 +251,7 @@ pub fn run() -> Run {
             service_name: "db".into(),
         },
         owner: None,
-        status: WorkloadStatus {
-            replicas: 2,
-            ready_replicas: 1,
-            available_replicas: 1,
-        },
+        status: WorkloadStatus { replicas: 2, ready_replicas: 1, available_replicas: 1 },
         behaviour: BehaviourId(0),
     });
     let db0_uid = c.new_uid();
@@ -315,11 +270,7 @@ pub fn run() -> Run {
                 namespace: "shop".into(),
                 uid: db0_uid,
                 labels: labels(&[("app", "db")]),
-                owner: Some(OwnerRef {
-                    kind: Kind::StatefulSet,
-                    name: "db".into(),
-                    uid: db_uid,
-                }),
+                owner: Some(OwnerRef { kind: Kind::StatefulSet, name: "db".into(), uid: db_uid }),
                 creation: s(90),
                 ..Meta::default()
             },
@@ -348,23 +299,16 @@ pub fn run() -> Run {
 
     let web = workload_ref(Kind::Deployment, "default", "web");
     let dbr = workload_ref(Kind::StatefulSet, "shop", "db");
-    let mut columns: Vec<String> = [
-        COL_PODS_PENDING,
-        COL_NODES_READY,
-        COL_NODES_NOT_READY,
-        COL_NODES_CORDONED,
-    ]
-    .map(String::from)
-    .into();
+    let mut columns: Vec<String> =
+        [COL_PODS_PENDING, COL_NODES_READY, COL_NODES_NOT_READY, COL_NODES_CORDONED]
+            .map(String::from)
+            .into();
     for w in [&web, &dbr] {
         for f in trace::WORKLOAD_FIELDS {
             columns.push(workload_column(w, f));
         }
     }
-    let mut metrics = Metrics {
-        columns,
-        rows: Vec::new(),
-    };
+    let mut metrics = Metrics { columns, rows: Vec::new() };
     // (time s, pending, cordoned, web ready, db ready); available follows ready.
     let samples: [(u64, i64, i64, i64, i64); 9] = [
         (0, 5, 0, 0, 0),
@@ -380,9 +324,7 @@ pub fn run() -> Run {
     for (t, pending, cordoned, web_ready, db_ready) in samples {
         metrics.record(
             s(t),
-            vec![
-                pending, 2, 0, cordoned, 3, web_ready, web_ready, 2, db_ready, db_ready,
-            ],
+            vec![pending, 2, 0, cordoned, 3, web_ready, web_ready, 2, db_ready, db_ready],
         );
     }
     metrics.record(s(90), vec![1, 2, 0, 1, 3, 3, 3, 2, 1, 1]);
@@ -459,26 +401,11 @@ pub fn run() -> Run {
         ),
     ];
     let marks = vec![
-        Mark {
-            time: s(60),
-            label: "delete pod web-7d9f-gone1".into(),
-        },
-        Mark {
-            time: s(61),
-            label: "cordon node-2".into(),
-        },
-        Mark {
-            time: s(90),
-            label: "delete pod db-0".into(),
-        },
+        Mark { time: s(60), label: "delete pod web-7d9f-gone1".into() },
+        Mark { time: s(61), label: "cordon node-2".into() },
+        Mark { time: s(90), label: "delete pod db-0".into() },
     ];
-    let trace = Trace {
-        events,
-        metrics,
-        marks,
-        end: s(120),
-        events_processed: 4242,
-    };
+    let trace = Trace { events, metrics, marks, end: s(120), events_processed: 4242 };
     let scenario = Scenario {
         name: "demo".into(),
         seed: 7,
@@ -488,9 +415,5 @@ pub fn run() -> Run {
         actions: Vec::new(),
         notes: vec!["spec.affinity.podAffinity is read but not simulated".into()],
     };
-    Run {
-        scenario,
-        cluster: c,
-        trace,
-    }
+    Run { scenario, cluster: c, trace }
 }

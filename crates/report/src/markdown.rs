@@ -64,10 +64,7 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
             o,
             "| Workload | Desired | Ready | Available | First full | Lowest ready | At | Recovered | Below desired |"
         )?;
-        writeln!(
-            o,
-            "| --- | ---: | ---: | ---: | --- | ---: | --- | --- | ---: |"
-        )?;
+        writeln!(o, "| --- | ---: | ---: | ---: | --- | ---: | --- | --- | ---: |")?;
         for w in &s.workloads {
             writeln!(
                 o,
@@ -136,13 +133,7 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
         writeln!(o, "| --- | --- | --- |")?;
         for e in &s.expectations {
             let verdict = if e.passed { "pass" } else { "**FAIL**" };
-            writeln!(
-                o,
-                "| {} | {} | {} |",
-                esc(&e.expectation),
-                verdict,
-                esc(&e.detail)
-            )?;
+            writeln!(o, "| {} | {} | {} |", esc(&e.expectation), verdict, esc(&e.detail))?;
         }
         writeln!(o)?;
     }

@@ -73,11 +73,7 @@ impl From<Obj> for Value {
 }
 
 fn string_map(m: &BTreeMap<String, String>) -> Value {
-    Value::Object(
-        m.iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect(),
-    )
+    Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
 }
 
 /// Renders `state.yaml`.
@@ -89,28 +85,16 @@ pub fn state_yaml(cluster: &Cluster) -> Result<String, ReportError> {
 pub fn state_value(cluster: &Cluster) -> Value {
     let mut items = Vec::new();
 
-    let mut nodes: Vec<&Node> = cluster
-        .nodes
-        .iter()
-        .filter(|n| n.removed.is_none())
-        .collect();
+    let mut nodes: Vec<&Node> = cluster.nodes.iter().filter(|n| n.removed.is_none()).collect();
     nodes.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
     items.extend(nodes.into_iter().map(node_value));
 
-    let mut pods: Vec<&Pod> = cluster
-        .pods
-        .iter()
-        .filter(|p| p.removed.is_none())
-        .collect();
+    let mut pods: Vec<&Pod> = cluster.pods.iter().filter(|p| p.removed.is_none()).collect();
     pods.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
     items.extend(pods.into_iter().map(|p| pod_value(cluster, p)));
 
     for kind in [Kind::Deployment, Kind::ReplicaSet, Kind::StatefulSet] {
-        let mut ws: Vec<&Workload> = cluster
-            .workloads
-            .iter()
-            .filter(|w| w.kind == kind)
-            .collect();
+        let mut ws: Vec<&Workload> = cluster.workloads.iter().filter(|w| w.kind == kind).collect();
         ws.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
         items.extend(ws.into_iter().map(workload_value));
     }
@@ -221,10 +205,7 @@ fn node_value(n: &Node) -> Value {
         .set("conditions", vec![ready])
         .non_empty("images", images)
         .build();
-    object(Kind::Node, &n.meta)
-        .set("spec", spec)
-        .set("status", status)
-        .build()
+    object(Kind::Node, &n.meta).set("spec", spec).set("status", status).build()
 }
 
 fn container_value(c: &Container) -> Value {
@@ -252,10 +233,7 @@ fn selector_value(s: &LabelSelector) -> Value {
         .non_empty("matchLabels", string_map(&s.match_labels))
         .non_empty(
             "matchExpressions",
-            s.match_expressions
-                .iter()
-                .map(requirement_value)
-                .collect::<Vec<_>>(),
+            s.match_expressions.iter().map(requirement_value).collect::<Vec<_>>(),
         )
         .build()
 }
@@ -264,18 +242,9 @@ fn term_value(t: &NodeSelectorTerm) -> Value {
     Obj::new()
         .non_empty(
             "matchExpressions",
-            t.match_expressions
-                .iter()
-                .map(requirement_value)
-                .collect::<Vec<_>>(),
+            t.match_expressions.iter().map(requirement_value).collect::<Vec<_>>(),
         )
-        .non_empty(
-            "matchFields",
-            t.match_fields
-                .iter()
-                .map(requirement_value)
-                .collect::<Vec<_>>(),
-        )
+        .non_empty("matchFields", t.match_fields.iter().map(requirement_value).collect::<Vec<_>>())
         .build()
 }
 
@@ -310,21 +279,13 @@ fn pod_spec_value(spec: &PodSpec, node_name: Option<&str>) -> Value {
     if let Some(terms) = &na.required {
         node_affinity = node_affinity.set(
             "requiredDuringSchedulingIgnoredDuringExecution",
-            Obj::new().set(
-                "nodeSelectorTerms",
-                terms.iter().map(term_value).collect::<Vec<_>>(),
-            ),
+            Obj::new().set("nodeSelectorTerms", terms.iter().map(term_value).collect::<Vec<_>>()),
         );
     }
     let preferred: Vec<Value> = na
         .preferred
         .iter()
-        .map(|p| {
-            Obj::new()
-                .set("weight", p.weight)
-                .set("preference", term_value(&p.term))
-                .build()
-        })
+        .map(|p| Obj::new().set("weight", p.weight).set("preference", term_value(&p.term)).build())
         .collect();
     node_affinity =
         node_affinity.non_empty("preferredDuringSchedulingIgnoredDuringExecution", preferred);
@@ -342,10 +303,7 @@ fn pod_spec_value(spec: &PodSpec, node_name: Option<&str>) -> Value {
                 .set("maxSkew", c.max_skew)
                 .set("topologyKey", c.topology_key.as_str())
                 .set("whenUnsatisfiable", when)
-                .opt(
-                    "labelSelector",
-                    c.label_selector.as_ref().map(selector_value),
-                )
+                .opt("labelSelector", c.label_selector.as_ref().map(selector_value))
                 .opt("minDomains", c.min_domains)
                 .opt("nodeAffinityPolicy", c.node_affinity_policy.map(inclusion))
                 .opt("nodeTaintsPolicy", c.node_taints_policy.map(inclusion))
@@ -354,19 +312,10 @@ fn pod_spec_value(spec: &PodSpec, node_name: Option<&str>) -> Value {
         })
         .collect();
     Obj::new()
-        .set(
-            "containers",
-            spec.containers
-                .iter()
-                .map(container_value)
-                .collect::<Vec<_>>(),
-        )
+        .set("containers", spec.containers.iter().map(container_value).collect::<Vec<_>>())
         .non_empty(
             "initContainers",
-            spec.init_containers
-                .iter()
-                .map(container_value)
-                .collect::<Vec<_>>(),
+            spec.init_containers.iter().map(container_value).collect::<Vec<_>>(),
         )
         .opt("nodeName", node_name)
         .non_empty("nodeSelector", string_map(&spec.node_selector))
@@ -377,10 +326,7 @@ fn pod_spec_value(spec: &PodSpec, node_name: Option<&str>) -> Value {
         .opt("priorityClassName", spec.priority_class_name.as_deref())
         .set("restartPolicy", spec.restart_policy.as_str())
         .non_empty("schedulerName", spec.scheduler_name.as_str())
-        .set(
-            "terminationGracePeriodSeconds",
-            spec.termination_grace_period_seconds,
-        )
+        .set("terminationGracePeriodSeconds", spec.termination_grace_period_seconds)
         .build()
 }
 
@@ -392,12 +338,7 @@ fn container_state_value(s: &ContainerState) -> Value {
         ContainerState::Running { started_at } => {
             json!({ "running": { "startedAt": rfc3339(*started_at) } })
         }
-        ContainerState::Terminated {
-            reason,
-            exit_code,
-            started_at,
-            finished_at,
-        } => json!({
+        ContainerState::Terminated { reason, exit_code, started_at, finished_at } => json!({
             "terminated": Obj::new()
                 .set("exitCode", *exit_code)
                 .non_empty("reason", reason.as_str())
@@ -458,10 +399,7 @@ fn template_value(t: &PodTemplate) -> Value {
     let meta = Obj::new()
         .non_empty("labels", string_map(&t.labels))
         .non_empty("annotations", string_map(&t.annotations));
-    Obj::new()
-        .set("metadata", meta)
-        .set("spec", pod_spec_value(&t.spec, None))
-        .build()
+    Obj::new().set("metadata", meta).set("spec", pod_spec_value(&t.spec, None)).build()
 }
 
 fn int_or_percent(v: IntOrPercent) -> Value {
@@ -482,24 +420,20 @@ fn workload_value(w: &Workload) -> Value {
     match &w.spec {
         WorkloadSpec::Deployment { strategy } => {
             let s = match strategy {
-                DeploymentStrategy::RollingUpdate {
-                    max_surge,
-                    max_unavailable,
-                } => Obj::new().set("type", "RollingUpdate").set(
-                    "rollingUpdate",
-                    Obj::new()
-                        .set("maxSurge", int_or_percent(*max_surge))
-                        .set("maxUnavailable", int_or_percent(*max_unavailable)),
-                ),
+                DeploymentStrategy::RollingUpdate { max_surge, max_unavailable } => {
+                    Obj::new().set("type", "RollingUpdate").set(
+                        "rollingUpdate",
+                        Obj::new()
+                            .set("maxSurge", int_or_percent(*max_surge))
+                            .set("maxUnavailable", int_or_percent(*max_unavailable)),
+                    )
+                }
                 DeploymentStrategy::Recreate => Obj::new().set("type", "Recreate"),
             };
             spec = spec.set("strategy", s);
         }
         WorkloadSpec::ReplicaSet { .. } => {}
-        WorkloadSpec::StatefulSet {
-            pod_management_policy,
-            service_name,
-        } => {
+        WorkloadSpec::StatefulSet { pod_management_policy, service_name } => {
             let policy = match pod_management_policy {
                 PodManagementPolicy::OrderedReady => "OrderedReady",
                 PodManagementPolicy::Parallel => "Parallel",
@@ -522,10 +456,7 @@ fn workload_value(w: &Workload) -> Value {
     if s.available_replicas > 0 {
         status = status.set("availableReplicas", s.available_replicas);
     }
-    object(w.kind, &w.meta)
-        .set("spec", spec)
-        .set("status", status)
-        .build()
+    object(w.kind, &w.meta).set("spec", spec).set("status", status).build()
 }
 
 fn pdb_value(p: &Pdb) -> Value {
@@ -538,7 +469,5 @@ fn pdb_value(p: &Pdb) -> Value {
         .opt("minAvailable", p.min_available.map(int_or_percent))
         .opt("maxUnavailable", p.max_unavailable.map(int_or_percent))
         .set("unhealthyPodEvictionPolicy", policy);
-    object(Kind::PodDisruptionBudget, &p.meta)
-        .set("spec", spec)
-        .build()
+    object(Kind::PodDisruptionBudget, &p.meta).set("spec", spec).build()
 }

@@ -309,11 +309,7 @@ fn summarize_pods(trace: &Trace) -> PodSummary {
         }
     }
     let (max_pending_at_ms, max_pending_at) = at(max.map(|(_, t)| t));
-    PodSummary {
-        max_pending: max.map_or(0, |(m, _)| m),
-        max_pending_at_ms,
-        max_pending_at,
-    }
+    PodSummary { max_pending: max.map_or(0, |(m, _)| m), max_pending_at_ms, max_pending_at }
 }
 
 /// Node counts from the metrics at the end; a column the metrics lack is counted on the
@@ -325,11 +321,7 @@ fn summarize_nodes(out: &RunOutput) -> NodeSummary {
         let c = m.column(name)?;
         last.map(|(_, v)| v[c])
     };
-    let live = || {
-        out.cluster
-            .live_nodes()
-            .map(|id| &out.cluster.nodes[id.index()])
-    };
+    let live = || out.cluster.live_nodes().map(|id| &out.cluster.nodes[id.index()]);
     let count = |n: usize| n as i64;
     NodeSummary {
         ready: from_metrics(COL_NODES_READY)

@@ -37,11 +37,7 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
         }
     }
     match &s.pods.max_pending_at {
-        Some(at) => write!(
-            o,
-            "pods: at most {} pending (first at {})",
-            s.pods.max_pending, at
-        )?,
+        Some(at) => write!(o, "pods: at most {} pending (first at {})", s.pods.max_pending, at)?,
         None => write!(o, "pods: none pending")?,
     }
     writeln!(
@@ -57,12 +53,7 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
     )?;
     if !s.expectations.is_empty() {
         let failed = s.expectations.iter().filter(|x| !x.passed).count();
-        writeln!(
-            o,
-            "expectations: {} passed, {} failed",
-            s.expectations.len() - failed,
-            failed
-        )?;
+        writeln!(o, "expectations: {} passed, {} failed", s.expectations.len() - failed, failed)?;
         for x in s.expectations.iter().filter(|x| !x.passed) {
             writeln!(o, "  FAIL {}: {}", x.expectation, x.detail)?;
         }
@@ -82,11 +73,9 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
                 w.desired.to_string(),
                 w.ready.to_string(),
                 w.available.to_string(),
-                w.lowest_ready
-                    .map_or_else(|| NONE.to_string(), |l| l.to_string()),
+                w.lowest_ready.map_or_else(|| NONE.to_string(), |l| l.to_string()),
                 opt(&w.lowest_ready_at),
-                w.first_ready_ms
-                    .map_or_else(|| NONE.to_string(), |ms| SimDuration(ms).to_string()),
+                w.first_ready_ms.map_or_else(|| NONE.to_string(), |ms| SimDuration(ms).to_string()),
                 opt(&w.recovered),
                 w.below_desired.clone(),
             ]
@@ -128,11 +117,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
                 l.push_str("   ");
             }
             l.push_str(cell);
-            let pad = widths
-                .get(i)
-                .copied()
-                .unwrap_or(0)
-                .saturating_sub(cell.chars().count());
+            let pad = widths.get(i).copied().unwrap_or(0).saturating_sub(cell.chars().count());
             l.extend(std::iter::repeat_n(' ', pad));
         }
         out.push_str(l.trim_end());

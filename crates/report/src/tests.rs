@@ -33,10 +33,7 @@ fn summary_figures_by_hand() {
     assert_eq!(web.lowest_ready_at.as_deref(), Some("00:01:00.000"));
     assert_eq!(web.recovered_ms, Some(75_000));
     assert_eq!(web.recovered.as_deref(), Some("00:01:15.000"));
-    assert_eq!(
-        (web.below_desired_ms, web.below_desired.as_str()),
-        (15_000, "15s")
-    );
+    assert_eq!((web.below_desired_ms, web.below_desired.as_str()), (15_000, "15s"));
 
     // statefulset/shop/db, desired 2: ready 0, 1, 2 at 0, 15, 40 s, 1 from 90 s to the end
     // (120 s). First full at 40 s; lowest 1 at 90 s; not recovered; 30 s below desired.
@@ -44,52 +41,27 @@ fn summary_figures_by_hand() {
     assert_eq!(db.workload, "statefulset/shop/db");
     assert_eq!((db.desired, db.ready, db.available), (2, 1, 1));
     assert_eq!(db.first_ready_ms, Some(40_000));
-    assert_eq!(
-        (db.lowest_ready, db.lowest_ready_at_ms),
-        (Some(1), Some(90_000))
-    );
+    assert_eq!((db.lowest_ready, db.lowest_ready_at_ms), (Some(1), Some(90_000)));
     assert_eq!((db.recovered_ms, db.recovered.as_deref()), (None, None));
     assert_eq!(db.below_desired_ms, 30_000);
 
     // pods_pending: 5 at 0 s is the most.
     assert_eq!((s.pods.max_pending, s.pods.max_pending_at_ms), (5, Some(0)));
-    assert_eq!(
-        (s.nodes.ready, s.nodes.not_ready, s.nodes.cordoned),
-        (2, 0, 1)
-    );
+    assert_eq!((s.nodes.ready, s.nodes.not_ready, s.nodes.cordoned), (2, 0, 1));
 
     assert_eq!(s.actions.len(), 3);
-    assert_eq!(
-        (s.actions[1].at_ms, s.actions[1].at.as_str()),
-        (61_000, "00:01:01.000")
-    );
+    assert_eq!((s.actions[1].at_ms, s.actions[1].at.as_str()), (61_000, "00:01:01.000"));
     assert_eq!(s.actions[1].label, "cordon node-2");
 
     let e = &s.events;
     assert_eq!((e.total, e.warnings), (5, 2));
-    assert_eq!(
-        (
-            e.scheduled,
-            e.failed_scheduling,
-            e.killing,
-            e.successful_create
-        ),
-        (1, 2, 1, 1)
-    );
+    assert_eq!((e.scheduled, e.failed_scheduling, e.killing, e.successful_create), (1, 2, 1, 1));
     let reasons: Vec<(&str, u64)> = e.by_reason.iter().map(|(r, n)| (r.as_str(), *n)).collect();
     assert_eq!(
         reasons,
-        [
-            ("FailedScheduling", 2),
-            ("Killing", 1),
-            ("Scheduled", 1),
-            ("SuccessfulCreate", 1)
-        ]
+        [("FailedScheduling", 2), ("Killing", 1), ("Scheduled", 1), ("SuccessfulCreate", 1)]
     );
-    assert_eq!(
-        s.notes,
-        ["spec.affinity.podAffinity is read but not simulated"]
-    );
+    assert_eq!(s.notes, ["spec.affinity.podAffinity is read but not simulated"]);
     assert!(s.expectations.is_empty() && s.all_expectations_passed());
 }
 
@@ -105,10 +77,7 @@ fn never_full_workload_has_no_dip_figures() {
     let s = summarize(&run.output());
     let db = &s.workloads[1];
     assert_eq!(db.first_ready_ms, None);
-    assert_eq!(
-        (db.lowest_ready, db.lowest_ready_at_ms, db.recovered_ms),
-        (None, None, None)
-    );
+    assert_eq!((db.lowest_ready, db.lowest_ready_at_ms, db.recovered_ms), (None, None, None));
     assert_eq!(db.below_desired_ms, 0);
 }
 
@@ -116,10 +85,7 @@ fn never_full_workload_has_no_dip_figures() {
 fn summary_json_keys_in_struct_order() {
     let run = fixture::run();
     let json = serde_json::to_string_pretty(&summarize(&run.output())).unwrap();
-    let pos = |k: &str| {
-        json.find(&format!("\"{k}\""))
-            .unwrap_or_else(|| panic!("{k} missing"))
-    };
+    let pos = |k: &str| json.find(&format!("\"{k}\"")).unwrap_or_else(|| panic!("{k} missing"));
     let order = [
         "scenario",
         "seed",
@@ -135,12 +101,7 @@ fn summary_json_keys_in_struct_order() {
         "expectations",
     ];
     for pair in order.windows(2) {
-        assert!(
-            pos(pair[0]) < pos(pair[1]),
-            "{} before {}",
-            pair[0],
-            pair[1]
-        );
+        assert!(pos(pair[0]) < pos(pair[1]), "{} before {}", pair[0], pair[1]);
     }
     assert!(json.contains("\"first_ready_ms\": 30000"));
     assert!(json.contains("\"recovered\": null"));
@@ -151,10 +112,7 @@ fn events_csv_header_and_quoting() {
     let run = fixture::run();
     let csv = String::from_utf8(events_csv(&run.trace).unwrap()).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(
-        lines[0],
-        "time,type,kind,namespace,object,reason,message,node"
-    );
+    assert_eq!(lines[0], "time,type,kind,namespace,object,reason,message,node");
     assert_eq!(lines.len(), 6);
     assert_eq!(
         lines[2],
@@ -216,10 +174,7 @@ fn state_yaml_is_sorted_and_timestamped() {
     let run = fixture::run();
     let yaml = state_yaml(&run.cluster).unwrap();
     let lines: Vec<&str> = yaml.lines().collect();
-    assert_eq!(
-        keys_at(&lines, 0, 0),
-        ["apiVersion", "items", "kind", "metadata"]
-    );
+    assert_eq!(keys_at(&lines, 0, 0), ["apiVersion", "items", "kind", "metadata"]);
     assert!(yaml.contains("\nkind: List\n"));
 
     // Items: nodes by name, pods by namespace/name, then the other kinds.
@@ -228,10 +183,7 @@ fn state_yaml_is_sorted_and_timestamped() {
         .enumerate()
         .filter(|(_, l)| l.starts_with("  kind: "))
         .map(|(i, l)| {
-            let name = lines[i..]
-                .iter()
-                .find(|l| l.starts_with("    name: "))
-                .unwrap();
+            let name = lines[i..].iter().find(|l| l.starts_with("    name: ")).unwrap();
             (&l[8..], &name[10..])
         })
         .collect();
@@ -258,10 +210,7 @@ fn state_yaml_is_sorted_and_timestamped() {
         if l.starts_with("- apiVersion") {
             let mut keys = vec!["apiVersion".to_string()];
             keys.extend(keys_at(&lines, i + 1, 2));
-            assert_eq!(
-                keys,
-                ["apiVersion", "kind", "metadata", "spec", "status"][..keys.len()]
-            );
+            assert_eq!(keys, ["apiVersion", "kind", "metadata", "spec", "status"][..keys.len()]);
         }
         if *l == "  metadata:" {
             let keys = keys_at(&lines, i + 1, 4);
@@ -272,14 +221,8 @@ fn state_yaml_is_sorted_and_timestamped() {
     }
 
     // The terminating pod: its metadata keys in order, with RFC 3339 times (t = 60 s).
-    let start = lines
-        .iter()
-        .position(|l| *l == "    name: web-7d9f-klmno")
-        .unwrap();
-    let meta = lines[..start]
-        .iter()
-        .rposition(|l| *l == "  metadata:")
-        .unwrap();
+    let start = lines.iter().position(|l| *l == "    name: web-7d9f-klmno").unwrap();
+    let meta = lines[..start].iter().rposition(|l| *l == "  metadata:").unwrap();
     assert_eq!(
         keys_at(&lines, meta + 1, 4),
         [
@@ -362,13 +305,7 @@ fn terminal_table_is_aligned() {
     ));
     assert!(db.ends_with("<none>         30s"));
     // Every column starts at the same offset on every line.
-    for col in [
-        "DESIRED",
-        "LOWEST-READY",
-        "TIME-TO-READY",
-        "RECOVERED",
-        "BELOW-DESIRED",
-    ] {
+    for col in ["DESIRED", "LOWEST-READY", "TIME-TO-READY", "RECOVERED", "BELOW-DESIRED"] {
         let at = header.find(col).unwrap();
         for row in [web, db] {
             assert_ne!(row.as_bytes()[at], b' ', "{col} in {row:?}");
@@ -411,21 +348,11 @@ fn ready_chart_series() {
     assert_eq!(chart.series[0].color, chart.series[2].color);
     assert_ne!(chart.series[0].color, chart.series[1].color);
     // Only changes of the column are kept.
-    let web_ready: Vec<(u64, i64)> = chart.series[2]
-        .points
-        .iter()
-        .map(|&(t, v)| (t.0, v))
-        .collect();
+    let web_ready: Vec<(u64, i64)> =
+        chart.series[2].points.iter().map(|&(t, v)| (t.0, v)).collect();
     assert_eq!(
         web_ready,
-        [
-            (0, 0),
-            (10_000, 1),
-            (20_000, 2),
-            (30_000, 3),
-            (60_000, 2),
-            (75_000, 3)
-        ]
+        [(0, 0), (10_000, 1), (20_000, 2), (30_000, 3), (60_000, 2), (75_000, 3)]
     );
     let labels: Vec<&str> = chart.legend.iter().map(|e| e.label.as_str()).collect();
     assert_eq!(labels, ["deployment/web", "statefulset/shop/db", "desired"]);
@@ -499,10 +426,7 @@ fn failed_render_leaves_previous_results_untouched() {
     assert!(matches!(err, ReportError::Yaml(_)));
     assert_eq!(list(tmp.path()), ["demo"]);
     assert_eq!(list(&dir), ["summary.md"]);
-    assert_eq!(
-        fs::read_to_string(dir.join("summary.md")).unwrap(),
-        "previous"
-    );
+    assert_eq!(fs::read_to_string(dir.join("summary.md")).unwrap(), "previous");
 }
 
 /// Writes the fixture's results to `$KUBESIM_REPORT_DEMO_DIR` to look at them; does nothing
@@ -541,20 +465,13 @@ fn busy_chart_renders() {
             columns.push(workload_column(n, f));
         }
     }
-    let mut metrics = Metrics {
-        columns,
-        rows: Vec::new(),
-    };
+    let mut metrics = Metrics { columns, rows: Vec::new() };
     for step in 0..=60u64 {
         let mut values = Vec::new();
         for (i, _) in names.iter().enumerate() {
             let desired = 10 + 5 * i as i64;
             let ready = (desired * step as i64 / 10).min(desired)
-                - if (30..36).contains(&step) {
-                    i as i64
-                } else {
-                    0
-                };
+                - if (30..36).contains(&step) { i as i64 } else { 0 };
             values.extend([desired, ready.max(0), ready.max(0)]);
         }
         metrics.record(SimTime(step * 30_000), values);
@@ -566,22 +483,11 @@ fn busy_chart_renders() {
             label: format!("delete pod frontend-{i}"),
         });
     }
-    marks.push(Mark {
-        time: SimTime(60_000),
-        label: "cordon node-1".into(),
-    });
-    marks.push(Mark {
-        time: SimTime(1_790_000),
-        label: "uncordon node-1 at the very end".into(),
-    });
+    marks.push(Mark { time: SimTime(60_000), label: "cordon node-1".into() });
+    marks.push(Mark { time: SimTime(1_790_000), label: "uncordon node-1 at the very end".into() });
     marks.sort_by_key(|m| m.time);
-    let trace = Trace {
-        events: Vec::new(),
-        metrics,
-        marks,
-        end: SimTime(1_800_000),
-        events_processed: 0,
-    };
+    let trace =
+        Trace { events: Vec::new(), metrics, marks, end: SimTime(1_800_000), events_processed: 0 };
     let chart = ready_chart("busy-scenario-with-a-rather-long-name", &trace);
     assert_eq!(chart.y_max, 10 + 5 * 9 + 1);
     let tmp = tempfile::tempdir().unwrap();

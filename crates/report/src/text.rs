@@ -20,10 +20,7 @@ pub(crate) struct GlyphText<B> {
 impl<B> GlyphText<B> {
     /// Wraps `inner`; `font` must be a valid TrueType/OpenType font.
     pub(crate) fn new(inner: B, font: &'static [u8]) -> Result<Self, ab_glyph::InvalidFont> {
-        Ok(Self {
-            inner,
-            font: FontRef::try_from_slice(font)?,
-        })
+        Ok(Self { inner, font: FontRef::try_from_slice(font)? })
     }
 
     /// Width (sum of advances and kerning) and height (ascent − descent) of `text`, in
@@ -194,13 +191,7 @@ impl<B: DrawingBackend> DrawingBackend for GlyphText<B> {
             let (x, y) = (pos.0 + dx, pos.1 + dy);
             if x >= 0 && y >= 0 && (x as u32) < w && (y as u32) < h {
                 let a = f64::from(c.min(1.0)) * color.alpha;
-                self.inner.draw_pixel(
-                    (x, y),
-                    BackendColor {
-                        alpha: a,
-                        rgb: color.rgb,
-                    },
-                )?;
+                self.inner.draw_pixel((x, y), BackendColor { alpha: a, rgb: color.rgb })?;
             }
         }
         Ok(())

@@ -24,12 +24,7 @@ pub fn rfc3339(t: SimTime) -> String {
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day)
@@ -65,17 +60,11 @@ mod tests {
         assert_eq!(rfc3339(SimTime(60_000)), "2026-01-01T00:01:00Z");
         // Milliseconds are dropped, like metav1.Time.
         assert_eq!(rfc3339(SimTime(90_999)), "2026-01-01T00:01:30Z");
-        assert_eq!(
-            rfc3339(SimTime(25 * 3_600_000 + 61_000)),
-            "2026-01-02T01:01:01Z"
-        );
+        assert_eq!(rfc3339(SimTime(25 * 3_600_000 + 61_000)), "2026-01-02T01:01:01Z");
         // 2026 is not a leap year: day 59 is March 1st.
         assert_eq!(rfc3339(SimTime(59 * 86_400_000)), "2026-03-01T00:00:00Z");
         // Across a year boundary and a leap day (2028-02-29).
         assert_eq!(rfc3339(SimTime(365 * 86_400_000)), "2027-01-01T00:00:00Z");
-        assert_eq!(
-            rfc3339(SimTime((365 + 365 + 59) * 86_400_000)),
-            "2028-02-29T00:00:00Z"
-        );
+        assert_eq!(rfc3339(SimTime((365 + 365 + 59) * 86_400_000)), "2028-02-29T00:00:00Z");
     }
 }

@@ -73,10 +73,7 @@ pub(crate) fn replace_dir(
     dir: &Path,
     fill: impl FnOnce(&Path) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
-    let invalid = |reason| ReportError::InvalidDir {
-        path: dir.to_path_buf(),
-        reason,
-    };
+    let invalid = |reason| ReportError::InvalidDir { path: dir.to_path_buf(), reason };
     let name = dir
         .file_name()
         .ok_or_else(|| invalid("it has no final component"))?
@@ -106,9 +103,7 @@ pub(crate) fn replace_dir(
 
     if dir.exists() {
         let old = sibling(&parent, &name, "old");
-        fs::rename(dir, &old)
-            .map_err(io_err("cannot move away", dir))
-            .map_err(cleanup)?;
+        fs::rename(dir, &old).map_err(io_err("cannot move away", dir)).map_err(cleanup)?;
         if let Err(e) = fs::rename(&tmp, dir) {
             // Put the previous results back.
             let _ = fs::rename(&old, dir);
@@ -118,9 +113,7 @@ pub(crate) fn replace_dir(
         // leaves a hidden `.<dirname>.old-*` sibling, never a wrong results directory).
         let _ = fs::remove_dir_all(&old);
     } else {
-        fs::rename(&tmp, dir)
-            .map_err(io_err("cannot rename into place", &tmp))
-            .map_err(cleanup)?;
+        fs::rename(&tmp, dir).map_err(io_err("cannot rename into place", &tmp)).map_err(cleanup)?;
     }
     Ok(())
 }
