@@ -1,8 +1,10 @@
-//! `kubesim`: run a scenario, or check one without running it.
+//! `kubesim`: run a scenario, check one without running it, or explain a pod's scheduling.
 //!
 //! Two stages, like ripgrep: clap parses the flags into [`Cli`]; each command turns them into
 //! a checked plan (scenario loaded and validated, overrides applied) before anything runs.
 //! Exit codes: 0 success, 1 internal error, 2 bad input.
+
+mod explain;
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -34,6 +36,23 @@ enum Command {
     Validate {
         /// The scenario file.
         file: PathBuf,
+    },
+    /// Explain one scheduling attempt of a pod: every node's filter verdicts and scores.
+    Explain {
+        /// The scenario file.
+        file: PathBuf,
+        /// The pod's name, or a prefix of it (the first pod whose name starts with it).
+        #[arg(long)]
+        pod: String,
+        /// The first attempt at or after this simulated time (`90s`, `1m30s`; default 0).
+        #[arg(long)]
+        at: Option<String>,
+        /// Seed of every random stream (overrides the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print JSON (schema in the README) instead of a report.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -110,11 +129,40 @@ fn validate(file: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+fn explain_cmd(
+    file: &Path,
+    pod: &str,
+    at: Option<&str>,
+    seed: Option<u64>,
+    json: bool,
+) -> Result<(), Failure> {
+    let at = match at {
+        None => kubesim_engine::SimTime::ZERO,
+        Some(s) => kubesim_scenario::parse_duration(s)
+            .map(|d| kubesim_engine::SimTime::ZERO + d)
+            .map_err(|_| {
+            Failure::BadInput(format!(
+                "invalid value `{s}` for `--at`: expected a duration such as `30s`, `5m` or `1h30m`"
+            ))
+        })?,
+    };
+    let mut scenario = load(file)?;
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+    }
+    let out = explain::explain(&scenario, pod, at, json).map_err(Failure::BadInput)?;
+    print!("{out}");
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { file, seed, out } => run(&file, seed, out),
         Command::Validate { file } => validate(&file),
+        Command::Explain { file, pod, at, seed, json } => {
+            explain_cmd(&file, &pod, at.as_deref(), seed, json)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

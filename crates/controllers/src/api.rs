@@ -2,6 +2,7 @@
 //! what Kubernetes would record, and tells the components that watch the object (by queueing
 //! their work at the current instant, so that ordering stays explicit and replayable).
 
+use crate::scheduler::events::{ClusterEvent, NodeSnapshot};
 use crate::world::{Event, World};
 use kubesim_engine::SimTime;
 use kubesim_model::{
@@ -15,6 +16,8 @@ pub fn create_pod(w: &mut World, pod: Pod, controller: Option<WorkloadId>) -> Po
     let id = w.cluster.add_pod(pod, controller);
     if bound {
         w.queue.schedule(w.now, Event::KubeletSyncPod(id));
+        w.scheduler_events.push(ClusterEvent::AssignedPodAdd(id));
+        w.kick_scheduler();
     } else {
         w.scheduler_new_pods.push(id);
         w.kick_scheduler();
@@ -22,11 +25,14 @@ pub fn create_pod(w: &mut World, pod: Pod, controller: Option<WorkloadId>) -> Po
     id
 }
 
-/// Binds a pod to a node (`POST pods/binding`): sets `nodeName` and `PodScheduled=True`.
+/// Binds a pod to a node (`POST pods/binding`): sets `nodeName` and `PodScheduled=True`, and
+/// clears `status.nominatedNodeName` (kube-apiserver does since v1.34, KEP-5278).
 pub fn bind_pod(w: &mut World, pod: PodId, node: NodeId) {
     w.cluster.bind(pod, node);
+    w.scheduler_events.push(ClusterEvent::AssignedPodAdd(pod));
     let now = w.now;
     let p = &mut w.cluster.pods[pod.index()];
+    p.status.nominated_node = None;
     p.status.set_condition(PodConditionType::PodScheduled, CondStatus::True, now, "", "");
     let msg = format!(
         "Successfully assigned {}/{} to {}",
@@ -67,6 +73,7 @@ pub fn delete_pod(w: &mut World, pod: PodId, grace_seconds: Option<u64>) {
     let p = &mut w.cluster.pods[pod.index()];
     p.meta.deletion = Some(SimTime(now.0 + grace * 1000));
     p.meta.deletion_grace_seconds = Some(grace);
+    w.scheduler_events.push(ClusterEvent::AssignedPodUpdate(pod));
     w.queue.schedule(now, Event::KubeletSyncPod(pod));
     notify_owner(w, pod);
 }
@@ -85,9 +92,11 @@ pub fn remove_pod(w: &mut World, pod: PodId) {
         // resources are free: the scheduler may place pods that did not fit.
         w.queue.schedule(w.now, Event::KubeletSyncPod(pod));
         if !was_terminal {
-            w.scheduler_cluster_changed = true;
+            w.scheduler_events.push(ClusterEvent::AssignedPodDelete(pod));
             w.kick_scheduler();
         }
+    } else {
+        w.scheduler_events.push(ClusterEvent::UnscheduledPodDelete(pod));
     }
     notify_owner(w, pod);
 }
@@ -101,7 +110,8 @@ pub fn set_pod_phase(w: &mut World, pod: PodId, phase: PodPhase) {
     let frees = p.node.is_some() && !p.status.phase.is_terminal() && phase.is_terminal();
     w.cluster.set_phase(pod, phase);
     if frees {
-        w.scheduler_cluster_changed = true;
+        // The scheduler's informer watches only non-terminal pods: a terminal pod is a delete.
+        w.scheduler_events.push(ClusterEvent::AssignedPodDelete(pod));
         w.kick_scheduler();
     }
     notify_owner(w, pod);
@@ -148,10 +158,13 @@ pub fn notify_owner(w: &mut World, pod: PodId) {
 /// (`doNoScheduleTaintingPass`), and the kubelet reports `NodeNotSchedulable` /
 /// `NodeSchedulable`.
 pub fn set_unschedulable(w: &mut World, node: NodeId, unschedulable: bool) {
-    let n = &mut w.cluster.nodes[node.index()];
+    let n = &w.cluster.nodes[node.index()];
     if n.unschedulable == unschedulable || n.removed.is_some() {
         return;
     }
+    let old = NodeSnapshot::of(&w.cluster, node);
+    w.scheduler_events.push(ClusterEvent::NodeUpdate(node, Box::new(old)));
+    let n = &mut w.cluster.nodes[node.index()];
     n.unschedulable = unschedulable;
     if unschedulable {
         n.taints.push(Taint {
@@ -168,7 +181,6 @@ pub fn set_unschedulable(w: &mut World, node: NodeId, unschedulable: bool) {
     w.record_node(node, EventType::Normal, status, format!("Node {name} status is now: {status}"));
     w.nodes_dirty = true;
     if !unschedulable {
-        w.scheduler_cluster_changed = true;
         w.kick_scheduler();
     }
 }

@@ -293,7 +293,7 @@ impl Kubelet {
                 let work = &self.pods[&pod];
                 let took = w.now - work.pull_started;
                 let waited = w.now - work.pull_requested;
-                w.cluster.nodes[node.index()].images.insert(image.clone());
+                w.cluster.add_node_image(node, &image);
                 w.record_pod(
                     pod,
                     EventType::Normal,

@@ -5,6 +5,7 @@ use crate::actions;
 use crate::kubelet::Kubelet;
 use crate::metrics::MetricsRecorder;
 use crate::scheduler::Scheduler;
+use crate::scheduler::explain::{AttemptRecord, ExplainRequest};
 use crate::workloads::WorkloadControllers;
 use crate::world::{Event, World, streams};
 use kubesim_engine::{RngStreams, SimTime};
@@ -22,6 +23,7 @@ pub struct Simulation {
     actions: Vec<kubesim_model::Action>,
     action_rng: ChaCha8Rng,
     end: SimTime,
+    processed: u64,
 }
 
 /// What a finished run leaves.
@@ -73,6 +75,7 @@ impl Simulation {
             actions: scenario.actions.clone(),
             action_rng: rngs.stream(streams::ACTIONS),
             end: SimTime::ZERO + scenario.duration,
+            processed: 0,
             world,
         }
     }
@@ -94,27 +97,45 @@ impl Simulation {
         }
     }
 
+    /// Processes the next event; false when the run is over (nothing left, or the next event
+    /// is after the scenario's duration).
+    pub fn step(&mut self) -> bool {
+        let Some(t) = self.world.queue.peek_time() else { return false };
+        if t > self.end {
+            return false;
+        }
+        if t > self.world.now {
+            // The previous instant is settled: take its metrics.
+            self.metrics.record(&mut self.world);
+            self.world.now = t;
+        }
+        let (_, ev) = self.world.queue.pop().expect("peeked");
+        self.processed += 1;
+        self.dispatch(ev);
+        true
+    }
+
     /// Runs to the end and returns the final state and the trace.
     pub fn run(mut self) -> Outcome {
-        let mut processed = 0u64;
-        while let Some(t) = self.world.queue.peek_time() {
-            if t > self.end {
-                break;
-            }
-            if t > self.world.now {
-                // The previous instant is settled: take its metrics.
-                self.metrics.record(&mut self.world);
-                self.world.now = t;
-            }
-            let (_, ev) = self.world.queue.pop().expect("peeked");
-            processed += 1;
-            self.dispatch(ev);
-        }
+        while self.step() {}
         self.metrics.record(&mut self.world);
         let mut trace = std::mem::take(&mut self.world.trace);
         trace.end = self.end;
-        trace.events_processed = processed;
+        trace.events_processed = self.processed;
         Outcome { cluster: std::mem::take(&mut self.world.cluster), trace }
+    }
+
+    /// `kubesim explain`: runs until the requested scheduling attempt has happened (or the
+    /// run ends) and returns its record.
+    pub fn explain(mut self, request: ExplainRequest) -> Option<AttemptRecord> {
+        self.scheduler.explain(request);
+        while self.scheduler.recorded().is_none() && self.step() {}
+        self.scheduler.take_record()
+    }
+
+    /// The scheduler (for tests and tools that inspect its cache).
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
     }
 }
 

@@ -1,6 +1,7 @@
 //! The shared state every component works on: the clock, the queue, the cluster, the trace,
 //! and the "watch" flags through which a change reaches the components that care about it.
 
+use crate::scheduler::events::ClusterEvent;
 use kubesim_engine::{EventQueue, SimDuration, SimTime};
 use kubesim_model::{
     Cluster, EventType, Kind, NodeId, Params, PodId, Trace, TraceEvent, WorkloadId,
@@ -68,9 +69,12 @@ pub struct World {
     sync_pending: Vec<bool>,
     /// A `SchedulerKicked` is queued.
     scheduler_kicked: bool,
-    /// Something changed that may make unschedulable pods schedulable (a node was updated,
-    /// an assigned pod went away).
+    /// Something changed that may make unschedulable pods schedulable, without details: the
+    /// scheduler re-reads every node and moves every unschedulable pod. Prefer pushing a
+    /// [`ClusterEvent`] to `scheduler_events` (`api.rs` does).
     pub scheduler_cluster_changed: bool,
+    /// kube-scheduler: what changed since the scheduler last looked (its informers' events).
+    pub scheduler_events: Vec<ClusterEvent>,
     /// Pods created since the scheduler last ran that it has to queue.
     pub scheduler_new_pods: Vec<PodId>,
     /// Node objects changed since metrics were last taken.
@@ -90,6 +94,7 @@ impl World {
             sync_pending: vec![false; n],
             scheduler_kicked: false,
             scheduler_cluster_changed: false,
+            scheduler_events: Vec::new(),
             scheduler_new_pods: Vec::new(),
             nodes_dirty: true,
         }

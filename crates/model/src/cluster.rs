@@ -11,6 +11,7 @@ use crate::node::Node;
 use crate::pdb::Pdb;
 use crate::pod::{Pod, PodPhase};
 use crate::resources::Resources;
+use crate::scheduling::PriorityClass;
 use crate::workload::Workload;
 use kubesim_engine::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +29,10 @@ pub struct Cluster {
     pub pdbs: Vec<Pdb>,
     /// Timings per workload ([`crate::behaviour::BehaviourId`]); index 0 is the default.
     pub behaviours: Vec<Behaviour>,
+    /// PriorityClasses of the scenario (the built-in system classes are not listed).
+    pub priority_classes: Vec<PriorityClass>,
+    /// Image sizes in bytes (`status.images[].sizeBytes` of `kind: Node` manifests), by name.
+    pub image_sizes: BTreeMap<String, u64>,
     /// The controlling workload of each pod, by [`PodId`].
     pod_controller: Vec<Option<WorkloadId>>,
     node_by_name: BTreeMap<String, NodeId>,
@@ -37,6 +42,10 @@ pub struct Cluster {
     node_pods: Vec<BTreeSet<PodId>>,
     /// Sum of the requests of live, non-terminal pods bound to each node.
     node_requested: Vec<Resources>,
+    /// The same with the scheduler's non-zero defaults ([`crate::PodSpec::nonzero_requests`]).
+    node_nonzero_requested: Vec<Resources>,
+    /// How many live nodes hold each image (the scheduler's `ImageStateSummary.NumNodes`).
+    image_num_nodes: BTreeMap<String, u32>,
     /// Live pods controlled by each workload.
     workload_pods: Vec<BTreeSet<PodId>>,
     /// Live pods in phase Pending.
@@ -60,10 +69,27 @@ impl Cluster {
     pub fn add_node(&mut self, node: Node) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
         self.node_by_name.insert(node.meta.name.clone(), id);
+        for image in &node.images {
+            *self.image_num_nodes.entry(image.clone()).or_default() += 1;
+        }
         self.nodes.push(node);
         self.node_pods.push(BTreeSet::new());
         self.node_requested.push(Resources::default());
+        self.node_nonzero_requested.push(Resources::default());
         id
+    }
+
+    /// Records that a node now holds an image (the kubelet pulled it).
+    pub fn add_node_image(&mut self, node: NodeId, image: &str) {
+        let n = &mut self.nodes[node.index()];
+        if n.images.insert(image.to_string()) && n.removed.is_none() {
+            *self.image_num_nodes.entry(image.to_string()).or_default() += 1;
+        }
+    }
+
+    /// How many live nodes hold an image.
+    pub fn image_num_nodes(&self, image: &str) -> u32 {
+        self.image_num_nodes.get(image).copied().unwrap_or(0)
     }
 
     /// Marks a node removed (the Node object is deleted); its pods stay bound until they go.
@@ -72,6 +98,11 @@ impl Cluster {
         if node.removed.is_none() {
             node.removed = Some(now);
             self.node_by_name.remove(&node.meta.name);
+            for image in &node.images {
+                if let Some(c) = self.image_num_nodes.get_mut(image) {
+                    *c -= 1;
+                }
+            }
         }
     }
 
@@ -116,6 +147,7 @@ impl Cluster {
         let p = &self.pods[pod.index()];
         if !p.status.phase.is_terminal() {
             self.node_requested[node.index()] += p.spec.requests();
+            self.node_nonzero_requested[node.index()] += p.spec.nonzero_requests();
         }
     }
 
@@ -138,8 +170,8 @@ impl Cluster {
         }
         p.status.phase = phase;
         if let (Some(n), false, true) = (p.node, was_terminal, phase.is_terminal()) {
-            let req = p.spec.requests();
-            self.node_requested[n.index()] -= req;
+            self.node_requested[n.index()] -= p.spec.requests();
+            self.node_nonzero_requested[n.index()] -= p.spec.nonzero_requests();
         }
     }
 
@@ -157,8 +189,8 @@ impl Cluster {
         if let Some(n) = p.node {
             self.node_pods[n.index()].remove(&pod);
             if !p.status.phase.is_terminal() {
-                let req = p.spec.requests();
-                self.node_requested[n.index()] -= req;
+                self.node_requested[n.index()] -= p.spec.requests();
+                self.node_nonzero_requested[n.index()] -= p.spec.nonzero_requests();
             }
         }
         if let Some(w) = self.pod_controller[pod.index()] {
@@ -199,6 +231,12 @@ impl Cluster {
     /// Sum of the requests (and count, in `pods`) of live, non-terminal pods bound to a node.
     pub fn requested_on_node(&self, node: NodeId) -> Resources {
         self.node_requested[node.index()]
+    }
+
+    /// Sum of the non-zero requests ([`crate::PodSpec::nonzero_requests`]) of live,
+    /// non-terminal pods bound to a node: what the scheduler's scores count as requested.
+    pub fn nonzero_requested_on_node(&self, node: NodeId) -> Resources {
+        self.node_nonzero_requested[node.index()]
     }
 
     /// Live pods controlled by a workload, in id order.

@@ -18,6 +18,7 @@ pub mod pod;
 pub mod quantity;
 pub mod resources;
 pub mod scenario;
+pub mod scheduling;
 pub mod trace;
 pub mod workload;
 
@@ -39,5 +40,9 @@ pub use pod::{
 };
 pub use resources::Resources;
 pub use scenario::Scenario;
+pub use scheduling::{
+    HostPort, PodAffinity, PodAffinityTerm, PreemptionPolicy, PriorityClass,
+    WeightedPodAffinityTerm,
+};
 pub use trace::{EventType, Mark, Metrics, Trace, TraceEvent};
 pub use workload::{IntOrPercent, Workload, WorkloadSpec, WorkloadStatus};

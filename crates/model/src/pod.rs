@@ -4,8 +4,14 @@ use crate::labels::{LabelSelector, Labels, Requirement};
 use crate::meta::{Meta, NodeId};
 use crate::node::{CondStatus, Taint, TaintEffect};
 use crate::resources::Resources;
+use crate::scheduling::{HostPort, PodAffinity, PreemptionPolicy};
 use kubesim_engine::SimTime;
 use std::sync::Arc;
+
+/// `DefaultMilliCPURequest`: what scoring counts for a container without a cpu request.
+pub const DEFAULT_MILLI_CPU_REQUEST: u64 = 100;
+/// `DefaultMemoryRequest` (200 MiB): what scoring counts for a container without a memory request.
+pub const DEFAULT_MEMORY_REQUEST: u64 = 200 << 20;
 
 /// `spec.restartPolicy`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -81,7 +87,7 @@ pub struct Container {
 }
 
 /// `operator` of a toleration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TolerationOperator {
     /// Key and value must match.
     Equal,
@@ -90,7 +96,7 @@ pub enum TolerationOperator {
 }
 
 /// A pod toleration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Toleration {
     /// `key` (empty with `Exists` tolerates everything).
     pub key: String,
@@ -122,7 +128,7 @@ impl Toleration {
 
 /// A node selector term: all of its requirements must hold (`matchExpressions` on labels,
 /// `matchFields` on `metadata.name`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct NodeSelectorTerm {
     /// `matchExpressions`
     pub match_expressions: Vec<Requirement>,
@@ -144,7 +150,7 @@ impl NodeSelectorTerm {
 }
 
 /// A weighted preferred scheduling term.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PreferredTerm {
     /// `weight` (1–100)
     pub weight: i32,
@@ -153,7 +159,7 @@ pub struct PreferredTerm {
 }
 
 /// `spec.affinity.nodeAffinity`
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct NodeAffinity {
     /// `requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms` (ORed); None = no requirement.
     pub required: Option<Vec<NodeSelectorTerm>>,
@@ -162,7 +168,7 @@ pub struct NodeAffinity {
 }
 
 /// `whenUnsatisfiable` of a topology spread constraint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WhenUnsatisfiable {
     /// A hard constraint (filter).
     DoNotSchedule,
@@ -171,7 +177,7 @@ pub enum WhenUnsatisfiable {
 }
 
 /// `nodeAffinityPolicy` / `nodeTaintsPolicy` of a topology spread constraint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InclusionPolicy {
     /// Take the pod's node affinity / tolerations into account when counting domains.
     Honor,
@@ -180,7 +186,7 @@ pub enum InclusionPolicy {
 }
 
 /// `spec.topologySpreadConstraints[]` (used by the scheduler's PodTopologySpread plugin).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TopologySpreadConstraint {
     /// `maxSkew`
     pub max_skew: i32,
@@ -228,6 +234,14 @@ pub struct PodSpec {
     pub priority_class_name: Option<String>,
     /// `spec.schedulerName` (default `default-scheduler`).
     pub scheduler_name: String,
+    /// `spec.affinity.podAffinity`
+    pub pod_affinity: PodAffinity,
+    /// `spec.affinity.podAntiAffinity`
+    pub pod_anti_affinity: PodAffinity,
+    /// The `hostPort`s of the containers' `ports` (only ports with a `hostPort`).
+    pub host_ports: Vec<HostPort>,
+    /// `spec.preemptionPolicy` (resolved from the PriorityClass when not given).
+    pub preemption_policy: PreemptionPolicy,
 }
 
 impl PodSpec {
@@ -244,6 +258,33 @@ impl PodSpec {
         let mut r = sum.max(init);
         r.pods = 1;
         r
+    }
+
+    /// Requests as scheduling *scores* count them (`GetNonzeroRequests`): a container without
+    /// a cpu or memory request counts 100m / 200Mi; init containers as in [`Self::requests`].
+    pub fn nonzero_requests(&self) -> Resources {
+        let nonzero = |c: &Container| Resources {
+            cpu_milli: if c.requests.cpu_milli == 0 {
+                DEFAULT_MILLI_CPU_REQUEST
+            } else {
+                c.requests.cpu_milli
+            },
+            memory: if c.requests.memory == 0 { DEFAULT_MEMORY_REQUEST } else { c.requests.memory },
+            ..Resources::default()
+        };
+        let mut sum = Resources::default();
+        for c in &self.containers {
+            sum += nonzero(c);
+        }
+        let init = self.init_containers.iter().fold(Resources::default(), |a, c| a.max(nonzero(c)));
+        let mut r = sum.max(init);
+        r.pods = 1;
+        r
+    }
+
+    /// Whether the pod has any inter-pod affinity or anti-affinity term.
+    pub fn has_pod_affinity(&self) -> bool {
+        !self.pod_affinity.is_empty() || !self.pod_anti_affinity.is_empty()
     }
 
     /// Whether some toleration of the pod tolerates `taint`.
@@ -408,6 +449,8 @@ pub struct PodStatus {
     pub reason: Option<String>,
     /// `message`
     pub message: Option<String>,
+    /// `nominatedNodeName`: the node a preemption made room on for this pod.
+    pub nominated_node: Option<NodeId>,
 }
 
 impl Default for PodStatus {
@@ -419,6 +462,7 @@ impl Default for PodStatus {
             start_time: None,
             reason: None,
             message: None,
+            nominated_node: None,
         }
     }
 }

@@ -428,6 +428,11 @@ impl<'a> Builder<'a> {
                 let ctx = Ctx::new(m);
                 self.check_unique(&ctx, "", pc.metadata.name.as_deref(), "priorityclass")?;
                 self.priorities.add(&ctx, pc)?;
+                let mut class = manifest::priority_class(&ctx, pc)?;
+                if class.meta.uid.is_empty() {
+                    class.meta.uid = self.cluster.new_uid();
+                }
+                self.cluster.priority_classes.push(class);
             }
         }
         for (m, t) in ms.iter().zip(typed) {
@@ -504,6 +509,7 @@ impl<'a> Builder<'a> {
     ) -> Result<(), ScenarioError> {
         let ctx = Ctx::new(m);
         let nm = manifest::node(&ctx, &self.params, n)?;
+        self.cluster.image_sizes.extend(nm.image_sizes);
         let mut meta = nm.meta;
         meta.labels.entry(LABEL_HOSTNAME.into()).or_insert_with(|| meta.name.clone());
         if let Some(r) = region {

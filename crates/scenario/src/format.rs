@@ -217,7 +217,7 @@ pub(crate) struct ScaleFile {
 pub(crate) struct Dur(pub SimDuration);
 
 /// Parses a duration; `Err` says why not (shown after "invalid duration `...`").
-pub(crate) fn parse_duration(s: &str) -> Result<SimDuration, &'static str> {
+pub fn parse_duration(s: &str) -> Result<SimDuration, &'static str> {
     let t = s.trim();
     if t.starts_with('-') {
         return Err("negative");

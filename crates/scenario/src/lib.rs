@@ -35,6 +35,8 @@ mod source;
 mod yaml;
 
 pub use error::ScenarioError;
+/// Parses a Go/kubectl-style duration (`90s`, `1m30s`) as scenario files write them.
+pub use format::parse_duration;
 
 use error::Problem;
 use source::Source;

@@ -23,10 +23,11 @@ use kubesim_model::pod::{InclusionPolicy, WhenUnsatisfiable};
 use kubesim_model::quantity;
 use kubesim_model::workload::{DeploymentStrategy, PodManagementPolicy};
 use kubesim_model::{
-    Container, IntOrPercent, Kind, LabelSelector, Labels, Meta, NodeAffinity, NodeSelectorTerm,
-    Operator, Params, Pdb, PodSpec, PodTemplate, PreferredTerm, PullPolicy, Requirement, Resources,
+    Container, HostPort, IntOrPercent, Kind, LabelSelector, Labels, Meta, NodeAffinity,
+    NodeSelectorTerm, Operator, Params, Pdb, PodAffinity, PodAffinityTerm, PodSpec, PodTemplate,
+    PreemptionPolicy, PreferredTerm, PriorityClass, PullPolicy, Requirement, Resources,
     RestartPolicy, Toleration, TolerationOperator, TopologySpreadConstraint,
-    UnhealthyPodEvictionPolicy,
+    UnhealthyPodEvictionPolicy, WeightedPodAffinityTerm,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -254,11 +255,11 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// PriorityClasses by name, with the built-in system classes.
+/// PriorityClasses by name (value and `preemptionPolicy`), with the built-in system classes.
 #[derive(Debug, Clone)]
 pub(crate) struct Priorities {
-    classes: BTreeMap<String, i32>,
-    global_default: Option<i32>,
+    classes: BTreeMap<String, (i32, PreemptionPolicy)>,
+    global_default: Option<(i32, PreemptionPolicy)>,
 }
 
 impl Default for Priorities {
@@ -266,10 +267,50 @@ impl Default for Priorities {
         let classes =
             [("system-cluster-critical", 2_000_000_000), ("system-node-critical", 2_000_001_000)]
                 .into_iter()
-                .map(|(n, v)| (n.to_string(), v))
+                .map(|(n, v)| (n.to_string(), (v, PreemptionPolicy::PreemptLowerPriority)))
                 .collect();
         Self { classes, global_default: None }
     }
+}
+
+fn preemption_policy(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    v: Option<&str>,
+) -> Result<Option<PreemptionPolicy>, ScenarioError> {
+    match v {
+        None | Some("") => Ok(None),
+        Some("PreemptLowerPriority") => Ok(Some(PreemptionPolicy::PreemptLowerPriority)),
+        Some("Never") => Ok(Some(PreemptionPolicy::Never)),
+        Some(other) => {
+            let allowed = ["PreemptLowerPriority", "Never"];
+            Err(ctx.err(
+                path,
+                Problem::new(format!("unknown preemptionPolicy `{other}`"))
+                    .expected(one_of(&allowed))
+                    .hint(did_you_mean(other, allowed)),
+            ))
+        }
+    }
+}
+
+/// A PriorityClass manifest as a model object.
+pub(crate) fn priority_class(
+    ctx: &Ctx<'_>,
+    pc: &scheduling::PriorityClass,
+) -> Result<PriorityClass, ScenarioError> {
+    Ok(PriorityClass {
+        meta: meta(ctx, &pc.metadata, false)?,
+        value: pc.value,
+        global_default: pc.global_default == Some(true),
+        preemption_policy: preemption_policy(
+            ctx,
+            &Path::parse("preemptionPolicy"),
+            pc.preemption_policy.as_deref(),
+        )?
+        .unwrap_or_default(),
+        description: pc.description.clone().unwrap_or_default(),
+    })
 }
 
 impl Priorities {
@@ -280,6 +321,12 @@ impl Priorities {
         pc: &scheduling::PriorityClass,
     ) -> Result<(), ScenarioError> {
         let name = required_name(ctx, &pc.metadata)?;
+        let policy = preemption_policy(
+            ctx,
+            &Path::parse("preemptionPolicy"),
+            pc.preemption_policy.as_deref(),
+        )?
+        .unwrap_or_default();
         if pc.global_default == Some(true) {
             if self.global_default.is_some() {
                 return Err(ctx.err(
@@ -287,9 +334,9 @@ impl Priorities {
                     Problem::new("only one PriorityClass can be marked `globalDefault`"),
                 ));
             }
-            self.global_default = Some(pc.value);
+            self.global_default = Some((pc.value, policy));
         }
-        self.classes.insert(name, pc.value);
+        self.classes.insert(name, (pc.value, policy));
         Ok(())
     }
 }
@@ -450,6 +497,7 @@ fn container(
     path: &Path,
     c: &core::Container,
     init: bool,
+    host_ports: &mut Vec<HostPort>,
 ) -> Result<Container, ScenarioError> {
     if c.name.is_empty() {
         return Err(ctx.err(&path.key("name"), Problem::new("missing field `name`")));
@@ -521,9 +569,31 @@ fn container(
         }
     }
     for (j, port) in c.ports.iter().flatten().enumerate() {
-        if port.host_port.is_some() {
-            ctx.ignore(path.key("ports").index(j).key("hostPort"));
+        let Some(hp) = port.host_port.filter(|&p| p != 0) else { continue };
+        let pp = path.key("ports").index(j);
+        if !(1..=65535).contains(&hp) {
+            return Err(ctx.err(
+                &pp.key("hostPort"),
+                Problem::new("`hostPort` must be between 1 and 65535, inclusive"),
+            ));
         }
+        let protocol = port.protocol.clone().filter(|p| !p.is_empty()).unwrap_or("TCP".into());
+        if !["TCP", "UDP", "SCTP"].contains(&protocol.as_str()) {
+            return Err(ctx.err(
+                &pp.key("protocol"),
+                Problem::new(format!("unknown protocol `{protocol}`"))
+                    .expected(one_of(&["TCP", "UDP", "SCTP"])),
+            ));
+        }
+        if init {
+            // Only app containers' ports reach the scheduler's NodePorts.
+            continue;
+        }
+        host_ports.push(HostPort {
+            port: hp,
+            protocol,
+            host_ip: port.host_ip.clone().unwrap_or_default(),
+        });
     }
     Ok(Container { name: c.name.clone(), image, image_pull_policy, requests, limits })
 }
@@ -707,12 +777,25 @@ pub(crate) fn pod_spec(
         );
     }
     let mut containers = Vec::new();
+    let mut host_ports = Vec::new();
     for (i, c) in s.containers.iter().enumerate() {
-        containers.push(container(ctx, &path.key("containers").index(i), c, false)?);
+        containers.push(container(
+            ctx,
+            &path.key("containers").index(i),
+            c,
+            false,
+            &mut host_ports,
+        )?);
     }
     let mut init_containers = Vec::new();
     for (i, c) in s.init_containers.iter().flatten().enumerate() {
-        init_containers.push(container(ctx, &path.key("initContainers").index(i), c, true)?);
+        init_containers.push(container(
+            ctx,
+            &path.key("initContainers").index(i),
+            c,
+            true,
+            &mut host_ports,
+        )?);
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, c) in s.containers.iter().chain(s.init_containers.iter().flatten()).enumerate() {
@@ -750,6 +833,8 @@ pub(crate) fn pod_spec(
         Some(g) => g as u64,
     };
     let mut node_affinity = NodeAffinity::default();
+    let mut pod_affinity = PodAffinity::default();
+    let mut pod_anti_affinity = PodAffinity::default();
     if let Some(aff) = &s.affinity {
         let ap = path.key("affinity");
         if let Some(na) = &aff.node_affinity {
@@ -778,11 +863,21 @@ pub(crate) fn pod_spec(
                 });
             }
         }
-        if aff.pod_affinity.is_some() {
-            ctx.ignore(ap.key("podAffinity"));
+        if let Some(pa) = &aff.pod_affinity {
+            pod_affinity = affinity_terms(
+                ctx,
+                &ap.key("podAffinity"),
+                pa.required_during_scheduling_ignored_during_execution.as_deref(),
+                pa.preferred_during_scheduling_ignored_during_execution.as_deref(),
+            )?;
         }
-        if aff.pod_anti_affinity.is_some() {
-            ctx.ignore(ap.key("podAntiAffinity"));
+        if let Some(pa) = &aff.pod_anti_affinity {
+            pod_anti_affinity = affinity_terms(
+                ctx,
+                &ap.key("podAntiAffinity"),
+                pa.required_during_scheduling_ignored_during_execution.as_deref(),
+                pa.preferred_during_scheduling_ignored_during_execution.as_deref(),
+            )?;
         }
     }
     let mut tolerations = Vec::new();
@@ -798,10 +893,20 @@ pub(crate) fn pod_spec(
         )?);
     }
     let priority_class_name = s.priority_class_name.clone().filter(|n| !n.is_empty());
+    // The Priority admission plugin: the class's value and preemptionPolicy (the pod's own
+    // preemptionPolicy wins when given).
+    let class = priority_class_name
+        .as_ref()
+        .and_then(|c| env.priorities.classes.get(c).copied())
+        .or(if priority_class_name.is_none() { env.priorities.global_default } else { None });
+    let preemption_policy =
+        preemption_policy(ctx, &path.key("preemptionPolicy"), s.preemption_policy.as_deref())?
+            .or(class.map(|c| c.1))
+            .unwrap_or_default();
     let priority = match (s.priority, &priority_class_name) {
         (Some(p), _) => p,
         (None, Some(class)) => match env.priorities.classes.get(class) {
-            Some(v) => *v,
+            Some(v) => v.0,
             None => {
                 let known: Vec<&str> = env.priorities.classes.keys().map(String::as_str).collect();
                 return Err(ctx.err(
@@ -812,7 +917,7 @@ pub(crate) fn pod_spec(
                 ));
             }
         },
-        (None, None) => env.priorities.global_default.unwrap_or(0),
+        (None, None) => env.priorities.global_default.map_or(0, |g| g.0),
     };
     for (present, field) in [
         (s.volumes.is_some(), "volumes"),
@@ -846,6 +951,78 @@ pub(crate) fn pod_spec(
             .clone()
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "default-scheduler".to_string()),
+        pod_affinity,
+        pod_anti_affinity,
+        host_ports,
+        preemption_policy,
+    })
+}
+
+/// `podAffinity` / `podAntiAffinity` terms.
+fn affinity_terms(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    required: Option<&[core::PodAffinityTerm]>,
+    preferred: Option<&[core::WeightedPodAffinityTerm]>,
+) -> Result<PodAffinity, ScenarioError> {
+    let mut out = PodAffinity::default();
+    let rp = path.key("requiredDuringSchedulingIgnoredDuringExecution");
+    for (i, t) in required.unwrap_or_default().iter().enumerate() {
+        out.required.push(affinity_term(ctx, &rp.index(i), t)?);
+    }
+    let pp = path.key("preferredDuringSchedulingIgnoredDuringExecution");
+    for (i, t) in preferred.unwrap_or_default().iter().enumerate() {
+        let p = pp.index(i);
+        if !(1..=100).contains(&t.weight) {
+            return Err(
+                ctx.err(&p.key("weight"), Problem::new("`weight` must be in the range 1-100"))
+            );
+        }
+        out.preferred.push(WeightedPodAffinityTerm {
+            weight: t.weight,
+            term: affinity_term(ctx, &p.key("podAffinityTerm"), &t.pod_affinity_term)?,
+        });
+    }
+    Ok(out)
+}
+
+fn affinity_term(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    t: &core::PodAffinityTerm,
+) -> Result<PodAffinityTerm, ScenarioError> {
+    if t.topology_key.is_empty() {
+        return Err(ctx.err(
+            &path.key("topologyKey"),
+            Problem::new("missing field `topologyKey`")
+                .expected("a node label key such as `topology.kubernetes.io/zone`"),
+        ));
+    }
+    let match_label_keys = t.match_label_keys.clone().unwrap_or_default();
+    let mismatch_label_keys = t.mismatch_label_keys.clone().unwrap_or_default();
+    if (!match_label_keys.is_empty() || !mismatch_label_keys.is_empty())
+        && t.label_selector.is_none()
+    {
+        return Err(ctx.err(
+            &path.key("matchLabelKeys"),
+            Problem::new("`matchLabelKeys` and `mismatchLabelKeys` need a `labelSelector`"),
+        ));
+    }
+    Ok(PodAffinityTerm {
+        label_selector: t
+            .label_selector
+            .as_ref()
+            .map(|s| selector(ctx, &path.key("labelSelector"), s))
+            .transpose()?,
+        namespaces: t.namespaces.clone().unwrap_or_default(),
+        namespace_selector: t
+            .namespace_selector
+            .as_ref()
+            .map(|s| selector(ctx, &path.key("namespaceSelector"), s))
+            .transpose()?,
+        topology_key: t.topology_key.clone(),
+        match_label_keys,
+        mismatch_label_keys,
     })
 }
 
@@ -1100,6 +1277,8 @@ pub(crate) struct NodeManifest {
     pub unschedulable: bool,
     pub taints: Vec<kubesim_model::Taint>,
     pub images: Vec<String>,
+    /// `status.images[].sizeBytes` per name, where given.
+    pub image_sizes: Vec<(String, u64)>,
     /// `Some(status)` when the manifest's Ready condition is not True.
     pub not_ready: Option<String>,
 }
@@ -1170,6 +1349,13 @@ pub(crate) fn node(
     }
     let images =
         status.images.iter().flatten().flat_map(|i| i.names.iter().flatten().cloned()).collect();
+    let image_sizes = status
+        .images
+        .iter()
+        .flatten()
+        .filter_map(|i| Some((i.names.as_ref()?, u64::try_from(i.size_bytes?).ok()?)))
+        .flat_map(|(names, size)| names.iter().map(move |n| (n.clone(), size)))
+        .collect();
     let not_ready = status
         .conditions
         .iter()
@@ -1184,6 +1370,7 @@ pub(crate) fn node(
         unschedulable: spec.unschedulable.unwrap_or(false),
         taints,
         images,
+        image_sizes,
         not_ready,
     })
 }

@@ -5,18 +5,18 @@
 //! when created); the filter matters to components that reuse the scheduler's predicates.
 //! kubesim binds such pods at creation too, so this filter rejects only in that case.
 
-use crate::scheduler::framework::{Code, CycleState, Status};
-use kubesim_model::{Cluster, NodeId};
+use super::Ctx;
+use crate::scheduler::framework::{Code, Status};
+use kubesim_model::NodeId;
 
-/// Upstream plugin name.
-pub const NAME: &str = "NodeName";
 /// `ErrReason`
 pub const ERR_REASON: &str = "node(s) didn't match the requested node name";
 
 /// Filter.
-pub fn filter(state: &CycleState<'_>, cluster: &Cluster, node: NodeId) -> Status {
-    match &state.pod.spec.node_name {
-        Some(name) if *name != cluster.nodes[node.index()].meta.name => {
+#[inline]
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
+    match &ctx.state.pod.spec.node_name {
+        Some(name) if *name != ctx.cluster.nodes[node.index()].meta.name => {
             Status::fail(Code::UnschedulableAndUnresolvable, ERR_REASON)
         }
         _ => Status::success(),

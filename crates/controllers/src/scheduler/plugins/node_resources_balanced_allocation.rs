@@ -1,28 +1,36 @@
 //! NodeResourcesBalancedAllocation: prefers nodes whose cpu and memory shares stay balanced.
 //! Source: `pkg/scheduler/framework/plugins/noderesources/balanced_allocation.go`
-//! (the classic formula; newer masters score the improvement in balance instead).
+//! (`balancedResourceScorer`; PreScore skips best-effort pods, issue #129138).
 
-use crate::scheduler::framework::{CycleState, MAX_NODE_SCORE};
-use kubesim_model::{Cluster, NodeId};
+use super::Ctx;
+use crate::scheduler::framework::{Code, MAX_NODE_SCORE};
+use kubesim_model::{NodeId, Resources};
 
-/// Upstream plugin name.
-pub const NAME: &str = "NodeResourcesBalancedAllocation";
+/// PreScore: Skip for a best-effort pod (no cpu or memory request), so that such pods do not
+/// all pile onto the same node.
+pub fn pre_score(requests: Resources) -> Code {
+    if requests.cpu_milli == 0 && requests.memory == 0 { Code::Skip } else { Code::Success }
+}
 
 /// `(1 - |f_cpu - f_mem| / 2) * 100` with `f = min(requested / allocatable, 1)`, counting the
 /// real requests (not the non-zero defaults) including the incoming pod.
-pub fn score(state: &CycleState<'_>, cluster: &Cluster, node: NodeId) -> i64 {
-    let n = &cluster.nodes[node.index()];
-    let used = cluster.requested_on_node(node);
-    let mut fractions = Vec::with_capacity(2);
-    for (req, alloc) in [
-        (used.cpu_milli + state.requests.cpu_milli, n.allocatable.cpu_milli),
-        (used.memory + state.requests.memory, n.allocatable.memory),
+#[inline]
+pub fn score(ctx: &Ctx<'_>, node: NodeId) -> i64 {
+    let n = &ctx.cluster.nodes[node.index()];
+    let used = ctx.cluster.requested_on_node(node);
+    let req = ctx.state.requests;
+    let mut fractions = [0f64; 2];
+    let mut k = 0;
+    for (r, alloc) in [
+        (used.cpu_milli + req.cpu_milli, n.allocatable.cpu_milli),
+        (used.memory + req.memory, n.allocatable.memory),
     ] {
         if alloc == 0 {
             continue;
         }
-        fractions.push((req as f64 / alloc as f64).min(1.0));
+        fractions[k] = (r as f64 / alloc as f64).min(1.0);
+        k += 1;
     }
-    let std = if fractions.len() == 2 { ((fractions[0] - fractions[1]) / 2.0).abs() } else { 0.0 };
+    let std = if k == 2 { ((fractions[0] - fractions[1]) / 2.0).abs() } else { 0.0 };
     ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
 }

@@ -2,56 +2,60 @@
 //! `LeastAllocated` strategy (cpu and memory, weight 1 each).
 //! Source: `pkg/scheduler/framework/plugins/noderesources/fit.go`, `least_allocated.go`.
 
-use crate::scheduler::framework::{
-    Code, CycleState, MAX_NODE_SCORE, Status, nonzero_requested_on_node,
-};
-use kubesim_model::{Cluster, NodeId};
+use super::Ctx;
+use crate::scheduler::framework::{Code, MAX_NODE_SCORE, Reason, Status};
+use kubesim_model::{NodeId, Resources};
 
-/// Upstream plugin name.
-pub const NAME: &str = "NodeResourcesFit";
+/// The requests of the pods on a node as the filter counts them (`NodeInfo.Requested`, pod
+/// count in `pods`), with the overlay applied.
+pub fn requested(ctx: &Ctx<'_>, node: NodeId) -> Resources {
+    let mut used = ctx.cluster.requested_on_node(node);
+    if let Some(o) = ctx.overlay_for(node) {
+        for p in &o.removed {
+            used -= ctx.cluster.pods[p.index()].spec.requests();
+        }
+        for p in &o.added {
+            used += ctx.cluster.pods[p.index()].spec.requests();
+        }
+    }
+    used
+}
 
 /// Filter: `Too many pods` if the pod count is full, and `Insufficient <resource>` for each
 /// resource whose free amount is smaller than the pod's request. Upstream returns
 /// `UnschedulableAndUnresolvable` when the request exceeds the node's allocatable outright
 /// (no preemption could help), `Unschedulable` otherwise.
-pub fn filter(state: &CycleState<'_>, cluster: &Cluster, node: NodeId) -> Status {
-    let n = &cluster.nodes[node.index()];
-    let alloc = n.allocatable;
-    let used = cluster.requested_on_node(node);
-    let req = state.requests;
-    let mut reasons = Vec::new();
-    let mut unresolvable = false;
-    if used.pods + 1 > alloc.pods {
-        reasons.push("Too many pods".to_string());
+#[inline]
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
+    let alloc = ctx.cluster.nodes[node.index()].allocatable;
+    let used = requested(ctx, node);
+    let req = ctx.state.requests;
+    let too_many = used.pods + 1 > alloc.pods;
+    let short = |want: u64, used: u64, alloc: u64| want > 0 && want > alloc.saturating_sub(used);
+    let cpu = short(req.cpu_milli, used.cpu_milli, alloc.cpu_milli);
+    let mem = short(req.memory, used.memory, alloc.memory);
+    let eph = short(req.ephemeral_storage, used.ephemeral_storage, alloc.ephemeral_storage);
+    if !(too_many || cpu || mem || eph) {
+        return Status::success();
     }
-    let checks = [
-        ("cpu", req.cpu_milli, used.cpu_milli, alloc.cpu_milli),
-        ("memory", req.memory, used.memory, alloc.memory),
-        (
-            "ephemeral-storage",
-            req.ephemeral_storage,
-            used.ephemeral_storage,
-            alloc.ephemeral_storage,
-        ),
-    ];
-    for (name, want, used, alloc) in checks {
-        if want == 0 {
-            continue;
-        }
-        if want > alloc.saturating_sub(used) {
-            reasons.push(format!("Insufficient {name}"));
-            if want > alloc {
-                unresolvable = true;
-            }
+    let mut reasons: Vec<Reason> = Vec::new();
+    if too_many {
+        reasons.push("Too many pods".into());
+    }
+    let unresolvable = (cpu && req.cpu_milli > alloc.cpu_milli)
+        || (mem && req.memory > alloc.memory)
+        || (eph && req.ephemeral_storage > alloc.ephemeral_storage);
+    for (bad, name) in [
+        (cpu, "Insufficient cpu"),
+        (mem, "Insufficient memory"),
+        (eph, "Insufficient ephemeral-storage"),
+    ] {
+        if bad {
+            reasons.push(name.into());
         }
     }
-    if reasons.is_empty() {
-        Status::success()
-    } else {
-        let code =
-            if unresolvable { Code::UnschedulableAndUnresolvable } else { Code::Unschedulable };
-        Status { code, reasons }
-    }
+    let code = if unresolvable { Code::UnschedulableAndUnresolvable } else { Code::Unschedulable };
+    Status::fail_all(code, reasons)
 }
 
 /// `leastRequestedScore`: `(capacity - requested) * 100 / capacity`, 0 if over capacity.
@@ -63,13 +67,14 @@ fn least_requested(requested: u64, capacity: u64) -> i64 {
 }
 
 /// Score (LeastAllocated): the average over cpu and memory of the free share after placing
-/// the pod, counting non-zero requests.
-pub fn score(state: &CycleState<'_>, cluster: &Cluster, node: NodeId) -> i64 {
-    let n = &cluster.nodes[node.index()];
-    let req = nonzero_requested_on_node(cluster, node);
-    let cpu =
-        least_requested(req.cpu_milli + state.nonzero_requests.cpu_milli, n.allocatable.cpu_milli);
-    let mem = least_requested(req.memory + state.nonzero_requests.memory, n.allocatable.memory);
+/// the pod, counting non-zero requests (the node's running sum, kept by the cluster).
+#[inline]
+pub fn score(ctx: &Ctx<'_>, node: NodeId) -> i64 {
+    let alloc = ctx.cluster.nodes[node.index()].allocatable;
+    let req = ctx.cluster.nonzero_requested_on_node(node);
+    let pod = ctx.state.nonzero_requests;
+    let cpu = least_requested(req.cpu_milli + pod.cpu_milli, alloc.cpu_milli);
+    let mem = least_requested(req.memory + pod.memory, alloc.memory);
     (cpu + mem) / 2
 }
 

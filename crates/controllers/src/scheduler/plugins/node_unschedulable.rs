@@ -2,27 +2,27 @@
 //! the `node.kubernetes.io/unschedulable:NoSchedule` taint.
 //! Source: `pkg/scheduler/framework/plugins/nodeunschedulable/node_unschedulable.go`.
 
-use crate::scheduler::framework::{Code, CycleState, Status};
-use kubesim_model::{Cluster, NodeId, TAINT_UNSCHEDULABLE, Taint, TaintEffect};
+use super::Ctx;
+use crate::scheduler::framework::{Code, Status};
+use kubesim_model::{NodeId, PodSpec, TAINT_UNSCHEDULABLE, TaintEffect};
 
-/// Upstream plugin name.
-pub const NAME: &str = "NodeUnschedulable";
 /// `ErrReasonUnschedulable`
 pub const ERR_REASON_UNSCHEDULABLE: &str = "node(s) were unschedulable";
 
+/// Whether the pod tolerates `node.kubernetes.io/unschedulable:NoSchedule`.
+pub fn tolerates_unschedulable(spec: &PodSpec) -> bool {
+    spec.tolerations.iter().any(|t| {
+        t.effect.is_none_or(|e| e == TaintEffect::NoSchedule)
+            && (t.key.is_empty() || t.key == TAINT_UNSCHEDULABLE)
+            && (t.operator == kubesim_model::TolerationOperator::Exists || t.value.is_empty())
+    })
+}
+
 /// Filter.
-pub fn filter(state: &CycleState<'_>, cluster: &Cluster, node: NodeId) -> Status {
-    let n = &cluster.nodes[node.index()];
-    if !n.unschedulable {
-        return Status::success();
-    }
-    let taint = Taint {
-        key: TAINT_UNSCHEDULABLE.to_string(),
-        value: String::new(),
-        effect: TaintEffect::NoSchedule,
-        time_added: None,
-    };
-    if state.pod.spec.tolerates(&taint) {
+#[inline]
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
+    let n = &ctx.cluster.nodes[node.index()];
+    if !n.unschedulable || tolerates_unschedulable(&ctx.state.pod.spec) {
         return Status::success();
     }
     Status::fail(Code::UnschedulableAndUnresolvable, ERR_REASON_UNSCHEDULABLE)

@@ -2,39 +2,42 @@
 //! score counts untolerated PreferNoSchedule taints (fewer is better).
 //! Source: `pkg/scheduler/framework/plugins/tainttoleration/taint_toleration.go`.
 
-use crate::scheduler::framework::{Code, CycleState, Status, default_normalize_score};
-use kubesim_model::{Cluster, NodeId, TaintEffect};
+use super::Ctx;
+use crate::scheduler::framework::{Code, Status, default_normalize_score};
+use kubesim_model::{NodeId, PodSpec, Taint, TaintEffect};
 
-/// Upstream plugin name.
-pub const NAME: &str = "TaintToleration";
+/// The first NoSchedule/NoExecute taint the pod does not tolerate
+/// (`FindMatchingUntoleratedTaint` with `DoNotScheduleTaintsFilterFunc`).
+pub fn untolerated_taint<'t>(spec: &PodSpec, taints: &'t [Taint]) -> Option<&'t Taint> {
+    taints.iter().find(|t| t.effect != TaintEffect::PreferNoSchedule && !spec.tolerates(t))
+}
 
-/// Filter: the first untolerated NoSchedule/NoExecute taint rejects the node
-/// (`node(s) had untolerated taint {key: value}`).
-pub fn filter(state: &CycleState<'_>, cluster: &Cluster, node: NodeId) -> Status {
-    let n = &cluster.nodes[node.index()];
-    for t in &n.taints {
-        if t.effect == TaintEffect::PreferNoSchedule {
-            continue;
-        }
-        if !state.pod.spec.tolerates(t) {
-            return Status::fail(
-                Code::UnschedulableAndUnresolvable,
-                format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value),
-            );
-        }
+/// Filter: `node(s) had untolerated taint {key: value}`.
+#[inline]
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
+    let n = &ctx.cluster.nodes[node.index()];
+    if n.taints.is_empty() {
+        return Status::success();
     }
-    Status::success()
+    match untolerated_taint(&ctx.state.pod.spec, &n.taints) {
+        None => Status::success(),
+        Some(t) => Status::fail(
+            Code::UnschedulableAndUnresolvable,
+            format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value),
+        ),
+    }
 }
 
 /// Raw score: the number of PreferNoSchedule taints the pod does not tolerate (upstream only
 /// considers tolerations with effect PreferNoSchedule or empty).
-pub fn score(state: &CycleState<'_>, cluster: &Cluster, node: NodeId) -> i64 {
-    let n = &cluster.nodes[node.index()];
+#[inline]
+pub fn score(ctx: &Ctx<'_>, node: NodeId) -> i64 {
+    let n = &ctx.cluster.nodes[node.index()];
     n.taints
         .iter()
         .filter(|t| t.effect == TaintEffect::PreferNoSchedule)
         .filter(|t| {
-            !state
+            !ctx.state
                 .pod
                 .spec
                 .tolerations

@@ -1,0 +1,880 @@
+//! The scheduler's cache: what kube-scheduler's informers and `Cache`/`Snapshot` hold, kept up
+//! to date from cluster events instead of recomputed per scheduling attempt.
+//!
+//! - **Node order** (`nodeTree`): zones in the order first seen, nodes of each zone in the order
+//!   added, listed round-robin across zones (`pkg/scheduler/backend/cache/node_tree.go`).
+//! - **Topology index**: node label values per topology key, interned to small ids.
+//! - **Assigned pods**: which pods the scheduler sees on which node. Upstream's pod informer
+//!   watches only non-terminal pods (`newPodInformer`'s field selector
+//!   `status.phase!=Succeeded,status.phase!=Failed` in `pkg/scheduler/scheduler.go`), so a pod
+//!   that turns Succeeded/Failed leaves the cache like a deleted one.
+//! - **Spread counters** (PodTopologySpread): for each (namespace, selector) the pods that match
+//!   it, and for each (selector, topology key, node eligibility) the number of matching pods per
+//!   domain and the global minimum. Counts change by ±1 as pods are bound, start terminating or
+//!   go away, and per node when a node changes, so a scheduling attempt reads its PreFilter state
+//!   in O(constraints) instead of walking every node's pods (`calPreFilterState`).
+//! - **Pods with inter-pod affinity** (`NodeInfo.PodsWithAffinity`,
+//!   `PodsWithRequiredAntiAffinity`).
+//! - **Nominated pods** (`PodNominator`): pods a preemption nominated to a node.
+
+use super::plugins::node_affinity;
+use kubesim_model::{
+    Cluster, LabelSelector, Labels, NodeId, NodeSelectorTerm, PodId, TaintEffect, Toleration,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+/// Id of an interned topology key.
+pub type KeyId = u32;
+/// Id of an interned value of one topology key.
+pub type ValueId = u32;
+/// Id of a selector group.
+pub type GroupId = u32;
+/// Id of a domain counter.
+pub type CounterId = u32;
+/// "No value" / "not eligible".
+pub const MISSING: u32 = u32::MAX;
+
+/// A deterministic hash (SipHash with fixed keys): only used to find candidates in buckets,
+/// never to order anything.
+fn hash_of<T: Hash + ?Sized>(t: &T) -> u64 {
+    let mut h = DefaultHasher::new();
+    t.hash(&mut h);
+    h.finish()
+}
+
+/// Interned values of one topology key.
+#[derive(Debug, Default)]
+struct KeyIndex {
+    key: String,
+    /// Value id per node (`MISSING` when the node lacks the label or is removed).
+    node_value: Vec<ValueId>,
+    values: Vec<String>,
+    value_ids: HashMap<String, ValueId>,
+}
+
+impl KeyIndex {
+    fn intern(&mut self, v: &str) -> ValueId {
+        if let Some(&id) = self.value_ids.get(v) {
+            return id;
+        }
+        let id = self.values.len() as ValueId;
+        self.values.push(v.to_string());
+        self.value_ids.insert(v.to_string(), id);
+        id
+    }
+
+    fn set_node(&mut self, cluster: &Cluster, node: NodeId) {
+        let n = &cluster.nodes[node.index()];
+        let v = match (n.removed, n.meta.labels.get(&self.key)) {
+            (None, Some(v)) => self.intern(v),
+            _ => MISSING,
+        };
+        if self.node_value.len() <= node.index() {
+            self.node_value.resize(node.index() + 1, MISSING);
+        }
+        self.node_value[node.index()] = v;
+    }
+}
+
+/// Node label values per topology key, interned.
+#[derive(Debug, Default)]
+pub struct TopologyIndex {
+    key_ids: HashMap<String, KeyId>,
+    keys: Vec<KeyIndex>,
+}
+
+impl TopologyIndex {
+    /// The id of a key, indexing every node's value the first time the key is seen.
+    pub fn key_id(&mut self, key: &str, cluster: &Cluster) -> KeyId {
+        if let Some(&id) = self.key_ids.get(key) {
+            return id;
+        }
+        let id = self.keys.len() as KeyId;
+        let mut k = KeyIndex { key: key.to_string(), ..KeyIndex::default() };
+        for i in 0..cluster.nodes.len() {
+            k.set_node(cluster, NodeId(i as u32));
+        }
+        self.keys.push(k);
+        self.key_ids.insert(key.to_string(), id);
+        id
+    }
+
+    /// The id of a key if it is indexed.
+    pub fn lookup_key(&self, key: &str) -> Option<KeyId> {
+        self.key_ids.get(key).copied()
+    }
+
+    /// The key's name.
+    pub fn key_name(&self, key: KeyId) -> &str {
+        &self.keys[key as usize].key
+    }
+
+    /// The node's value of the key (`MISSING` if the node lacks the label).
+    #[inline]
+    pub fn value(&self, key: KeyId, node: NodeId) -> ValueId {
+        self.keys[key as usize].node_value.get(node.index()).copied().unwrap_or(MISSING)
+    }
+
+    /// The text of a value.
+    pub fn value_name(&self, key: KeyId, value: ValueId) -> &str {
+        &self.keys[key as usize].values[value as usize]
+    }
+
+    /// The id of a value of a key, if some node has (or had) it.
+    pub fn lookup_value(&self, key: KeyId, value: &str) -> Option<ValueId> {
+        self.keys[key as usize].value_ids.get(value).copied()
+    }
+
+    /// How many distinct values the key has had.
+    pub fn num_values(&self, key: KeyId) -> usize {
+        self.keys[key as usize].values.len()
+    }
+
+    /// Number of indexed keys.
+    pub fn num_keys(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn refresh_node(&mut self, cluster: &Cluster, node: NodeId) {
+        for k in &mut self.keys {
+            k.set_node(cluster, node);
+        }
+    }
+}
+
+/// Interns values that are expensive to clone: a lookup hashes the borrowed form and compares
+/// the candidates of its bucket, and clones only when the value is new.
+#[derive(Debug)]
+struct Interner<T> {
+    items: Vec<T>,
+    buckets: HashMap<u64, Vec<u32>>,
+}
+
+impl<T> Default for Interner<T> {
+    fn default() -> Self {
+        Self { items: Vec::new(), buckets: HashMap::new() }
+    }
+}
+
+impl<T> Interner<T> {
+    fn get_or_insert(
+        &mut self,
+        hash: u64,
+        eq: impl Fn(&T) -> bool,
+        make: impl FnOnce() -> T,
+    ) -> (u32, bool) {
+        let bucket = self.buckets.entry(hash).or_default();
+        if let Some(&id) = bucket.iter().find(|&&id| eq(&self.items[id as usize])) {
+            return (id, false);
+        }
+        let id = self.items.len() as u32;
+        self.items.push(make());
+        bucket.push(id);
+        (id, true)
+    }
+}
+
+/// The node filter a spread constraint with `nodeAffinityPolicy: Honor` applies: the pod's
+/// `nodeSelector` and required node affinity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AffinityFilter {
+    /// `spec.nodeSelector`
+    pub node_selector: Labels,
+    /// `requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`
+    pub required: Option<Vec<NodeSelectorTerm>>,
+}
+
+impl AffinityFilter {
+    fn matches(&self, labels: &Labels, name: &str) -> bool {
+        node_affinity::matches_terms(&self.node_selector, self.required.as_deref(), labels, name)
+    }
+}
+
+/// How a counter maps nodes to domains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CounterMode {
+    /// Each live node is its own domain, with no eligibility rule: PodTopologySpread's Score
+    /// counts the matching pods *on the node* for `kubernetes.io/hostname` constraints.
+    ByNode,
+    /// Domains are the values of the topology key on eligible nodes: nodes that carry every key
+    /// of `keyset`, satisfy the pod's node affinity (`affinity`, for `nodeAffinityPolicy:
+    /// Honor`) and tolerate its NoSchedule/NoExecute taints (`taints`, for `nodeTaintsPolicy:
+    /// Honor`).
+    ByValue {
+        /// Interned set of keys every eligible node must have.
+        keyset: u32,
+        /// Interned [`AffinityFilter`], if honoured.
+        affinity: Option<u32>,
+        /// Interned tolerations, if taints are honoured.
+        taints: Option<u32>,
+    },
+}
+
+/// The pods of one namespace that one selector matches (bound, not terminating).
+#[derive(Debug)]
+pub struct SelectorGroup {
+    /// The namespace.
+    pub namespace: String,
+    /// The selector (None matches nothing, like a nil `labelSelector`).
+    pub selector: Option<LabelSelector>,
+    /// Matching counted pods.
+    members: BTreeSet<PodId>,
+    /// Counters over this group.
+    counters: Vec<CounterId>,
+}
+
+impl SelectorGroup {
+    fn matches(&self, namespace: &str, labels: &Labels) -> bool {
+        self.namespace == namespace && self.selector.as_ref().is_some_and(|s| s.matches(labels))
+    }
+}
+
+/// Matching pods per domain of one topology key, with the global minimum (upstream's
+/// `TpValueToMatchNum` and `CriticalPaths[0]`, kept current).
+#[derive(Debug)]
+pub struct DomainCounter {
+    /// The pods counted.
+    pub group: GroupId,
+    /// The topology key.
+    pub key: KeyId,
+    /// How nodes map to domains.
+    pub mode: CounterMode,
+    /// Domain of each node (`MISSING`: not eligible).
+    node_dom: Vec<u32>,
+    /// Matching pods per domain.
+    counts: Vec<u32>,
+    /// Eligible nodes per domain (a domain exists while it has one).
+    domain_nodes: Vec<u32>,
+    num_domains: u32,
+    min: u32,
+    num_at_min: u32,
+}
+
+impl DomainCounter {
+    /// Matching pods in a domain (0 for a domain no eligible node has).
+    #[inline]
+    pub fn count(&self, domain: u32) -> u32 {
+        self.counts.get(domain as usize).copied().unwrap_or(0)
+    }
+
+    /// The number of domains (distinct values on eligible nodes).
+    #[inline]
+    pub fn num_domains(&self) -> u32 {
+        self.num_domains
+    }
+
+    /// The smallest count over the domains, None if there is no domain.
+    #[inline]
+    pub fn min(&self) -> Option<u32> {
+        (self.num_domains > 0).then_some(self.min)
+    }
+
+    /// The smallest count over the domains other than `domain`, None if there is none.
+    pub fn min_excluding(&self, domain: u32) -> Option<u32> {
+        let d = domain as usize;
+        let is_domain = self.domain_nodes.get(d).is_some_and(|&n| n > 0);
+        if !is_domain {
+            return self.min();
+        }
+        if self.counts[d] != self.min || self.num_at_min > 1 {
+            // Another domain holds the minimum.
+            return Some(self.min);
+        }
+        (0..self.counts.len())
+            .filter(|&i| i != d && self.domain_nodes[i] > 0)
+            .map(|i| self.counts[i])
+            .min()
+    }
+
+    /// Whether a node is eligible (counts for a domain).
+    #[inline]
+    pub fn node_domain(&self, node: NodeId) -> u32 {
+        self.node_dom.get(node.index()).copied().unwrap_or(MISSING)
+    }
+
+    /// The domains with their counts, for `explain`.
+    pub fn domains(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        (0..self.counts.len())
+            .filter(|&i| self.domain_nodes[i] > 0)
+            .map(|i| (i as u32, self.counts[i]))
+    }
+
+    fn grow(&mut self, domain: u32) {
+        let need = domain as usize + 1;
+        if self.counts.len() < need {
+            self.counts.resize(need, 0);
+            self.domain_nodes.resize(need, 0);
+        }
+    }
+
+    fn recompute_min(&mut self) {
+        let mut min = u32::MAX;
+        let mut at = 0;
+        for i in 0..self.counts.len() {
+            if self.domain_nodes[i] == 0 {
+                continue;
+            }
+            let c = self.counts[i];
+            if c < min {
+                min = c;
+                at = 1;
+            } else if c == min {
+                at += 1;
+            }
+        }
+        self.min = min;
+        self.num_at_min = at;
+    }
+
+    #[inline]
+    fn inc(&mut self, d: u32) {
+        let c = self.counts[d as usize];
+        self.counts[d as usize] = c + 1;
+        if c == self.min {
+            self.num_at_min -= 1;
+            if self.num_at_min == 0 {
+                self.recompute_min();
+            }
+        }
+    }
+
+    #[inline]
+    fn dec(&mut self, d: u32) {
+        let c = self.counts[d as usize] - 1;
+        self.counts[d as usize] = c;
+        if c < self.min {
+            self.min = c;
+            self.num_at_min = 1;
+        } else if c == self.min {
+            self.num_at_min += 1;
+        }
+    }
+
+    /// A matching pod appeared on (`delta` = 1) or left (-1) a node.
+    fn add(&mut self, node: NodeId, up: bool) {
+        let d = self.node_domain(node);
+        if d == MISSING {
+            return;
+        }
+        if up { self.inc(d) } else { self.dec(d) }
+    }
+
+    /// A node moved from one domain to another (or became (in)eligible), carrying `pods`
+    /// matching pods.
+    fn move_node(&mut self, node: NodeId, to: u32, pods: u32) {
+        if self.node_dom.len() <= node.index() {
+            self.node_dom.resize(node.index() + 1, MISSING);
+        }
+        let from = self.node_dom[node.index()];
+        if from == to {
+            return;
+        }
+        if from != MISSING {
+            let f = from as usize;
+            self.counts[f] -= pods;
+            self.domain_nodes[f] -= 1;
+            if self.domain_nodes[f] == 0 {
+                self.num_domains -= 1;
+            }
+        }
+        if to != MISSING {
+            self.grow(to);
+            let t = to as usize;
+            self.counts[t] += pods;
+            if self.domain_nodes[t] == 0 {
+                self.num_domains += 1;
+            }
+            self.domain_nodes[t] += 1;
+        }
+        self.node_dom[node.index()] = to;
+        self.recompute_min();
+    }
+}
+
+/// Per-pod bookkeeping.
+#[derive(Debug, Clone, Copy, Default)]
+struct PodEntry {
+    /// Bound, existing and not terminal: the node the scheduler sees it on.
+    assigned: Option<NodeId>,
+    /// Assigned and not terminating: counted by PodTopologySpread.
+    counted: bool,
+}
+
+/// The scheduler's cache. See the module docs.
+#[derive(Debug, Default)]
+pub struct SchedulerCache {
+    /// Live nodes in `nodeTree` order.
+    pub node_order: Vec<NodeId>,
+    /// Node label values per topology key.
+    pub topo: TopologyIndex,
+    pods: Vec<PodEntry>,
+    groups: Vec<SelectorGroup>,
+    group_ids_by_bucket: HashMap<u64, Vec<GroupId>>,
+    /// Groups whose selector has a `matchLabels` pair, by its first pair.
+    group_index: HashMap<String, HashMap<String, Vec<GroupId>>>,
+    /// Groups whose selector has only expressions (or is empty).
+    unindexed_groups: Vec<GroupId>,
+    counters: Vec<DomainCounter>,
+    counter_ids: HashMap<(GroupId, KeyId, CounterMode), CounterId>,
+    keysets: Interner<Vec<KeyId>>,
+    affinity_filters: Interner<AffinityFilter>,
+    toleration_sets: Interner<Vec<Toleration>>,
+    /// Assigned pods with any inter-pod affinity or anti-affinity term.
+    pub with_affinity: BTreeSet<PodId>,
+    /// Assigned pods with a required anti-affinity term.
+    pub with_required_anti_affinity: BTreeSet<PodId>,
+    /// Pods nominated to each node by a preemption.
+    nominated: BTreeMap<NodeId, Vec<PodId>>,
+    has_nominated: Vec<bool>,
+}
+
+impl SchedulerCache {
+    /// A cache of the cluster's nodes and assigned pods.
+    pub fn new(cluster: &Cluster) -> Self {
+        let mut c = Self::default();
+        c.refresh_node_order(cluster);
+        for i in 0..cluster.pods.len() {
+            c.sync_pod(cluster, PodId(i as u32));
+        }
+        c
+    }
+
+    /// Upstream's `nodeTree.list()`.
+    pub fn refresh_node_order(&mut self, cluster: &Cluster) {
+        let mut zones: Vec<(String, Vec<NodeId>)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for id in cluster.live_nodes() {
+            let n = &cluster.nodes[id.index()];
+            let region =
+                n.meta.labels.get(kubesim_model::LABEL_REGION).map(String::as_str).unwrap_or("");
+            let zone =
+                n.meta.labels.get(kubesim_model::LABEL_ZONE).map(String::as_str).unwrap_or("");
+            let key = format!("{region}:\x00:{zone}");
+            let i = *index.entry(key.clone()).or_insert_with(|| {
+                zones.push((key, Vec::new()));
+                zones.len() - 1
+            });
+            zones[i].1.push(id);
+        }
+        self.node_order.clear();
+        let longest = zones.iter().map(|z| z.1.len()).max().unwrap_or(0);
+        for round in 0..longest {
+            for z in &zones {
+                if let Some(&n) = z.1.get(round) {
+                    self.node_order.push(n);
+                }
+            }
+        }
+        if self.has_nominated.len() < cluster.nodes.len() {
+            self.has_nominated.resize(cluster.nodes.len(), false);
+        }
+    }
+
+    /// A node was added, changed or removed: re-index its labels and move it between domains
+    /// of every counter.
+    pub fn refresh_node(&mut self, cluster: &Cluster, node: NodeId) {
+        self.topo.refresh_node(cluster, node);
+        for c in 0..self.counters.len() {
+            let to = self.counter_domain_of(cluster, c as CounterId, node);
+            let counter = &self.counters[c];
+            if counter.node_domain(node) == to {
+                continue;
+            }
+            let group = &self.groups[counter.group as usize];
+            let pods =
+                cluster.pods_on_node(node).iter().filter(|p| group.members.contains(p)).count()
+                    as u32;
+            self.counters[c].move_node(node, to, pods);
+        }
+        if self.has_nominated.len() < cluster.nodes.len() {
+            self.has_nominated.resize(cluster.nodes.len(), false);
+        }
+    }
+
+    /// Brings one pod's entry in line with the cluster (idempotent).
+    pub fn sync_pod(&mut self, cluster: &Cluster, pod: PodId) {
+        if self.pods.len() <= pod.index() {
+            self.pods.resize(pod.index() + 1, PodEntry::default());
+        }
+        let p = &cluster.pods[pod.index()];
+        let assigned = if p.exists() && !p.status.phase.is_terminal() { p.node } else { None };
+        let counted = assigned.is_some() && p.meta.deletion.is_none();
+        let old = self.pods[pod.index()];
+        if old.assigned != assigned {
+            if p.spec.has_pod_affinity() {
+                if assigned.is_some() {
+                    self.with_affinity.insert(pod);
+                } else {
+                    self.with_affinity.remove(&pod);
+                }
+            }
+            if !p.spec.pod_anti_affinity.required.is_empty() {
+                if assigned.is_some() {
+                    self.with_required_anti_affinity.insert(pod);
+                } else {
+                    self.with_required_anti_affinity.remove(&pod);
+                }
+            }
+        }
+        if old.counted != counted {
+            let node =
+                if counted { assigned } else { old.assigned }.expect("counted pods are bound");
+            let (ns, labels) = (&p.meta.namespace, &p.meta.labels);
+            let mut candidates: Vec<GroupId> = Vec::new();
+            for (k, v) in labels {
+                if let Some(gs) = self.group_index.get(k).and_then(|m| m.get(v)) {
+                    candidates.extend_from_slice(gs);
+                }
+            }
+            candidates.extend_from_slice(&self.unindexed_groups);
+            candidates.sort_unstable();
+            candidates.dedup();
+            for g in candidates {
+                if !self.groups[g as usize].matches(ns, labels) {
+                    continue;
+                }
+                let group = &mut self.groups[g as usize];
+                if counted {
+                    group.members.insert(pod);
+                } else {
+                    group.members.remove(&pod);
+                }
+                for &c in &group.counters {
+                    self.counters[c as usize].add(node, counted);
+                }
+            }
+        }
+        self.pods[pod.index()] = PodEntry { assigned, counted };
+    }
+
+    /// The node the scheduler sees the pod on (bound, existing, not terminal).
+    pub fn assigned_node(&self, pod: PodId) -> Option<NodeId> {
+        self.pods.get(pod.index()).and_then(|e| e.assigned)
+    }
+
+    /// The group of pods of `namespace` that `selector` matches, created (and filled from the
+    /// assigned pods) the first time it is asked for.
+    pub fn group(
+        &mut self,
+        cluster: &Cluster,
+        namespace: &str,
+        selector: Option<&LabelSelector>,
+    ) -> GroupId {
+        let hash = hash_of(&(namespace, selector));
+        if let Some(ids) = self.group_ids_by_bucket.get(&hash)
+            && let Some(&g) = ids.iter().find(|&&g| {
+                let gr = &self.groups[g as usize];
+                gr.namespace == namespace && gr.selector.as_ref() == selector
+            })
+        {
+            return g;
+        }
+        let id = self.groups.len() as GroupId;
+        let mut group = SelectorGroup {
+            namespace: namespace.to_string(),
+            selector: selector.cloned(),
+            members: BTreeSet::new(),
+            counters: Vec::new(),
+        };
+        for (i, e) in self.pods.iter().enumerate() {
+            if e.counted {
+                let p = &cluster.pods[i];
+                if group.matches(&p.meta.namespace, &p.meta.labels) {
+                    group.members.insert(PodId(i as u32));
+                }
+            }
+        }
+        if let Some(sel) = selector {
+            match sel.match_labels.iter().next() {
+                Some((k, v)) => self
+                    .group_index
+                    .entry(k.clone())
+                    .or_default()
+                    .entry(v.clone())
+                    .or_default()
+                    .push(id),
+                None => self.unindexed_groups.push(id),
+            }
+        }
+        self.groups.push(group);
+        self.group_ids_by_bucket.entry(hash).or_default().push(id);
+        id
+    }
+
+    /// The group's selector.
+    pub fn group_selector(&self, g: GroupId) -> Option<&LabelSelector> {
+        self.groups[g as usize].selector.as_ref()
+    }
+
+    /// Interns a set of topology keys.
+    pub fn keyset(&mut self, keys: &[KeyId]) -> u32 {
+        self.keysets.get_or_insert(hash_of(keys), |k| k.as_slice() == keys, || keys.to_vec()).0
+    }
+
+    /// Interns a pod's node-affinity filter (`nodeSelector` + required node affinity).
+    pub fn affinity_filter(
+        &mut self,
+        node_selector: &Labels,
+        required: Option<&Vec<NodeSelectorTerm>>,
+    ) -> u32 {
+        self.affinity_filters
+            .get_or_insert(
+                hash_of(&(node_selector, required)),
+                |f| f.node_selector == *node_selector && f.required.as_ref() == required,
+                || AffinityFilter {
+                    node_selector: node_selector.clone(),
+                    required: required.cloned(),
+                },
+            )
+            .0
+    }
+
+    /// Interns a pod's tolerations.
+    pub fn toleration_set(&mut self, tolerations: &[Toleration]) -> u32 {
+        self.toleration_sets
+            .get_or_insert(
+                hash_of(tolerations),
+                |t| t.as_slice() == tolerations,
+                || tolerations.to_vec(),
+            )
+            .0
+    }
+
+    fn counter_domain_of(&self, cluster: &Cluster, c: CounterId, node: NodeId) -> u32 {
+        let counter = &self.counters[c as usize];
+        self.domain_of(cluster, counter.key, counter.mode, node)
+    }
+
+    fn domain_of(&self, cluster: &Cluster, key: KeyId, mode: CounterMode, node: NodeId) -> u32 {
+        let n = &cluster.nodes[node.index()];
+        if n.removed.is_some() {
+            return MISSING;
+        }
+        match mode {
+            CounterMode::ByNode => node.0,
+            CounterMode::ByValue { keyset, affinity, taints } => {
+                let keys = &self.keysets.items[keyset as usize];
+                if keys.iter().any(|&k| self.topo.value(k, node) == MISSING) {
+                    return MISSING;
+                }
+                if let Some(a) = affinity
+                    && !self.affinity_filters.items[a as usize]
+                        .matches(&n.meta.labels, &n.meta.name)
+                {
+                    return MISSING;
+                }
+                if let Some(t) = taints {
+                    let tols = &self.toleration_sets.items[t as usize];
+                    let untolerated = n.taints.iter().any(|taint| {
+                        matches!(taint.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
+                            && !tols.iter().any(|tol| tol.tolerates(taint))
+                    });
+                    if untolerated {
+                        return MISSING;
+                    }
+                }
+                self.topo.value(key, node)
+            }
+        }
+    }
+
+    /// The counter of a group over a key and mode, created (and counted) the first time.
+    pub fn counter(
+        &mut self,
+        cluster: &Cluster,
+        group: GroupId,
+        key: KeyId,
+        mode: CounterMode,
+    ) -> CounterId {
+        if let Some(&c) = self.counter_ids.get(&(group, key, mode)) {
+            return c;
+        }
+        let id = self.counters.len() as CounterId;
+        let mut counter = DomainCounter {
+            group,
+            key,
+            mode,
+            node_dom: vec![MISSING; cluster.nodes.len()],
+            counts: Vec::new(),
+            domain_nodes: Vec::new(),
+            num_domains: 0,
+            min: u32::MAX,
+            num_at_min: 0,
+        };
+        for i in 0..cluster.nodes.len() {
+            let node = NodeId(i as u32);
+            let d = self.domain_of(cluster, key, mode, node);
+            counter.node_dom[i] = d;
+            if d != MISSING {
+                counter.grow(d);
+                if counter.domain_nodes[d as usize] == 0 {
+                    counter.num_domains += 1;
+                }
+                counter.domain_nodes[d as usize] += 1;
+            }
+        }
+        for &p in &self.groups[group as usize].members {
+            if let Some(node) = self.pods[p.index()].assigned {
+                let d = counter.node_domain(node);
+                if d != MISSING {
+                    counter.counts[d as usize] += 1;
+                }
+            }
+        }
+        counter.recompute_min();
+        self.counters.push(counter);
+        self.groups[group as usize].counters.push(id);
+        self.counter_ids.insert((group, key, mode), id);
+        id
+    }
+
+    /// A counter.
+    #[inline]
+    pub fn counter_ref(&self, c: CounterId) -> &DomainCounter {
+        &self.counters[c as usize]
+    }
+
+    /// Whether a pod is counted by the spread counters of a group (bound, not terminating,
+    /// matching).
+    pub fn group_has(&self, g: GroupId, pod: PodId) -> bool {
+        self.groups[g as usize].members.contains(&pod)
+    }
+
+    /// Whether a pod would be counted in a group (same namespace, selector matches).
+    pub fn group_matches(&self, g: GroupId, namespace: &str, labels: &Labels) -> bool {
+        self.groups[g as usize].matches(namespace, labels)
+    }
+
+    /// Nominates a pod to a node (replacing an earlier nomination).
+    pub fn nominate(&mut self, pod: PodId, node: Option<NodeId>) {
+        let mut emptied = None;
+        for (n, pods) in self.nominated.iter_mut() {
+            if let Some(i) = pods.iter().position(|&p| p == pod) {
+                pods.remove(i);
+                if pods.is_empty() {
+                    emptied = Some(*n);
+                }
+                break;
+            }
+        }
+        if let Some(n) = emptied {
+            self.nominated.remove(&n);
+            self.has_nominated[n.index()] = false;
+        }
+        if let Some(n) = node {
+            self.nominated.entry(n).or_default().push(pod);
+            if self.has_nominated.len() <= n.index() {
+                self.has_nominated.resize(n.index() + 1, false);
+            }
+            self.has_nominated[n.index()] = true;
+        }
+    }
+
+    /// Pods nominated to a node.
+    #[inline]
+    pub fn nominated_on(&self, node: NodeId) -> &[PodId] {
+        if !self.has_nominated.get(node.index()).copied().unwrap_or(false) {
+            return &[];
+        }
+        self.nominated.get(&node).map_or(&[], Vec::as_slice)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kubesim_model::build::{NodeBuilder, SpecBuilder};
+    use kubesim_model::{Meta, Pod, PodStatus};
+    use std::sync::Arc;
+
+    fn pod(name: &str, labels: &[(&str, &str)], node: Option<NodeId>) -> Pod {
+        Pod {
+            meta: Meta {
+                name: name.into(),
+                namespace: "default".into(),
+                labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                ..Meta::default()
+            },
+            spec: Arc::new(SpecBuilder::new().build()),
+            node,
+            status: PodStatus::default(),
+            ready_since: None,
+            removed: None,
+            behaviour: Default::default(),
+        }
+    }
+
+    #[test]
+    fn counters_follow_pods_and_minimum() {
+        let mut c = Cluster::new();
+        for (n, z) in [("n1", "a"), ("n2", "a"), ("n3", "b"), ("n4", "c")] {
+            c.add_node(NodeBuilder::new(n).zone(z).build());
+        }
+        let p1 = c.add_pod(pod("p1", &[("app", "web")], Some(NodeId(0))), None);
+        let mut cache = SchedulerCache::new(&c);
+        let zone = cache.topo.key_id(kubesim_model::LABEL_ZONE, &c);
+        let sel = LabelSelector::from_labels([("app", "web")]);
+        let g = cache.group(&c, "default", Some(&sel));
+        let ks = cache.keyset(&[zone]);
+        let mode = CounterMode::ByValue { keyset: ks, affinity: None, taints: None };
+        let ctr = cache.counter(&c, g, zone, mode);
+        let a = cache.topo.lookup_value(zone, "a").unwrap();
+        let b = cache.topo.lookup_value(zone, "b").unwrap();
+        // Zones a: 1 (p1), b: 0, c: 0 -> min 0 over 3 domains.
+        assert_eq!(cache.counter_ref(ctr).count(a), 1);
+        assert_eq!(cache.counter_ref(ctr).min(), Some(0));
+        assert_eq!(cache.counter_ref(ctr).num_domains(), 3);
+        // Pods land in b and c: counts (1, 1, 1) -> min 1.
+        let p2 = c.add_pod(pod("p2", &[("app", "web")], Some(NodeId(2))), None);
+        cache.sync_pod(&c, p2);
+        let p3 = c.add_pod(pod("p3", &[("app", "web")], Some(NodeId(3))), None);
+        cache.sync_pod(&c, p3);
+        assert_eq!(cache.counter_ref(ctr).min(), Some(1));
+        // A pod of another app does not count.
+        let other = c.add_pod(pod("x", &[("app", "db")], Some(NodeId(2))), None);
+        cache.sync_pod(&c, other);
+        assert_eq!(cache.counter_ref(ctr).count(b), 1);
+        // p1 starts terminating: zone a drops to 0, and so does the minimum.
+        c.pods[p1.index()].meta.deletion = Some(kubesim_engine::SimTime(1));
+        cache.sync_pod(&c, p1);
+        assert_eq!(cache.counter_ref(ctr).count(a), 0);
+        assert_eq!(cache.counter_ref(ctr).min(), Some(0));
+        // The minimum over the domains other than a is 1.
+        assert_eq!(cache.counter_ref(ctr).min_excluding(a), Some(1));
+        // Syncing again changes nothing.
+        cache.sync_pod(&c, p1);
+        assert_eq!(cache.counter_ref(ctr).count(a), 0);
+    }
+
+    #[test]
+    fn node_label_change_moves_domain() {
+        let mut c = Cluster::new();
+        c.add_node(NodeBuilder::new("n1").zone("a").build());
+        c.add_node(NodeBuilder::new("n2").zone("b").build());
+        let p = c.add_pod(pod("p1", &[("app", "web")], Some(NodeId(0))), None);
+        let mut cache = SchedulerCache::new(&c);
+        let zone = cache.topo.key_id(kubesim_model::LABEL_ZONE, &c);
+        let sel = LabelSelector::from_labels([("app", "web")]);
+        let g = cache.group(&c, "default", Some(&sel));
+        let ks = cache.keyset(&[zone]);
+        let ctr = cache.counter(
+            &c,
+            g,
+            zone,
+            CounterMode::ByValue { keyset: ks, affinity: None, taints: None },
+        );
+        assert!(cache.group_has(g, p));
+        // n1 loses its zone label: it is no longer a domain, its pod no longer counts.
+        c.nodes[0].meta.labels.remove(kubesim_model::LABEL_ZONE);
+        cache.refresh_node(&c, NodeId(0));
+        assert_eq!(cache.counter_ref(ctr).num_domains(), 1);
+        assert_eq!(cache.counter_ref(ctr).min(), Some(0));
+        // It joins zone b with its pod.
+        c.nodes[0].meta.labels.insert(kubesim_model::LABEL_ZONE.into(), "b".into());
+        cache.refresh_node(&c, NodeId(0));
+        let b = cache.topo.lookup_value(zone, "b").unwrap();
+        assert_eq!(cache.counter_ref(ctr).count(b), 1);
+        assert_eq!(cache.counter_ref(ctr).min(), Some(1));
+    }
+}

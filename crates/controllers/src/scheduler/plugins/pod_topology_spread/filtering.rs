@@ -1,0 +1,159 @@
+//! PodTopologySpread's PreFilter and Filter (`filtering.go`).
+
+use super::common::{self, Resolved};
+use super::{ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH};
+use crate::scheduler::cache::{CounterId, MISSING, SchedulerCache};
+use crate::scheduler::framework::{Code, Status};
+use crate::scheduler::plugins::Ctx;
+use kubesim_model::pod::WhenUnsatisfiable;
+use kubesim_model::{Cluster, NodeId, PodId};
+
+/// One DoNotSchedule constraint, resolved to the counter of its domains.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterConstraint {
+    /// The constraint.
+    pub c: Resolved,
+    /// Matching pods per domain over the eligible nodes.
+    pub counter: CounterId,
+}
+
+/// What PreFilter computes (upstream's `preFilterState`, whose counts here live in the cache).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PreFilterState {
+    /// The DoNotSchedule constraints.
+    pub constraints: Vec<FilterConstraint>,
+}
+
+/// PreFilter: resolves the pod's DoNotSchedule constraints; Skip if it has none.
+pub fn pre_filter(
+    cache: &mut SchedulerCache,
+    cluster: &Cluster,
+    pod: PodId,
+    out: &mut PreFilterState,
+) -> Code {
+    let cs = common::constraints(cache, cluster, pod, WhenUnsatisfiable::DoNotSchedule);
+    if cs.is_empty() {
+        return Code::Skip;
+    }
+    let keys = common::keys_of(&cs);
+    for c in cs {
+        let mode = common::by_value_mode(cache, cluster, pod, &c, &keys);
+        let counter = cache.counter(cluster, c.group, c.key, mode);
+        out.constraints.push(FilterConstraint { c, counter });
+    }
+    Code::Success
+}
+
+/// The numbers behind one constraint's verdict on one node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Skew {
+    /// Matching pods in the node's domain.
+    pub match_num: i64,
+    /// 1 if the selector matches the incoming pod.
+    pub self_match: i64,
+    /// The global minimum used (0 below `minDomains`; `i32::MAX` with no domain at all).
+    pub min_match: i64,
+    /// Domains with eligible nodes.
+    pub domains: u32,
+}
+
+impl Skew {
+    /// `matchNum + selfMatchNum − minMatchNum`.
+    pub fn skew(&self) -> i64 {
+        self.match_num + self.self_match - self.min_match
+    }
+}
+
+/// The skew arithmetic of one constraint on one node; None if the node lacks the key.
+pub fn skew_on(ctx: &Ctx<'_>, fc: &FilterConstraint, node: NodeId) -> Option<Skew> {
+    let v = ctx.cache.topo.value(fc.c.key, node);
+    if v == MISSING {
+        return None;
+    }
+    let counter = ctx.cache.counter_ref(fc.counter);
+    let mut match_num = i64::from(counter.count(v));
+    let mut min = counter.min().map(i64::from);
+    // Preemption's RemovePod and the nominated pods' AddPod (`updateWithPod`): only pods on an
+    // eligible node change the counts, and the minimum moves with the node's domain.
+    if let Some(o) = ctx.overlay_for(node) {
+        let d = counter.node_domain(node);
+        if d != MISSING {
+            let p = ctx.state.pod;
+            let added = o
+                .added
+                .iter()
+                .filter(|&&a| {
+                    let q = &ctx.cluster.pods[a.index()];
+                    q.meta.namespace == p.meta.namespace
+                        && ctx.cache.group_matches(fc.c.group, &q.meta.namespace, &q.meta.labels)
+                })
+                .count() as i64;
+            let removed =
+                o.removed.iter().filter(|&&r| ctx.cache.group_has(fc.c.group, r)).count() as i64;
+            if added != removed {
+                let new = i64::from(counter.count(d)) + added - removed;
+                match_num = new;
+                min = Some(counter.min_excluding(d).map_or(new, |m| i64::from(m).min(new)));
+            }
+        }
+    }
+    let min_match = if (counter.num_domains() as i64) < i64::from(fc.c.min_domains) {
+        0
+    } else {
+        min.unwrap_or(i64::from(i32::MAX))
+    };
+    Some(Skew {
+        match_num,
+        self_match: i64::from(fc.c.self_match),
+        min_match,
+        domains: counter.num_domains(),
+    })
+}
+
+/// Filter.
+#[inline]
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
+    for fc in &ctx.state.spread_filter.constraints {
+        match skew_on(ctx, fc, node) {
+            None => {
+                return Status::fail(
+                    Code::UnschedulableAndUnresolvable,
+                    ERR_REASON_NODE_LABEL_NOT_MATCH,
+                );
+            }
+            Some(s) if s.skew() > i64::from(fc.c.max_skew) => {
+                return Status::fail(Code::Unschedulable, ERR_REASON_CONSTRAINTS_NOT_MATCH);
+            }
+            Some(_) => {}
+        }
+    }
+    Status::success()
+}
+
+/// For `explain`: each constraint's arithmetic on the node, in words.
+pub fn explain(ctx: &Ctx<'_>, node: NodeId) -> Vec<String> {
+    ctx.state
+        .spread_filter
+        .constraints
+        .iter()
+        .map(|fc| {
+            let key = ctx.cache.topo.key_name(fc.c.key);
+            match skew_on(ctx, fc, node) {
+                None => format!("{key}: node has no such label"),
+                Some(s) => {
+                    let v =
+                        ctx.cache.topo.value_name(fc.c.key, ctx.cache.topo.value(fc.c.key, node));
+                    let verdict = if s.skew() > i64::from(fc.c.max_skew) { ">" } else { "<=" };
+                    format!(
+                        "{key}={v}: {} matching + {} self - min {} = skew {} {verdict} maxSkew {}",
+                        s.match_num,
+                        s.self_match,
+                        s.min_match,
+                        s.skew(),
+                        fc.c.max_skew
+                    )
+                }
+            }
+        })
+        .collect()
+}
