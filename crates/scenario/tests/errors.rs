@@ -487,10 +487,89 @@ workloads:
         s.notes,
         [
             "ok.yaml: workloads[1]: skipped ConfigMap `settings` (kind not simulated)",
-            "prod/pod/p: not simulated yet (ignored): spec.containers[0].resources.requests[\"nvidia.com/gpu\"], spec.containers[0].ports[0].hostPort, spec.volumes",
+            "prod/pod/p: not simulated yet (ignored): spec.containers[0].resources.requests[\"nvidia.com/gpu\"], spec.volumes",
             "the cluster has no nodes: no pod can be scheduled",
         ]
     );
+    // hostPort is simulated (the scheduler's NodePorts): read, not noted.
+    let hp = &s.cluster.pods[0].spec.host_ports;
+    assert_eq!(hp.len(), 1);
+    assert_eq!((hp[0].port, hp[0].protocol.as_str()), (8080, "TCP"));
+}
+
+#[test]
+fn scheduling_fields_are_read() {
+    let text = "name: t
+workloads:
+  - apiVersion: scheduling.k8s.io/v1
+    kind: PriorityClass
+    metadata: {name: batch}
+    value: 100
+    preemptionPolicy: Never
+  - apiVersion: v1
+    kind: Node
+    metadata: {name: n1}
+    status:
+      allocatable: {cpu: 4, memory: 8Gi}
+      images: [{names: [\"app:1\", \"registry/app:1\"], sizeBytes: 300000000}]
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: p, labels: {app: web, version: v1}}
+    spec:
+      priorityClassName: batch
+      affinity:
+        podAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            - labelSelector: {matchLabels: {app: db}}
+              topologyKey: topology.kubernetes.io/zone
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - weight: 50
+              podAffinityTerm:
+                labelSelector: {matchLabels: {app: web}}
+                matchLabelKeys: [version]
+                namespaceSelector: {}
+                topologyKey: kubernetes.io/hostname
+      containers: [{name: c, image: app:1}]
+";
+    let s = load_str(text, Path::new("ok.yaml")).unwrap_or_else(|e| panic!("{e}")).scenario;
+    assert!(s.notes.iter().all(|n| !n.contains("not simulated")), "{:?}", s.notes);
+    let c = &s.cluster;
+    // The PriorityClass is an object of the model, and its policy reaches the pod.
+    assert_eq!(c.priority_classes.len(), 1);
+    assert_eq!(c.priority_classes[0].value, 100);
+    let spec = &c.pods[0].spec;
+    assert_eq!(spec.priority, 100);
+    assert_eq!(spec.preemption_policy, kubesim_model::PreemptionPolicy::Never);
+    // Pod affinity and anti-affinity terms.
+    assert_eq!(spec.pod_affinity.required.len(), 1);
+    assert_eq!(spec.pod_affinity.required[0].topology_key, "topology.kubernetes.io/zone");
+    let pref = &spec.pod_anti_affinity.preferred[0];
+    assert_eq!(pref.weight, 50);
+    assert_eq!(pref.term.match_label_keys, ["version"]);
+    assert_eq!(pref.term.namespace_selector, Some(kubesim_model::LabelSelector::default()));
+    // Image sizes from the node's status, for ImageLocality.
+    assert_eq!(c.image_sizes.get("registry/app:1"), Some(&300_000_000));
+    assert_eq!(c.image_num_nodes("app:1"), 1);
+}
+
+#[test]
+fn affinity_term_without_topology_key_is_an_error() {
+    let e = err("name: t
+workloads:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: p}
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            - labelSelector: {matchLabels: {app: web}}
+      containers: [{name: c, image: x}]
+");
+    let e = e.to_string();
+    assert!(e.contains("missing field `topologyKey`"), "{e}");
+    assert!(e.contains("requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey"), "{e}");
 }
 
 // ----- errors ----------------------------------------------------------------------------

@@ -19,7 +19,8 @@
 
 use super::plugins::node_affinity;
 use kubesim_model::{
-    Cluster, LabelSelector, Labels, NodeId, NodeSelectorTerm, PodId, TaintEffect, Toleration,
+    Cluster, LabelSelector, Labels, NodeId, NodeSelectorTerm, PodId, Resources, TaintEffect,
+    Toleration,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -51,6 +52,9 @@ struct KeyIndex {
     node_value: Vec<ValueId>,
     values: Vec<String>,
     value_ids: HashMap<String, ValueId>,
+    /// Live nodes without the label.
+    live_missing: u32,
+    live_missing_flag: Vec<bool>,
 }
 
 impl KeyIndex {
@@ -72,8 +76,18 @@ impl KeyIndex {
         };
         if self.node_value.len() <= node.index() {
             self.node_value.resize(node.index() + 1, MISSING);
+            self.live_missing_flag.resize(node.index() + 1, false);
         }
         self.node_value[node.index()] = v;
+        let missing = n.removed.is_none() && v == MISSING;
+        if missing != self.live_missing_flag[node.index()] {
+            self.live_missing_flag[node.index()] = missing;
+            if missing {
+                self.live_missing += 1;
+            } else {
+                self.live_missing -= 1;
+            }
+        }
     }
 }
 
@@ -129,6 +143,11 @@ impl TopologyIndex {
     /// How many distinct values the key has had.
     pub fn num_values(&self, key: KeyId) -> usize {
         self.keys[key as usize].values.len()
+    }
+
+    /// How many live nodes lack the key.
+    pub fn live_missing(&self, key: KeyId) -> u32 {
+        self.keys[key as usize].live_missing
     }
 
     /// Number of indexed keys.
@@ -392,6 +411,44 @@ impl DomainCounter {
     }
 }
 
+/// What the filters and scores read of a node on every attempt, kept compact and contiguous
+/// (upstream's `NodeInfo` snapshot): the `Node` objects themselves are large and scattered,
+/// and the filter loop touches hundreds of nodes per pod.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NodeInfo {
+    /// `status.allocatable`
+    pub allocatable: Resources,
+    /// `spec.unschedulable`
+    pub unschedulable: bool,
+    /// Has a NoSchedule or NoExecute taint (TaintToleration's filter must look).
+    pub hard_taints: bool,
+    /// Has a PreferNoSchedule taint (TaintToleration's score must look).
+    pub prefer_taints: bool,
+}
+
+impl NodeInfo {
+    fn of(cluster: &Cluster, node: NodeId) -> Self {
+        let n = &cluster.nodes[node.index()];
+        Self {
+            allocatable: n.allocatable,
+            unschedulable: n.unschedulable,
+            hard_taints: n.taints.iter().any(|t| t.effect != TaintEffect::PreferNoSchedule),
+            prefer_taints: n.taints.iter().any(|t| t.effect == TaintEffect::PreferNoSchedule),
+        }
+    }
+}
+
+/// What a pod's PreFilter/PreScore results depend on: its spec (pods of one template share the
+/// `Arc`), namespace, labels and controller. Pods of one shape get the same resolved plugin
+/// plans, so they are worked out once per shape ([`SchedulerCache::shape`]).
+#[derive(Debug)]
+struct PodShape {
+    spec: std::sync::Arc<kubesim_model::PodSpec>,
+    namespace: String,
+    labels: Labels,
+    controller: Option<kubesim_model::WorkloadId>,
+}
+
 /// Per-pod bookkeeping.
 #[derive(Debug, Clone, Copy, Default)]
 struct PodEntry {
@@ -406,6 +463,10 @@ struct PodEntry {
 pub struct SchedulerCache {
     /// Live nodes in `nodeTree` order.
     pub node_order: Vec<NodeId>,
+    /// Per node, what the filters and scores read (by `NodeId`).
+    pub node_info: Vec<NodeInfo>,
+    /// Nodes with a PreferNoSchedule taint.
+    prefer_taint_nodes: u32,
     /// Node label values per topology key.
     pub topo: TopologyIndex,
     pods: Vec<PodEntry>,
@@ -424,6 +485,9 @@ pub struct SchedulerCache {
     pub with_affinity: BTreeSet<PodId>,
     /// Assigned pods with a required anti-affinity term.
     pub with_required_anti_affinity: BTreeSet<PodId>,
+    shapes: Interner<PodShape>,
+    /// PodTopologySpread's resolved constraints per pod shape.
+    pub spread_memo: super::plugins::pod_topology_spread::Memo,
     /// Pods nominated to each node by a preemption.
     nominated: BTreeMap<NodeId, Vec<PodId>>,
     has_nominated: Vec<bool>,
@@ -432,7 +496,13 @@ pub struct SchedulerCache {
 impl SchedulerCache {
     /// A cache of the cluster's nodes and assigned pods.
     pub fn new(cluster: &Cluster) -> Self {
-        let mut c = Self::default();
+        let mut c = Self {
+            node_info: (0..cluster.nodes.len())
+                .map(|i| NodeInfo::of(cluster, NodeId(i as u32)))
+                .collect(),
+            ..Self::default()
+        };
+        c.prefer_taint_nodes = c.node_info.iter().filter(|i| i.prefer_taints).count() as u32;
         c.refresh_node_order(cluster);
         for i in 0..cluster.pods.len() {
             c.sync_pod(cluster, PodId(i as u32));
@@ -474,6 +544,12 @@ impl SchedulerCache {
     /// A node was added, changed or removed: re-index its labels and move it between domains
     /// of every counter.
     pub fn refresh_node(&mut self, cluster: &Cluster, node: NodeId) {
+        if self.node_info.len() < cluster.nodes.len() {
+            self.node_info.resize(cluster.nodes.len(), NodeInfo::default());
+        }
+        let old = std::mem::replace(&mut self.node_info[node.index()], NodeInfo::of(cluster, node));
+        self.prefer_taint_nodes -= u32::from(old.prefer_taints);
+        self.prefer_taint_nodes += u32::from(self.node_info[node.index()].prefer_taints);
         self.topo.refresh_node(cluster, node);
         for c in 0..self.counters.len() {
             let to = self.counter_domain_of(cluster, c as CounterId, node);
@@ -600,6 +676,31 @@ impl SchedulerCache {
         self.groups.push(group);
         self.group_ids_by_bucket.entry(hash).or_default().push(id);
         id
+    }
+
+    /// The id of the pod's shape (spec, namespace, labels, controller).
+    pub fn shape(&mut self, cluster: &Cluster, pod: PodId) -> u32 {
+        let p = &cluster.pods[pod.index()];
+        let controller = cluster.controller_of(pod);
+        let ptr = std::sync::Arc::as_ptr(&p.spec) as usize;
+        let hash = hash_of(&(ptr, &p.meta.namespace, &p.meta.labels, controller));
+        self.shapes
+            .get_or_insert(
+                hash,
+                |s| {
+                    std::sync::Arc::ptr_eq(&s.spec, &p.spec)
+                        && s.namespace == p.meta.namespace
+                        && s.labels == p.meta.labels
+                        && s.controller == controller
+                },
+                || PodShape {
+                    spec: p.spec.clone(),
+                    namespace: p.meta.namespace.clone(),
+                    labels: p.meta.labels.clone(),
+                    controller,
+                },
+            )
+            .0
     }
 
     /// The group's selector.
@@ -729,6 +830,29 @@ impl SchedulerCache {
         id
     }
 
+    /// Whether some node has a PreferNoSchedule taint.
+    pub fn any_prefer_taints(&self) -> bool {
+        self.prefer_taint_nodes > 0
+    }
+
+    /// What the filters and scores read of a node.
+    #[inline]
+    pub fn node_info(&self, node: NodeId) -> &NodeInfo {
+        &self.node_info[node.index()]
+    }
+
+    /// Checks (in debug builds) that the compact node data agrees with the cluster: a node
+    /// changed without telling the scheduler (a `ClusterEvent` or `scheduler_cluster_changed`)
+    /// would be scheduled on stale data.
+    pub fn debug_check_node(&self, cluster: &Cluster, node: NodeId) {
+        debug_assert_eq!(
+            self.node_info[node.index()],
+            NodeInfo::of(cluster, node),
+            "node {} changed without a ClusterEvent",
+            cluster.nodes[node.index()].meta.name
+        );
+    }
+
     /// A counter.
     #[inline]
     pub fn counter_ref(&self, c: CounterId) -> &DomainCounter {
@@ -769,6 +893,12 @@ impl SchedulerCache {
             }
             self.has_nominated[n.index()] = true;
         }
+    }
+
+    /// Whether some pod is nominated to the node.
+    #[inline]
+    pub fn has_nominated(&self, node: NodeId) -> bool {
+        self.has_nominated.get(node.index()).copied().unwrap_or(false)
     }
 
     /// Pods nominated to a node.

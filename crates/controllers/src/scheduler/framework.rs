@@ -6,7 +6,7 @@
 //! `pkg/scheduler/framework/cycle_state.go`,
 //! `pkg/scheduler/framework/plugins/helper/normalize_score.go`.
 
-use super::plugins::{inter_pod_affinity, pod_topology_spread};
+use super::plugins::{image_locality, inter_pod_affinity, pod_topology_spread};
 use kubesim_model::{NodeId, Pod, PodId, Resources};
 use std::borrow::Cow;
 
@@ -119,32 +119,37 @@ pub type Reason = Cow<'static, str>;
 
 /// A plugin's verdict on one node: a code and, on failure, upstream's reason strings.
 ///
-/// The first reason is held inline so that the common failure (one constant reason) costs no
-/// allocation: the filter loop can reject thousands of nodes per pod.
+/// The first reason is held inline and the others boxed, so that success is three words and
+/// the common failure (one constant reason) costs no allocation: the filter loop runs
+/// thousands of plugin calls per pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
     /// The code.
     pub code: Code,
-    first: Option<Reason>,
-    rest: Vec<Reason>,
+    /// A constant reason (upstream's `ErrReason…` constants).
+    first: Option<&'static str>,
+    /// Any further or formatted reasons.
+    rest: Option<Box<[Reason]>>,
 }
 
 impl Status {
     /// Success.
     pub const fn success() -> Self {
-        Self { code: Code::Success, first: None, rest: Vec::new() }
+        Self { code: Code::Success, first: None, rest: None }
     }
 
     /// A failure with one reason.
+    #[inline]
     pub fn fail(code: Code, reason: impl Into<Reason>) -> Self {
-        Self { code, first: Some(reason.into()), rest: Vec::new() }
+        match reason.into() {
+            Cow::Borrowed(r) => Self { code, first: Some(r), rest: None },
+            owned => Self { code, first: None, rest: Some(vec![owned].into_boxed_slice()) },
+        }
     }
 
     /// A failure with several reasons (at least one).
     pub fn fail_all(code: Code, reasons: Vec<Reason>) -> Self {
-        let mut it = reasons.into_iter();
-        let first = it.next();
-        Self { code, first, rest: it.collect() }
+        Self { code, first: None, rest: Some(reasons.into_boxed_slice()) }
     }
 
     /// Whether the node passed.
@@ -154,9 +159,13 @@ impl Status {
 
     /// The reasons, in order.
     pub fn reasons(&self) -> impl Iterator<Item = &str> {
-        self.first.iter().chain(self.rest.iter()).map(|r| r.as_ref())
+        self.first.into_iter().chain(self.rest.iter().flat_map(|r| r.iter()).map(|r| r.as_ref()))
     }
 }
+
+/// A Filter's verdict: `Ok` when the node passes (nothing to drop on the hot path), else the
+/// failure status.
+pub type FilterResult = Result<(), Status>;
 
 /// What a preemption dry run or a nominated pod changes on one node: pods taken away
 /// (victims) and pods added (nominated pods of at least the pod's priority). Filters that
@@ -193,6 +202,10 @@ pub struct CycleState<'a> {
     pub nonzero_requests: Resources,
     /// Filter plugins whose PreFilter returned Skip.
     pub skip_filter: PluginSet,
+    /// Filter plugins that pass every node in this attempt whatever it holds (NodeName for a
+    /// pod that names no node): the filter loop need not call them. Not a Skip: `explain`
+    /// still reports their verdict.
+    pub pass_filter: PluginSet,
     /// Score plugins whose PreScore returned Skip.
     pub skip_score: PluginSet,
     /// PodTopologySpread's PreFilter state.
@@ -203,6 +216,8 @@ pub struct CycleState<'a> {
     pub affinity_filter: inter_pod_affinity::PreFilterState,
     /// InterPodAffinity's PreScore state.
     pub affinity_score: inter_pod_affinity::PreScoreState,
+    /// ImageLocality's PreScore state.
+    pub images: image_locality::PreScoreState,
 }
 
 impl<'a> CycleState<'a> {
@@ -214,11 +229,17 @@ impl<'a> CycleState<'a> {
             requests: pod.spec.requests(),
             nonzero_requests: pod.spec.nonzero_requests(),
             skip_filter: PluginSet::EMPTY,
+            pass_filter: if pod.spec.node_name.is_none() {
+                PluginSet(PluginId::NodeName.bit())
+            } else {
+                PluginSet::EMPTY
+            },
             skip_score: PluginSet::EMPTY,
             spread_filter: Default::default(),
             spread_score: Default::default(),
             affinity_filter: Default::default(),
             affinity_score: Default::default(),
+            images: Default::default(),
         }
     }
 }

@@ -104,7 +104,11 @@ pub struct Scheduler {
     explain: Option<ExplainRequest>,
     record: Option<AttemptRecord>,
     feasible: Vec<NodeId>,
-    rejected: Vec<(NodeId, Status)>,
+    /// Nodes rejected in this attempt with the code (statuses are recomputed only when no
+    /// node fits: the common case rejects hundreds of nodes per pod and needs no reasons).
+    rejected: Vec<(NodeId, Code)>,
+    totals: Vec<i64>,
+    scores: Vec<i64>,
 }
 
 impl Scheduler {
@@ -119,6 +123,8 @@ impl Scheduler {
             record: None,
             feasible: Vec::new(),
             rejected: Vec::new(),
+            totals: Vec::new(),
+            scores: Vec::new(),
         }
     }
 
@@ -338,7 +344,8 @@ impl Scheduler {
             .explain
             .as_ref()
             .is_some_and(|r| self.record.is_none() && w.now >= r.at && r.matches(&p.meta.name));
-        let Self { cache, rng, next_start_node_index, feasible, rejected, .. } = self;
+        let Self { cache, rng, next_start_node_index, feasible, rejected, totals, scores, .. } =
+            self;
         let cache = cache.as_mut().expect("cache");
         let mut state = CycleState::new(pod, p);
         let mut prefilter = Vec::new();
@@ -367,7 +374,9 @@ impl Scheduler {
             if code == Code::Skip {
                 state.skip_filter.insert(plugin);
             }
-            prefilter.push(StageResult { plugin: plugin.name(), code: code.as_str() });
+            if recording {
+                prefilter.push(StageResult { plugin: plugin.name(), code: code.as_str() });
+            }
         }
         let n = cache.node_order.len();
         let want = num_feasible_nodes_to_find(w.params.percentage_of_nodes_to_score, n);
@@ -381,29 +390,37 @@ impl Scheduler {
         {
             let ctx = Ctx { cluster, cache, state: &state, overlay: None };
             if let Some(nn) = nominated
-                && filters_with_nominated(&ctx, nn, None).0.is_success()
+                && filters_with_nominated(&ctx, nn, None).is_ok()
             {
                 chosen_nominated = Some(nn);
             }
             if chosen_nominated.is_none() && n > 0 {
                 let mut processed = 0;
-                for i in 0..n {
+                let mut at = *next_start_node_index % n;
+                for _ in 0..n {
                     if feasible.len() >= want {
                         break;
                     }
-                    let node = cache.node_order[(*next_start_node_index + i) % n];
+                    let node = cache.node_order[at];
+                    at += 1;
+                    if at == n {
+                        at = 0;
+                    }
                     processed += 1;
                     if recording {
                         visited.push(node);
                     }
-                    let (st, plugin) = filters_with_nominated(&ctx, node, None);
-                    if st.is_success() {
-                        feasible.push(node);
+                    let verdict = if cache.has_nominated(node) {
+                        filters_with_nominated(&ctx, node, None)
                     } else {
-                        if let Some(pl) = plugin {
-                            unschedulable_plugins.insert(pl);
+                        run_filters(&ctx, node)
+                    };
+                    match verdict {
+                        Ok(()) => feasible.push(node),
+                        Err((plugin, st)) => {
+                            unschedulable_plugins.insert(plugin);
+                            rejected.push((node, st.code));
                         }
-                        rejected.push((node, st));
                     }
                 }
                 *next_start_node_index = (*next_start_node_index + processed) % n;
@@ -453,46 +470,64 @@ impl Scheduler {
                     PluginId::NodeResourcesBalancedAllocation => {
                         plugins::node_resources_balanced_allocation::pre_score(state.requests)
                     }
+                    PluginId::ImageLocality => {
+                        plugins::image_locality::pre_score(cluster, &p.spec, n, &mut state.images);
+                        Code::Success
+                    }
                     _ => Code::Success,
                 };
                 if code == Code::Skip {
                     state.skip_score.insert(plugin);
                 }
-                prescore.push(StageResult { plugin: plugin.name(), code: code.as_str() });
+                if recording {
+                    prescore.push(StageResult { plugin: plugin.name(), code: code.as_str() });
+                }
             }
             let ctx = Ctx { cluster, cache, state: &state, overlay: None };
-            let mut totals = vec![0i64; feasible.len()];
-            let mut scores = vec![0i64; feasible.len()];
+            totals.clear();
+            totals.resize(feasible.len(), 0);
+            scores.clear();
+            scores.resize(feasible.len(), 0);
             let mut table: Vec<Vec<ScoreEntry>> =
                 if recording { vec![Vec::new(); feasible.len()] } else { Vec::new() };
+            let any_prefer_taints = cache.any_prefer_taints();
             for (plugin, weight) in plugins::SCORES {
                 let skipped = state.skip_score.contains(plugin);
+                if !recording
+                    && (skipped || plugins::constant_score(plugin, &ctx, any_prefer_taints))
+                {
+                    // The same score everywhere (0 when skipped): it changes no choice.
+                    continue;
+                }
                 if skipped {
-                    scores.iter_mut().for_each(|s| *s = 0);
+                    scores.fill(0);
                 } else {
-                    for (s, &node) in scores.iter_mut().zip(feasible.iter()) {
-                        *s = plugins::score(plugin, &ctx, node);
-                    }
+                    plugins::score_nodes(plugin, &ctx, feasible, scores);
                 }
-                let raw = if recording { scores.clone() } else { Vec::new() };
+                if !recording {
+                    plugins::normalize(plugin, &ctx, feasible, scores);
+                    for (t, s) in totals.iter_mut().zip(scores.iter()) {
+                        *t += s * weight;
+                    }
+                    continue;
+                }
+                let raw = scores.clone();
                 if !skipped {
-                    plugins::normalize(plugin, &ctx, feasible, &mut scores);
+                    plugins::normalize(plugin, &ctx, feasible, scores);
                 }
-                for (i, (t, s)) in totals.iter_mut().zip(&scores).enumerate() {
+                for (i, (t, s)) in totals.iter_mut().zip(scores.iter()).enumerate() {
                     *t += s * weight;
-                    if recording {
-                        table[i].push(ScoreEntry {
-                            plugin: plugin.name(),
-                            skipped,
-                            raw: raw[i],
-                            normalized: *s,
-                            weight,
-                            weighted: s * weight,
-                        });
-                    }
+                    table[i].push(ScoreEntry {
+                        plugin: plugin.name(),
+                        skipped,
+                        raw: raw[i],
+                        normalized: *s,
+                        weight,
+                        weighted: s * weight,
+                    });
                 }
             }
-            let (best, tied) = select_host(rng, feasible, &totals);
+            let (best, tied) = select_host(rng, feasible, totals);
             if let Some(r) = record.as_mut() {
                 r.prescore = prescore;
                 for (i, entries) in table.into_iter().enumerate() {
@@ -546,8 +581,16 @@ impl Scheduler {
             }
             None => {
                 let ctx = Ctx { cluster, cache, state: &state, overlay: None };
-                let (post, preemption, nominate, clear) = post_filter(&ctx, w, rng, rejected);
-                let message = fit_error_message(n, rejected, post.as_deref());
+                // Every node was rejected: their reasons, for the message and preemption.
+                let statuses: Vec<(NodeId, Status)> = rejected
+                    .iter()
+                    .map(|&(node, _)| {
+                        let st = filters_with_nominated(&ctx, node, None).err().map(|e| e.1);
+                        (node, st.unwrap_or_else(Status::success))
+                    })
+                    .collect();
+                let (post, preemption, nominate, clear) = post_filter(&ctx, w, rng, &statuses);
+                let message = fit_error_message(n, &statuses, post.as_deref());
                 if let Some(r) = record.as_mut() {
                     r.result =
                         AttemptResult::Unschedulable { message: message.clone(), preemption };
@@ -574,18 +617,12 @@ fn self_attempts(queue: &SchedulingQueue, pod: PodId) -> u32 {
     queue.get(pod).map_or(0, |q| q.attempts)
 }
 
-/// Runs the filters in order on one node; the first failure stops them.
-fn run_filters(ctx: &Ctx<'_>, node: NodeId) -> (Status, Option<PluginId>) {
-    for plugin in plugins::FILTERS {
-        if ctx.state.skip_filter.contains(plugin) {
-            continue;
-        }
-        let st = plugins::filter(plugin, ctx, node);
-        if !st.is_success() {
-            return (st, Some(plugin));
-        }
-    }
-    (Status::success(), None)
+/// Runs the filters in order on one node; the first failure stops them and is returned with
+/// the plugin that failed.
+#[inline]
+fn run_filters(ctx: &Ctx<'_>, node: NodeId) -> Result<(), (PluginId, Status)> {
+    ctx.cache.debug_check_node(ctx.cluster, node);
+    plugins::run_filters(ctx, node)
 }
 
 /// Pods nominated to `node` that the pod must leave room for: other pods of at least its
@@ -607,12 +644,16 @@ fn nominated_ge(ctx: &Ctx<'_>, node: NodeId) -> Vec<PodId> {
 
 /// `RunFilterPluginsWithNominatedPods`: with nominated pods of at least the pod's priority on
 /// the node the filters run twice, with and without them, and both must pass.
+#[inline]
 fn filters_with_nominated(
     ctx: &Ctx<'_>,
     node: NodeId,
     overlay: Option<&NodeOverlay>,
-) -> (Status, Option<PluginId>) {
+) -> Result<(), (PluginId, Status)> {
     let base = Ctx { cluster: ctx.cluster, cache: ctx.cache, state: ctx.state, overlay };
+    if ctx.cache.nominated_on(node).is_empty() {
+        return run_filters(&base, node);
+    }
     let noms = nominated_ge(ctx, node);
     if noms.is_empty() {
         return run_filters(&base, node);
@@ -620,10 +661,7 @@ fn filters_with_nominated(
     let mut with = overlay.cloned().unwrap_or(NodeOverlay { node, ..NodeOverlay::default() });
     with.added.extend(noms);
     let c = Ctx { cluster: ctx.cluster, cache: ctx.cache, state: ctx.state, overlay: Some(&with) };
-    let first = run_filters(&c, node);
-    if !first.0.is_success() {
-        return first;
-    }
+    run_filters(&c, node)?;
     run_filters(&base, node)
 }
 
@@ -706,7 +744,10 @@ fn post_filter(
         for i in 0..potential.len() {
             let node = potential[(offset + i) % potential.len()];
             let on_node = pods_on(node);
-            let mut fits = |o: &NodeOverlay| filters_with_nominated(ctx, node, Some(o)).0;
+            let mut fits = |o: &NodeOverlay| match filters_with_nominated(ctx, node, Some(o)) {
+                Ok(()) => Status::success(),
+                Err((_, st)) => st,
+            };
             match default_preemption::select_victims_on_node(
                 cluster, w.now, pod, node, &on_node, &pdbs, &mut fits,
             ) {
@@ -806,7 +847,7 @@ fn fill_record(
     r: &mut AttemptRecord,
     ctx: &Ctx<'_>,
     visited: &[NodeId],
-    rejected: &[(NodeId, Status)],
+    rejected: &[(NodeId, Code)],
 ) {
     let cluster = ctx.cluster;
     let cache = ctx.cache;
@@ -874,10 +915,10 @@ fn fill_record(
             global_min: ctr.min(),
         });
     };
-    for fc in &ctx.state.spread_filter.constraints {
+    for fc in ctx.state.spread_filter.constraints.iter() {
         push(&fc.c, fc.counter, false);
     }
-    for sc in &ctx.state.spread_score.constraints {
+    for sc in &ctx.state.spread_score.plan.constraints {
         push(&sc.c, sc.counter, sc.is_hostname);
     }
     r.spread = spread;
@@ -904,7 +945,7 @@ fn filter_verdicts(ctx: &Ctx<'_>, node: NodeId) -> Vec<FilterVerdict> {
             });
             continue;
         }
-        let st = plugins::filter(plugin, &c, node);
+        let st = plugins::filter(plugin, &c, node).err().unwrap_or_else(Status::success);
         let mut details = Vec::new();
         if plugin == PluginId::PodTopologySpread {
             details = pod_topology_spread::filtering::explain(&c, node);

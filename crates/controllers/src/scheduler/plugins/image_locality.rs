@@ -35,30 +35,59 @@ pub fn calculate_priority(sum: i64, num_containers: usize) -> i64 {
     MAX_NODE_SCORE * (s - MIN_THRESHOLD) / (max - MIN_THRESHOLD)
 }
 
+/// What PreScore works out once per pod: for each container image some node holds, the names
+/// to look for (`normalizedImageName`, and the name as written) with their scaled scores.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PreScoreState {
+    /// `(name, size × nodes with it / all nodes)`, normalised name first, per container.
+    pub images: Vec<[(String, i64); 2]>,
+    /// Init and app containers (the scale of [`calculate_priority`]).
+    pub num_containers: usize,
+}
+
+/// `scaledImageScore`: the image's size times the share of nodes that hold it.
+fn scaled(cluster: &kubesim_model::Cluster, name: &str, total: usize) -> i64 {
+    let size = cluster.image_sizes.get(name).copied().unwrap_or(DEFAULT_IMAGE_SIZE);
+    let spread = f64::from(cluster.image_num_nodes(name)) / total.max(1) as f64;
+    (size as f64 * spread) as i64
+}
+
+/// PreScore (kubesim's: upstream computes this per node): the images worth looking for.
+pub fn pre_score(
+    cluster: &kubesim_model::Cluster,
+    spec: &kubesim_model::PodSpec,
+    total_nodes: usize,
+    out: &mut PreScoreState,
+) {
+    out.num_containers = spec.init_containers.len() + spec.containers.len();
+    for c in spec.init_containers.iter().chain(&spec.containers) {
+        let normalized = normalized_image_name(&c.image).into_owned();
+        if cluster.image_num_nodes(&normalized) == 0 && cluster.image_num_nodes(&c.image) == 0 {
+            continue;
+        }
+        let a = scaled(cluster, &normalized, total_nodes);
+        let b = scaled(cluster, &c.image, total_nodes);
+        out.images.push([(normalized, a), (c.image.clone(), b)]);
+    }
+}
+
 /// Score: for each container whose image the node holds, `size × nodes with it / all nodes`,
 /// summed, then [`calculate_priority`].
+#[inline]
 pub fn score(ctx: &Ctx<'_>, node: NodeId) -> i64 {
-    let n = &ctx.cluster.nodes[node.index()];
-    if n.images.is_empty() {
-        return calculate_priority(0, 1);
-    }
-    let spec = &ctx.state.pod.spec;
-    let total = ctx.cache.node_order.len().max(1) as f64;
+    let st = &ctx.state.images;
     let mut sum = 0i64;
-    for c in spec.init_containers.iter().chain(&spec.containers) {
-        let normalized = normalized_image_name(&c.image);
-        let name = if n.images.contains(normalized.as_ref()) {
-            normalized.as_ref()
-        } else if n.images.contains(&c.image) {
-            c.image.as_str()
-        } else {
-            continue;
-        };
-        let size = ctx.cluster.image_sizes.get(name).copied().unwrap_or(DEFAULT_IMAGE_SIZE);
-        let spread = f64::from(ctx.cluster.image_num_nodes(name)) / total;
-        sum += (size as f64 * spread) as i64;
+    if !st.images.is_empty() {
+        let n = &ctx.cluster.nodes[node.index()];
+        for [(normalized, a), (written, b)] in &st.images {
+            if n.images.contains(normalized) {
+                sum += a;
+            } else if n.images.contains(written) {
+                sum += b;
+            }
+        }
     }
-    calculate_priority(sum, spec.init_containers.len() + spec.containers.len())
+    calculate_priority(sum, st.num_containers)
 }
 
 #[cfg(test)]

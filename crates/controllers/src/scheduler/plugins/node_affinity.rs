@@ -8,7 +8,7 @@
 //! gives the same verdicts.
 
 use super::Ctx;
-use crate::scheduler::framework::{Code, Status, default_normalize_score};
+use crate::scheduler::framework::{Code, FilterResult, Status, default_normalize_score};
 use kubesim_model::{Labels, NodeId, NodeSelectorTerm, PodSpec};
 
 /// `ErrReasonPod`
@@ -48,12 +48,12 @@ pub fn pre_filter(spec: &PodSpec) -> Code {
 
 /// Filter.
 #[inline]
-pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
     let n = &ctx.cluster.nodes[node.index()];
     if matches_required(&ctx.state.pod.spec, &n.meta.labels, &n.meta.name) {
-        Status::success()
+        Ok(())
     } else {
-        Status::fail(Code::UnschedulableAndUnresolvable, ERR_REASON_POD)
+        Err(Status::fail(Code::UnschedulableAndUnresolvable, ERR_REASON_POD))
     }
 }
 

@@ -6,7 +6,7 @@
 //! kubesim binds such pods at creation too, so this filter rejects only in that case.
 
 use super::Ctx;
-use crate::scheduler::framework::{Code, Status};
+use crate::scheduler::framework::{Code, FilterResult, Status};
 use kubesim_model::NodeId;
 
 /// `ErrReason`
@@ -14,11 +14,11 @@ pub const ERR_REASON: &str = "node(s) didn't match the requested node name";
 
 /// Filter.
 #[inline]
-pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
     match &ctx.state.pod.spec.node_name {
         Some(name) if *name != ctx.cluster.nodes[node.index()].meta.name => {
-            Status::fail(Code::UnschedulableAndUnresolvable, ERR_REASON)
+            Err(Status::fail(Code::UnschedulableAndUnresolvable, ERR_REASON))
         }
-        _ => Status::success(),
+        _ => Ok(()),
     }
 }

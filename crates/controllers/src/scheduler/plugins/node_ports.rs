@@ -2,7 +2,7 @@
 //! Source: `pkg/scheduler/framework/plugins/nodeports/node_ports.go`.
 
 use super::Ctx;
-use crate::scheduler::framework::{Code, Status};
+use crate::scheduler::framework::{Code, FilterResult, Status};
 use kubesim_model::{HostPort, NodeId, PodId};
 
 /// `ErrReason`
@@ -15,7 +15,7 @@ pub fn pre_filter(ports: &[HostPort]) -> Code {
 
 /// Filter: every requested host port must be free among the pods on the node (with the
 /// overlay's victims gone and nominated pods added).
-pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
     let wanted = &ctx.state.pod.spec.host_ports;
     let overlay = ctx.overlay_for(node);
     let removed = |p: &PodId| overlay.is_some_and(|o| o.removed.contains(p));
@@ -28,8 +28,8 @@ pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
     for p in on_node.chain(added) {
         let used = &ctx.cluster.pods[p.index()].spec.host_ports;
         if used.iter().any(|u| wanted.iter().any(|w| w.conflicts(u))) {
-            return Status::fail(Code::Unschedulable, ERR_REASON);
+            return Err(Status::fail(Code::Unschedulable, ERR_REASON));
         }
     }
-    Status::success()
+    Ok(())
 }

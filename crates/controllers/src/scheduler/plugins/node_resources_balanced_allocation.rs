@@ -16,14 +16,14 @@ pub fn pre_score(requests: Resources) -> Code {
 /// real requests (not the non-zero defaults) including the incoming pod.
 #[inline]
 pub fn score(ctx: &Ctx<'_>, node: NodeId) -> i64 {
-    let n = &ctx.cluster.nodes[node.index()];
+    let alloc = ctx.cache.node_info(node).allocatable;
     let used = ctx.cluster.requested_on_node(node);
     let req = ctx.state.requests;
     let mut fractions = [0f64; 2];
     let mut k = 0;
     for (r, alloc) in [
-        (used.cpu_milli + req.cpu_milli, n.allocatable.cpu_milli),
-        (used.memory + req.memory, n.allocatable.memory),
+        (used.cpu_milli + req.cpu_milli, alloc.cpu_milli),
+        (used.memory + req.memory, alloc.memory),
     ] {
         if alloc == 0 {
             continue;

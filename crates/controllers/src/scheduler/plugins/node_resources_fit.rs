@@ -3,13 +3,22 @@
 //! Source: `pkg/scheduler/framework/plugins/noderesources/fit.go`, `least_allocated.go`.
 
 use super::Ctx;
-use crate::scheduler::framework::{Code, MAX_NODE_SCORE, Reason, Status};
+use crate::scheduler::framework::{Code, FilterResult, MAX_NODE_SCORE, Reason, Status};
 use kubesim_model::{NodeId, Resources};
 
 /// The requests of the pods on a node as the filter counts them (`NodeInfo.Requested`, pod
 /// count in `pods`), with the overlay applied.
+#[inline]
 pub fn requested(ctx: &Ctx<'_>, node: NodeId) -> Resources {
-    let mut used = ctx.cluster.requested_on_node(node);
+    let used = ctx.cluster.requested_on_node(node);
+    if ctx.overlay.is_none() {
+        return used;
+    }
+    with_overlay(ctx, node, used)
+}
+
+#[cold]
+fn with_overlay(ctx: &Ctx<'_>, node: NodeId, mut used: Resources) -> Resources {
     if let Some(o) = ctx.overlay_for(node) {
         for p in &o.removed {
             used -= ctx.cluster.pods[p.index()].spec.requests();
@@ -26,17 +35,33 @@ pub fn requested(ctx: &Ctx<'_>, node: NodeId) -> Resources {
 /// `UnschedulableAndUnresolvable` when the request exceeds the node's allocatable outright
 /// (no preemption could help), `Unschedulable` otherwise.
 #[inline]
-pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
-    let alloc = ctx.cluster.nodes[node.index()].allocatable;
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
+    let alloc = ctx.cache.node_info(node).allocatable;
     let used = requested(ctx, node);
     let req = ctx.state.requests;
+    // The common case first: everything fits.
+    if used.pods < alloc.pods
+        && (req.cpu_milli == 0 || req.cpu_milli <= alloc.cpu_milli.saturating_sub(used.cpu_milli))
+        && (req.memory == 0 || req.memory <= alloc.memory.saturating_sub(used.memory))
+        && (req.ephemeral_storage == 0
+            || req.ephemeral_storage
+                <= alloc.ephemeral_storage.saturating_sub(used.ephemeral_storage))
+    {
+        return Ok(());
+    }
+    insufficient(alloc, used, req)
+}
+
+/// The failure status: every resource that does not fit.
+#[cold]
+fn insufficient(alloc: Resources, used: Resources, req: Resources) -> FilterResult {
     let too_many = used.pods + 1 > alloc.pods;
     let short = |want: u64, used: u64, alloc: u64| want > 0 && want > alloc.saturating_sub(used);
     let cpu = short(req.cpu_milli, used.cpu_milli, alloc.cpu_milli);
     let mem = short(req.memory, used.memory, alloc.memory);
     let eph = short(req.ephemeral_storage, used.ephemeral_storage, alloc.ephemeral_storage);
     if !(too_many || cpu || mem || eph) {
-        return Status::success();
+        return Ok(());
     }
     let mut reasons: Vec<Reason> = Vec::new();
     if too_many {
@@ -55,7 +80,7 @@ pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
         }
     }
     let code = if unresolvable { Code::UnschedulableAndUnresolvable } else { Code::Unschedulable };
-    Status::fail_all(code, reasons)
+    Err(Status::fail_all(code, reasons))
 }
 
 /// `leastRequestedScore`: `(capacity - requested) * 100 / capacity`, 0 if over capacity.
@@ -70,7 +95,7 @@ fn least_requested(requested: u64, capacity: u64) -> i64 {
 /// the pod, counting non-zero requests (the node's running sum, kept by the cluster).
 #[inline]
 pub fn score(ctx: &Ctx<'_>, node: NodeId) -> i64 {
-    let alloc = ctx.cluster.nodes[node.index()].allocatable;
+    let alloc = ctx.cache.node_info(node).allocatable;
     let req = ctx.cluster.nonzero_requested_on_node(node);
     let pod = ctx.state.nonzero_requests;
     let cpu = least_requested(req.cpu_milli + pod.cpu_milli, alloc.cpu_milli);

@@ -3,7 +3,7 @@
 //! Source: `pkg/scheduler/framework/plugins/nodeunschedulable/node_unschedulable.go`.
 
 use super::Ctx;
-use crate::scheduler::framework::{Code, Status};
+use crate::scheduler::framework::{Code, FilterResult, Status};
 use kubesim_model::{NodeId, PodSpec, TAINT_UNSCHEDULABLE, TaintEffect};
 
 /// `ErrReasonUnschedulable`
@@ -20,10 +20,9 @@ pub fn tolerates_unschedulable(spec: &PodSpec) -> bool {
 
 /// Filter.
 #[inline]
-pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
-    let n = &ctx.cluster.nodes[node.index()];
-    if !n.unschedulable || tolerates_unschedulable(&ctx.state.pod.spec) {
-        return Status::success();
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
+    if !ctx.cache.node_info(node).unschedulable || tolerates_unschedulable(&ctx.state.pod.spec) {
+        return Ok(());
     }
-    Status::fail(Code::UnschedulableAndUnresolvable, ERR_REASON_UNSCHEDULABLE)
+    Err(Status::fail(Code::UnschedulableAndUnresolvable, ERR_REASON_UNSCHEDULABLE))
 }

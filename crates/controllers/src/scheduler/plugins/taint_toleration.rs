@@ -3,7 +3,7 @@
 //! Source: `pkg/scheduler/framework/plugins/tainttoleration/taint_toleration.go`.
 
 use super::Ctx;
-use crate::scheduler::framework::{Code, Status, default_normalize_score};
+use crate::scheduler::framework::{Code, FilterResult, Status, default_normalize_score};
 use kubesim_model::{NodeId, PodSpec, Taint, TaintEffect};
 
 /// The first NoSchedule/NoExecute taint the pod does not tolerate
@@ -14,17 +14,17 @@ pub fn untolerated_taint<'t>(spec: &PodSpec, taints: &'t [Taint]) -> Option<&'t 
 
 /// Filter: `node(s) had untolerated taint {key: value}`.
 #[inline]
-pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
-    let n = &ctx.cluster.nodes[node.index()];
-    if n.taints.is_empty() {
-        return Status::success();
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
+    if !ctx.cache.node_info(node).hard_taints {
+        return Ok(());
     }
+    let n = &ctx.cluster.nodes[node.index()];
     match untolerated_taint(&ctx.state.pod.spec, &n.taints) {
-        None => Status::success(),
-        Some(t) => Status::fail(
+        None => Ok(()),
+        Some(t) => Err(Status::fail(
             Code::UnschedulableAndUnresolvable,
             format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value),
-        ),
+        )),
     }
 }
 
@@ -32,6 +32,9 @@ pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
 /// considers tolerations with effect PreferNoSchedule or empty).
 #[inline]
 pub fn score(ctx: &Ctx<'_>, node: NodeId) -> i64 {
+    if !ctx.cache.node_info(node).prefer_taints {
+        return 0;
+    }
     let n = &ctx.cluster.nodes[node.index()];
     n.taints
         .iter()

@@ -5,7 +5,7 @@ use super::{
     ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH, term_matches,
 };
 use crate::scheduler::cache::{KeyId, MISSING, SchedulerCache, ValueId};
-use crate::scheduler::framework::{Code, Status};
+use crate::scheduler::framework::{Code, FilterResult, Status};
 use crate::scheduler::plugins::Ctx;
 use kubesim_model::{Cluster, NodeId, Pod, PodId};
 use std::collections::BTreeMap;
@@ -127,17 +127,17 @@ pub fn pre_filter(
     Code::Success
 }
 
-fn check(st: &PreFilterState, ctx: &Ctx<'_>, node: NodeId) -> Status {
+fn check(st: &PreFilterState, ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
     let topo = &ctx.cache.topo;
     // satisfyPodAffinity
     let mut pods_exist = true;
     for &k in &st.affinity_keys {
         let v = topo.value(k, node);
         if v == MISSING {
-            return Status::fail(
+            return Err(Status::fail(
                 Code::UnschedulableAndUnresolvable,
                 ERR_REASON_AFFINITY_RULES_NOT_MATCH,
-            );
+            ));
         }
         if st.affinity.get(&(k, v)).copied().unwrap_or(0) <= 0 {
             pods_exist = false;
@@ -146,32 +146,35 @@ fn check(st: &PreFilterState, ctx: &Ctx<'_>, node: NodeId) -> Status {
     // The first pod of a group with affinity to itself: no matching pod anywhere yet.
     let first_of_group = st.affinity.is_empty() && st.self_affinity;
     if !pods_exist && !first_of_group {
-        return Status::fail(
+        return Err(Status::fail(
             Code::UnschedulableAndUnresolvable,
             ERR_REASON_AFFINITY_RULES_NOT_MATCH,
-        );
+        ));
     }
     // satisfyPodAntiAffinity
     for &k in &st.anti_keys {
         let v = topo.value(k, node);
         if v != MISSING && st.anti.get(&(k, v)).copied().unwrap_or(0) > 0 {
-            return Status::fail(Code::Unschedulable, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
+            return Err(Status::fail(
+                Code::Unschedulable,
+                ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH,
+            ));
         }
     }
     // satisfyExistingPodsAntiAffinity
     for (&(k, v), &n) in &st.existing_anti {
         if n > 0 && topo.value(k, node) == v {
-            return Status::fail(
+            return Err(Status::fail(
                 Code::Unschedulable,
                 ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
-            );
+            ));
         }
     }
-    Status::success()
+    Ok(())
 }
 
 /// Filter.
-pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
     let st = &ctx.state.affinity_filter;
     match ctx.overlay_for(node) {
         None => check(st, ctx, node),

@@ -2,11 +2,12 @@
 
 use super::common::{self, Resolved};
 use super::{ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH};
-use crate::scheduler::cache::{CounterId, MISSING, SchedulerCache};
-use crate::scheduler::framework::{Code, Status};
+use crate::scheduler::cache::{CounterId, KeyId, MISSING, SchedulerCache};
+use crate::scheduler::framework::{Code, FilterResult, Status};
 use crate::scheduler::plugins::Ctx;
 use kubesim_model::pod::WhenUnsatisfiable;
 use kubesim_model::{Cluster, NodeId, PodId};
+use std::sync::Arc;
 
 /// One DoNotSchedule constraint, resolved to the counter of its domains.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,27 +22,63 @@ pub struct FilterConstraint {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PreFilterState {
     /// The DoNotSchedule constraints.
-    pub constraints: Vec<FilterConstraint>,
+    pub constraints: Arc<Vec<FilterConstraint>>,
+    /// Per constraint: its key, its counter, and the most matching pods a domain may hold for
+    /// the pod to fit, `maxSkew + minMatch − selfMatch` with this attempt's minimum (the counts
+    /// do not change during an attempt unless an overlay says so).
+    pub limits: Vec<(KeyId, CounterId, i64)>,
 }
 
-/// PreFilter: resolves the pod's DoNotSchedule constraints; Skip if it has none.
+/// PreFilter: resolves the pod's DoNotSchedule constraints (once per pod shape); Skip if it
+/// has none.
 pub fn pre_filter(
     cache: &mut SchedulerCache,
     cluster: &Cluster,
     pod: PodId,
     out: &mut PreFilterState,
 ) -> Code {
-    let cs = common::constraints(cache, cluster, pod, WhenUnsatisfiable::DoNotSchedule);
-    if cs.is_empty() {
+    let shape = cache.shape(cluster, pod);
+    let plan = match cache.spread_memo.filter.get(&shape) {
+        Some(p) => p.clone(),
+        None => {
+            let cs = common::constraints(cache, cluster, pod, WhenUnsatisfiable::DoNotSchedule);
+            let keys = common::keys_of(&cs);
+            let mut plan = Vec::new();
+            for c in cs {
+                let mode = common::by_value_mode(cache, cluster, pod, &c, &keys);
+                let counter = cache.counter(cluster, c.group, c.key, mode);
+                plan.push(FilterConstraint { c, counter });
+            }
+            let plan = Arc::new(plan);
+            cache.spread_memo.filter.insert(shape, plan.clone());
+            plan
+        }
+    };
+    if plan.is_empty() {
         return Code::Skip;
     }
-    let keys = common::keys_of(&cs);
-    for c in cs {
-        let mode = common::by_value_mode(cache, cluster, pod, &c, &keys);
-        let counter = cache.counter(cluster, c.group, c.key, mode);
-        out.constraints.push(FilterConstraint { c, counter });
-    }
+    out.limits = plan
+        .iter()
+        .map(|fc| {
+            let counter = cache.counter_ref(fc.counter);
+            let limit = i64::from(fc.c.max_skew)
+                + min_match(fc, counter.num_domains(), counter.min().map(i64::from))
+                - i64::from(fc.c.self_match);
+            (fc.c.key, fc.counter, limit)
+        })
+        .collect();
+    out.constraints = plan;
     Code::Success
+}
+
+/// `minMatchNum`: the global minimum, 0 while there are fewer domains than `minDomains`, and
+/// `MaxInt32` when there is no domain at all.
+fn min_match(fc: &FilterConstraint, domains: u32, min: Option<i64>) -> i64 {
+    if i64::from(domains) < i64::from(fc.c.min_domains) {
+        0
+    } else {
+        min.unwrap_or(i64::from(i32::MAX))
+    }
 }
 
 /// The numbers behind one constraint's verdict on one node.
@@ -97,11 +134,7 @@ pub fn skew_on(ctx: &Ctx<'_>, fc: &FilterConstraint, node: NodeId) -> Option<Ske
             }
         }
     }
-    let min_match = if (counter.num_domains() as i64) < i64::from(fc.c.min_domains) {
-        0
-    } else {
-        min.unwrap_or(i64::from(i32::MAX))
-    };
+    let min_match = min_match(fc, counter.num_domains(), min);
     Some(Skew {
         match_num,
         self_match: i64::from(fc.c.self_match),
@@ -112,22 +145,39 @@ pub fn skew_on(ctx: &Ctx<'_>, fc: &FilterConstraint, node: NodeId) -> Option<Ske
 
 /// Filter.
 #[inline]
-pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> Status {
-    for fc in &ctx.state.spread_filter.constraints {
-        match skew_on(ctx, fc, node) {
-            None => {
-                return Status::fail(
+pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
+    let st = &ctx.state.spread_filter;
+    if ctx.overlay.is_none() {
+        // The common case: the counts as they are, against the attempt's limits.
+        for &(key, counter, limit) in &st.limits {
+            let v = ctx.cache.topo.value(key, node);
+            if v == MISSING {
+                return Err(Status::fail(
                     Code::UnschedulableAndUnresolvable,
                     ERR_REASON_NODE_LABEL_NOT_MATCH,
-                );
+                ));
+            }
+            if i64::from(ctx.cache.counter_ref(counter).count(v)) > limit {
+                return Err(Status::fail(Code::Unschedulable, ERR_REASON_CONSTRAINTS_NOT_MATCH));
+            }
+        }
+        return Ok(());
+    }
+    for fc in st.constraints.iter() {
+        match skew_on(ctx, fc, node) {
+            None => {
+                return Err(Status::fail(
+                    Code::UnschedulableAndUnresolvable,
+                    ERR_REASON_NODE_LABEL_NOT_MATCH,
+                ));
             }
             Some(s) if s.skew() > i64::from(fc.c.max_skew) => {
-                return Status::fail(Code::Unschedulable, ERR_REASON_CONSTRAINTS_NOT_MATCH);
+                return Err(Status::fail(Code::Unschedulable, ERR_REASON_CONSTRAINTS_NOT_MATCH));
             }
             Some(_) => {}
         }
     }
-    Status::success()
+    Ok(())
 }
 
 /// For `explain`: each constraint's arithmetic on the node, in words.

@@ -28,6 +28,17 @@ pub mod scoring;
 pub use filtering::PreFilterState;
 pub use scoring::PreScoreState;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The constraints resolved for each pod shape ([`crate::scheduler::cache::SchedulerCache::shape`]):
+/// pods of one template reuse them instead of resolving selectors and counters per attempt.
+#[derive(Debug, Default)]
+pub struct Memo {
+    filter: HashMap<u32, Arc<Vec<filtering::FilterConstraint>>>,
+    score: HashMap<u32, Arc<scoring::ScorePlan>>,
+}
+
 /// `ErrReasonConstraintsNotMatch`
 pub const ERR_REASON_CONSTRAINTS_NOT_MATCH: &str =
     "node(s) didn't match pod topology spread constraints";
