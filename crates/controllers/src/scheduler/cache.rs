@@ -895,6 +895,59 @@ impl SchedulerCache {
         }
     }
 
+    /// Rebuilds every selector group and domain counter from the cluster as it is now and
+    /// compares them with the incrementally maintained ones (for tests: the counts must not
+    /// depend on how they were reached). Returns the first difference.
+    pub fn check_against_rebuild(&self, cluster: &Cluster) -> Result<(), String> {
+        let mut fresh = SchedulerCache::new(cluster);
+        for k in 0..self.topo.num_keys() as KeyId {
+            fresh.topo.key_id(self.topo.key_name(k), cluster);
+        }
+        for ks in &self.keysets.items {
+            fresh.keyset(ks);
+        }
+        for a in &self.affinity_filters.items {
+            fresh.affinity_filter(&a.node_selector, a.required.as_ref());
+        }
+        for t in &self.toleration_sets.items {
+            fresh.toleration_set(t);
+        }
+        for g in &self.groups {
+            fresh.group(cluster, &g.namespace, g.selector.as_ref());
+        }
+        for c in &self.counters {
+            fresh.counter(cluster, c.group, c.key, c.mode);
+        }
+        for (i, (a, b)) in self.groups.iter().zip(&fresh.groups).enumerate() {
+            if a.members != b.members {
+                return Err(format!("group {i} ({:?}): members differ", a.selector));
+            }
+        }
+        let named = |cache: &SchedulerCache, c: &DomainCounter| -> Vec<(String, u32)> {
+            let mut v: Vec<(String, u32)> = c
+                .domains()
+                .map(|(d, n)| match c.mode {
+                    CounterMode::ByNode => (cluster.nodes[d as usize].meta.name.clone(), n),
+                    CounterMode::ByValue { .. } => (cache.topo.value_name(c.key, d).to_string(), n),
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        for (i, (a, b)) in self.counters.iter().zip(&fresh.counters).enumerate() {
+            let (da, db) = (named(self, a), named(&fresh, b));
+            if da != db || a.min() != b.min() || a.num_domains() != b.num_domains() {
+                return Err(format!(
+                    "counter {i} (key {}): incremental {da:?} min {:?}, rebuilt {db:?} min {:?}",
+                    self.topo.key_name(a.key),
+                    a.min(),
+                    b.min()
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether some pod is nominated to the node.
     #[inline]
     pub fn has_nominated(&self, node: NodeId) -> bool {

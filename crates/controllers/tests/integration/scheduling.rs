@@ -88,3 +88,182 @@ fn taints_and_node_selector_filter() {
         "{msg}"
     );
 }
+
+#[test]
+fn queueing_hints_move_only_pods_an_event_can_help() {
+    // Two pods are created at 1 s: `picky` (its nodeSelector matches no node: rejected by
+    // NodeAffinity) and `big` (2 CPUs; node-1 has 4, of which `filler`'s 2 x 1.5 CPU leave 1:
+    // rejected by NodeResourcesFit). At 60 s `filler` is scaled down; the deleted pod exits
+    // at 61 s and leaves, an AssignedPodDelete event. NodeResourcesFit's hint requeues `big`
+    // (its 1 s back-off long over), which now fits in 2.5 free CPUs: scheduled at 61 s.
+    // NodeAffinity's hint ignores pod deletions: `picky` waits for the 5-minute leftover
+    // flush, the first 30 s tick more than 300 s after its failure at 1 s: 330 s.
+    let nodes = vec![NodeBuilder::new("node-1").allocatable("4", "16Gi", 110).build()];
+    let filler = SpecBuilder::new().requests("1500m", "1Gi").build();
+    let big = SpecBuilder::new().requests("2", "1Gi").build();
+    let picky = SpecBuilder::new().node_selector("disk", "ssd").build();
+    let s = scenario(
+        nodes,
+        vec![
+            WorkloadBuilder::deployment("filler", 2, filler).build(),
+            WorkloadBuilder::deployment("big", 0, big).build(),
+            WorkloadBuilder::deployment("picky", 0, picky).build(),
+        ],
+        vec![
+            (1, ActionKind::Scale { workload: kubesim_model::WorkloadId(1), replicas: 1 }),
+            (1, ActionKind::Scale { workload: kubesim_model::WorkloadId(2), replicas: 1 }),
+            (60, ActionKind::Scale { workload: kubesim_model::WorkloadId(0), replicas: 1 }),
+        ],
+    );
+    let out = kubesim_controllers::run(&s);
+    let failed = |prefix: &str| -> Vec<u64> {
+        out.trace
+            .events
+            .iter()
+            .filter(|e| e.reason == "FailedScheduling" && e.name.starts_with(prefix))
+            .map(|e| e.time.0)
+            .collect()
+    };
+    assert_eq!(failed("big-"), vec![1_000]);
+    assert_eq!(failed("picky-"), vec![1_000, 330_000]);
+    let big_at: Vec<u64> = out
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.reason == "Scheduled" && e.name.starts_with("big-"))
+        .map(|e| e.time.0)
+        .collect();
+    assert_eq!(big_at, vec![61_000]);
+}
+
+#[test]
+fn pod_anti_affinity_one_per_node() {
+    // Required anti-affinity to its own app on kubernetes.io/hostname: 3 replicas, 2 nodes.
+    // Two land on different nodes; the third finds an `app=web` pod on both nodes. Its own
+    // anti-affinity rejects them (Unschedulable: preemption could help, but every pod has
+    // priority 0).
+    let nodes = vec![NodeBuilder::new("node-1").build(), NodeBuilder::new("node-2").build()];
+    let mut spec = SpecBuilder::new().build();
+    spec.pod_anti_affinity.required.push(kubesim_model::PodAffinityTerm {
+        label_selector: Some(kubesim_model::LabelSelector::from_labels([("app", "web")])),
+        topology_key: "kubernetes.io/hostname".into(),
+        ..Default::default()
+    });
+    let s = scenario(nodes, vec![WorkloadBuilder::deployment("web", 3, spec).build()], vec![]);
+    let out = kubesim_controllers::run(&s);
+    let mut placed: Vec<String> = out
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.reason == "Scheduled")
+        .map(|e| e.node.clone())
+        .collect();
+    placed.sort();
+    assert_eq!(placed, ["node-1", "node-2"]);
+    let msg = &out.trace.events.iter().find(|e| e.reason == "FailedScheduling").unwrap().message;
+    assert_eq!(
+        msg,
+        "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules. preemption: \
+         0/2 nodes are available: 2 No preemption victims found for incoming pod."
+    );
+}
+
+#[test]
+fn pod_affinity_waits_for_its_peer_then_follows_it() {
+    // `web` requires an `app=cache` pod on the same node. At t=0 there is none anywhere: the
+    // node has no matching pod and web is not a cache itself, so it is Pending
+    // ("didn't match pod affinity rules", unresolvable: preemption is not helpful). At 60 s a
+    // cache pod is scheduled (on the emptier of the two nodes); binding it is an
+    // AssignedPodAdd that InterPodAffinity's hint takes as a reason to retry, and web follows
+    // it to the same node at 60 s.
+    let nodes = vec![NodeBuilder::new("node-1").build(), NodeBuilder::new("node-2").build()];
+    let mut web = SpecBuilder::new().build();
+    web.pod_affinity.required.push(kubesim_model::PodAffinityTerm {
+        label_selector: Some(kubesim_model::LabelSelector::from_labels([("app", "cache")])),
+        topology_key: "kubernetes.io/hostname".into(),
+        ..Default::default()
+    });
+    let s = scenario(
+        nodes,
+        vec![
+            WorkloadBuilder::deployment("web", 1, web).build(),
+            WorkloadBuilder::deployment("cache", 0, SpecBuilder::new().build()).build(),
+        ],
+        vec![(60, ActionKind::Scale { workload: kubesim_model::WorkloadId(1), replicas: 1 })],
+    );
+    let out = kubesim_controllers::run(&s);
+    let failed: Vec<_> =
+        out.trace.events.iter().filter(|e| e.reason == "FailedScheduling").collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        failed[0].message,
+        "0/2 nodes are available: 2 node(s) didn't match pod affinity rules. preemption: 0/2 \
+         nodes are available: 2 Preemption is not helpful for scheduling."
+    );
+    let sched: Vec<_> = out
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.reason == "Scheduled")
+        .map(|e| (e.time.0, e.name.split('-').next().unwrap().to_string(), e.node.clone()))
+        .collect();
+    assert_eq!(sched.len(), 2);
+    assert_eq!((sched[0].0, sched[0].1.as_str()), (60_000, "cache"));
+    assert_eq!((sched[1].0, sched[1].1.as_str()), (60_000, "web"));
+    assert_eq!(sched[0].2, sched[1].2, "web follows the cache pod to its node");
+}
+
+#[test]
+fn host_ports_keep_pods_apart() {
+    // Two replicas asking for hostPort 8080 and one node: the second finds the port taken.
+    let nodes = vec![NodeBuilder::new("node-1").build()];
+    let mut spec = SpecBuilder::new().build();
+    spec.host_ports.push(kubesim_model::HostPort {
+        port: 8080,
+        protocol: "TCP".into(),
+        host_ip: String::new(),
+    });
+    let s = scenario(nodes, vec![WorkloadBuilder::deployment("proxy", 2, spec).build()], vec![]);
+    let out = kubesim_controllers::run(&s);
+    let msg = &out.trace.events.iter().find(|e| e.reason == "FailedScheduling").unwrap().message;
+    assert_eq!(
+        msg,
+        "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. \
+         preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
+    );
+}
+
+#[test]
+fn image_locality_prefers_the_node_with_the_image() {
+    // Three equal nodes; only node-2 holds the pod's 900 MiB image. ImageLocality scores it
+    // 900 MiB x 1/3 nodes = 300 MiB -> 100 x (300 - 23) / (1000 - 23) = 28 (weight 1), the
+    // others 0; every other score is equal, so the pod lands on node-2.
+    let nodes = vec![
+        NodeBuilder::new("node-1").build(),
+        NodeBuilder::new("node-2").image("big:1").build(),
+        NodeBuilder::new("node-3").build(),
+    ];
+    let spec = SpecBuilder::new().image("big:1").build();
+    let mut s = scenario(nodes, vec![WorkloadBuilder::deployment("app", 1, spec).build()], vec![]);
+    s.cluster.image_sizes.insert("big:1".into(), 900 << 20);
+    let out = kubesim_controllers::run(&s);
+    let e = out.trace.events.iter().find(|e| e.reason == "Scheduled").unwrap();
+    assert_eq!(e.node, "node-2");
+    // The same attempt through explain: ImageLocality's raw scores are 0, 28, 0.
+    let req = kubesim_controllers::scheduler::explain::ExplainRequest {
+        pod: "app-".into(),
+        at: kubesim_engine::SimTime::ZERO,
+    };
+    let rec = kubesim_controllers::Simulation::new(&s).explain(req).expect("an attempt");
+    let image: Vec<(String, i64)> = rec
+        .nodes
+        .iter()
+        .map(|n| {
+            let sc = n.scores.iter().find(|s| s.plugin == "ImageLocality").unwrap();
+            (n.node.clone(), sc.raw)
+        })
+        .collect();
+    let mut image = image;
+    image.sort();
+    assert_eq!(image, [("node-1".into(), 0), ("node-2".into(), 28), ("node-3".into(), 0)]);
+}

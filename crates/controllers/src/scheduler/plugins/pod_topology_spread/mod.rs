@@ -24,6 +24,8 @@
 pub mod common;
 pub mod filtering;
 pub mod scoring;
+#[cfg(test)]
+mod tests;
 
 pub use filtering::PreFilterState;
 pub use scoring::PreScoreState;
