@@ -385,6 +385,10 @@ fn pod_value(cluster: &Cluster, p: &Pod) -> Value {
         .set("phase", p.status.phase.as_str())
         .non_empty("conditions", conditions)
         .non_empty("containerStatuses", statuses)
+        .opt(
+            "nominatedNodeName",
+            p.status.nominated_node.map(|n| cluster.nodes[n.index()].meta.name.as_str()),
+        )
         .opt("startTime", p.status.start_time.map(rfc3339))
         .opt("reason", p.status.reason.as_deref())
         .opt("message", p.status.message.as_deref())

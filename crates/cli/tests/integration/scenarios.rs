@@ -79,3 +79,45 @@ fn random_timings_story() {
     // Every time is drawn, so Started times are not on whole seconds (constants would be).
     assert!(events(&out, "Started").iter().any(|e| e.0.fract() != 0.0));
 }
+
+#[test]
+fn preemption_story() {
+    let out = run("preemption");
+    assert_eq!(metric(&out, "deployment/batch:ready", 59.0), 6);
+    // 1:00: two checkout pods (priority 100000) preempt one batch pod (priority 100) each,
+    // on two different nodes (the second leaves room for the first one's nomination).
+    let preempted = events(&out, "Preempted");
+    assert_eq!(preempted.len(), 2);
+    assert!(preempted.iter().all(|e| e.0 == 60.0));
+    assert_ne!(preempted[0].1, preempted[1].1);
+    for e in &preempted {
+        assert!(
+            e.2.starts_with("Preempted by pod ") && e.2.ends_with(&format!(" on node {}", e.1))
+        );
+    }
+    // The checkout pods' failures carry no preemption part (preemption succeeded); the batch
+    // replacements' do: nothing of lower priority to evict.
+    let failed = events(&out, "FailedScheduling");
+    let short = "0/3 nodes are available: 3 Insufficient cpu.";
+    let checkout: Vec<_> = failed.iter().filter(|e| e.2 == short).collect();
+    let batch: Vec<_> = failed.iter().filter(|e| e.2 != short).collect();
+    assert_eq!(checkout.len(), 2);
+    assert!(batch.iter().all(|e| e.2.ends_with(
+        "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
+    )));
+    // The victims shut down in 10 s; at 1:10 the checkout pods take the nominated nodes and
+    // are ready 8 s later. batch stays at 4/6.
+    let mut checkout_nodes: Vec<_> = events(&out, "Scheduled")
+        .into_iter()
+        .filter(|e| e.0 == 70.0)
+        .map(|e| e.1.to_string())
+        .collect();
+    checkout_nodes.sort();
+    let mut victim_nodes: Vec<_> = preempted.iter().map(|e| e.1.to_string()).collect();
+    victim_nodes.sort();
+    assert_eq!(checkout_nodes, victim_nodes);
+    assert_eq!(metric(&out, "deployment/checkout:ready", 77.999), 0);
+    assert_eq!(metric(&out, "deployment/checkout:ready", 78.0), 2);
+    assert_eq!(metric(&out, "deployment/batch:ready", 180.0), 4);
+    assert_eq!(metric(&out, "pods_pending", 180.0), 2);
+}

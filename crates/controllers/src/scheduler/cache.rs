@@ -948,6 +948,11 @@ impl SchedulerCache {
         Ok(())
     }
 
+    /// The node a pod is nominated to, if any.
+    pub fn nominated_node(&self, pod: PodId) -> Option<NodeId> {
+        self.nominated.iter().find(|(_, pods)| pods.contains(&pod)).map(|(n, _)| *n)
+    }
+
     /// Whether some pod is nominated to the node.
     #[inline]
     pub fn has_nominated(&self, node: NodeId) -> bool {

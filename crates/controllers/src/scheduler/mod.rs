@@ -187,7 +187,20 @@ impl Scheduler {
                 | ClusterEvent::AssignedPodDelete(p) => cache.sync_pod(&w.cluster, *p),
                 ClusterEvent::UnscheduledPodDelete(p) => {
                     self.queue.forget(*p);
-                    cache.nominate(*p, None);
+                    if cache.nominated_node(*p).is_some() {
+                        // A nominated pod held room on its node for pods of lower or equal
+                        // priority: they may fit now (`deletePodFromSchedulingQueue`).
+                        cache.nominate(*p, None);
+                        let prio = w.cluster.pods[p.index()].spec.priority;
+                        let gone = ClusterEvent::AssignedPodDelete(*p);
+                        let cluster = &w.cluster;
+                        let timers = self.queue.move_unschedulable(w.now, &w.params, |q, pl| {
+                            cluster.pods[q.index()].spec.priority <= prio
+                                && worth_requeuing(cluster, q, pl, &gone)
+                        });
+                        Self::set_timers(w, timers);
+                    }
+                    continue;
                 }
                 ClusterEvent::Unknown => {}
             }
