@@ -6,8 +6,8 @@ use crate::scheduler::events::{ClusterEvent, NodeSnapshot};
 use crate::world::{Event, World};
 use kubesim_engine::SimTime;
 use kubesim_model::{
-    CondStatus, EventType, NodeId, Pod, PodConditionType, PodId, PodPhase, TAINT_UNSCHEDULABLE,
-    Taint, TaintEffect, WorkloadId,
+    CondStatus, EventType, Node, NodeId, Pod, PodConditionType, PodId, PodPhase,
+    TAINT_UNSCHEDULABLE, Taint, TaintEffect, WorkloadId,
 };
 
 /// Creates a pod (`POST pods`). An unbound pod goes to the scheduler.
@@ -151,6 +151,40 @@ pub fn notify_owner(w: &mut World, pod: PodId) {
     if let Some(wid) = w.cluster.controller_of(pod) {
         w.sync_workload(wid);
     }
+}
+
+/// Adds a node (`POST nodes`): the scheduler hears of it (NodeAdd) and may place waiting pods.
+pub fn add_node(w: &mut World, node: Node) -> NodeId {
+    let id = w.cluster.add_node(node);
+    w.scheduler_events.push(ClusterEvent::NodeAdd(id));
+    w.nodes_dirty = true;
+    w.kick_scheduler();
+    id
+}
+
+/// Changes a node (`PATCH nodes/<name>`: labels, taints, allocatable, ...) and tells the
+/// scheduler what it was before (NodeUpdate), so that its cache and QueueingHints see the
+/// change. Components should change nodes through this (or another `api` function).
+pub fn update_node(w: &mut World, node: NodeId, change: impl FnOnce(&mut Node)) {
+    let old = NodeSnapshot::of(&w.cluster, node);
+    change(&mut w.cluster.nodes[node.index()]);
+    if NodeSnapshot::of(&w.cluster, node) == old {
+        return;
+    }
+    w.scheduler_events.push(ClusterEvent::NodeUpdate(node, Box::new(old)));
+    w.nodes_dirty = true;
+    w.kick_scheduler();
+}
+
+/// Deletes a node (`DELETE nodes/<name>`); its pods stay bound until they go.
+pub fn remove_node(w: &mut World, node: NodeId) {
+    if w.cluster.nodes[node.index()].removed.is_some() {
+        return;
+    }
+    w.cluster.remove_node(node, w.now);
+    w.scheduler_events.push(ClusterEvent::NodeDelete(node));
+    w.nodes_dirty = true;
+    w.kick_scheduler();
 }
 
 /// `kubectl cordon` / `uncordon`: sets `spec.unschedulable`. The node lifecycle controller

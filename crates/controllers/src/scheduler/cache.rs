@@ -418,6 +418,11 @@ impl DomainCounter {
 pub struct NodeInfo {
     /// `status.allocatable`
     pub allocatable: Resources,
+    /// The requests of the pods the scheduler sees on the node (`NodeInfo.Requested`; the pod
+    /// count in `pods`), kept as pods come and go.
+    pub requested: Resources,
+    /// The same with the non-zero defaults scoring counts (`NodeInfo.NonZeroRequested`).
+    pub nonzero_requested: Resources,
     /// `spec.unschedulable`
     pub unschedulable: bool,
     /// Has a NoSchedule or NoExecute taint (TaintToleration's filter must look).
@@ -427,10 +432,13 @@ pub struct NodeInfo {
 }
 
 impl NodeInfo {
+    /// The node's own fields (the requests are kept by [`SchedulerCache::sync_pod`]).
     fn of(cluster: &Cluster, node: NodeId) -> Self {
         let n = &cluster.nodes[node.index()];
         Self {
             allocatable: n.allocatable,
+            requested: Resources::default(),
+            nonzero_requested: Resources::default(),
             unschedulable: n.unschedulable,
             hard_taints: n.taints.iter().any(|t| t.effect != TaintEffect::PreferNoSchedule),
             prefer_taints: n.taints.iter().any(|t| t.effect == TaintEffect::PreferNoSchedule),
@@ -547,7 +555,11 @@ impl SchedulerCache {
         if self.node_info.len() < cluster.nodes.len() {
             self.node_info.resize(cluster.nodes.len(), NodeInfo::default());
         }
-        let old = std::mem::replace(&mut self.node_info[node.index()], NodeInfo::of(cluster, node));
+        let mut fresh = NodeInfo::of(cluster, node);
+        let slot = &mut self.node_info[node.index()];
+        fresh.requested = slot.requested;
+        fresh.nonzero_requested = slot.nonzero_requested;
+        let old = std::mem::replace(slot, fresh);
         self.prefer_taint_nodes -= u32::from(old.prefer_taints);
         self.prefer_taint_nodes += u32::from(self.node_info[node.index()].prefer_taints);
         self.topo.refresh_node(cluster, node);
@@ -578,6 +590,20 @@ impl SchedulerCache {
         let counted = assigned.is_some() && p.meta.deletion.is_none();
         let old = self.pods[pod.index()];
         if old.assigned != assigned {
+            let (req, nonzero) = (p.spec.requests(), p.spec.nonzero_requests());
+            if let Some(n) = old.assigned {
+                let info = &mut self.node_info[n.index()];
+                info.requested -= req;
+                info.nonzero_requested -= nonzero;
+            }
+            if let Some(n) = assigned {
+                if self.node_info.len() <= n.index() {
+                    self.node_info.resize(n.index() + 1, NodeInfo::default());
+                }
+                let info = &mut self.node_info[n.index()];
+                info.requested += req;
+                info.nonzero_requested += nonzero;
+            }
             if p.spec.has_pod_affinity() {
                 if assigned.is_some() {
                     self.with_affinity.insert(pod);
@@ -845,12 +871,17 @@ impl SchedulerCache {
     /// changed without telling the scheduler (a `ClusterEvent` or `scheduler_cluster_changed`)
     /// would be scheduled on stale data.
     pub fn debug_check_node(&self, cluster: &Cluster, node: NodeId) {
-        debug_assert_eq!(
-            self.node_info[node.index()],
-            NodeInfo::of(cluster, node),
-            "node {} changed without a ClusterEvent",
-            cluster.nodes[node.index()].meta.name
-        );
+        if cfg!(debug_assertions) {
+            let mut expected = NodeInfo::of(cluster, node);
+            expected.requested = cluster.requested_on_node(node);
+            expected.nonzero_requested = cluster.nonzero_requested_on_node(node);
+            assert_eq!(
+                self.node_info[node.index()],
+                expected,
+                "node {} changed without a ClusterEvent",
+                cluster.nodes[node.index()].meta.name
+            );
+        }
     }
 
     /// A counter.

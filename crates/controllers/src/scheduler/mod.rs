@@ -42,7 +42,7 @@ use explain::{
 use framework::{Code, CycleState, NodeOverlay, PluginId, PluginSet, Status};
 use kubesim_engine::RngStreams;
 use kubesim_model::{
-    Cluster, CondStatus, EventType, NodeId, PodConditionType, PodId, pod::WhenUnsatisfiable,
+    CondStatus, EventType, NodeId, PodConditionType, PodId, pod::WhenUnsatisfiable,
 };
 use plugins::{Ctx, default_preemption, pod_topology_spread};
 use queue::{SchedulingQueue, Timer};
@@ -104,9 +104,9 @@ pub struct Scheduler {
     explain: Option<ExplainRequest>,
     record: Option<AttemptRecord>,
     feasible: Vec<NodeId>,
-    /// Nodes rejected in this attempt with the code (statuses are recomputed only when no
-    /// node fits: the common case rejects hundreds of nodes per pod and needs no reasons).
-    rejected: Vec<(NodeId, Code)>,
+    /// Nodes rejected in this attempt (their statuses are worked out only when no node fits:
+    /// the common case rejects hundreds of nodes per pod and needs no reasons).
+    rejected: Vec<NodeId>,
     totals: Vec<i64>,
     scores: Vec<i64>,
 }
@@ -423,17 +423,16 @@ impl Scheduler {
                     if recording {
                         visited.push(node);
                     }
-                    let verdict = if cache.has_nominated(node) {
-                        filters_with_nominated(&ctx, node, None)
+                    let fits = if cache.has_nominated(node) {
+                        filters_with_nominated(&ctx, node, None).is_ok()
                     } else {
-                        run_filters(&ctx, node)
+                        ctx.cache.debug_check_node(cluster, node);
+                        plugins::passes(&ctx, node)
                     };
-                    match verdict {
-                        Ok(()) => feasible.push(node),
-                        Err((plugin, st)) => {
-                            unschedulable_plugins.insert(plugin);
-                            rejected.push((node, st.code));
-                        }
+                    if fits {
+                        feasible.push(node);
+                    } else {
+                        rejected.push(node);
                     }
                 }
                 *next_start_node_index = (*next_start_node_index + processed) % n;
@@ -594,12 +593,16 @@ impl Scheduler {
             }
             None => {
                 let ctx = Ctx { cluster, cache, state: &state, overlay: None };
-                // Every node was rejected: their reasons, for the message and preemption.
+                // Every node was rejected: which plugin rejected each and why (the filters in
+                // upstream order), for the message, the queue and preemption.
                 let statuses: Vec<(NodeId, Status)> = rejected
                     .iter()
-                    .map(|&(node, _)| {
-                        let st = filters_with_nominated(&ctx, node, None).err().map(|e| e.1);
-                        (node, st.unwrap_or_else(Status::success))
+                    .map(|&node| match filters_with_nominated(&ctx, node, None) {
+                        Ok(()) => (node, Status::success()),
+                        Err((plugin, st)) => {
+                            unschedulable_plugins.insert(plugin);
+                            (node, st)
+                        }
                     })
                     .collect();
                 let (post, preemption, nominate, clear) = post_filter(&ctx, w, rng, &statuses);
@@ -632,7 +635,7 @@ fn self_attempts(queue: &SchedulingQueue, pod: PodId) -> u32 {
 
 /// Runs the filters in order on one node; the first failure stops them and is returned with
 /// the plugin that failed.
-#[inline]
+#[inline(always)]
 fn run_filters(ctx: &Ctx<'_>, node: NodeId) -> Result<(), (PluginId, Status)> {
     ctx.cache.debug_check_node(ctx.cluster, node);
     plugins::run_filters(ctx, node)
@@ -856,12 +859,7 @@ pub fn fit_error_message(
 
 /// Completes an `explain` record: per node filter verdicts (visited nodes in visiting order,
 /// then the others), and the spread constraints with their counts.
-fn fill_record(
-    r: &mut AttemptRecord,
-    ctx: &Ctx<'_>,
-    visited: &[NodeId],
-    rejected: &[(NodeId, Code)],
-) {
+fn fill_record(r: &mut AttemptRecord, ctx: &Ctx<'_>, visited: &[NodeId], rejected: &[NodeId]) {
     let cluster = ctx.cluster;
     let cache = ctx.cache;
     let mut by_name: BTreeMap<String, NodeRecord> =
@@ -889,7 +887,7 @@ fn fill_record(
         });
         nr.evaluated = evaluated;
         if evaluated.is_some() {
-            nr.feasible = !rejected.iter().any(|(n, _)| *n == node);
+            nr.feasible = !rejected.contains(&node);
             nr.filters = filter_verdicts(ctx, node);
         }
         nodes.push(nr);
@@ -981,11 +979,6 @@ fn filter_verdicts(ctx: &Ctx<'_>, node: NodeId) -> Vec<FilterVerdict> {
         }
     }
     out
-}
-
-/// Whether a cluster has a node (used by tests).
-pub fn has_nodes(cluster: &Cluster) -> bool {
-    cluster.live_nodes().next().is_some()
 }
 
 #[cfg(test)]

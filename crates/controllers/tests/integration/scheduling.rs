@@ -267,3 +267,56 @@ fn image_locality_prefers_the_node_with_the_image() {
     image.sort();
     assert_eq!(image, [("node-1".into(), 0), ("node-2".into(), 28), ("node-3".into(), 0)]);
 }
+
+#[test]
+fn node_changes_reach_the_scheduler() {
+    // `ssd` needs a node labelled disk=ssd and `huge` 6 CPUs; node-1 (4 CPUs) has neither, so
+    // both fail at 0 s (NodeAffinity, NodeResourcesFit) and back off for 1 s. Still at 0 s,
+    // node-1 is labelled disk=ssd through the API (a NodeUpdate): NodeAffinity's hint
+    // requeues `ssd`, to backoffQ until 1 s, and it is scheduled at 1 s; `huge` stays (the
+    // update did not grow node-1). At 1 s an 8-CPU node is added (NodeAdd):
+    // NodeResourcesFit's hint sees a node big enough and `huge`, its back-off over, is
+    // scheduled there at once.
+    use kubesim_controllers::{Simulation, api};
+    use kubesim_engine::SimTime;
+    let nodes = vec![NodeBuilder::new("node-1").allocatable("4", "16Gi", 110).build()];
+    let ssd = SpecBuilder::new().node_selector("disk", "ssd").build();
+    let huge = SpecBuilder::new().requests("6", "1Gi").build();
+    let s = scenario(
+        nodes,
+        vec![
+            WorkloadBuilder::deployment("ssd", 1, ssd).build(),
+            WorkloadBuilder::deployment("huge", 1, huge).build(),
+        ],
+        vec![],
+    );
+    let mut sim = Simulation::new(&s);
+    let idle = |sim: &mut Simulation| {
+        while sim.world.queue.peek_time().is_some_and(|t| t <= sim.world.now) {
+            sim.step();
+        }
+    };
+    idle(&mut sim);
+    let scheduled = |sim: &Simulation, prefix: &str| {
+        sim.world
+            .trace
+            .events
+            .iter()
+            .find(|e| e.reason == "Scheduled" && e.name.starts_with(prefix))
+            .map(|e| (e.time, e.node.clone()))
+    };
+    assert_eq!(scheduled(&sim, "ssd-"), None);
+    assert_eq!(sim.world.now, SimTime(0));
+    api::update_node(&mut sim.world, NodeId(0), |n| {
+        n.meta.labels.insert("disk".into(), "ssd".into());
+    });
+    while sim.world.queue.peek_time().is_some_and(|t| t <= SimTime(1000)) {
+        sim.step();
+    }
+    assert_eq!(scheduled(&sim, "ssd-"), Some((SimTime(1000), "node-1".to_string())));
+    assert_eq!(scheduled(&sim, "huge-"), None);
+    let big = NodeBuilder::new("node-2").allocatable("8", "16Gi", 110).build();
+    api::add_node(&mut sim.world, big);
+    idle(&mut sim);
+    assert_eq!(scheduled(&sim, "huge-"), Some((SimTime(1000), "node-2".to_string())));
+}

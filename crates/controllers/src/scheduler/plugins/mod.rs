@@ -85,7 +85,7 @@ pub const SCORES: [(PluginId, i64); 7] = [
 /// said Skip; the first failure stops them and is returned with its plugin. (Written out
 /// rather than looped over [`FILTERS`], so that each step compiles to its plugin's code: this
 /// runs for hundreds of nodes per pod.)
-#[inline]
+#[inline(always)]
 pub fn run_filters(
     ctx: &Ctx<'_>,
     node: NodeId,
@@ -111,6 +111,31 @@ pub fn run_filters(
     Ok(())
 }
 
+/// Whether a node passes every Filter that applies. The verdict does not depend on the
+/// order, so the most selective filters run first (PodTopologySpread, InterPodAffinity,
+/// NodeResourcesFit reject most); which plugin rejected a node, which depends on the order,
+/// is worked out with [`run_filters`] only when it matters (no node fits, or `explain`).
+#[inline(always)]
+pub fn passes(ctx: &Ctx<'_>, node: NodeId) -> bool {
+    let skip = PluginSet(ctx.state.skip_filter.0 | ctx.state.pass_filter.0);
+    macro_rules! step {
+        ($id:expr, $f:path) => {
+            if !skip.contains($id) && $f(ctx, node).is_err() {
+                return false;
+            }
+        };
+    }
+    step!(PluginId::PodTopologySpread, pod_topology_spread::filtering::filter);
+    step!(PluginId::InterPodAffinity, inter_pod_affinity::filtering::filter);
+    step!(PluginId::NodeResourcesFit, node_resources_fit::filter);
+    step!(PluginId::NodeUnschedulable, node_unschedulable::filter);
+    step!(PluginId::TaintToleration, taint_toleration::filter);
+    step!(PluginId::NodeAffinity, node_affinity::filter);
+    step!(PluginId::NodePorts, node_ports::filter);
+    step!(PluginId::NodeName, node_name::filter);
+    true
+}
+
 /// Runs one plugin's Filter on one node.
 pub fn filter(plugin: PluginId, ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
     match plugin {
@@ -123,23 +148,6 @@ pub fn filter(plugin: PluginId, ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
         PluginId::PodTopologySpread => pod_topology_spread::filtering::filter(ctx, node),
         PluginId::InterPodAffinity => inter_pod_affinity::filtering::filter(ctx, node),
         _ => Ok(()),
-    }
-}
-
-/// Runs one plugin's Score on one (feasible) node: the raw score.
-#[inline]
-pub fn score(plugin: PluginId, ctx: &Ctx<'_>, node: NodeId) -> i64 {
-    match plugin {
-        PluginId::TaintToleration => taint_toleration::score(ctx, node),
-        PluginId::NodeAffinity => node_affinity::score(ctx, node),
-        PluginId::NodeResourcesFit => node_resources_fit::score(ctx, node),
-        PluginId::PodTopologySpread => pod_topology_spread::scoring::score(ctx, node),
-        PluginId::InterPodAffinity => inter_pod_affinity::scoring::score(ctx, node),
-        PluginId::NodeResourcesBalancedAllocation => {
-            node_resources_balanced_allocation::score(ctx, node)
-        }
-        PluginId::ImageLocality => image_locality::score(ctx, node),
-        _ => 0,
     }
 }
 

@@ -13,7 +13,7 @@ use kubesim_model::NodeId;
 pub const ERR_REASON: &str = "node(s) didn't match the requested node name";
 
 /// Filter.
-#[inline]
+#[inline(always)]
 pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
     match &ctx.state.pod.spec.node_name {
         Some(name) if *name != ctx.cluster.nodes[node.index()].meta.name => {

@@ -16,8 +16,8 @@ pub fn pre_score(requests: Resources) -> Code {
 /// real requests (not the non-zero defaults) including the incoming pod.
 #[inline]
 pub fn score(ctx: &Ctx<'_>, node: NodeId) -> i64 {
-    let alloc = ctx.cache.node_info(node).allocatable;
-    let used = ctx.cluster.requested_on_node(node);
+    let info = ctx.cache.node_info(node);
+    let (alloc, used) = (info.allocatable, info.requested);
     let req = ctx.state.requests;
     let mut fractions = [0f64; 2];
     let mut k = 0;

@@ -8,9 +8,9 @@ use kubesim_model::{NodeId, Resources};
 
 /// The requests of the pods on a node as the filter counts them (`NodeInfo.Requested`, pod
 /// count in `pods`), with the overlay applied.
-#[inline]
+#[inline(always)]
 pub fn requested(ctx: &Ctx<'_>, node: NodeId) -> Resources {
-    let used = ctx.cluster.requested_on_node(node);
+    let used = ctx.cache.node_info(node).requested;
     if ctx.overlay.is_none() {
         return used;
     }
@@ -34,7 +34,7 @@ fn with_overlay(ctx: &Ctx<'_>, node: NodeId, mut used: Resources) -> Resources {
 /// resource whose free amount is smaller than the pod's request. Upstream returns
 /// `UnschedulableAndUnresolvable` when the request exceeds the node's allocatable outright
 /// (no preemption could help), `Unschedulable` otherwise.
-#[inline]
+#[inline(always)]
 pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
     let alloc = ctx.cache.node_info(node).allocatable;
     let used = requested(ctx, node);
@@ -95,8 +95,8 @@ fn least_requested(requested: u64, capacity: u64) -> i64 {
 /// the pod, counting non-zero requests (the node's running sum, kept by the cluster).
 #[inline]
 pub fn score(ctx: &Ctx<'_>, node: NodeId) -> i64 {
-    let alloc = ctx.cache.node_info(node).allocatable;
-    let req = ctx.cluster.nonzero_requested_on_node(node);
+    let info = ctx.cache.node_info(node);
+    let (alloc, req) = (info.allocatable, info.nonzero_requested);
     let pod = ctx.state.nonzero_requests;
     let cpu = least_requested(req.cpu_milli + pod.cpu_milli, alloc.cpu_milli);
     let mem = least_requested(req.memory + pod.memory, alloc.memory);

@@ -19,7 +19,7 @@ pub fn tolerates_unschedulable(spec: &PodSpec) -> bool {
 }
 
 /// Filter.
-#[inline]
+#[inline(always)]
 pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
     if !ctx.cache.node_info(node).unschedulable || tolerates_unschedulable(&ctx.state.pod.spec) {
         return Ok(());

@@ -13,7 +13,7 @@ pub fn untolerated_taint<'t>(spec: &PodSpec, taints: &'t [Taint]) -> Option<&'t 
 }
 
 /// Filter: `node(s) had untolerated taint {key: value}`.
-#[inline]
+#[inline(always)]
 pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
     if !ctx.cache.node_info(node).hard_taints {
         return Ok(());

@@ -144,26 +144,33 @@ pub fn skew_on(ctx: &Ctx<'_>, fc: &FilterConstraint, node: NodeId) -> Option<Ske
 }
 
 /// Filter.
-#[inline]
+#[inline(always)]
 pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
     let st = &ctx.state.spread_filter;
-    if ctx.overlay.is_none() {
-        // The common case: the counts as they are, against the attempt's limits.
-        for &(key, counter, limit) in &st.limits {
-            let v = ctx.cache.topo.value(key, node);
-            if v == MISSING {
-                return Err(Status::fail(
-                    Code::UnschedulableAndUnresolvable,
-                    ERR_REASON_NODE_LABEL_NOT_MATCH,
-                ));
-            }
-            if i64::from(ctx.cache.counter_ref(counter).count(v)) > limit {
-                return Err(Status::fail(Code::Unschedulable, ERR_REASON_CONSTRAINTS_NOT_MATCH));
-            }
-        }
-        return Ok(());
+    if ctx.overlay.is_some() {
+        return filter_with_overlay(ctx, node);
     }
-    for fc in st.constraints.iter() {
+    // The common case: the counts as they are, against the attempt's limits.
+    for &(key, counter, limit) in &st.limits {
+        let v = ctx.cache.topo.value(key, node);
+        if v == MISSING {
+            return Err(Status::fail(
+                Code::UnschedulableAndUnresolvable,
+                ERR_REASON_NODE_LABEL_NOT_MATCH,
+            ));
+        }
+        if i64::from(ctx.cache.counter_ref(counter).count(v)) > limit {
+            return Err(Status::fail(Code::Unschedulable, ERR_REASON_CONSTRAINTS_NOT_MATCH));
+        }
+    }
+    Ok(())
+}
+
+/// Filter under an overlay (preemption's dry run, nominated pods): the counts and the minimum
+/// as the overlay changes them.
+#[cold]
+fn filter_with_overlay(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
+    for fc in ctx.state.spread_filter.constraints.iter() {
         match skew_on(ctx, fc, node) {
             None => {
                 return Err(Status::fail(
