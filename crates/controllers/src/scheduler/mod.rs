@@ -402,10 +402,13 @@ impl Scheduler {
         let mut chosen_nominated = None;
         {
             let ctx = Ctx { cluster, cache, state: &state, overlay: None };
-            if let Some(nn) = nominated
-                && filters_with_nominated(&ctx, nn, None).is_ok()
-            {
-                chosen_nominated = Some(nn);
+            if let Some(nn) = nominated {
+                if recording {
+                    visited.push(nn);
+                }
+                if filters_with_nominated(&ctx, nn, None).is_ok() {
+                    chosen_nominated = Some(nn);
+                }
             }
             if chosen_nominated.is_none() && n > 0 {
                 let mut processed = 0;
