@@ -171,8 +171,13 @@ pub fn to_text(r: &AttemptRecord) -> String {
     }
     let skipped = r.nodes.iter().filter(|n| n.evaluated.is_none()).count();
     if skipped > 0 {
-        let _ =
-            writeln!(o, "  ({skipped} more nodes not evaluated: enough feasible nodes were found)");
+        let why = match (&r.result, &r.nominated_node) {
+            (AttemptResult::Scheduled { node, .. }, Some(n)) if node == n => {
+                "the nominated node fits"
+            }
+            _ => "enough feasible nodes were found",
+        };
+        let _ = writeln!(o, "  ({skipped} more nodes not evaluated: {why})");
     }
     let scored: Vec<&NodeRecord> = r.nodes.iter().filter(|n| n.total.is_some()).collect();
     if let Some(first) = scored.first() {
