@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 /// Resolves actions against the cluster at t = 0.
 pub(crate) struct Actions<'a> {
     pub main: &'a Source,
-    pub root: &'a Node,
+    pub root: Node,
     pub cluster: &'a Cluster,
 }
 
@@ -36,11 +36,10 @@ impl Actions<'_> {
         let mut out = Vec::new();
         for (i, a) in actions.iter().enumerate() {
             let path = Path::parse("actions").index(i);
-            let verbs: Vec<&str> = self
-                .root
-                .at(&path)
-                .and_then(Node::entries)
-                .map(|es| es.iter().map(|e| e.key.as_str()).filter(|k| VERBS.contains(k)).collect())
+            let index = &self.main.index;
+            let verbs: Vec<&str> = index
+                .at(self.root, &path)
+                .map(|n| index.keys(n).filter(|k| VERBS.contains(k)).collect())
                 .unwrap_or_default();
             match verbs.as_slice() {
                 [] => {
@@ -95,7 +94,8 @@ impl Actions<'_> {
     }
 
     fn node_list(&self, path: &Path, names: &[String]) -> Result<Vec<NodeId>, ScenarioError> {
-        let is_list = self.root.at(path).is_some_and(|n| n.items().is_some());
+        let index = &self.main.index;
+        let is_list = index.at(self.root, path).is_some_and(|n| index.is_list(n));
         names
             .iter()
             .enumerate()

@@ -12,7 +12,8 @@ use crate::format::{
     BehaviourFile, ClusterFile, DistFile, ParamsFile, ScenarioFile, TaintEffectFile, TaintFile,
     TimingsFile,
 };
-use crate::manifest::{self, Ctx, Env, Manifest, Priorities, Typed, object_ref};
+use crate::manifest::{self, Ctx, Env, Priorities};
+use crate::objects::{self, Manifest, Typed, TypedDoc, object_ref};
 use crate::refs::{self, Target, parse_ref};
 use crate::source::Source;
 use crate::yaml::{Node, Path, Span};
@@ -46,8 +47,9 @@ struct Origin<'a> {
 /// Builds the scenario. `notes` already holds the notes of manifest collection.
 pub(crate) fn build<'a>(
     main: &'a Source,
-    root: &'a Node,
+    root: Node,
     file: ScenarioFile,
+    docs: &[TypedDoc<'a>],
     manifests: Vec<Manifest<'a>>,
     notes: Vec<String>,
 ) -> Result<Scenario, ScenarioError> {
@@ -76,10 +78,7 @@ pub(crate) fn build<'a>(
     let cluster_file = file.cluster.unwrap_or_default();
     b.scenario_nodes(&cluster_file)?;
 
-    let mut typed = Vec::with_capacity(manifests.len());
-    for m in &manifests {
-        typed.push(manifest::read(m)?);
-    }
+    let typed = objects::read_all(docs, &manifests)?;
     b.manifests(&manifests, &typed, cluster_file.region.as_deref())?;
     b.behaviours(file.behaviour.as_ref())?;
     let mut actions = Actions { main, root, cluster: &b.cluster }
@@ -124,7 +123,7 @@ fn check_name(b: &Builder<'_>, name: &str) -> Result<(), ScenarioError> {
 
 struct Builder<'a> {
     main: &'a Source,
-    root: &'a Node,
+    root: Node,
     cluster: Cluster,
     params: Params,
     notes: Vec<String>,
@@ -147,7 +146,7 @@ impl<'a> Builder<'a> {
     }
 
     fn span_of(&self, path: &Path) -> Span {
-        self.root.find(path, false).span
+        self.main.index.find(self.root, path, false).span
     }
 
     // ----- params -------------------------------------------------------------------------

@@ -1,14 +1,15 @@
-//! The scenario file's own types (format v1), as serde reads them from the YAML tree.
+//! The scenario file's own types (format v1), as serde-saphyr reads them.
 //!
 //! Only syntax is checked here (types, field names, durations, quantities, distributions);
 //! names and references are checked in `build.rs`, where the whole cluster is known.
-//! `workloads` is read from the tree directly (entries are `include:`s or manifests, which serde
-//! could only tell apart with `untagged`).
+//! `workloads` entries (`include:`s or manifests) are only glanced at here (pass 1 of
+//! `objects.rs`); the manifests are read as their k8s-openapi types later.
 
-use crate::de::QUANTITY_EXPECTED;
+use crate::objects::Loose;
+use crate::read::QUANTITY_EXPECTED;
 use kubesim_engine::{Dist, SimDuration};
 use kubesim_model::quantity::{self, QuantityError};
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,9 +27,8 @@ pub(crate) struct ScenarioFile {
     pub params: Option<ParamsFile>,
     pub cluster: Option<ClusterFile>,
     pub behaviour: Option<BehaviourFile>,
-    /// Read from the tree (see the module docs).
-    #[allow(dead_code)]
-    pub workloads: Option<IgnoredAny>,
+    /// Pass 1 of the manifests (see the module docs).
+    pub workloads: Option<Loose>,
     pub actions: Option<Vec<ActionFile>>,
 }
 
@@ -303,14 +303,30 @@ impl<'de> Deserialize<'de> for Dur {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DistFile(pub Dist);
 
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy)]
 enum DistKind {
     Constant,
     Uniform,
     Normal,
     Exponential,
     Lognormal,
+}
+
+const DIST_NAMES: [&str; 5] = ["constant", "uniform", "normal", "exponential", "lognormal"];
+
+impl DistKind {
+    /// The kind a key names. (Keys are read as strings, so that the field path of an error in
+    /// the distribution's value includes the key.)
+    fn parse<E: de::Error>(key: &str) -> Result<Self, E> {
+        Ok(match key {
+            "constant" => Self::Constant,
+            "uniform" => Self::Uniform,
+            "normal" => Self::Normal,
+            "exponential" => Self::Exponential,
+            "lognormal" => Self::Lognormal,
+            _ => return Err(E::unknown_variant(key, &DIST_NAMES)),
+        })
+    }
 }
 
 const DIST_KINDS: &str = "`constant`, `uniform`, `normal`, `exponential` or `lognormal`";
@@ -377,12 +393,12 @@ impl<'de> Deserialize<'de> for DistFile {
                     .map(|d| DistFile(Dist::Constant(d.0)))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DistFile, A::Error> {
-                let Some(kind) = map.next_key::<DistKind>()? else {
+                let Some(key) = map.next_key::<String>()? else {
                     return Err(de::Error::custom(format!(
                         "a distribution needs one of {DIST_KINDS}"
                     )));
                 };
-                let dist = match kind {
+                let dist = match DistKind::parse(&key)? {
                     DistKind::Constant => Dist::Constant(map.next_value::<Dur>()?.0),
                     DistKind::Uniform => {
                         let u: UniformFile = map.next_value()?;

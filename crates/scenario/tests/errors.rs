@@ -783,3 +783,33 @@ fn never_panics() {
         let _ = load_str(input, &path);
     }
 }
+
+/// Anchors defined in one inline manifest can be used in another, merge keys work, and an error
+/// inside an alias points at what the anchor wrote.
+#[test]
+fn anchors_aliases_and_merge_keys() {
+    let text = base_with(
+        r#"  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: api}
+    spec:
+      selector: {matchLabels: {app: api}}
+      template:
+        metadata: {labels: {app: api}}
+        spec:
+          containers:
+            - <<: &nginx {image: "nginx:1.25", resources: {requests: &small {cpu: 250m}}}
+              name: nginx
+            - {name: sidecar, image: busybox, resources: {limits: *small}}
+"#,
+    );
+    let c =
+        load_str(&text, Path::new("ok.yaml")).unwrap_or_else(|e| panic!("{e}")).scenario.cluster;
+    let api = &c.workloads[1].template.spec.containers;
+    assert_eq!((api[0].image.as_str(), api[0].requests.cpu_milli), ("nginx:1.25", 250));
+    assert_eq!(api[1].limits.cpu_milli, 250);
+
+    let e = err(&text.replace("cpu: 250m", "cpu: 1 core"));
+    at(&e, 34, 83, "spec.template.spec.containers[0].resources.requests.cpu");
+    assert_eq!(e.message, "invalid quantity `1 core`");
+}
