@@ -2,8 +2,11 @@
 //! scenario's duration or until nothing is left to happen.
 
 use crate::actions;
+use crate::disruption::DisruptionController;
+use crate::drain::Drains;
 use crate::kubelet::Kubelet;
 use crate::metrics::MetricsRecorder;
+use crate::nodepool::{self, NodePools};
 use crate::scheduler::Scheduler;
 use crate::workloads::WorkloadControllers;
 use crate::world::{Event, World, streams};
@@ -18,6 +21,9 @@ pub struct Simulation {
     scheduler: Scheduler,
     kubelet: Kubelet,
     workloads: WorkloadControllers,
+    disruption: DisruptionController,
+    drains: Drains,
+    node_pools: NodePools,
     metrics: MetricsRecorder,
     actions: Vec<kubesim_model::Action>,
     action_rng: ChaCha8Rng,
@@ -40,6 +46,10 @@ impl Simulation {
         let mut world = World::new(scenario.cluster.clone(), scenario.params.clone());
         let metrics = MetricsRecorder::new(&mut world);
         let mut kubelet = Kubelet::new(&rngs);
+        // Every PDB gets its first status before any action can evict at t = 0.
+        for i in 0..world.cluster.pdbs.len() {
+            world.sync_pdb(kubesim_model::PdbId(i as u32));
+        }
         for (i, a) in scenario.actions.iter().enumerate() {
             world.queue.schedule(a.at, Event::RunAction(i as u32));
         }
@@ -69,6 +79,9 @@ impl Simulation {
             scheduler: Scheduler::new(&rngs),
             kubelet,
             workloads: WorkloadControllers::new(&rngs),
+            disruption: DisruptionController::new(),
+            drains: Drains::new(),
+            node_pools: NodePools::new(&rngs),
             metrics,
             actions: scenario.actions.clone(),
             action_rng: rngs.stream(streams::ACTIONS),
@@ -81,7 +94,12 @@ impl Simulation {
     fn dispatch(&mut self, ev: Event) {
         let w = &mut self.world;
         match ev {
-            Event::RunAction(i) => actions::run(w, &self.actions[i as usize], &mut self.action_rng),
+            Event::RunAction(i) => actions::run(
+                w,
+                &self.actions[i as usize],
+                &mut self.action_rng,
+                actions::Tools { drains: &mut self.drains, pools: &mut self.node_pools },
+            ),
             Event::SchedulerKicked => self.scheduler.run(w),
             Event::BackoffExpired(p) => self.scheduler.backoff_expired(w, p),
             Event::UnschedulableTimeout(p, epoch) => {
@@ -91,6 +109,15 @@ impl Simulation {
             Event::KubeletSyncPod(p) => self.kubelet.sync_pod(w, p),
             Event::KubeletStep(p, epoch, step) => self.kubelet.step(w, p, epoch, step),
             Event::PodAvailable(p) => crate::api::notify_owner(w, p),
+            // voluntary disruptions
+            Event::SyncPdb(id) => self.disruption.sync(w, id),
+            Event::DrainRetry(d, p) => self.drains.retry(w, d, p),
+            Event::DrainPodRemoved(d, p) => self.drains.pod_removed(w, d, p),
+            Event::DrainPodGone(d, p) => self.drains.pod_gone(w, d, p),
+            Event::DrainTimeout(d, n) => self.drains.timeout(w, d, n),
+            Event::DrainFinished(d) => self.node_pools.drain_finished(w, &mut self.drains, d),
+            Event::UpgradeTick(u) => self.node_pools.tick(w, &mut self.drains, u),
+            Event::OrphanedPodsGc(n) => nodepool::gc_orphaned_pods(w, n),
         }
     }
 

@@ -477,7 +477,7 @@ workloads:
           image: x
           resources: {requests: {nvidia.com/gpu: 1}}
           ports: [{containerPort: 80, hostPort: 8080}]
-      volumes: [{name: v, emptyDir: {}}]
+      volumes: [{name: v, emptyDir: {}}, {name: h, hostPath: {path: /data}}]
   - apiVersion: v1
     kind: ConfigMap
     metadata: {name: settings}
@@ -676,7 +676,9 @@ fn action_with_zero_or_two_verbs() {
     assert_eq!(e.message, "an action needs a verb");
     assert_eq!(
         e.expected.as_deref(),
-        Some("exactly one of `delete-pod`, `cordon`, `uncordon` or `scale`")
+        Some(
+            "exactly one of `delete-pod`, `cordon`, `uncordon`, `scale`, `drain`, `evict-pod`, `rollout`, `add-node` or `upgrade-pool`"
+        )
     );
 
     let e = err(&base_with(
