@@ -6,3 +6,4 @@ mod determinism;
 mod golden;
 mod scenarios;
 mod support;
+mod walkthrough;
