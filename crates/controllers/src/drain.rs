@@ -662,7 +662,7 @@ fn close_block(w: &mut World, d: &mut Drain, pod: PodId, now: SimTime) {
 }
 
 /// The facts the filters read, from the pod and the cluster.
-fn pod_facts(w: &World, p: PodId) -> PodFacts {
+pub fn pod_facts(w: &World, p: PodId) -> PodFacts {
     let pod = &w.cluster.pods[p.index()];
     PodFacts {
         controller: pod.meta.owner.as_ref().map(|o| o.kind),

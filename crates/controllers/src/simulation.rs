@@ -28,6 +28,7 @@ pub struct Simulation {
     actions: Vec<kubesim_model::Action>,
     action_rng: ChaCha8Rng,
     end: SimTime,
+    processed: u64,
 }
 
 /// What a finished run leaves.
@@ -86,6 +87,7 @@ impl Simulation {
             actions: scenario.actions.clone(),
             action_rng: rngs.stream(streams::ACTIONS),
             end: SimTime::ZERO + scenario.duration,
+            processed: 0,
             world,
         }
     }
@@ -121,27 +123,38 @@ impl Simulation {
         }
     }
 
-    /// Runs to the end and returns the final state and the trace.
-    pub fn run(mut self) -> Outcome {
-        let mut processed = 0u64;
-        while let Some(t) = self.world.queue.peek_time() {
-            if t > self.end {
-                break;
-            }
-            if t > self.world.now {
-                // The previous instant is settled: take its metrics.
-                self.metrics.record(&mut self.world);
-                self.world.now = t;
-            }
-            let (_, ev) = self.world.queue.pop().expect("peeked");
-            processed += 1;
-            self.dispatch(ev);
+    /// Handles the next event, if there is one before the end; false when the run is over.
+    /// Lets tests look at the world between events (a run is `while sim.step() {}` then
+    /// [`Simulation::finish`]).
+    pub fn step(&mut self) -> bool {
+        let Some(t) = self.world.queue.peek_time() else { return false };
+        if t > self.end {
+            return false;
         }
+        if t > self.world.now {
+            // The previous instant is settled: take its metrics.
+            self.metrics.record(&mut self.world);
+            self.world.now = t;
+        }
+        let (_, ev) = self.world.queue.pop().expect("peeked");
+        self.processed += 1;
+        self.dispatch(ev);
+        true
+    }
+
+    /// Ends the run: the last metrics, and the final state and trace.
+    pub fn finish(mut self) -> Outcome {
         self.metrics.record(&mut self.world);
         let mut trace = std::mem::take(&mut self.world.trace);
         trace.end = self.end;
-        trace.events_processed = processed;
+        trace.events_processed = self.processed;
         Outcome { cluster: std::mem::take(&mut self.world.cluster), trace }
+    }
+
+    /// Runs to the end and returns the final state and the trace.
+    pub fn run(mut self) -> Outcome {
+        while self.step() {}
+        self.finish()
     }
 }
 

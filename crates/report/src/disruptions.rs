@@ -118,9 +118,9 @@ pub struct PdbSummary {
     pub healthy: i64,
     /// `disruptionsAllowed` at the end.
     pub allowed: i64,
-    /// The lowest `currentHealthy` while pods were expected.
+    /// The lowest `currentHealthy` after the budget was first met (`null` if never).
     pub lowest_healthy: Option<i64>,
-    /// Time with `disruptionsAllowed = 0` while pods were expected, in ms.
+    /// Time with `disruptionsAllowed = 0` after the budget was first met, in ms.
     pub no_disruption_allowed_ms: u64,
     /// The same, Go style.
     pub no_disruption_allowed: String,
@@ -147,6 +147,9 @@ pub fn union_ms(spans: &mut [(u64, u64)]) -> u64 {
     total
 }
 
+/// The pods one PDB blocked, and the `[from, to)` spans.
+type PodsAndSpans = (Vec<String>, Vec<(u64, u64)>);
+
 fn spans_of(d: &DrainRecord, end: SimTime) -> Vec<(String, String, u64, u64)> {
     d.blocked
         .iter()
@@ -164,7 +167,7 @@ pub fn summarize_drains(trace: &Trace) -> Vec<DrainSummary> {
         .drains
         .iter()
         .map(|d| {
-            let mut per_pdb: BTreeMap<String, (Vec<String>, Vec<(u64, u64)>)> = BTreeMap::new();
+            let mut per_pdb: BTreeMap<String, PodsAndSpans> = BTreeMap::new();
             for (pdb, pod, a, b) in spans_of(d, trace.end) {
                 let e = per_pdb.entry(pdb).or_default();
                 if !e.0.contains(&pod) {
@@ -273,8 +276,12 @@ pub fn summarize_pdbs(trace: &Trace) -> Vec<PdbSummary> {
             let last = m.rows.last().map(|(_, v)| v.as_slice()).unwrap_or(&[]);
             let mut lowest: Option<i64> = None;
             let mut zero_ms = 0;
+            let mut met = false;
             for (i, (t, v)) in m.rows.iter().enumerate() {
-                if get(ce, v) <= 0 {
+                // From the first instant the budget is met (pods expected and at least
+                // `desiredHealthy` healthy): the initial rollout is not a disruption.
+                met = met || (get(ce, v) > 0 && get(ch, v) >= get(cd, v));
+                if !met {
                     continue;
                 }
                 let h = get(ch, v);

@@ -36,8 +36,8 @@ fn write_disruptions(o: &mut String, s: &Summary) -> std::fmt::Result {
         writeln!(o)?;
         writeln!(
             o,
-            "Status at the end, the lowest `currentHealthy` while pods were expected, and the time \
-             with `disruptionsAllowed = 0`."
+            "Status at the end; the lowest `currentHealthy` and the time with \
+             `disruptionsAllowed = 0` count from the first time the budget was met."
         )?;
         writeln!(o)?;
         writeln!(

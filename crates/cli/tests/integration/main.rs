@@ -3,6 +3,7 @@
 
 mod cli;
 mod determinism;
+mod disruptions;
 mod golden;
 mod scenarios;
 mod support;
