@@ -81,18 +81,17 @@ pub fn should_run(spec: &kubesim_model::PodSpec, node: &kubesim_model::Node) -> 
         .all(|t| spec.tolerates(t))
 }
 
-/// The node a DaemonSet pod is meant for: its binding, else its `metadata.name` affinity.
-fn target_node(w: &World, p: PodId) -> Option<String> {
+/// The node a DaemonSet pod is meant for: its binding, else its `metadata.name` affinity
+/// (None if that node does not exist).
+fn target_node(w: &World, p: PodId) -> Option<NodeId> {
     let pod = &w.cluster.pods[p.index()];
     if let Some(n) = pod.node {
-        return Some(w.cluster.nodes[n.index()].meta.name.clone());
+        return Some(n);
     }
-    pod.spec.node_affinity.required.as_ref()?.iter().find_map(|t| {
-        t.match_fields
-            .iter()
-            .find(|r| r.key == "metadata.name")
-            .and_then(|r| r.values.first().cloned())
-    })
+    let name = pod.spec.node_affinity.required.as_ref()?.iter().find_map(|t| {
+        t.match_fields.iter().find(|r| r.key == "metadata.name").and_then(|r| r.values.first())
+    })?;
+    w.cluster.node_by_name(name)
 }
 
 /// Reconciles one DaemonSet.
@@ -103,17 +102,14 @@ pub fn sync(w: &mut World, id: WorkloadId, rng: &mut ChaCha8Rng) {
         .live_nodes()
         .filter(|&n| should_run(&spec, &w.cluster.nodes[n.index()]))
         .collect();
-    let mut by_node: BTreeMap<String, Vec<PodId>> = BTreeMap::new();
+    let mut by_node: BTreeMap<Option<NodeId>, Vec<PodId>> = BTreeMap::new();
     for &p in w.cluster.pods_of(id) {
-        if let Some(n) = target_node(w, p) {
-            by_node.entry(n).or_default().push(p);
-        }
+        by_node.entry(target_node(w, p)).or_default().push(p);
     }
     let mut to_delete: Vec<PodId> = Vec::new();
     let mut to_create: Vec<NodeId> = Vec::new();
     for &n in &eligible {
-        let name = &w.cluster.nodes[n.index()].meta.name;
-        let pods = by_node.remove(name).unwrap_or_default();
+        let pods = by_node.remove(&Some(n)).unwrap_or_default();
         let mut active = 0;
         for p in pods {
             let pod = &w.cluster.pods[p.index()];
@@ -184,10 +180,14 @@ pub fn sync(w: &mut World, id: WorkloadId, rng: &mut ChaCha8Rng) {
 fn update_status(w: &mut World, id: WorkloadId, eligible: &[NodeId]) {
     let now = w.now;
     let mrs = w.cluster.workloads[id.index()].min_ready_seconds;
+    let mut is_eligible = vec![false; w.cluster.nodes.len()];
+    for n in eligible {
+        is_eligible[n.index()] = true;
+    }
     let mut st = WorkloadStatus::default();
     for &p in w.cluster.pods_of(id) {
         let pod = &w.cluster.pods[p.index()];
-        if !pod.is_active() || !pod.node.is_some_and(|n| eligible.contains(&n)) {
+        if !pod.is_active() || !pod.node.is_some_and(|n| is_eligible[n.index()]) {
             continue;
         }
         st.replicas += 1;
