@@ -6,7 +6,8 @@ use crate::world::{Event, World};
 use kubesim_engine::SimTime;
 use kubesim_model::{
     CondStatus, EventType, Node, NodeId, PdbId, PdbStatus, Pod, PodConditionType, PodId, PodPhase,
-    TAINT_UNSCHEDULABLE, Taint, TaintEffect, WorkloadId,
+    TAINT_UNSCHEDULABLE, Taint, TaintEffect, WorkloadId, WorkloadSpec,
+    workload::DeploymentStrategy,
 };
 
 /// Creates a pod (`POST pods`). An unbound pod goes to the scheduler.
@@ -82,6 +83,17 @@ pub fn remove_pod(w: &mut World, pod: PodId) {
     w.cluster.remove_pod(pod, w.now);
     for ev in w.take_removal_watchers(pod) {
         w.queue.schedule(w.now, ev);
+    }
+    // The Deployment controller's `deletePod` handler: a Recreate Deployment waits for its old
+    // pods to be gone, so it hears of every removal of one of its pods.
+    if let Some(rs) = w.cluster.controller_of(pod)
+        && let Some(d) = w.cluster.workloads[rs.index()].owner
+        && matches!(
+            w.cluster.workloads[d.index()].spec,
+            WorkloadSpec::Deployment { strategy: DeploymentStrategy::Recreate }
+        )
+    {
+        w.sync_workload(d);
     }
     if bound {
         // The kubelet stops whatever still runs (after a force delete), and the node's

@@ -424,3 +424,45 @@ fn gke_style_upgrade_forces_after_an_hour() {
         out.cluster.live_nodes().map(|n| out.cluster.nodes[n.index()].name()).collect();
     assert_eq!(live, ["pool-3", "pool-4"]);
 }
+
+#[test]
+fn a_recreate_rollout_restart_replaces_all_pods_after_the_old_ones_are_gone() {
+    // Recreate, 3 replicas. `kubectl rollout restart` at 60 s changes the template (the
+    // restartedAt annotation): the old ReplicaSet goes to 0 at once; the new one is scaled up
+    // only when no old pod is left: they stop 1 s after SIGTERM, so at 61 s.
+    let mut d = web(3);
+    d.spec = kubesim_model::WorkloadSpec::Deployment {
+        strategy: kubesim_model::workload::DeploymentStrategy::Recreate,
+    };
+    let nodes = vec![NodeBuilder::new("node-1").build(), NodeBuilder::new("node-2").build()];
+    let s = scenario(
+        nodes,
+        vec![d],
+        vec![(
+            60,
+            ActionKind::Rollout { workload: WorkloadId(0), change: TemplateChange::Restart },
+        )],
+    );
+    let out = kubesim_controllers::run(&s);
+    let scaled = events(&out, "ScalingReplicaSet");
+    let (old, new) = (&out.cluster.workloads[1].meta.name, &out.cluster.workloads[2].meta.name);
+    assert_eq!(
+        scaled.iter().map(|e| (e.0, e.2.clone())).collect::<Vec<_>>(),
+        [
+            (0, format!("Scaled up replica set {old} from 0 to 3")),
+            (60_000, format!("Scaled down replica set {old} from 3 to 0")),
+            (61_000, format!("Scaled up replica set {new} from 0 to 3")),
+        ]
+    );
+    assert!(
+        out.cluster.workloads[2]
+            .template
+            .annotations
+            .contains_key("kubectl.kubernetes.io/restartedAt")
+    );
+    // Nothing is Ready from 60 s until the new pods are (image present: start 1 s, ready 2 s).
+    let ready = deployment_ref("web") + ":ready";
+    assert_eq!(metric(&out, &ready, 60_000), 0);
+    assert_eq!(metric(&out, &ready, 63_999), 0);
+    assert_eq!(metric(&out, &ready, 64_000), 3);
+}
