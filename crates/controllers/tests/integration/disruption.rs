@@ -466,3 +466,58 @@ fn a_recreate_rollout_restart_replaces_all_pods_after_the_old_ones_are_gone() {
     assert_eq!(metric(&out, &ready, 63_999), 0);
     assert_eq!(metric(&out, &ready, 64_000), 3);
 }
+
+#[test]
+fn drain_grace_period_overrides_the_pods_own() {
+    // The app takes 60 s to exit after SIGTERM and the pod allows 30 s; `--grace-period=10`
+    // kills it 10 s after the eviction (exit 137): gone, and the node drained, at 40 s.
+    let mut s = scenario(
+        two_nodes(),
+        vec![web(1)],
+        vec![(30, drain(&[0, 1], DrainOptions { grace_period_seconds: Some(10), ..ignore_ds() }))],
+    );
+    s.cluster.behaviours[0].shutdown = Dist::Constant(SimDuration::from_secs(60));
+    let out = kubesim_controllers::run(&s);
+    let d = &out.trace.drains[0];
+    assert_eq!((d.outcome, d.end), (DrainOutcome::Drained, Some(SimTime(40_000))));
+    let evicted = out.cluster.pods.iter().find(|p| p.removed.is_some()).unwrap();
+    assert_eq!(evicted.meta.deletion_grace_seconds, Some(10));
+    let kubesim_model::ContainerState::Terminated { exit_code, .. } =
+        &evicted.status.container_statuses[0].state
+    else {
+        panic!("terminated")
+    };
+    assert_eq!(*exit_code, 137);
+}
+
+#[test]
+fn evict_pod_reports_the_api_answer() {
+    // minAvailable 1 of 1: the eviction is refused with the API's message and cause (no
+    // kubectl wording: no retry), and the pod stays.
+    let target = kubesim_model::PodTarget::Selector {
+        namespace: "default".into(),
+        selector: kubesim_model::LabelSelector::from_labels([("app", "web")]),
+        node: None,
+        count: 1,
+        pick: kubesim_model::Pick::Oldest,
+    };
+    let s = with_pdbs(
+        scenario(
+            two_nodes(),
+            vec![web(1)],
+            vec![(30, ActionKind::EvictPod { target, grace_period_seconds: None })],
+        ),
+        vec![PdbBuilder::new("web-pdb", "web").min_available(IntOrPercent::Int(1)).build()],
+    );
+    let out = kubesim_controllers::run(&s);
+    let e = events(&out, "TooManyRequests");
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        (e[0].0, e[0].2.as_str()),
+        (
+            30_000,
+            "Cannot evict pod as it would violate the pod's disruption budget. (The disruption budget web-pdb needs 1 healthy pods and has 1 currently)"
+        )
+    );
+    assert!(out.cluster.pods.iter().all(|p| p.removed.is_none() && p.meta.deletion.is_none()));
+}
