@@ -421,8 +421,14 @@ impl Drains {
             for &p in &to_evict {
                 api::delete_pod(w, p, grace);
                 w.trace.drains[d.record].deletions += 1;
-                d.pods.insert(p, PodState::Waiting(now));
-                watch(w, id, p);
+                if w.cluster.pods[p.index()].removed.is_some() {
+                    // Grace 0 (`--grace-period=0`, or a pod that already terminated): gone
+                    // at once, seen by the first poll.
+                    d.pods.insert(p, PodState::Done);
+                } else {
+                    d.pods.insert(p, PodState::Waiting(now));
+                    watch(w, id, p);
+                }
             }
             return;
         }

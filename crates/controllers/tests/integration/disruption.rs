@@ -521,3 +521,15 @@ fn evict_pod_reports_the_api_answer() {
     );
     assert!(out.cluster.pods.iter().all(|p| p.removed.is_none() && p.meta.deletion.is_none()));
 }
+
+#[test]
+fn disable_eviction_with_grace_period_zero_is_done_at_once() {
+    // --disable-eviction --grace-period=0: the pods are removed by the DELETE itself, and the
+    // first (immediate) poll finds them gone: drained at 30 s.
+    let opts =
+        DrainOptions { disable_eviction: true, grace_period_seconds: Some(0), ..ignore_ds() };
+    let s = scenario(two_nodes(), vec![web(2)], vec![(30, drain(&[0, 1], opts))]);
+    let out = kubesim_controllers::run(&s);
+    let d = &out.trace.drains[0];
+    assert_eq!((d.outcome, d.end, d.deletions), (DrainOutcome::Drained, Some(SimTime(30_000)), 2));
+}
