@@ -5,8 +5,9 @@
 use crate::world::{Event, World};
 use kubesim_engine::SimTime;
 use kubesim_model::{
-    CondStatus, EventType, NodeId, Pod, PodConditionType, PodId, PodPhase, TAINT_UNSCHEDULABLE,
-    Taint, TaintEffect, WorkloadId,
+    CondStatus, EventType, Node, NodeId, PdbId, PdbStatus, Pod, PodConditionType, PodId, PodPhase,
+    TAINT_UNSCHEDULABLE, Taint, TaintEffect, WorkloadId, WorkloadSpec,
+    workload::DeploymentStrategy,
 };
 
 /// Creates a pod (`POST pods`). An unbound pod goes to the scheduler.
@@ -80,6 +81,20 @@ pub fn remove_pod(w: &mut World, pod: PodId) {
     let bound = p.node.is_some();
     let was_terminal = p.status.phase.is_terminal();
     w.cluster.remove_pod(pod, w.now);
+    for ev in w.take_removal_watchers(pod) {
+        w.queue.schedule(w.now, ev);
+    }
+    // The Deployment controller's `deletePod` handler: a Recreate Deployment waits for its old
+    // pods to be gone, so it hears of every removal of one of its pods.
+    if let Some(rs) = w.cluster.controller_of(pod)
+        && let Some(d) = w.cluster.workloads[rs.index()].owner
+        && matches!(
+            w.cluster.workloads[d.index()].spec,
+            WorkloadSpec::Deployment { strategy: DeploymentStrategy::Recreate }
+        )
+    {
+        w.sync_workload(d);
+    }
     if bound {
         // The kubelet stops whatever still runs (after a force delete), and the node's
         // resources are free: the scheduler may place pods that did not fit.
@@ -136,11 +151,93 @@ pub fn set_pod_condition(
     notify_owner(w, pod);
 }
 
-/// Tells the pod's controlling workload that the pod changed.
+/// Tells the watchers of a pod that it changed: its controlling workload, and the disruption
+/// controller through the pod's PDB (see [`notify_pdb`]).
 pub fn notify_owner(w: &mut World, pod: PodId) {
     if let Some(wid) = w.cluster.controller_of(pod) {
         w.sync_workload(wid);
     }
+    notify_pdb(w, pod);
+}
+
+/// The disruption controller's pod handlers (`addPod`/`updatePod`/`deletePod` →
+/// `getPdbForPod`): the PDBs of the pod's namespace whose selector is neither null nor empty
+/// and matches the pod, listed by name; the first one is queued for a sync. A pod matching
+/// several gets one `MultiplePodDisruptionBudgets` warning (upstream repeats it on every
+/// update; the event recorder folds the repeats into a count), and only the first PDB hears
+/// of it, as upstream.
+pub fn notify_pdb(w: &mut World, pod: PodId) {
+    if w.pdbs_in_order().is_empty() {
+        return;
+    }
+    let p = &w.cluster.pods[pod.index()];
+    let mut matching = w.pdbs_in_order().iter().copied().filter(|&id| {
+        let pdb = &w.cluster.pdbs[id.index()];
+        pdb.meta.namespace == p.meta.namespace && pdb.matches_for_eviction(&p.meta.labels)
+    });
+    let Some(first) = matching.next() else { return };
+    let several = matching.next().is_some();
+    let (ns, name) = (p.meta.namespace.clone(), p.meta.name.clone());
+    if several && w.report_multiple_pdbs(pod) {
+        let chosen = w.cluster.pdbs[first.index()].meta.name.clone();
+        w.record_pod(
+            pod,
+            EventType::Warning,
+            "MultiplePodDisruptionBudgets",
+            format!(
+                "Pod \"{ns}\"/\"{name}\" matches multiple PodDisruptionBudgets.  Chose \"{chosen}\" arbitrarily."
+            ),
+        );
+    }
+    w.sync_pdb(first);
+}
+
+/// `PUT poddisruptionbudgets/<name>/status`: the disruption controller's or the Eviction API's
+/// write of a PDB's status.
+pub fn write_pdb_status(w: &mut World, pdb: PdbId, status: PdbStatus) {
+    w.cluster.pdbs[pdb.index()].status = status;
+}
+
+/// A node registers (`POST nodes`, by its kubelet): Ready at once. The node lifecycle
+/// controller reports `RegisteredNode`; the scheduler rebuilds its node order and retries
+/// unschedulable pods; DaemonSets place a pod on it.
+pub fn add_node(w: &mut World, node: Node) -> NodeId {
+    let id = w.cluster.add_node(node);
+    let name = w.cluster.nodes[id.index()].meta.name.clone();
+    w.record_node(
+        id,
+        EventType::Normal,
+        "RegisteredNode",
+        format!("Node {name} event: Registered Node {name} in Controller"),
+    );
+    w.nodes_dirty = true;
+    w.node_set_version += 1;
+    w.scheduler_cluster_changed = true;
+    w.kick_scheduler();
+    w.sync_daemonsets();
+    id
+}
+
+/// The Node object is deleted (its VM is gone): `RemovingNode` from the node lifecycle
+/// controller; the scheduler drops it; DaemonSets delete their pod there. Pods still bound
+/// to it are left to PodGC (`gcOrphaned`), whose cleanup the caller schedules.
+pub fn delete_node(w: &mut World, node: NodeId) {
+    if w.cluster.nodes[node.index()].removed.is_some() {
+        return;
+    }
+    let name = w.cluster.nodes[node.index()].meta.name.clone();
+    w.record_node(
+        node,
+        EventType::Normal,
+        "RemovingNode",
+        format!("Node {name} event: Removing Node {name} from Controller"),
+    );
+    w.cluster.remove_node(node, w.now);
+    w.nodes_dirty = true;
+    w.node_set_version += 1;
+    w.scheduler_cluster_changed = true;
+    w.kick_scheduler();
+    w.sync_daemonsets();
 }
 
 /// `kubectl cordon` / `uncordon`: sets `spec.unschedulable`. The node lifecycle controller

@@ -13,12 +13,19 @@
 //!    [`kubesim_model::Trace`].
 //!
 //! Components: [`scheduler`] (kube-scheduler), [`kubelet`], [`workloads`] (ReplicaSet,
-//! Deployment, StatefulSet controllers), [`actions`] (the scenario's kubectl-like timeline).
+//! Deployment, StatefulSet, DaemonSet controllers), [`disruption`] (the disruption controller:
+//! PDB status), [`eviction`] (the Eviction API), [`drain`] (kubectl drain), [`nodepool`]
+//! (nodes added to pools, managed node-pool upgrades), [`actions`] (the scenario's
+//! kubectl-like timeline).
 
 pub mod actions;
 pub mod api;
+pub mod disruption;
+pub mod drain;
+pub mod eviction;
 pub mod kubelet;
 pub mod metrics;
+pub mod nodepool;
 pub mod scheduler;
 pub mod simulation;
 pub mod workloads;

@@ -2,21 +2,22 @@
 //! kept only when a value changed), so the cost follows events, not a sampling clock.
 
 use crate::world::World;
-use kubesim_model::WorkloadId;
 use kubesim_model::trace::{
-    COL_NODES_CORDONED, COL_NODES_NOT_READY, COL_NODES_READY, COL_PODS_PENDING, WORKLOAD_FIELDS,
-    workload_column, workload_ref,
+    COL_NODES_CORDONED, COL_NODES_NOT_READY, COL_NODES_READY, COL_PODS_PENDING, PDB_FIELDS,
+    WORKLOAD_FIELDS, pdb_ref, workload_column, workload_ref,
 };
+use kubesim_model::{PdbId, WorkloadId};
 
 /// Takes the metrics rows.
 pub struct MetricsRecorder {
     workloads: Vec<WorkloadId>,
+    pdbs: Vec<PdbId>,
     nodes: [i64; 3],
 }
 
 impl MetricsRecorder {
     /// Sets up the columns: pending pods, nodes by state, then desired/ready/available per
-    /// top-level workload.
+    /// top-level workload, then expected/desired/healthy/allowed per PDB (by namespace/name).
     pub fn new(w: &mut World) -> Self {
         let workloads: Vec<WorkloadId> = w.cluster.top_level_workloads().collect();
         let mut columns: Vec<String> =
@@ -30,8 +31,16 @@ impl MetricsRecorder {
                 columns.push(workload_column(&r, f));
             }
         }
+        let pdbs: Vec<PdbId> = w.pdbs_in_order().to_vec();
+        for &id in &pdbs {
+            let m = &w.cluster.pdbs[id.index()].meta;
+            let r = pdb_ref(&m.namespace, &m.name);
+            for f in PDB_FIELDS {
+                columns.push(format!("{r}:{f}"));
+            }
+        }
         w.trace.metrics.columns = columns;
-        Self { workloads, nodes: [0; 3] }
+        Self { workloads, pdbs, nodes: [0; 3] }
     }
 
     /// Records the values at the current instant.
@@ -59,6 +68,13 @@ impl MetricsRecorder {
             values.push(i64::from(wl.replicas));
             values.push(i64::from(wl.status.ready_replicas));
             values.push(i64::from(wl.status.available_replicas));
+        }
+        for &id in &self.pdbs {
+            let st = &w.cluster.pdbs[id.index()].status;
+            values.push(i64::from(st.expected_pods));
+            values.push(i64::from(st.desired_healthy));
+            values.push(i64::from(st.current_healthy));
+            values.push(i64::from(st.disruptions_allowed));
         }
         w.trace.metrics.record(w.now, values);
     }

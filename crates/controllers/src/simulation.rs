@@ -2,8 +2,11 @@
 //! scenario's duration or until nothing is left to happen.
 
 use crate::actions;
+use crate::disruption::DisruptionController;
+use crate::drain::Drains;
 use crate::kubelet::Kubelet;
 use crate::metrics::MetricsRecorder;
+use crate::nodepool::{self, NodePools};
 use crate::scheduler::Scheduler;
 use crate::workloads::WorkloadControllers;
 use crate::world::{Event, World, streams};
@@ -18,10 +21,14 @@ pub struct Simulation {
     scheduler: Scheduler,
     kubelet: Kubelet,
     workloads: WorkloadControllers,
+    disruption: DisruptionController,
+    drains: Drains,
+    node_pools: NodePools,
     metrics: MetricsRecorder,
     actions: Vec<kubesim_model::Action>,
     action_rng: ChaCha8Rng,
     end: SimTime,
+    processed: u64,
 }
 
 /// What a finished run leaves.
@@ -40,6 +47,10 @@ impl Simulation {
         let mut world = World::new(scenario.cluster.clone(), scenario.params.clone());
         let metrics = MetricsRecorder::new(&mut world);
         let mut kubelet = Kubelet::new(&rngs);
+        // Every PDB gets its first status before any action can evict at t = 0.
+        for i in 0..world.cluster.pdbs.len() {
+            world.sync_pdb(kubesim_model::PdbId(i as u32));
+        }
         for (i, a) in scenario.actions.iter().enumerate() {
             world.queue.schedule(a.at, Event::RunAction(i as u32));
         }
@@ -69,10 +80,14 @@ impl Simulation {
             scheduler: Scheduler::new(&rngs),
             kubelet,
             workloads: WorkloadControllers::new(&rngs),
+            disruption: DisruptionController::new(),
+            drains: Drains::new(),
+            node_pools: NodePools::new(&rngs),
             metrics,
             actions: scenario.actions.clone(),
             action_rng: rngs.stream(streams::ACTIONS),
             end: SimTime::ZERO + scenario.duration,
+            processed: 0,
             world,
         }
     }
@@ -81,7 +96,12 @@ impl Simulation {
     fn dispatch(&mut self, ev: Event) {
         let w = &mut self.world;
         match ev {
-            Event::RunAction(i) => actions::run(w, &self.actions[i as usize], &mut self.action_rng),
+            Event::RunAction(i) => actions::run(
+                w,
+                &self.actions[i as usize],
+                &mut self.action_rng,
+                actions::Tools { drains: &mut self.drains, pools: &mut self.node_pools },
+            ),
             Event::SchedulerKicked => self.scheduler.run(w),
             Event::BackoffExpired(p) => self.scheduler.backoff_expired(w, p),
             Event::UnschedulableTimeout(p, epoch) => {
@@ -91,30 +111,50 @@ impl Simulation {
             Event::KubeletSyncPod(p) => self.kubelet.sync_pod(w, p),
             Event::KubeletStep(p, epoch, step) => self.kubelet.step(w, p, epoch, step),
             Event::PodAvailable(p) => crate::api::notify_owner(w, p),
+            // voluntary disruptions
+            Event::SyncPdb(id) => self.disruption.sync(w, id),
+            Event::DrainRetry(d, p) => self.drains.retry(w, d, p),
+            Event::DrainPodRemoved(d, p) => self.drains.pod_removed(w, d, p),
+            Event::DrainPodGone(d, p) => self.drains.pod_gone(w, d, p),
+            Event::DrainTimeout(d, n) => self.drains.timeout(w, d, n),
+            Event::DrainFinished(d) => self.node_pools.drain_finished(w, &mut self.drains, d),
+            Event::UpgradeTick(u) => self.node_pools.tick(w, &mut self.drains, u),
+            Event::OrphanedPodsGc(n) => nodepool::gc_orphaned_pods(w, n),
         }
+    }
+
+    /// Handles the next event, if there is one before the end; false when the run is over.
+    /// Lets tests look at the world between events (a run is `while sim.step() {}` then
+    /// [`Simulation::finish`]).
+    pub fn step(&mut self) -> bool {
+        let Some(t) = self.world.queue.peek_time() else { return false };
+        if t > self.end {
+            return false;
+        }
+        if t > self.world.now {
+            // The previous instant is settled: take its metrics.
+            self.metrics.record(&mut self.world);
+            self.world.now = t;
+        }
+        let (_, ev) = self.world.queue.pop().expect("peeked");
+        self.processed += 1;
+        self.dispatch(ev);
+        true
+    }
+
+    /// Ends the run: the last metrics, and the final state and trace.
+    pub fn finish(mut self) -> Outcome {
+        self.metrics.record(&mut self.world);
+        let mut trace = std::mem::take(&mut self.world.trace);
+        trace.end = self.end;
+        trace.events_processed = self.processed;
+        Outcome { cluster: std::mem::take(&mut self.world.cluster), trace }
     }
 
     /// Runs to the end and returns the final state and the trace.
     pub fn run(mut self) -> Outcome {
-        let mut processed = 0u64;
-        while let Some(t) = self.world.queue.peek_time() {
-            if t > self.end {
-                break;
-            }
-            if t > self.world.now {
-                // The previous instant is settled: take its metrics.
-                self.metrics.record(&mut self.world);
-                self.world.now = t;
-            }
-            let (_, ev) = self.world.queue.pop().expect("peeked");
-            processed += 1;
-            self.dispatch(ev);
-        }
-        self.metrics.record(&mut self.world);
-        let mut trace = std::mem::take(&mut self.world.trace);
-        trace.end = self.end;
-        trace.events_processed = processed;
-        Outcome { cluster: std::mem::take(&mut self.world.cluster), trace }
+        while self.step() {}
+        self.finish()
     }
 }
 

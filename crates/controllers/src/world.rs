@@ -3,8 +3,9 @@
 
 use kubesim_engine::{EventQueue, SimDuration, SimTime};
 use kubesim_model::{
-    Cluster, EventType, Kind, NodeId, Params, PodId, Trace, TraceEvent, WorkloadId,
+    Cluster, EventType, Kind, NodeId, Params, PdbId, PodId, Trace, TraceEvent, WorkloadId,
 };
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Every event the simulation knows. Requests are imperative, facts past tense.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,25 @@ pub enum Event {
     KubeletStep(PodId, u32, KubeletStep),
     /// Status bookkeeping: a pod became available (`minReadySeconds` after Ready).
     PodAvailable(PodId),
+
+    // ----- voluntary disruptions: disruption controller, drains, node pools -----
+    /// The disruption controller should recompute this PDB's status (a selected pod changed,
+    /// or the earliest `disruptedPods` entry expires).
+    SyncPdb(PdbId),
+    /// kubectl drain's 5 s `EvictErrorRetryDelay` for one pod is over: evict it again.
+    DrainRetry(u32, PodId),
+    /// A pod a drain waits for (`waitForDelete`) was removed from the API.
+    DrainPodRemoved(u32, PodId),
+    /// The drain's 1 s poll notices that the pod is gone.
+    DrainPodGone(u32, PodId),
+    /// The drain's `--timeout` for the node it is draining (drain, node index) expires.
+    DrainTimeout(u32, u32),
+    /// A drain run by a node-pool upgrade finished (the upgrade goes on).
+    DrainFinished(u32),
+    /// A node-pool upgrade has something due: a new node is up, or a drain timeout expires.
+    UpgradeTick(u32),
+    /// PodGC's orphan cleanup for a deleted node (40 s quarantine after the deletion).
+    OrphanedPodsGc(NodeId),
 }
 
 /// The kubelet's timed steps for one pod.
@@ -50,6 +70,10 @@ pub mod streams {
     pub const ACTIONS: u64 = 3;
     /// Kubelets: node `i` uses stream `KUBELET_BASE + i`, so one node's draws do not shift another's.
     pub const KUBELET_BASE: u64 = 1 << 32;
+    /// Node-pool upgrades (provisioning delays of new nodes).
+    pub const NODE_POOLS: u64 = 60;
+    /// DaemonSet controller (pod name suffixes).
+    pub const DAEMONSET: u64 = 61;
 }
 
 /// The state shared by all components.
@@ -75,12 +99,28 @@ pub struct World {
     pub scheduler_new_pods: Vec<PodId>,
     /// Node objects changed since metrics were last taken.
     pub nodes_dirty: bool,
+    /// Bumped whenever a node is added or deleted (the scheduler rebuilds its node order).
+    pub node_set_version: u64,
+    /// A `SyncPdb` is queued for the PDB.
+    pdb_sync_pending: Vec<bool>,
+    /// PDBs by (namespace, name): the order in which a pod's PDBs are listed.
+    pdb_order: Vec<PdbId>,
+    /// Pods already reported as matching several PDBs (`MultiplePodDisruptionBudgets`).
+    multi_pdb_reported: BTreeSet<PodId>,
+    /// Events to queue when a pod is removed from the API (a drain's `waitForDelete`).
+    removal_watch: BTreeMap<PodId, Vec<Event>>,
 }
 
 impl World {
     /// A world at t = 0.
     pub fn new(cluster: Cluster, params: Params) -> Self {
         let n = cluster.workloads.len();
+        let mut pdb_order: Vec<PdbId> = (0..cluster.pdbs.len()).map(|i| PdbId(i as u32)).collect();
+        pdb_order.sort_by(|a, b| {
+            let (x, y) = (&cluster.pdbs[a.index()].meta, &cluster.pdbs[b.index()].meta);
+            (&x.namespace, &x.name).cmp(&(&y.namespace, &y.name))
+        });
+        let pdbs = cluster.pdbs.len();
         Self {
             now: SimTime::ZERO,
             cluster,
@@ -92,6 +132,56 @@ impl World {
             scheduler_cluster_changed: false,
             scheduler_new_pods: Vec::new(),
             nodes_dirty: true,
+            node_set_version: 0,
+            pdb_sync_pending: vec![false; pdbs],
+            pdb_order,
+            multi_pdb_reported: BTreeSet::new(),
+            removal_watch: BTreeMap::new(),
+        }
+    }
+
+    /// Asks the disruption controller to recompute a PDB (once, however often asked before it
+    /// runs).
+    pub fn sync_pdb(&mut self, pdb: PdbId) {
+        if !self.pdb_sync_pending[pdb.index()] {
+            self.pdb_sync_pending[pdb.index()] = true;
+            self.queue.schedule(self.now, Event::SyncPdb(pdb));
+        }
+    }
+
+    /// Called by the dispatcher when a `SyncPdb` runs.
+    pub fn pdb_synced(&mut self, pdb: PdbId) {
+        self.pdb_sync_pending[pdb.index()] = false;
+    }
+
+    /// PDBs by (namespace, name).
+    pub fn pdbs_in_order(&self) -> &[PdbId] {
+        &self.pdb_order
+    }
+
+    /// Marks a pod as reported for matching several PDBs; false if it already was.
+    pub fn report_multiple_pdbs(&mut self, pod: PodId) -> bool {
+        self.multi_pdb_reported.insert(pod)
+    }
+
+    /// Queues `ev` (at that instant) when `pod` is removed from the API.
+    pub fn watch_removal(&mut self, pod: PodId, ev: Event) {
+        self.removal_watch.entry(pod).or_default().push(ev);
+    }
+
+    /// The events waiting for `pod`'s removal (taken: each fires once).
+    pub fn take_removal_watchers(&mut self, pod: PodId) -> Vec<Event> {
+        self.removal_watch.remove(&pod).unwrap_or_default()
+    }
+
+    /// Asks every DaemonSet controller to reconcile (the set of nodes changed).
+    pub fn sync_daemonsets(&mut self) {
+        let ids: Vec<WorkloadId> = (0..self.cluster.workloads.len())
+            .map(|i| WorkloadId(i as u32))
+            .filter(|w| self.cluster.workloads[w.index()].kind == Kind::DaemonSet)
+            .collect();
+        for id in ids {
+            self.sync_workload(id);
         }
     }
 

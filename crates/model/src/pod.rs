@@ -7,6 +7,10 @@ use crate::resources::Resources;
 use kubesim_engine::SimTime;
 use std::sync::Arc;
 
+/// `kubernetes.io/config.mirror`: the annotation of a mirror pod (the API's copy of a static
+/// pod, which `kubectl drain` skips because it cannot be deleted through the API).
+pub const ANNOTATION_MIRROR_POD: &str = "kubernetes.io/config.mirror";
+
 /// `spec.restartPolicy`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RestartPolicy {
@@ -228,6 +232,9 @@ pub struct PodSpec {
     pub priority_class_name: Option<String>,
     /// `spec.schedulerName` (default `default-scheduler`).
     pub scheduler_name: String,
+    /// Names of the pod's `emptyDir` volumes (`spec.volumes[].emptyDir`): local data that
+    /// `kubectl drain` refuses to delete without `--delete-emptydir-data`.
+    pub empty_dir_volumes: Vec<String>,
 }
 
 impl PodSpec {

@@ -108,6 +108,10 @@ pub struct Trace {
     pub end: SimTime,
     /// How many queue events the engine processed.
     pub events_processed: u64,
+    /// Drains (`drain` actions and the drains of node-pool upgrades), in start order.
+    pub drains: Vec<crate::disruption::DrainRecord>,
+    /// Node-pool upgrades, in start order.
+    pub upgrades: Vec<crate::disruption::UpgradeRecord>,
 }
 
 /// Column name of the count of pods in phase Pending (bound or not) that are not being deleted.
@@ -121,6 +125,25 @@ pub const COL_NODES_CORDONED: &str = "nodes_cordoned";
 
 /// The series kept per top-level workload.
 pub const WORKLOAD_FIELDS: [&str; 3] = ["desired", "ready", "available"];
+
+/// The series kept per PodDisruptionBudget: `status.expectedPods`, `desiredHealthy`,
+/// `currentHealthy` and `disruptionsAllowed`.
+pub const PDB_FIELDS: [&str; 4] = ["expected", "desired", "healthy", "allowed"];
+
+/// The kubectl-style reference of a PDB (short name `pdb`): `pdb/web`, or `pdb/shop/web`
+/// outside the `default` namespace. Its columns are `pdb/web:allowed`, ...
+pub fn pdb_ref(namespace: &str, name: &str) -> String {
+    if namespace == "default" || namespace.is_empty() {
+        format!("pdb/{name}")
+    } else {
+        format!("pdb/{namespace}/{name}")
+    }
+}
+
+/// Splits a PDB column back into (reference, field).
+pub fn split_pdb_column(column: &str) -> Option<(&str, &str)> {
+    column.rsplit_once(':').filter(|(r, _)| r.starts_with("pdb/"))
+}
 
 /// The kubectl-style reference of a workload: `deployment/web`, or `deployment/shop/web`
 /// outside the `default` namespace.
@@ -138,9 +161,9 @@ pub fn workload_column(workload_ref: &str, field: &str) -> String {
     format!("{workload_ref}:{field}")
 }
 
-/// Splits a workload column back into (reference, field).
+/// Splits a workload column back into (reference, field); PDB columns are not workloads.
 pub fn split_workload_column(column: &str) -> Option<(&str, &str)> {
-    column.rsplit_once(':').filter(|(r, _)| r.contains('/'))
+    column.rsplit_once(':').filter(|(r, _)| r.contains('/') && !r.starts_with("pdb/"))
 }
 
 #[cfg(test)]

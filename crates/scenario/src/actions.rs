@@ -3,15 +3,19 @@
 
 use crate::error::{Problem, ScenarioError, did_you_mean, nearest, one_of};
 use crate::format::{
-    ActionFile, DeletePodFile, OperatorFile, PickFile, ScaleFile, SelectorFile, VERBS,
+    ActionFile, AddNodeFile, DeletePodFile, DrainFile, EvictPodFile, OperatorFile, PickFile,
+    RolloutFile, ScaleFile, SelectorFile, TaintEffectFile, UpgradePoolFile, VERBS,
 };
 use crate::manifest;
 use crate::refs::{self, Target, parse_ref};
 use crate::source::Source;
 use crate::yaml::{Node, Path};
-use kubesim_engine::SimTime;
+use kubesim_engine::{Dist, SimDuration, SimTime};
+use kubesim_model::node::{LABEL_HOSTNAME, LABEL_REGION, LABEL_ZONE};
 use kubesim_model::{
-    Action, ActionKind, Cluster, Kind, LabelSelector, Labels, NodeId, Pick, PodTarget, Requirement,
+    Action, ActionKind, Cluster, CondStatus, DrainOptions, DrainTimeoutBehaviour, IntOrPercent,
+    Kind, LabelSelector, Labels, Meta, NewNodes, NodeId, NodeReady, Pick, PodTarget, Requirement,
+    Resources, Taint, TaintEffect, TemplateChange, UpgradeSettings,
 };
 use std::collections::BTreeSet;
 
@@ -20,6 +24,21 @@ pub(crate) struct Actions<'a> {
     pub main: &'a Source,
     pub root: Node,
     pub cluster: &'a Cluster,
+    /// `cluster.region`, for the labels of added nodes.
+    pub region: Option<&'a str>,
+    /// `params.maxPods`, for added nodes that do not say.
+    pub max_pods: u64,
+}
+
+/// The target fields shared by `delete-pod` and `evict-pod`.
+struct TargetFile<'a> {
+    verb: &'static str,
+    name: &'a Option<String>,
+    selector: &'a Option<SelectorFile>,
+    namespace: &'a Option<String>,
+    node: &'a Option<String>,
+    count: Option<u32>,
+    pick: Option<PickFile>,
 }
 
 impl Actions<'_> {
@@ -71,6 +90,16 @@ impl Actions<'_> {
                 (ActionKind::Uncordon { nodes }, format!("uncordon {}", n.0.join(",")))
             } else if let Some(s) = &a.scale {
                 self.scale(&path.key("scale"), s)?
+            } else if let Some(d) = &a.drain {
+                self.drain(&path.key("drain"), d)?
+            } else if let Some(e) = &a.evict_pod {
+                self.evict_pod(&path.key("evict-pod"), e)?
+            } else if let Some(r) = &a.rollout {
+                self.rollout(&path.key("rollout"), r)?
+            } else if let Some(n) = &a.add_node {
+                self.add_node(&path.key("add-node"), n)?
+            } else if let Some(u) = &a.upgrade_pool {
+                self.upgrade_pool(&path.key("upgrade-pool"), u)?
             } else {
                 return Err(self.at(&path, Problem::new("an action needs a verb")));
             };
@@ -108,7 +137,6 @@ impl Actions<'_> {
         path: &Path,
         d: &DeletePodFile,
     ) -> Result<(ActionKind, String), ScenarioError> {
-        let ns = d.namespace.clone().unwrap_or_else(|| "default".to_string());
         let force = d.force.unwrap_or(false);
         if force && d.grace_period_seconds.is_some_and(|g| g > 0) {
             return Err(self.at(
@@ -120,18 +148,55 @@ impl Actions<'_> {
         }
         let grace_period_seconds = if force { Some(0) } else { d.grace_period_seconds };
         let suffix = if force { " --force" } else { "" };
+        let t = TargetFile {
+            verb: "delete-pod",
+            name: &d.name,
+            selector: &d.selector,
+            namespace: &d.namespace,
+            node: &d.node,
+            count: d.count,
+            pick: d.pick,
+        };
+        let (target, shown) = self.pod_target(path, &t)?;
+        let label = format!("delete-pod {shown}{suffix}");
+        Ok((ActionKind::DeletePod { target, grace_period_seconds, force }, label))
+    }
+
+    fn evict_pod(
+        &self,
+        path: &Path,
+        e: &EvictPodFile,
+    ) -> Result<(ActionKind, String), ScenarioError> {
+        let t = TargetFile {
+            verb: "evict-pod",
+            name: &e.name,
+            selector: &e.selector,
+            namespace: &e.namespace,
+            node: &e.node,
+            count: e.count,
+            pick: e.pick,
+        };
+        let (target, shown) = self.pod_target(path, &t)?;
+        let label = format!("evict-pod {shown}");
+        Ok((ActionKind::EvictPod { target, grace_period_seconds: e.grace_period_seconds }, label))
+    }
+
+    /// The pods a `delete-pod` or `evict-pod` names, and how the label shows them.
+    fn pod_target(
+        &self,
+        path: &Path,
+        d: &TargetFile<'_>,
+    ) -> Result<(PodTarget, String), ScenarioError> {
+        let ns = d.namespace.clone().unwrap_or_else(|| "default".to_string());
         let shown_ns = if ns == "default" { String::new() } else { format!("{ns}/") };
-        let (target, label) = match (&d.name, &d.selector) {
-            (Some(_), Some(_)) => {
-                return Err(self.at_key(
-                    &path.key("selector"),
-                    Problem::new("give either `name` or `selector`, not both"),
-                ));
-            }
+        match (d.name, d.selector) {
+            (Some(_), Some(_)) => Err(self.at_key(
+                &path.key("selector"),
+                Problem::new("give either `name` or `selector`, not both"),
+            )),
             (None, None) => {
-                return Err(
-                    self.at(path, Problem::new("`delete-pod` needs a `name` or a `selector`"))
-                );
+                Err(self
+                    .at(path, Problem::new(format!("`{}` needs a `name` or a `selector`", d.verb))))
             }
             (Some(name), None) => {
                 for (field, set) in [
@@ -147,10 +212,10 @@ impl Actions<'_> {
                     }
                 }
                 self.check_pod_name(&path.key("name"), &ns, name)?;
-                (
+                Ok((
                     PodTarget::Name { namespace: ns.clone(), name: name.clone() },
-                    format!("delete-pod {shown_ns}{name}{suffix}"),
-                )
+                    format!("{shown_ns}{name}"),
+                ))
             }
             (None, Some(sel)) => {
                 let selector = self.selector(&path.key("selector"), sel)?;
@@ -169,11 +234,271 @@ impl Actions<'_> {
                     PickFile::Random => Pick::Random,
                 };
                 let times = if count > 1 { format!(" x{count}") } else { String::new() };
-                let label = format!("delete-pod {shown_ns}{selector}{times}{suffix}");
-                (PodTarget::Selector { namespace: ns.clone(), selector, node, count, pick }, label)
+                let shown = format!("{shown_ns}{selector}{times}");
+                Ok((
+                    PodTarget::Selector { namespace: ns.clone(), selector, node, count, pick },
+                    shown,
+                ))
+            }
+        }
+    }
+
+    fn drain(&self, path: &Path, d: &DrainFile) -> Result<(ActionKind, String), ScenarioError> {
+        let nodes = self.node_list(&path.key("nodes"), &d.nodes.0)?;
+        let pod_selector = d
+            .pod_selector
+            .as_ref()
+            .map(|s| self.selector(&path.key("podSelector"), s))
+            .transpose()?;
+        if d.timeout.is_some_and(|t| t.0.is_zero()) {
+            // kubectl: 0 means infinite; say so rather than guess.
+            return Err(self.at(
+                &path.key("timeout"),
+                Problem::new("`timeout: 0` means no timeout: leave `timeout` out instead"),
+            ));
+        }
+        let options = DrainOptions {
+            ignore_daemonsets: d.ignore_daemon_sets.unwrap_or(false),
+            delete_emptydir_data: d.delete_empty_dir_data.unwrap_or(false),
+            force: d.force.unwrap_or(false),
+            grace_period_seconds: d.grace_period_seconds,
+            timeout: d.timeout.map(|t| t.0),
+            disable_eviction: d.disable_eviction.unwrap_or(false),
+            pod_selector,
+            skip_wait_for_delete_timeout_seconds: d.skip_wait_for_delete_timeout.unwrap_or(0),
+        };
+        Ok((ActionKind::Drain { nodes, options }, format!("drain {}", d.nodes.0.join(","))))
+    }
+
+    fn rollout(&self, path: &Path, r: &RolloutFile) -> Result<(ActionKind, String), ScenarioError> {
+        let wpath = path.key("workload");
+        let mut re = parse_ref(&r.workload, false).map_err(|p| self.at(&wpath, p))?;
+        if re.kind != Kind::Deployment {
+            return Err(self.at(
+                &wpath,
+                Problem::new(format!(
+                    "`rollout` changes a Deployment's template, not a {}",
+                    re.kind.as_str().to_lowercase()
+                ))
+                .expected("a deployment, such as `deployment/web`"),
+            ));
+        }
+        re.namespace = r.namespace.clone();
+        let Target::Workload(workload) =
+            refs::resolve(self.cluster, &re).map_err(|p| self.at(&wpath, p))?
+        else {
+            return Err(self.at(&wpath, Problem::new("expected a deployment")));
+        };
+        let restart = r.restart.unwrap_or(false);
+        let change = match (&r.image, restart) {
+            (Some(_), true) | (None, false) => {
+                return Err(self.at(
+                    path,
+                    Problem::new("`rollout` needs exactly one of `image` and `restart: true`"),
+                ));
+            }
+            (Some(image), false) => {
+                if let Some(c) = &r.container {
+                    let spec = &self.cluster.workloads[workload.index()].template.spec;
+                    let names: Vec<&str> =
+                        spec.containers.iter().map(|c| c.name.as_str()).collect();
+                    if !names.contains(&c.as_str()) {
+                        return Err(self.at(
+                            &path.key("container"),
+                            Problem::new(format!("no container `{c}` in {}", r.workload))
+                                .expected(one_of(&names))
+                                .hint(did_you_mean(c, names.iter().copied())),
+                        ));
+                    }
+                }
+                TemplateChange::Image { container: r.container.clone(), image: image.clone() }
+            }
+            (None, true) => {
+                if r.container.is_some() {
+                    return Err(self.at_key(
+                        &path.key("container"),
+                        Problem::new("`container` only applies with `image`"),
+                    ));
+                }
+                TemplateChange::Restart
             }
         };
-        Ok((ActionKind::DeletePod { target, grace_period_seconds, force }, label))
+        let label = match &change {
+            TemplateChange::Image { image, .. } => format!("rollout {} image={image}", r.workload),
+            TemplateChange::Restart => format!("rollout restart {}", r.workload),
+        };
+        Ok((ActionKind::Rollout { workload, change }, label))
+    }
+
+    fn add_node(
+        &self,
+        path: &Path,
+        a: &AddNodeFile,
+    ) -> Result<(ActionKind, String), ScenarioError> {
+        match (&a.pool, &a.name) {
+            (Some(_), Some(_)) => Err(self.at_key(
+                &path.key("name"),
+                Problem::new(
+                    "give either `pool` (more nodes of a pool) or `name` (one node), not both",
+                ),
+            )),
+            (None, None) => {
+                Err(self.at(path, Problem::new("`add-node` needs a `pool` or a `name`")))
+            }
+            (Some(pool), None) => {
+                for (field, set) in [
+                    ("zone", a.zone.is_some()),
+                    ("allocatable", a.allocatable.is_some()),
+                    ("labels", a.labels.is_some()),
+                    ("taints", a.taints.is_some()),
+                    ("images", a.images.is_some()),
+                ] {
+                    if set {
+                        return Err(self.at_key(
+                            &path.key(field),
+                            Problem::new(format!(
+                                "`{field}` only applies with `name`: a pool's nodes follow the pool"
+                            )),
+                        ));
+                    }
+                }
+                self.pool(&path.key("pool"), pool)?;
+                let count = a.count.unwrap_or(1);
+                if count == 0 {
+                    return Err(
+                        self.at(&path.key("count"), Problem::new("`count` must be at least 1"))
+                    );
+                }
+                let times = if count > 1 { format!(" x{count}") } else { String::new() };
+                Ok((
+                    ActionKind::AddNode { nodes: NewNodes::Pool { pool: pool.clone(), count } },
+                    format!("add-node {pool}{times}"),
+                ))
+            }
+            (None, Some(name)) => {
+                if a.count.is_some() {
+                    return Err(self.at_key(
+                        &path.key("count"),
+                        Problem::new("`count` only applies with `pool`"),
+                    ));
+                }
+                if self.cluster.node_by_name(name).is_some() {
+                    return Err(self.at(
+                        &path.key("name"),
+                        Problem::new(format!("node `{name}` already exists")),
+                    ));
+                }
+                let Some(alloc) = &a.allocatable else {
+                    return Err(
+                        self.at(path, Problem::new("`add-node` with a `name` needs `allocatable`"))
+                    );
+                };
+                let mut labels = Labels::new();
+                labels.insert(LABEL_HOSTNAME.into(), name.clone());
+                labels.insert("kubernetes.io/os".into(), "linux".into());
+                labels.insert("kubernetes.io/arch".into(), "amd64".into());
+                if let Some(z) = &a.zone {
+                    labels.insert(LABEL_ZONE.into(), z.clone());
+                }
+                if let Some(r) = self.region {
+                    labels.insert(LABEL_REGION.into(), r.to_string());
+                }
+                labels.extend(a.labels.clone().unwrap_or_default());
+                let allocatable = Resources {
+                    cpu_milli: alloc.cpu.0,
+                    memory: alloc.memory.0,
+                    ephemeral_storage: alloc.ephemeral_storage.map_or(0, |q| q.0),
+                    pods: alloc.pods.map_or(self.max_pods, |q| q.0),
+                };
+                let mut taints = Vec::new();
+                for (i, t) in a.taints.iter().flatten().enumerate() {
+                    if t.key.is_empty() {
+                        return Err(self.at(
+                            &path.key("taints").index(i).key("key"),
+                            Problem::new("a taint needs a `key`"),
+                        ));
+                    }
+                    taints.push(Taint {
+                        key: t.key.clone(),
+                        value: t.value.clone().unwrap_or_default(),
+                        effect: match t.effect {
+                            TaintEffectFile::NoSchedule => TaintEffect::NoSchedule,
+                            TaintEffectFile::PreferNoSchedule => TaintEffect::PreferNoSchedule,
+                            TaintEffectFile::NoExecute => TaintEffect::NoExecute,
+                        },
+                        time_added: None,
+                    });
+                }
+                let node = kubesim_model::Node {
+                    zone: labels.get(LABEL_ZONE).cloned(),
+                    meta: Meta { name: name.clone(), labels, generation: 1, ..Meta::default() },
+                    allocatable,
+                    capacity: allocatable,
+                    unschedulable: false,
+                    taints,
+                    ready: NodeReady {
+                        status: CondStatus::True,
+                        reason: "KubeletReady",
+                        message: "kubelet is posting ready status",
+                        last_transition: SimTime(0),
+                    },
+                    pool: None,
+                    images: a.images.iter().flatten().cloned().collect(),
+                    removed: None,
+                };
+                Ok((
+                    ActionKind::AddNode { nodes: NewNodes::Node(Box::new(node)) },
+                    format!("add-node {name}"),
+                ))
+            }
+        }
+    }
+
+    fn upgrade_pool(
+        &self,
+        path: &Path,
+        u: &UpgradePoolFile,
+    ) -> Result<(ActionKind, String), ScenarioError> {
+        let size = self.pool(&path.key("pool"), &u.pool)?;
+        let max_surge = u.max_surge.map_or(IntOrPercent::Int(1), |v| v.0);
+        let max_unavailable = u.max_unavailable.map_or(IntOrPercent::Int(0), |v| v.0);
+        let settings = UpgradeSettings {
+            max_surge,
+            max_unavailable,
+            provisioning: u
+                .provisioning
+                .clone()
+                .map_or(Dist::Constant(SimDuration::from_mins(1)), |d| d.0),
+            drain_timeout: u.drain_timeout.map_or(DrainTimeoutBehaviour::RespectPdb, |d| d.0),
+        };
+        let s = i64::from(size);
+        if max_surge.scaled(s, true) == 0 && max_unavailable.scaled(s, true) == 0 {
+            return Err(self.at(
+                path,
+                Problem::new(
+                    "`maxSurge` and `maxUnavailable` cannot both be 0: nothing could be upgraded",
+                ),
+            ));
+        }
+        let label = format!(
+            "upgrade-pool {} (maxSurge {max_surge}, maxUnavailable {max_unavailable})",
+            u.pool
+        );
+        Ok((ActionKind::UpgradePool { pool: u.pool.clone(), settings }, label))
+    }
+
+    /// A node pool of the scenario, and its size at t = 0.
+    fn pool(&self, path: &Path, name: &str) -> Result<u32, ScenarioError> {
+        if self.cluster.pool_by_name(name).is_none() {
+            let names: Vec<&str> = self.cluster.pools.iter().map(|p| p.name.as_str()).collect();
+            return Err(self.at(
+                path,
+                Problem::new(format!("no node pool `{name}` in the scenario"))
+                    .expected("the name of one of `cluster.nodePools`")
+                    .hint(did_you_mean(name, names)),
+            ));
+        }
+        Ok(self.cluster.nodes.iter().filter(|n| n.pool.as_deref() == Some(name)).count() as u32)
     }
 
     fn selector(&self, path: &Path, s: &SelectorFile) -> Result<LabelSelector, ScenarioError> {
@@ -292,10 +617,11 @@ impl Actions<'_> {
     fn scale(&self, path: &Path, s: &ScaleFile) -> Result<(ActionKind, String), ScenarioError> {
         let wpath = path.key("workload");
         let mut r = parse_ref(&s.workload, false).map_err(|p| self.at(&wpath, p))?;
-        if r.kind == Kind::Pod {
+        if matches!(r.kind, Kind::Pod | Kind::DaemonSet) {
+            let what = if r.kind == Kind::Pod { "a pod" } else { "a daemonset" };
             return Err(self.at(
                 &wpath,
-                Problem::new("a pod cannot be scaled")
+                Problem::new(format!("{what} cannot be scaled"))
                     .expected("a deployment, replicaset or statefulset"),
             ));
         }

@@ -26,9 +26,9 @@ use kubesim_model::node::{
 use kubesim_model::workload::WorkloadSpec;
 use kubesim_model::{
     Behaviour, BehaviourId, Cluster, CondStatus, ContainerState, ContainerStatus, Kind, Labels,
-    Meta, NodeId, NodeReady, OwnerRef, Params, Pod, PodConditionType, PodId, PodPhase, PodSpec,
-    PodStatus, Resources, Scenario, Taint, TaintEffect, Toleration, TolerationOperator, Workload,
-    WorkloadId, WorkloadStatus,
+    Meta, NodeId, NodePool, NodeReady, OwnerRef, Params, Pod, PodConditionType, PodId, PodPhase,
+    PodSpec, PodStatus, Resources, Scenario, Taint, TaintEffect, Toleration, TolerationOperator,
+    Workload, WorkloadId, WorkloadStatus,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -81,8 +81,14 @@ pub(crate) fn build<'a>(
     let typed = objects::read_all(docs, &manifests)?;
     b.manifests(&manifests, &typed, cluster_file.region.as_deref())?;
     b.behaviours(file.behaviour.as_ref())?;
-    let mut actions = Actions { main, root, cluster: &b.cluster }
-        .resolve(file.actions.as_deref().unwrap_or_default())?;
+    let mut actions = Actions {
+        main,
+        root,
+        cluster: &b.cluster,
+        region: cluster_file.region.as_deref(),
+        max_pods: b.params.max_pods,
+    }
+    .resolve(file.actions.as_deref().unwrap_or_default())?;
     actions.sort_by_key(|a| a.at);
     for a in &actions {
         if a.at.0 > duration.as_millis() {
@@ -253,6 +259,21 @@ impl<'a> Builder<'a> {
             }
             let taints = self.taints(&path, pool.taints.as_deref())?;
             let zones = pool.zones.clone().unwrap_or_default();
+            self.cluster.pools.push(NodePool {
+                name: pool.name.clone(),
+                zones: zones.clone(),
+                allocatable: Resources {
+                    cpu_milli: pool.allocatable.cpu.0,
+                    memory: pool.allocatable.memory.0,
+                    ephemeral_storage: pool.allocatable.ephemeral_storage.map_or(0, |q| q.0),
+                    pods: pool.allocatable.pods.map_or(self.params.max_pods, |q| q.0),
+                },
+                labels: pool.labels.clone().unwrap_or_default(),
+                region: region.map(str::to_string),
+                taints: taints.clone(),
+                images: pool.images.iter().flatten().cloned().collect(),
+                next_index: pool.count + 1,
+            });
             for n in 1..=pool.count {
                 let name = format!("{}-{n}", pool.name);
                 let zone =
@@ -436,7 +457,13 @@ impl<'a> Builder<'a> {
         }
         let mut workload_ids = Vec::new();
         for (m, t) in ms.iter().zip(typed) {
-            if matches!(t, Typed::Deployment(_) | Typed::ReplicaSet(_) | Typed::StatefulSet(_)) {
+            if matches!(
+                t,
+                Typed::Deployment(_)
+                    | Typed::ReplicaSet(_)
+                    | Typed::StatefulSet(_)
+                    | Typed::DaemonSet(_)
+            ) {
                 let id = self.workload(m, t)?;
                 workload_ids.push((m, t, id));
             }
@@ -555,6 +582,7 @@ impl<'a> Builder<'a> {
             Typed::Deployment(d) => (Kind::Deployment, "Deployment", &d.metadata),
             Typed::ReplicaSet(r) => (Kind::ReplicaSet, "ReplicaSet", &r.metadata),
             Typed::StatefulSet(s) => (Kind::StatefulSet, "StatefulSet", &s.metadata),
+            Typed::DaemonSet(d) => (Kind::DaemonSet, "DaemonSet", &d.metadata),
             _ => return Err(not_a_workload(m)),
         };
         let mut meta = manifest::meta(&ctx, metadata, true)?;
@@ -598,6 +626,15 @@ impl<'a> Builder<'a> {
                     service_name: s.service_name.clone().unwrap_or_default(),
                 };
                 (template, selector, s.replicas, s.min_ready_seconds, spec)
+            }
+            Typed::DaemonSet(ds) => {
+                let s = ds.spec.as_ref().ok_or_else(missing_spec)?;
+                let template = manifest::template(&mut ctx, &env, Some(&s.template))?;
+                let selector =
+                    manifest::workload_selector(&ctx, kind_name, &s.selector, &template)?;
+                let spec = manifest::daemonset_strategy(&ctx, s.update_strategy.as_ref())?;
+                // A DaemonSet has no `spec.replicas`: its controller sets the desired count.
+                (template, selector, Some(0), s.min_ready_seconds, spec)
             }
             _ => return Err(not_a_workload(m)),
         };
@@ -746,6 +783,7 @@ impl<'a> Builder<'a> {
             Some(Kind::StatefulSet) => {
                 self.cluster.workload_by_name(Kind::StatefulSet, ns, &r.name)
             }
+            Some(Kind::DaemonSet) => self.cluster.workload_by_name(Kind::DaemonSet, ns, &r.name),
             _ => None,
         };
         if found.is_none() {

@@ -149,10 +149,194 @@ pub(crate) struct ActionFile {
     pub cordon: Option<NodeNames>,
     pub uncordon: Option<NodeNames>,
     pub scale: Option<ScaleFile>,
+    pub drain: Option<DrainFile>,
+    #[serde(rename = "evict-pod")]
+    pub evict_pod: Option<EvictPodFile>,
+    pub rollout: Option<RolloutFile>,
+    #[serde(rename = "add-node")]
+    pub add_node: Option<AddNodeFile>,
+    #[serde(rename = "upgrade-pool")]
+    pub upgrade_pool: Option<UpgradePoolFile>,
 }
 
 /// The verbs of an action, as written.
-pub(crate) const VERBS: [&str; 4] = ["delete-pod", "cordon", "uncordon", "scale"];
+pub(crate) const VERBS: [&str; 9] = [
+    "delete-pod",
+    "cordon",
+    "uncordon",
+    "scale",
+    "drain",
+    "evict-pod",
+    "rollout",
+    "add-node",
+    "upgrade-pool",
+];
+
+/// `drain`: `kubectl drain` and its flags.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct DrainFile {
+    pub nodes: NodeNames,
+    #[serde(rename = "ignoreDaemonSets")]
+    pub ignore_daemon_sets: Option<bool>,
+    #[serde(rename = "deleteEmptyDirData")]
+    pub delete_empty_dir_data: Option<bool>,
+    pub force: Option<bool>,
+    pub grace_period_seconds: Option<u64>,
+    pub timeout: Option<Dur>,
+    pub disable_eviction: Option<bool>,
+    pub pod_selector: Option<SelectorFile>,
+    pub skip_wait_for_delete_timeout: Option<u64>,
+}
+
+/// `evict-pod`: one eviction per pod (the target is given as for `delete-pod`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct EvictPodFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+    pub grace_period_seconds: Option<u64>,
+}
+
+/// `rollout`: a template change of a Deployment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RolloutFile {
+    pub workload: String,
+    pub namespace: Option<String>,
+    pub image: Option<String>,
+    pub container: Option<String>,
+    pub restart: Option<bool>,
+}
+
+/// `add-node`: more nodes of a pool, or one node given in full.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct AddNodeFile {
+    pub pool: Option<String>,
+    pub count: Option<u32>,
+    pub name: Option<String>,
+    pub zone: Option<String>,
+    pub allocatable: Option<AllocatableFile>,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub taints: Option<Vec<TaintFile>>,
+    pub images: Option<Vec<String>>,
+}
+
+/// `upgrade-pool`: a managed surge upgrade.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct UpgradePoolFile {
+    pub pool: String,
+    pub max_surge: Option<IntOrPct>,
+    pub max_unavailable: Option<IntOrPct>,
+    pub provisioning: Option<DistFile>,
+    pub drain_timeout: Option<DrainTimeoutFile>,
+}
+
+/// An integer or a percentage (`3`, `"33%"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IntOrPct(pub kubesim_model::IntOrPercent);
+
+const INT_OR_PCT_EXPECTED: &str = "a number of nodes (`1`) or a percentage (`\"33%\"`)";
+
+impl<'de> Deserialize<'de> for IntOrPct {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = IntOrPct;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(INT_OR_PCT_EXPECTED)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntOrPct, E> {
+                i64::try_from(v)
+                    .map(|v| IntOrPct(kubesim_model::IntOrPercent::Int(v)))
+                    .map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrPct, E> {
+                if v < 0 {
+                    return Err(E::invalid_value(Unexpected::Signed(v), &self));
+                }
+                Ok(IntOrPct(kubesim_model::IntOrPercent::Int(v)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<IntOrPct, E> {
+                match kubesim_model::IntOrPercent::parse(s) {
+                    Some(v @ kubesim_model::IntOrPercent::Percent(p)) if (0..=100).contains(&p) => {
+                        Ok(IntOrPct(v))
+                    }
+                    Some(v @ kubesim_model::IntOrPercent::Int(i)) if i >= 0 => Ok(IntOrPct(v)),
+                    _ => Err(E::invalid_value(Unexpected::Str(s), &self)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `drainTimeout`: `respect-pdb`, `{force-after: 1h}` or `{fail-after: 15m}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DrainTimeoutFile(pub kubesim_model::DrainTimeoutBehaviour);
+
+const DRAIN_TIMEOUT_EXPECTED: &str =
+    "`respect-pdb`, `{force-after: <duration>}` (GKE: 1h) or `{fail-after: <duration>}` (EKS: 15m)";
+
+impl<'de> Deserialize<'de> for DrainTimeoutFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use kubesim_model::DrainTimeoutBehaviour as B;
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DrainTimeoutFile;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(DRAIN_TIMEOUT_EXPECTED)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<DrainTimeoutFile, E> {
+                if s == "respect-pdb" {
+                    return Ok(DrainTimeoutFile(B::RespectPdb));
+                }
+                Err(E::invalid_value(Unexpected::Str(s), &self))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DrainTimeoutFile, A::Error> {
+                #[derive(Deserialize)]
+                enum Key {
+                    #[serde(rename = "force-after")]
+                    ForceAfter,
+                    #[serde(rename = "fail-after")]
+                    FailAfter,
+                }
+                let Some(k) = map.next_key::<Key>()? else {
+                    return Err(de::Error::custom(format!("expected {DRAIN_TIMEOUT_EXPECTED}")));
+                };
+                let d = map.next_value::<Dur>()?.0;
+                struct Second;
+                impl<'de> DeserializeSeed<'de> for Second {
+                    type Value = ();
+                    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                        let k = String::deserialize(d)?;
+                        Err(de::Error::custom(format!(
+                            "`drainTimeout` has exactly one key, but `{k}` is a second one"
+                        )))
+                    }
+                }
+                map.next_key_seed(Second)?;
+                if d.is_zero() {
+                    return Err(de::Error::custom("the drain timeout must be greater than 0"));
+                }
+                Ok(DrainTimeoutFile(match k {
+                    Key::ForceAfter => B::ForceAfter(d),
+                    Key::FailAfter => B::FailAfter(d),
+                }))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// `delete-pod`.
 #[derive(Debug, Deserialize)]

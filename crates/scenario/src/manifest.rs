@@ -631,8 +631,17 @@ pub(crate) fn pod_spec(
         },
         (None, None) => env.priorities.global_default.unwrap_or(0),
     };
+    // `emptyDir` volumes matter to `kubectl drain`; other volume types are not simulated.
+    let empty_dir_volumes: Vec<String> = s
+        .volumes
+        .iter()
+        .flatten()
+        .filter(|v| v.empty_dir.is_some())
+        .map(|v| v.name.clone())
+        .collect();
+    let other_volumes = s.volumes.iter().flatten().any(|v| v.empty_dir.is_none());
     for (present, field) in [
-        (s.volumes.is_some(), "volumes"),
+        (other_volumes, "volumes"),
         (s.readiness_gates.is_some(), "readinessGates"),
         (s.overhead.is_some(), "overhead"),
         (s.resource_claims.is_some(), "resourceClaims"),
@@ -663,6 +672,7 @@ pub(crate) fn pod_spec(
             .clone()
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "default-scheduler".to_string()),
+        empty_dir_volumes,
     })
 }
 
@@ -821,6 +831,28 @@ pub(crate) fn strategy(
     }
 }
 
+/// A DaemonSet's `spec.updateStrategy` (default RollingUpdate, maxUnavailable 1, maxSurge 0);
+/// `OnDelete` is read as the defaults (rolling updates of DaemonSets are not simulated).
+pub(crate) fn daemonset_strategy(
+    ctx: &Ctx<'_>,
+    s: Option<&apps::DaemonSetUpdateStrategy>,
+) -> Result<kubesim_model::workload::WorkloadSpec, ScenarioError> {
+    let ru = s.and_then(|s| s.rolling_update.clone()).unwrap_or_default();
+    let max_unavailable = ru
+        .max_unavailable
+        .as_ref()
+        .map(|v| int_or_percent(ctx, "spec.updateStrategy.rollingUpdate.maxUnavailable", v))
+        .transpose()?
+        .unwrap_or(IntOrPercent::Int(1));
+    let max_surge = ru
+        .max_surge
+        .as_ref()
+        .map(|v| int_or_percent(ctx, "spec.updateStrategy.rollingUpdate.maxSurge", v))
+        .transpose()?
+        .unwrap_or(IntOrPercent::Int(0));
+    Ok(kubesim_model::workload::WorkloadSpec::DaemonSet { max_unavailable, max_surge })
+}
+
 /// A StatefulSet's `spec.podManagementPolicy` (default OrderedReady).
 pub(crate) fn pod_management(
     ctx: &Ctx<'_>,
@@ -906,7 +938,14 @@ pub(crate) fn pdb(ctx: &Ctx<'_>, p: &policy::PodDisruptionBudget) -> Result<Pdb,
         .as_ref()
         .map(|s| selector(ctx, &Path::parse("spec.selector"), s))
         .transpose()?;
-    Ok(Pdb { meta, selector, min_available, max_unavailable, unhealthy_pod_eviction_policy })
+    Ok(Pdb {
+        meta,
+        selector,
+        min_available,
+        max_unavailable,
+        unhealthy_pod_eviction_policy,
+        status: Default::default(),
+    })
 }
 
 /// What a `kind: Node` manifest says about the node.
@@ -1016,6 +1055,7 @@ pub(crate) fn owner_kind(r: &metav1::OwnerReference) -> Option<Kind> {
         ("apps/v1", "Deployment") => Some(Kind::Deployment),
         ("apps/v1", "ReplicaSet") => Some(Kind::ReplicaSet),
         ("apps/v1", "StatefulSet") => Some(Kind::StatefulSet),
+        ("apps/v1", "DaemonSet") => Some(Kind::DaemonSet),
         _ => None,
     }
 }

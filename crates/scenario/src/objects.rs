@@ -32,9 +32,10 @@ pub(crate) enum ManifestKind {
     Node,
     PodDisruptionBudget,
     PriorityClass,
+    DaemonSet,
 }
 
-const SUPPORTED: [(ManifestKind, &str, &str); 7] = [
+const SUPPORTED: [(ManifestKind, &str, &str); 8] = [
     (ManifestKind::Deployment, "apps/v1", "Deployment"),
     (ManifestKind::ReplicaSet, "apps/v1", "ReplicaSet"),
     (ManifestKind::StatefulSet, "apps/v1", "StatefulSet"),
@@ -42,6 +43,7 @@ const SUPPORTED: [(ManifestKind, &str, &str); 7] = [
     (ManifestKind::Node, "v1", "Node"),
     (ManifestKind::PodDisruptionBudget, "policy/v1", "PodDisruptionBudget"),
     (ManifestKind::PriorityClass, "scheduling.k8s.io/v1", "PriorityClass"),
+    (ManifestKind::DaemonSet, "apps/v1", "DaemonSet"),
 ];
 
 impl ManifestKind {
@@ -335,6 +337,7 @@ pub(crate) enum Typed {
     Node(Box<core::Node>),
     PodDisruptionBudget(Box<policy::PodDisruptionBudget>),
     PriorityClass(Box<scheduling::PriorityClass>),
+    DaemonSet(Box<apps::DaemonSet>),
 }
 
 /// A YAML document that holds manifests, and what pass 2 does with it.
@@ -516,7 +519,16 @@ fn typed<'de, D: Deserializer<'de>>(
                 }
             };
         }
-        read_as!(Deployment, ReplicaSet, StatefulSet, Pod, Node, PodDisruptionBudget, PriorityClass)
+        read_as!(
+            Deployment,
+            ReplicaSet,
+            StatefulSet,
+            Pod,
+            Node,
+            PodDisruptionBudget,
+            PriorityClass,
+            DaemonSet
+        )
     };
     let stop = match unknown {
         Some(path) => Stop::UnknownField(path),
@@ -591,6 +603,7 @@ fn known_fields(kind: ManifestKind, path: &Path) -> Vec<String> {
             g.into_root_schema_for::<policy::PodDisruptionBudget>()
         }
         ManifestKind::PriorityClass => g.into_root_schema_for::<scheduling::PriorityClass>(),
+        ManifestKind::DaemonSet => g.into_root_schema_for::<apps::DaemonSet>(),
     };
     let root = schema.as_value();
     /// `v`, or the definition its `$ref` names (definitions may refer to each other).

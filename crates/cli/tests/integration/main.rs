@@ -3,6 +3,8 @@
 
 mod cli;
 mod determinism;
+mod disruptions;
 mod golden;
 mod scenarios;
 mod support;
+mod walkthrough;
