@@ -35,6 +35,7 @@ pub fn run(w: &mut World, action: &Action, rng: &mut ChaCha8Rng) {
                 w.sync_workload(*workload);
             }
         }
+        other => unreachable!("node operations are run by faults::NodeHealth: {other:?}"),
     }
 }
 

@@ -13,14 +13,25 @@
 //!    [`kubesim_model::Trace`].
 //!
 //! Components: [`scheduler`] (kube-scheduler), [`kubelet`], [`workloads`] (ReplicaSet,
-//! Deployment, StatefulSet controllers), [`actions`] (the scenario's kubectl-like timeline).
+//! Deployment, StatefulSet controllers), [`actions`] (the scenario's kubectl-like timeline),
+//! and node health: [`node_heartbeat`] (kubelet Lease and status heartbeats, node faults),
+//! [`nodelifecycle`] (the node lifecycle controller), [`tainteviction`] (the taint eviction
+//! controller), [`podgc`], [`cloudnodelifecycle`], [`admission`] (`DefaultTolerationSeconds`)
+//! and [`faults`] (the fault actions).
 
 pub mod actions;
+pub mod admission;
 pub mod api;
+pub mod cloudnodelifecycle;
+pub mod faults;
 pub mod kubelet;
 pub mod metrics;
+pub mod node_heartbeat;
+pub mod nodelifecycle;
+pub mod podgc;
 pub mod scheduler;
 pub mod simulation;
+pub mod tainteviction;
 pub mod workloads;
 pub mod world;
 

@@ -2,14 +2,17 @@
 //! scenario's duration or until nothing is left to happen.
 
 use crate::actions;
+use crate::faults::NodeHealth;
 use crate::kubelet::Kubelet;
 use crate::metrics::MetricsRecorder;
+use crate::node_heartbeat::KubeletGate;
 use crate::scheduler::Scheduler;
 use crate::workloads::WorkloadControllers;
 use crate::world::{Event, World, streams};
 use kubesim_engine::{RngStreams, SimTime};
 use kubesim_model::{Cluster, PodPhase, Scenario, Trace};
 use rand_chacha::ChaCha8Rng;
+use std::collections::VecDeque;
 
 /// A simulation of one scenario with one seed.
 pub struct Simulation {
@@ -18,10 +21,14 @@ pub struct Simulation {
     scheduler: Scheduler,
     kubelet: Kubelet,
     workloads: WorkloadControllers,
+    /// Heartbeats, node lifecycle, taint eviction, PodGC.
+    pub node_health: NodeHealth,
     metrics: MetricsRecorder,
     actions: Vec<kubesim_model::Action>,
     action_rng: ChaCha8Rng,
     end: SimTime,
+    /// Late events held until everything else at their instant has run (see [`Event::is_late`]).
+    late: VecDeque<Event>,
 }
 
 /// What a finished run leaves.
@@ -38,7 +45,8 @@ impl Simulation {
     pub fn new(scenario: &Scenario) -> Self {
         let rngs = RngStreams::new(scenario.seed);
         let mut world = World::new(scenario.cluster.clone(), scenario.params.clone());
-        let metrics = MetricsRecorder::new(&mut world);
+        let node_health = NodeHealth::new(&world, &rngs);
+        let metrics = MetricsRecorder::new(&mut world, node_health.nlc.zone_names());
         let mut kubelet = Kubelet::new(&rngs);
         for (i, a) in scenario.actions.iter().enumerate() {
             world.queue.schedule(a.at, Event::RunAction(i as u32));
@@ -69,48 +77,119 @@ impl Simulation {
             scheduler: Scheduler::new(&rngs),
             kubelet,
             workloads: WorkloadControllers::new(&rngs),
+            node_health,
             metrics,
             actions: scenario.actions.clone(),
             action_rng: rngs.stream(streams::ACTIONS),
             end: SimTime::ZERO + scenario.duration,
             world,
+            late: VecDeque::new(),
         }
     }
 
     /// Handles one event.
     fn dispatch(&mut self, ev: Event) {
         let w = &mut self.world;
+        let nh = &mut self.node_health;
         match ev {
-            Event::RunAction(i) => actions::run(w, &self.actions[i as usize], &mut self.action_rng),
+            Event::RunAction(i) => {
+                let action = &self.actions[i as usize];
+                if action.kind.is_node_operation() {
+                    w.trace
+                        .marks
+                        .push(kubesim_model::Mark { time: w.now, label: action.label.clone() });
+                    nh.run(w, &mut self.kubelet, action);
+                } else {
+                    actions::run(w, action, &mut self.action_rng);
+                }
+            }
             Event::SchedulerKicked => self.scheduler.run(w),
             Event::BackoffExpired(p) => self.scheduler.backoff_expired(w, p),
             Event::UnschedulableTimeout(p, epoch) => {
                 self.scheduler.unschedulable_timeout(w, p, epoch)
             }
             Event::SyncWorkload(id) => self.workloads.sync(w, id),
-            Event::KubeletSyncPod(p) => self.kubelet.sync_pod(w, p),
-            Event::KubeletStep(p, epoch, step) => self.kubelet.step(w, p, epoch, step),
+            Event::KubeletSyncPod(p) | Event::KubeletStep(p, ..) => {
+                // A kubelet that is stopped or cut off does its work later; a machine that is
+                // off does none (see `node_heartbeat::KubeletGate`).
+                let gate = w.cluster.pods[p.index()]
+                    .node
+                    .map_or(KubeletGate::Run, |n| nh.heartbeats.kubelet_gate(n));
+                match (gate, ev) {
+                    (KubeletGate::Run, Event::KubeletSyncPod(p)) => self.kubelet.sync_pod(w, p),
+                    (KubeletGate::Run, Event::KubeletStep(p, epoch, step)) => {
+                        self.kubelet.step(w, p, epoch, step)
+                    }
+                    (KubeletGate::Defer, _) => {
+                        let node = w.cluster.pods[p.index()].node.expect("gated on its node");
+                        nh.heartbeats.defer(node, ev);
+                    }
+                    _ => {}
+                }
+            }
             Event::PodAvailable(p) => crate::api::notify_owner(w, p),
+            Event::NodeMonitorPass => nh.nlc.monitor_pass(w, &nh.heartbeats),
+            Event::NoExecuteTaintingPass(zone, generation) => {
+                nh.nlc.no_execute_tainting_pass(w, zone, generation)
+            }
+            Event::KubeletNodeStatus(n, fault_gen) => nh.kubelet_node_status(w, n, fault_gen),
+            Event::TaintEvictionNodeUpdate(n) => nh.taint_eviction.node_updated(w, n),
+            Event::TaintEvictionPodUpdate(p) => nh.taint_eviction.pod_updated(w, p),
+            Event::TaintEvictionDue(p, id) => nh.taint_eviction.due(w, p, id),
+            Event::PodGcPass => nh.podgc.pass(w),
+            Event::CloudNodeMonitor(n) => nh.cloud_node_monitor(w, n),
+            Event::SpotTermination(n, fault_gen) => {
+                nh.spot_termination(w, &mut self.kubelet, n, fault_gen)
+            }
         }
     }
 
     /// Runs to the end and returns the final state and the trace.
     pub fn run(mut self) -> Outcome {
+        let processed = self.run_until(self.end);
+        self.finish(processed)
+    }
+
+    /// Processes events up to `until` (inclusive); returns how many were processed.
+    fn run_until(&mut self, until: SimTime) -> u64 {
         let mut processed = 0u64;
-        while let Some(t) = self.world.queue.peek_time() {
-            if t > self.end {
+        loop {
+            let next = self.world.queue.peek_time();
+            if next.is_none_or(|t| t > self.world.now) {
+                // Everything else at this instant has run: now its late events.
+                if let Some(ev) = self.late.pop_front() {
+                    processed += 1;
+                    self.dispatch(ev);
+                    continue;
+                }
+            }
+            let Some(t) = next else { break };
+            if t > until {
                 break;
             }
             if t > self.world.now {
                 // The previous instant is settled: take its metrics.
-                self.metrics.record(&mut self.world);
+                self.record_metrics();
                 self.world.now = t;
             }
             let (_, ev) = self.world.queue.pop().expect("peeked");
+            if ev.is_late() && self.world.queue.peek_time() == Some(self.world.now) {
+                self.late.push_back(ev);
+                continue;
+            }
             processed += 1;
             self.dispatch(ev);
         }
-        self.metrics.record(&mut self.world);
+        processed
+    }
+
+    fn record_metrics(&mut self) {
+        let zones: Vec<[i64; 2]> = self.node_health.nlc.zone_values().collect();
+        self.metrics.record(&mut self.world, &zones);
+    }
+
+    fn finish(mut self, processed: u64) -> Outcome {
+        self.record_metrics();
         let mut trace = std::mem::take(&mut self.world.trace);
         trace.end = self.end;
         trace.events_processed = processed;

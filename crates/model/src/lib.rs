@@ -21,7 +21,7 @@ pub mod scenario;
 pub mod trace;
 pub mod workload;
 
-pub use action::{Action, ActionKind, Pick, PodTarget};
+pub use action::{Action, ActionKind, OutageMode, Pick, PodTarget, SpotHandler};
 pub use behaviour::{Behaviour, BehaviourId};
 pub use cluster::Cluster;
 pub use labels::{LabelSelector, Labels, Operator, Requirement};
