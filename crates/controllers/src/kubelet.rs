@@ -472,8 +472,8 @@ impl Kubelet {
     /// The machine lost power: every container is gone, and with it every timer of the
     /// kubelet's work on the node's pods and image pulls.
     pub fn node_crashed(&mut self, w: &World, node: NodeId) {
-        for (p, work) in &mut self.pods {
-            if w.cluster.pods[p.index()].node == Some(node) {
+        for p in w.cluster.pods_on_node(node) {
+            if let Some(work) = self.pods.get_mut(p) {
                 work.epoch += 1;
             }
         }
