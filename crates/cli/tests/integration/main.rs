@@ -4,5 +4,6 @@
 mod cli;
 mod determinism;
 mod golden;
+mod node_scenarios;
 mod scenarios;
 mod support;
