@@ -2,8 +2,8 @@
 //! (`k8s.io/cloud-provider/controllers/nodelifecycle/node_lifecycle_controller.go`,
 //! `MonitorNodes`): every `--node-monitor-period` (5 s) it looks at the nodes whose Ready
 //! condition is not True and deletes those whose machine no longer exists in the cloud,
-//! with event `DeletingNode` "Deleting node <name> because it does not exist in the cloud
-//! provider".
+//! with event `DeletingNode` `"Deleting node <name> because it does not exist in the cloud
+//! provider"`.
 //!
 //! In kubesim it matters only for machines that are gone while their Node object remains
 //! (a spot termination), so it checks just those, on the `k × 5 s` grid, from the termination

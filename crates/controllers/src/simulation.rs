@@ -67,6 +67,14 @@ impl Simulation {
                 }
             }
         }
+        // The taint eviction controller starts by looking at every node (its informer's add
+        // events): pods already on a NoExecute-tainted node they do not tolerate go at once.
+        for n in world.cluster.live_nodes().collect::<Vec<_>>() {
+            let node = &world.cluster.nodes[n.index()];
+            if node.taints.iter().any(|t| t.effect == kubesim_model::TaintEffect::NoExecute) {
+                world.queue.schedule(SimTime::ZERO, Event::TaintEvictionNodeUpdate(n));
+            }
+        }
         for id in world.cluster.top_level_workloads().collect::<Vec<_>>() {
             world.sync_workload(id);
         }

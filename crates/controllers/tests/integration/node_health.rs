@@ -677,3 +677,35 @@ fn healthy_nodes_cost_nothing() {
     let out = kubesim_controllers::run(&s);
     assert_eq!(out.trace.events_processed, 0);
 }
+
+#[test]
+fn a_noexecute_taint_present_at_the_start_is_enforced() {
+    // a-1 starts with `dedicated=batch:NoExecute`. `web`'s pods do not tolerate it: the
+    // scheduler never places them there (TaintToleration). `pinned` is bound to a-1 by nodeName
+    // and tolerates the taint for 30 s: the taint eviction controller, which looks at every
+    // node when it starts (t=0), deletes it 30 s after it was bound. The ReplicaSet replaces
+    // it at once (bound to a-1 again, so deleted 30 s later): deletions at 30 s, 60 s, 90 s...
+    let mut nodes = zoned_nodes(&[("a", 1), ("b", 1)]);
+    nodes[0].taints.push(Taint {
+        key: "dedicated".into(),
+        value: "batch".into(),
+        effect: TaintEffect::NoExecute,
+        time_added: Some(SimTime::ZERO),
+    });
+    let mut spec = SpecBuilder::new().image("batch:1").build();
+    spec.node_name = Some("a-1".into());
+    spec.tolerations.push(kubesim_model::Toleration {
+        key: "dedicated".into(),
+        operator: kubesim_model::TolerationOperator::Equal,
+        value: "batch".into(),
+        effect: Some(TaintEffect::NoExecute),
+        toleration_seconds: Some(30),
+    });
+    let pinned = WorkloadBuilder::deployment("pinned", 1, spec).build();
+    let s = long(scenario(nodes, vec![web(2), pinned], vec![]), 2);
+    let out = kubesim_controllers::run(&s);
+    assert!(events(&out, "Scheduled").iter().all(|e| e.node == "b-1"));
+    let marks: Vec<u64> = when(&out, "TaintManagerEviction").iter().map(|e| e.0).collect();
+    assert_eq!(marks, vec![30_000, 60_000, 90_000, 120_000]);
+    assert!(when(&out, "TaintManagerEviction").iter().all(|e| e.1.starts_with("pinned-")));
+}
