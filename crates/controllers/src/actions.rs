@@ -96,6 +96,7 @@ pub fn run(w: &mut World, action: &Action, rng: &mut ChaCha8Rng, tools: Tools<'_
         ActionKind::UpgradePool { pool, settings } => {
             tools.pools.start_upgrade(w, tools.drains, pool, settings, &action.label);
         }
+        other => unreachable!("node operations are run by faults::NodeHealth: {other:?}"),
     }
 }
 

@@ -462,6 +462,113 @@ impl Kubelet {
     }
 }
 
+// ----- Node faults (node health) ----------------------------------------------------------
+// The two hooks the node-health components call. Everything else about a kubelet that is
+// stopped or cut off happens outside this file: its pending work is held back and replayed
+// when it runs again (`node_heartbeat::KubeletGate`), and while the machine is off that work
+// is dropped (these hooks then rebuild the kubelet's state).
+
+impl Kubelet {
+    /// The machine lost power: every container is gone, and with it every timer of the
+    /// kubelet's work on the node's pods and image pulls.
+    pub fn node_crashed(&mut self, w: &World, node: NodeId) {
+        for p in w.cluster.pods_on_node(node) {
+            if let Some(work) = self.pods.get_mut(p) {
+                work.epoch += 1;
+            }
+        }
+        if let Some(nk) = self.nodes.get_mut(node.index()) {
+            nk.puller_busy_until = SimTime::ZERO;
+            nk.pulls_in_flight.clear();
+        }
+    }
+
+    /// The machine booted and the kubelet started: it lists the pods bound to its node and
+    /// finishes what it can. Pods deleted meanwhile have no containers left: they end Failed
+    /// with `ContainerStatusUnknown` (exit 137, as the status manager reports a container it
+    /// cannot find) and the kubelet removes them. Pods that ran get a new sandbox
+    /// (`SandboxChanged`) and their containers start again (restart count + 1); pods bound
+    /// while the machine was down are admitted now.
+    pub fn node_booted(&mut self, w: &mut World, node: NodeId) {
+        let stale: Vec<PodId> = self
+            .pods
+            .keys()
+            .copied()
+            .filter(|p| {
+                let pod = &w.cluster.pods[p.index()];
+                pod.node == Some(node) && pod.removed.is_some()
+            })
+            .collect();
+        for p in stale {
+            self.pods.remove(&p);
+        }
+        let now = w.now;
+        let pods: Vec<PodId> = w.cluster.pods_on_node(node).iter().copied().collect();
+        for pod in pods {
+            let p = &w.cluster.pods[pod.index()];
+            if p.status.phase.is_terminal() {
+                continue;
+            }
+            if p.meta.deletion.is_some() {
+                let pm = &mut w.cluster.pods[pod.index()];
+                for cs in &mut pm.status.container_statuses {
+                    if let ContainerState::Running { started_at } = cs.state {
+                        cs.state = ContainerState::Terminated {
+                            reason: "ContainerStatusUnknown".into(),
+                            exit_code: 137,
+                            started_at,
+                            finished_at: now,
+                        };
+                    }
+                    cs.ready = false;
+                }
+                let work = self.pods.entry(pod).or_default();
+                work.epoch += 1;
+                work.terminating = true;
+                self.finish_termination(w, pod);
+                continue;
+            }
+            match self.pods.get_mut(&pod) {
+                Some(work) if work.admitted => {
+                    let epoch = work.epoch + 1;
+                    *work = PodWork { admitted: true, epoch, ..PodWork::default() };
+                    w.record_pod(
+                        pod,
+                        EventType::Normal,
+                        "SandboxChanged",
+                        "Pod sandbox changed, it will be killed and re-created.".into(),
+                    );
+                    let pm = &mut w.cluster.pods[pod.index()];
+                    for cs in &mut pm.status.container_statuses {
+                        if cs.started {
+                            cs.restart_count += 1;
+                        }
+                        cs.state = ContainerState::Waiting { reason: "ContainerCreating".into() };
+                        cs.ready = false;
+                        cs.started = false;
+                    }
+                    let msg = not_ready_message(w, pod);
+                    for t in [PodConditionType::ContainersReady, PodConditionType::Ready] {
+                        api::set_pod_condition(
+                            w,
+                            pod,
+                            t,
+                            CondStatus::False,
+                            "ContainersNotReady",
+                            &msg,
+                        );
+                    }
+                    self.ensure_image(w, pod, node, 0);
+                }
+                _ => {
+                    self.pods.remove(&pod);
+                    self.admit(w, pod, node);
+                }
+            }
+        }
+    }
+}
+
 /// `containers with unready status: [a b]`, as the kubelet words `ContainersNotReady`.
 fn not_ready_message(w: &World, pod: PodId) -> String {
     let p = &w.cluster.pods[pod.index()];

@@ -3,9 +3,10 @@
 
 use kubesim_engine::{EventQueue, SimDuration, SimTime};
 use kubesim_model::{
-    Cluster, EventType, Kind, NodeId, Params, PdbId, PodId, Trace, TraceEvent, WorkloadId,
+    Cluster, EventType, Kind, NodeId, Params, PdbId, PodId, PodSpec, Trace, TraceEvent, WorkloadId,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Every event the simulation knows. Requests are imperative, facts past tense.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +46,37 @@ pub enum Event {
     UpgradeTick(u32),
     /// PodGC's orphan cleanup for a deleted node (40 s quarantine after the deletion).
     OrphanedPodsGc(NodeId),
+    // ----- Node health: heartbeats, node lifecycle, taint eviction, PodGC, faults --------
+    /// The node lifecycle controller's `monitorNodeHealth` pass. A *late* event: it runs
+    /// after every other event of its instant (see [`Event::is_late`]).
+    NodeMonitorPass,
+    /// `doNoExecuteTaintingPass` for one zone's rate-limited queue (zone index, generation).
+    NoExecuteTaintingPass(u32, u32),
+    /// A kubelet's node status sync after its partition healed (node, fault generation).
+    KubeletNodeStatus(NodeId, u32),
+    /// The taint eviction controller hears that a node's NoExecute taints changed (or that the
+    /// node was deleted).
+    TaintEvictionNodeUpdate(NodeId),
+    /// The taint eviction controller hears that a pod was bound to a tainted node or deleted.
+    TaintEvictionPodUpdate(PodId),
+    /// A scheduled taint-based deletion is due (pod, work id).
+    TaintEvictionDue(PodId, u64),
+    /// PodGC's periodic `gc` pass (a late event, like [`Event::NodeMonitorPass`]).
+    PodGcPass,
+    /// The cloud node lifecycle controller's check of a node whose machine is gone.
+    CloudNodeMonitor(NodeId),
+    /// The end of a spot interruption notice: the machine is terminated (node, generation).
+    SpotTermination(NodeId, u32),
+}
+
+impl Event {
+    /// Periodic controller passes that read the state of their instant after every other
+    /// component has acted in it: the run loop holds them until nothing else is left at
+    /// their instant (upstream they run after the informers have delivered what happened,
+    /// and a heartbeat or status post at the very instant of a pass is seen by it).
+    pub fn is_late(&self) -> bool {
+        matches!(self, Self::NodeMonitorPass | Self::PodGcPass)
+    }
 }
 
 /// The kubelet's timed steps for one pod.
@@ -74,6 +106,10 @@ pub mod streams {
     pub const NODE_POOLS: u64 = 60;
     /// DaemonSet controller (pod name suffixes).
     pub const DAEMONSET: u64 = 61;
+    /// Node Lease renewal jitter: node `i` uses stream `LEASE_BASE + i`.
+    pub const LEASE_BASE: u64 = 2 << 32;
+    /// Node status sync jitter and report delays: node `i` uses stream `NODE_STATUS_BASE + i`.
+    pub const NODE_STATUS_BASE: u64 = 3 << 32;
 }
 
 /// The state shared by all components.
@@ -109,6 +145,11 @@ pub struct World {
     multi_pdb_reported: BTreeSet<PodId>,
     /// Events to queue when a pod is removed from the API (a drain's `waitForDelete`).
     removal_watch: BTreeMap<PodId, Vec<Event>>,
+    /// Pod specs after the `DefaultTolerationSeconds` admission plugin, by the address of the
+    /// template spec they came from (the original is kept alive in the value, so the address
+    /// cannot be reused): pods of one template keep sharing one spec. Only looked up, never
+    /// iterated.
+    pub admitted_specs: HashMap<usize, (Arc<PodSpec>, Arc<PodSpec>)>,
 }
 
 impl World {
@@ -132,6 +173,7 @@ impl World {
             scheduler_cluster_changed: false,
             scheduler_new_pods: Vec::new(),
             nodes_dirty: true,
+            admitted_specs: HashMap::new(),
             node_set_version: 0,
             pdb_sync_pending: vec![false; pdbs],
             pdb_order,

@@ -24,8 +24,8 @@ pub mod trace;
 pub mod workload;
 
 pub use action::{
-    Action, ActionKind, DrainOptions, DrainTimeoutBehaviour, NewNodes, Pick, PodTarget,
-    TemplateChange, UpgradeSettings,
+    Action, ActionKind, DrainOptions, DrainTimeoutBehaviour, NewNodes, OutageMode, Pick, PodTarget,
+    SpotHandler, TemplateChange, UpgradeSettings,
 };
 pub use behaviour::{Behaviour, BehaviourId};
 pub use cluster::Cluster;

@@ -17,6 +17,8 @@
 //! | `summary.md` | A readable Markdown report: scenario, seed, simulated duration, events processed, the per-workload table, the actions with their times, counts of events by reason, the scenario's notes, and the chart. See [`markdown`]. |
 //! | `state.yaml` | The final objects as `kubectl get nodes,pods,deployments,replicasets,statefulsets,daemonsets,poddisruptionbudgets -o yaml` would show them. See [`state`]. |
 //! | `ready.png`, `ready.svg` | Chart of ready replicas per top-level workload over time, with the desired count dashed and the scenario's actions as vertical lines. 1000×500 px. See [`charts`]. |
+//! | `nodes.png`, `nodes.svg` | Nodes stacked by Ready condition (Ready, NotReady, Unknown) over time, with the NoExecute-tainted nodes dashed and the actions marked. |
+//! | `zones.png`, `zones.svg` | The node lifecycle controller's state of each zone (Normal, PartialDisruption, FullDisruption) over time. |
 //!
 //! [`summarize`] computes the [`Summary`] alone, and [`render_terminal`] turns it into a few
 //! lines and a `kubectl get`-style table for the terminal.

@@ -2,8 +2,8 @@
 //!
 //! Sections, in order: the scenario (seed, simulated duration, end, events processed), the
 //! per-workload table, pods and nodes, the actions with their times, counts of events by
-//! reason, expectation verdicts (when checked), the scenario's notes, and the chart
-//! (`![ready replicas](ready.png)`).
+//! reason, expectation verdicts (when checked), the scenario's notes, and the charts
+//! (`![ready replicas](ready.png)`, then the nodes and zones charts).
 
 use crate::summary::Summary;
 use std::fmt::Write;
@@ -246,5 +246,11 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
     writeln!(o, "## Ready replicas")?;
     writeln!(o)?;
     writeln!(o, "![ready replicas](ready.png)")?;
+    writeln!(o)?;
+    writeln!(o, "## Nodes and zones")?;
+    writeln!(o)?;
+    writeln!(o, "![nodes by Ready condition](nodes.png)")?;
+    writeln!(o)?;
+    writeln!(o, "![zone states](zones.png)")?;
     Ok(())
 }

@@ -20,7 +20,7 @@ use kubesim_model::pod::{InclusionPolicy, WhenUnsatisfiable};
 use kubesim_model::quantity::{format_bytes, format_millicpu};
 use kubesim_model::workload::{DeploymentStrategy, PodManagementPolicy};
 use kubesim_model::{
-    Cluster, Container, ContainerState, IntOrPercent, Kind, LabelSelector, Meta, Node,
+    Cluster, CondStatus, Container, ContainerState, IntOrPercent, Kind, LabelSelector, Meta, Node,
     NodeSelectorTerm, Pdb, Pod, PodConditionType, PodSpec, PodTemplate, Requirement, Resources,
     TolerationOperator, UnhealthyPodEvictionPolicy, Workload, WorkloadSpec,
 };
@@ -192,21 +192,56 @@ fn node_value(n: &Node) -> Value {
     if n.unschedulable {
         spec = spec.set("unschedulable", true);
     }
-    let ready = Obj::new()
-        .set("type", "Ready")
-        .set("status", n.ready.status.as_str())
-        .non_empty("reason", n.ready.reason)
-        .non_empty("message", n.ready.message)
-        .set("lastTransitionTime", rfc3339(n.ready.last_transition))
-        .build();
+    let conditions = node_conditions(n);
     let images: Vec<Value> = n.images.iter().map(|i| json!({ "names": [i] })).collect();
     let status = Obj::new()
         .set("allocatable", resource_list(&n.allocatable, true))
         .set("capacity", resource_list(&n.capacity, true))
-        .set("conditions", vec![ready])
+        .set("conditions", conditions)
         .non_empty("images", images)
         .build();
     object(Kind::Node, &n.meta).set("spec", spec).set("status", status).build()
+}
+
+/// The node's conditions in `kubectl get node -o yaml` order: MemoryPressure, DiskPressure,
+/// PIDPressure, Ready. kubesim does not simulate resource pressure: the three pressure
+/// conditions are False (with the kubelet's reasons) while the kubelet reports, and Unknown
+/// together with Ready when the node lifecycle controller stops hearing from it (it sets the
+/// four at once); their transition time is Ready's.
+fn node_conditions(n: &Node) -> Vec<Value> {
+    let unknown = n.ready.status == CondStatus::Unknown;
+    let pressure = [
+        ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+        ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ];
+    let mut out: Vec<Value> = pressure
+        .iter()
+        .map(|(t, reason, message)| {
+            let (status, reason, message) = if unknown {
+                ("Unknown", n.ready.reason, n.ready.message)
+            } else {
+                ("False", *reason, *message)
+            };
+            Obj::new()
+                .set("type", *t)
+                .set("status", status)
+                .set("reason", reason)
+                .set("message", message)
+                .set("lastTransitionTime", rfc3339(n.ready.last_transition))
+                .build()
+        })
+        .collect();
+    out.push(
+        Obj::new()
+            .set("type", "Ready")
+            .set("status", n.ready.status.as_str())
+            .non_empty("reason", n.ready.reason)
+            .non_empty("message", n.ready.message)
+            .set("lastTransitionTime", rfc3339(n.ready.last_transition))
+            .build(),
+    );
+    out
 }
 
 fn container_value(c: &Container) -> Value {

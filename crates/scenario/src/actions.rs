@@ -3,8 +3,9 @@
 
 use crate::error::{Problem, ScenarioError, did_you_mean, nearest, one_of};
 use crate::format::{
-    ActionFile, AddNodeFile, DeletePodFile, DrainFile, EvictPodFile, OperatorFile, PickFile,
-    RolloutFile, ScaleFile, SelectorFile, TaintEffectFile, UpgradePoolFile, VERBS,
+    ActionFile, AddNodeFile, DeletePodFile, DrainFile, EvictPodFile, OperatorFile, OutageModeFile,
+    PickFile, RolloutFile, ScaleFile, SelectorFile, SpotHandlerFile, TaintEffectFile,
+    UpgradePoolFile, VERBS,
 };
 use crate::manifest;
 use crate::refs::{self, Target, parse_ref};
@@ -14,8 +15,8 @@ use kubesim_engine::{Dist, SimDuration, SimTime};
 use kubesim_model::node::{LABEL_HOSTNAME, LABEL_REGION, LABEL_ZONE};
 use kubesim_model::{
     Action, ActionKind, Cluster, CondStatus, DrainOptions, DrainTimeoutBehaviour, IntOrPercent,
-    Kind, LabelSelector, Labels, Meta, NewNodes, NodeId, NodeReady, Pick, PodTarget, Requirement,
-    Resources, Taint, TaintEffect, TemplateChange, UpgradeSettings,
+    Kind, LabelSelector, Labels, Meta, NewNodes, NodeId, NodeReady, OutageMode, Pick, PodTarget,
+    Requirement, Resources, SpotHandler, Taint, TaintEffect, TemplateChange, UpgradeSettings,
 };
 use std::collections::BTreeSet;
 
@@ -100,6 +101,67 @@ impl Actions<'_> {
                 self.add_node(&path.key("add-node"), n)?
             } else if let Some(u) = &a.upgrade_pool {
                 self.upgrade_pool(&path.key("upgrade-pool"), u)?
+            } else if let Some(n) = &a.crash_node {
+                let nodes = self.node_list(&path.key("crash-node"), &n.0)?;
+                (ActionKind::CrashNode { nodes }, format!("crash-node {}", n.0.join(",")))
+            } else if let Some(n) = &a.stop_kubelet {
+                let nodes = self.node_list(&path.key("stop-kubelet"), &n.0)?;
+                (ActionKind::StopKubelet { nodes }, format!("stop-kubelet {}", n.0.join(",")))
+            } else if let Some(n) = &a.partition {
+                let nodes = self.node_list(&path.key("partition"), &n.0)?;
+                (ActionKind::Partition { nodes }, format!("partition {}", n.0.join(",")))
+            } else if let Some(z) = &a.zone_outage {
+                let nodes = self.zone_nodes(&path.key("zone-outage").key("zone"), &z.zone)?;
+                let mode = match z.mode {
+                    None | Some(OutageModeFile::Crash) => OutageMode::Crash,
+                    Some(OutageModeFile::Partition) => OutageMode::Partition,
+                };
+                let suffix = if mode == OutageMode::Partition { " (partition)" } else { "" };
+                (
+                    ActionKind::ZoneOutage { zone: z.zone.clone(), nodes, mode },
+                    format!("zone-outage {}{suffix}", z.zone),
+                )
+            } else if let Some(n) = &a.recover_node {
+                let nodes = self.node_list(&path.key("recover-node"), &n.0)?;
+                (ActionKind::RecoverNode { nodes }, format!("recover-node {}", n.0.join(",")))
+            } else if let Some(z) = &a.recover_zone {
+                let nodes = self.zone_nodes(&path.key("recover-zone"), z)?;
+                (ActionKind::RecoverZone { zone: z.clone(), nodes }, format!("recover-zone {z}"))
+            } else if let Some(n) = &a.delete_node {
+                let nodes = self.node_list(&path.key("delete-node"), &n.0)?;
+                (ActionKind::DeleteNode { nodes }, format!("delete-node {}", n.0.join(",")))
+            } else if let Some(s) = &a.spot_interruption {
+                let p = path.key("spot-interruption");
+                let nodes = self.node_list(&p.key("nodes"), &s.nodes.0)?;
+                let notice = s.notice.map_or(SimDuration::from_mins(2), |d| d.0);
+                let handler = match s.handler {
+                    None | Some(SpotHandlerFile::Drain) => SpotHandler::Drain,
+                    Some(SpotHandlerFile::None) => SpotHandler::None,
+                };
+                (
+                    ActionKind::SpotInterruption { nodes, notice, handler },
+                    format!("spot-interruption {}", s.nodes.0.join(",")),
+                )
+            } else if let Some(t) = &a.taint {
+                let p = path.key("taint");
+                let nodes = self.node_list(&p.key("nodes"), &t.nodes.0)?;
+                if t.key.is_empty() {
+                    return Err(self.at(&p.key("key"), Problem::new("a taint needs a `key`")));
+                }
+                let effect = effect(t.effect);
+                let value = t.value.clone().unwrap_or_default();
+                let shown =
+                    if value.is_empty() { t.key.clone() } else { format!("{}={value}", t.key) };
+                let label = format!("taint {} {shown}:{}", t.nodes.0.join(","), effect.as_str());
+                let taint = Taint { key: t.key.clone(), value, effect, time_added: None };
+                (ActionKind::Taint { nodes, taint }, label)
+            } else if let Some(t) = &a.untaint {
+                let p = path.key("untaint");
+                let nodes = self.node_list(&p.key("nodes"), &t.nodes.0)?;
+                let effect = t.effect.map(effect);
+                let shown = effect.map_or(String::new(), |e| format!(":{}", e.as_str()));
+                let label = format!("untaint {} {}{shown}-", t.nodes.0.join(","), t.key);
+                (ActionKind::Untaint { nodes, key: t.key.clone(), effect }, label)
             } else {
                 return Err(self.at(&path, Problem::new("an action needs a verb")));
             };
@@ -120,6 +182,40 @@ impl Actions<'_> {
                     .hint(did_you_mean(name, names)),
             )
         })
+    }
+
+    /// The nodes of a zone (`topology.kubernetes.io/zone`), which must have some.
+    fn zone_nodes(&self, path: &Path, zone: &str) -> Result<Vec<NodeId>, ScenarioError> {
+        let nodes: Vec<NodeId> = self
+            .cluster
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.labels().get(LABEL_ZONE).is_some_and(|z| z == zone))
+            .map(|(i, _)| NodeId(i as u32))
+            .collect();
+        if nodes.is_empty() {
+            let zones: BTreeSet<&str> = self
+                .cluster
+                .nodes
+                .iter()
+                .filter_map(|n| n.labels().get(LABEL_ZONE).map(String::as_str))
+                .collect();
+            return Err(self.at(
+                path,
+                Problem::new(format!("no node is in zone `{zone}`"))
+                    .expected(if zones.is_empty() {
+                        "a zone of the scenario (no node has a zone)".to_string()
+                    } else {
+                        format!(
+                            "one of {}",
+                            zones.iter().map(|z| format!("`{z}`")).collect::<Vec<_>>().join(", ")
+                        )
+                    })
+                    .hint(did_you_mean(zone, zones.iter().copied())),
+            ));
+        }
+        Ok(nodes)
     }
 
     fn node_list(&self, path: &Path, names: &[String]) -> Result<Vec<NodeId>, ScenarioError> {
@@ -633,5 +729,13 @@ impl Actions<'_> {
         };
         let label = format!("scale {} to {}", s.workload, s.replicas);
         Ok((ActionKind::Scale { workload, replicas: s.replicas }, label))
+    }
+}
+
+fn effect(e: TaintEffectFile) -> TaintEffect {
+    match e {
+        TaintEffectFile::NoSchedule => TaintEffect::NoSchedule,
+        TaintEffectFile::PreferNoSchedule => TaintEffect::PreferNoSchedule,
+        TaintEffectFile::NoExecute => TaintEffect::NoExecute,
     }
 }

@@ -187,6 +187,12 @@ impl<'a> Builder<'a> {
             pod_max_in_unschedulable_pods_duration,
             percentage_of_nodes_to_score,
         );
+        // SetDefaults_KubeletConfiguration: a `nodeStatusUpdateFrequency` set without a
+        // `nodeStatusReportFrequency` makes the report frequency the same (backward
+        // compatibility with kubelets that posted every sync).
+        if f.node_status_update_frequency.is_some() && f.node_status_report_frequency.is_none() {
+            p.node_status_report_frequency = p.node_status_update_frequency;
+        }
         let p = self.params.clone();
         let checks: [(&str, bool, &str); 8] = [
             (
@@ -709,6 +715,9 @@ impl<'a> Builder<'a> {
             return Err(ctx_err_missing_spec(m));
         };
         let mut spec = manifest::pod_spec(&mut ctx, &env, &Path::parse("spec"), k8s_spec)?;
+        if manifest::controller_ref(&p.metadata).is_some_and(|(_, r)| r.kind == "DaemonSet") {
+            daemonset_tolerations(&mut spec);
+        }
         admit_default_tolerations(&mut spec, &self.params);
         let node = match &spec.node_name {
             None => None,
@@ -995,6 +1004,33 @@ fn admit_default_tolerations(spec: &mut PodSpec, params: &Params) {
                 effect: Some(TaintEffect::NoExecute),
                 toleration_seconds: Some(seconds),
             });
+        }
+    }
+}
+
+/// What the DaemonSet controller puts on every pod it creates
+/// (`AddOrUpdateDaemonPodTolerations`, the same as `kubesim_controllers::admission::
+/// daemonset_tolerations`): a DaemonSet pod from a dump already carries these; one written by
+/// hand gets them here, so that it tolerates node failures forever as a real one does.
+fn daemonset_tolerations(spec: &mut PodSpec) {
+    for (key, effect) in [
+        (TAINT_NOT_READY, TaintEffect::NoExecute),
+        (TAINT_UNREACHABLE, TaintEffect::NoExecute),
+        ("node.kubernetes.io/disk-pressure", TaintEffect::NoSchedule),
+        ("node.kubernetes.io/memory-pressure", TaintEffect::NoSchedule),
+        ("node.kubernetes.io/pid-pressure", TaintEffect::NoSchedule),
+        (TAINT_UNSCHEDULABLE, TaintEffect::NoSchedule),
+    ] {
+        let t = Toleration {
+            key: key.to_string(),
+            operator: TolerationOperator::Exists,
+            value: String::new(),
+            effect: Some(effect),
+            toleration_seconds: None,
+        };
+        match spec.tolerations.iter_mut().find(|x| x.key == key && x.effect == Some(effect)) {
+            Some(existing) => *existing = t,
+            None => spec.tolerations.push(t),
         }
     }
 }

@@ -157,10 +157,28 @@ pub(crate) struct ActionFile {
     pub add_node: Option<AddNodeFile>,
     #[serde(rename = "upgrade-pool")]
     pub upgrade_pool: Option<UpgradePoolFile>,
+    // Node faults and node operations.
+    #[serde(rename = "crash-node")]
+    pub crash_node: Option<NodeNames>,
+    #[serde(rename = "stop-kubelet")]
+    pub stop_kubelet: Option<NodeNames>,
+    pub partition: Option<NodeNames>,
+    #[serde(rename = "zone-outage")]
+    pub zone_outage: Option<ZoneOutageFile>,
+    #[serde(rename = "recover-node")]
+    pub recover_node: Option<NodeNames>,
+    #[serde(rename = "recover-zone")]
+    pub recover_zone: Option<String>,
+    #[serde(rename = "delete-node")]
+    pub delete_node: Option<NodeNames>,
+    #[serde(rename = "spot-interruption")]
+    pub spot_interruption: Option<SpotInterruptionFile>,
+    pub taint: Option<TaintActionFile>,
+    pub untaint: Option<UntaintFile>,
 }
 
 /// The verbs of an action, as written.
-pub(crate) const VERBS: [&str; 9] = [
+pub(crate) const VERBS: [&str; 19] = [
     "delete-pod",
     "cordon",
     "uncordon",
@@ -170,6 +188,16 @@ pub(crate) const VERBS: [&str; 9] = [
     "rollout",
     "add-node",
     "upgrade-pool",
+    "crash-node",
+    "stop-kubelet",
+    "partition",
+    "zone-outage",
+    "recover-node",
+    "recover-zone",
+    "delete-node",
+    "spot-interruption",
+    "taint",
+    "untaint",
 ];
 
 /// `drain`: `kubectl drain` and its flags.
@@ -336,6 +364,58 @@ impl<'de> Deserialize<'de> for DrainTimeoutFile {
         }
         d.deserialize_any(V)
     }
+}
+
+/// `zone-outage`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ZoneOutageFile {
+    pub zone: String,
+    pub mode: Option<OutageModeFile>,
+}
+
+/// How the nodes of a zone outage fail.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum OutageModeFile {
+    Crash,
+    Partition,
+}
+
+/// `spot-interruption`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SpotInterruptionFile {
+    pub nodes: NodeNames,
+    pub notice: Option<Dur>,
+    pub handler: Option<SpotHandlerFile>,
+}
+
+/// What reacts to a spot interruption notice.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SpotHandlerFile {
+    Drain,
+    None,
+}
+
+/// `taint`: `kubectl taint nodes <nodes> key=value:effect`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TaintActionFile {
+    pub nodes: NodeNames,
+    pub key: String,
+    pub value: Option<String>,
+    pub effect: TaintEffectFile,
+}
+
+/// `untaint`: `kubectl taint nodes <nodes> key[:effect]-`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UntaintFile {
+    pub nodes: NodeNames,
+    pub key: String,
+    pub effect: Option<TaintEffectFile>,
 }
 
 /// `delete-pod`.

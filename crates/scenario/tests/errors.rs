@@ -677,7 +677,10 @@ fn action_with_zero_or_two_verbs() {
     assert_eq!(
         e.expected.as_deref(),
         Some(
-            "exactly one of `delete-pod`, `cordon`, `uncordon`, `scale`, `drain`, `evict-pod`, `rollout`, `add-node` or `upgrade-pool`"
+            "exactly one of `delete-pod`, `cordon`, `uncordon`, `scale`, `drain`, `evict-pod`, \
+             `rollout`, `add-node`, `upgrade-pool`, `crash-node`, `stop-kubelet`, `partition`, \
+             `zone-outage`, `recover-node`, `recover-zone`, `delete-node`, `spot-interruption`, \
+             `taint` or `untaint`"
         )
     );
 
@@ -930,4 +933,63 @@ fn disruption_verbs_with_mistakes() {
     assert_eq!(e.message, "`evict-pod` needs a `name` or a `selector`");
     let e = err(&with("scale: {workload: ds/agent, replicas: 2}"));
     assert_eq!(e.message, "a daemonset cannot be scaled");
+}
+
+#[test]
+fn node_fault_actions() {
+    // Every node verb, resolved against the cluster: zones name their nodes, notices default
+    // to 2 minutes with the drain handler, taints carry their effect.
+    let text = BASE.replace("      count: 2\n", "      count: 2\n      zones: [zone-a, zone-b]\n");
+    let s = load_str(
+        &format!(
+            "{text}actions:\n\
+             \x20 - {{at: 1m, crash-node: pool-a-1}}\n\
+             \x20 - {{at: 2m, stop-kubelet: [pool-a-1, pool-a-2]}}\n\
+             \x20 - {{at: 3m, partition: pool-a-2}}\n\
+             \x20 - {{at: 4m, zone-outage: {{zone: zone-b, mode: partition}}}}\n\
+             \x20 - {{at: 5m, recover-node: pool-a-1}}\n\
+             \x20 - {{at: 6m, recover-zone: zone-b}}\n\
+             \x20 - {{at: 7m, delete-node: pool-a-2}}\n\
+             \x20 - {{at: 8m, spot-interruption: {{nodes: pool-a-1}}}}\n\
+             \x20 - {{at: 9m, taint: {{nodes: pool-a-1, key: node.kubernetes.io/out-of-service, value: nodeshutdown, effect: NoExecute}}}}\n\
+             \x20 - {{at: 10m, untaint: {{nodes: pool-a-1, key: node.kubernetes.io/out-of-service}}}}\n"
+        ),
+        Path::new("ok.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .scenario;
+    let labels: Vec<&str> = s.actions.iter().map(|a| a.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "crash-node pool-a-1",
+            "stop-kubelet pool-a-1,pool-a-2",
+            "partition pool-a-2",
+            "zone-outage zone-b (partition)",
+            "recover-node pool-a-1",
+            "recover-zone zone-b",
+            "delete-node pool-a-2",
+            "spot-interruption pool-a-1",
+            "taint pool-a-1 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute",
+            "untaint pool-a-1 node.kubernetes.io/out-of-service-",
+        ]
+    );
+    assert_eq!(
+        s.actions[3].kind,
+        ActionKind::ZoneOutage {
+            zone: "zone-b".into(),
+            nodes: vec![NodeId(1)],
+            mode: kubesim_model::OutageMode::Partition
+        }
+    );
+    assert_eq!(
+        s.actions[7].kind,
+        ActionKind::SpotInterruption {
+            nodes: vec![NodeId(0)],
+            notice: SimDuration::from_mins(2),
+            handler: kubesim_model::SpotHandler::Drain
+        }
+    );
+    let ActionKind::Taint { taint, .. } = &s.actions[8].kind else { panic!() };
+    assert_eq!((taint.value.as_str(), taint.effect), ("nodeshutdown", TaintEffect::NoExecute));
 }

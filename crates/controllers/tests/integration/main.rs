@@ -3,6 +3,7 @@
 
 mod disruption;
 mod invariants;
+mod node_health;
 mod scheduling;
 mod support;
 mod workloads;
