@@ -15,44 +15,13 @@
 //!   pods are never evicted for a node failure, and the NoSchedule condition taints.
 
 use crate::world::World;
-use kubesim_model::{
-    Params, PodSpec, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, TaintEffect,
-    Toleration, TolerationOperator,
-};
+use kubesim_model::PodSpec;
 use std::sync::Arc;
 
-/// `node.kubernetes.io/memory-pressure`
-pub const TAINT_MEMORY_PRESSURE: &str = "node.kubernetes.io/memory-pressure";
-/// `node.kubernetes.io/disk-pressure`
-pub const TAINT_DISK_PRESSURE: &str = "node.kubernetes.io/disk-pressure";
-/// `node.kubernetes.io/pid-pressure`
-pub const TAINT_PID_PRESSURE: &str = "node.kubernetes.io/pid-pressure";
-/// `node.kubernetes.io/network-unavailable`
-pub const TAINT_NETWORK_UNAVAILABLE: &str = "node.kubernetes.io/network-unavailable";
-
-/// The tolerations `DefaultTolerationSeconds` would add to `spec` (empty if it has them).
-fn missing_default_tolerations(spec: &PodSpec, params: &Params) -> Vec<Toleration> {
-    let mut add = Vec::new();
-    for (key, seconds) in [
-        (TAINT_NOT_READY, params.default_not_ready_toleration_seconds),
-        (TAINT_UNREACHABLE, params.default_unreachable_toleration_seconds),
-    ] {
-        let tolerated = spec.tolerations.iter().any(|t| {
-            (t.key == key || t.key.is_empty())
-                && t.effect.is_none_or(|e| e == TaintEffect::NoExecute)
-        });
-        if !tolerated {
-            add.push(Toleration {
-                key: key.to_string(),
-                operator: TolerationOperator::Exists,
-                value: String::new(),
-                effect: Some(TaintEffect::NoExecute),
-                toleration_seconds: Some(seconds),
-            });
-        }
-    }
-    add
-}
+pub use kubesim_model::tolerations::{
+    TAINT_DISK_PRESSURE, TAINT_MEMORY_PRESSURE, TAINT_NETWORK_UNAVAILABLE, TAINT_PID_PRESSURE,
+    add_daemonset_tolerations as daemonset_tolerations, missing_default_tolerations,
+};
 
 /// Applies `DefaultTolerationSeconds` to a pod being created. Pods of one template share the
 /// admitted spec (cached in [`World::admitted_specs`]), so a ReplicaSet of 1,000 pods still
@@ -75,41 +44,14 @@ pub fn default_toleration_seconds(w: &mut World, spec: &mut Arc<PodSpec>) {
     *spec = admitted;
 }
 
-/// `AddOrUpdateDaemonPodTolerations`: the tolerations the DaemonSet controller puts on its
-/// pods (replacing any toleration with the same key and effect). `host_network` adds the
-/// `network-unavailable` one.
-pub fn daemonset_tolerations(spec: &mut PodSpec, host_network: bool) {
-    let mut wanted: Vec<(&str, TaintEffect)> = vec![
-        (TAINT_NOT_READY, TaintEffect::NoExecute),
-        (TAINT_UNREACHABLE, TaintEffect::NoExecute),
-        (TAINT_DISK_PRESSURE, TaintEffect::NoSchedule),
-        (TAINT_MEMORY_PRESSURE, TaintEffect::NoSchedule),
-        (TAINT_PID_PRESSURE, TaintEffect::NoSchedule),
-        (TAINT_UNSCHEDULABLE, TaintEffect::NoSchedule),
-    ];
-    if host_network {
-        wanted.push((TAINT_NETWORK_UNAVAILABLE, TaintEffect::NoSchedule));
-    }
-    for (key, effect) in wanted {
-        let t = Toleration {
-            key: key.to_string(),
-            operator: TolerationOperator::Exists,
-            value: String::new(),
-            effect: Some(effect),
-            toleration_seconds: None,
-        };
-        match spec.tolerations.iter_mut().find(|x| x.key == key && x.effect == Some(effect)) {
-            Some(existing) => *existing = t,
-            None => spec.tolerations.push(t),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use kubesim_model::build::SpecBuilder;
-    use kubesim_model::{Cluster, Taint};
+    use kubesim_model::{
+        Cluster, Params, TAINT_NOT_READY, TAINT_UNREACHABLE, Taint, TaintEffect, Toleration,
+        TolerationOperator,
+    };
 
     fn unreachable_noexecute() -> Taint {
         Taint {

@@ -20,6 +20,7 @@ pub mod pod;
 pub mod quantity;
 pub mod resources;
 pub mod scenario;
+pub mod tolerations;
 pub mod trace;
 pub mod workload;
 

@@ -20,15 +20,14 @@ use crate::yaml::{Node, Path, Span};
 use k8s_openapi::api::core::v1 as core;
 use kubesim_engine::{SimDuration, SimTime};
 use kubesim_model::node::{
-    LABEL_HOSTNAME, LABEL_NODE_POOL, LABEL_REGION, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE,
-    TAINT_UNSCHEDULABLE,
+    LABEL_HOSTNAME, LABEL_NODE_POOL, LABEL_REGION, LABEL_ZONE, TAINT_UNSCHEDULABLE,
 };
 use kubesim_model::workload::WorkloadSpec;
 use kubesim_model::{
     Behaviour, BehaviourId, Cluster, CondStatus, ContainerState, ContainerStatus, Kind, Labels,
     Meta, NodeId, NodePool, NodeReady, OwnerRef, Params, Pod, PodConditionType, PodId, PodPhase,
-    PodSpec, PodStatus, Resources, Scenario, Taint, TaintEffect, Toleration, TolerationOperator,
-    Workload, WorkloadId, WorkloadStatus,
+    PodSpec, PodStatus, Resources, Scenario, Taint, TaintEffect, Workload, WorkloadId,
+    WorkloadStatus,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -985,54 +984,17 @@ fn ready_condition() -> NodeReady {
     }
 }
 
-/// The `DefaultTolerationSeconds` admission plugin: pods tolerate `not-ready` and
-/// `unreachable` NoExecute taints for the configured time unless they already say otherwise.
+/// The `DefaultTolerationSeconds` admission plugin on a pod that exists at t = 0.
 fn admit_default_tolerations(spec: &mut PodSpec, params: &Params) {
-    for (key, seconds) in [
-        (TAINT_NOT_READY, params.default_not_ready_toleration_seconds),
-        (TAINT_UNREACHABLE, params.default_unreachable_toleration_seconds),
-    ] {
-        let tolerated = spec.tolerations.iter().any(|t| {
-            (t.key == key || t.key.is_empty())
-                && t.effect.is_none_or(|e| e == TaintEffect::NoExecute)
-        });
-        if !tolerated {
-            spec.tolerations.push(Toleration {
-                key: key.to_string(),
-                operator: TolerationOperator::Exists,
-                value: String::new(),
-                effect: Some(TaintEffect::NoExecute),
-                toleration_seconds: Some(seconds),
-            });
-        }
-    }
+    let add = kubesim_model::tolerations::missing_default_tolerations(spec, params);
+    spec.tolerations.extend(add);
 }
 
-/// What the DaemonSet controller puts on every pod it creates
-/// (`AddOrUpdateDaemonPodTolerations`, the same as `kubesim_controllers::admission::
-/// daemonset_tolerations`): a DaemonSet pod from a dump already carries these; one written by
-/// hand gets them here, so that it tolerates node failures forever as a real one does.
+/// What the DaemonSet controller puts on every pod it creates: a DaemonSet pod from a dump
+/// already carries these; one written by hand gets them here, so that it tolerates node
+/// failures forever as a real one does.
 fn daemonset_tolerations(spec: &mut PodSpec) {
-    for (key, effect) in [
-        (TAINT_NOT_READY, TaintEffect::NoExecute),
-        (TAINT_UNREACHABLE, TaintEffect::NoExecute),
-        ("node.kubernetes.io/disk-pressure", TaintEffect::NoSchedule),
-        ("node.kubernetes.io/memory-pressure", TaintEffect::NoSchedule),
-        ("node.kubernetes.io/pid-pressure", TaintEffect::NoSchedule),
-        (TAINT_UNSCHEDULABLE, TaintEffect::NoSchedule),
-    ] {
-        let t = Toleration {
-            key: key.to_string(),
-            operator: TolerationOperator::Exists,
-            value: String::new(),
-            effect: Some(effect),
-            toleration_seconds: None,
-        };
-        match spec.tolerations.iter_mut().find(|x| x.key == key && x.effect == Some(effect)) {
-            Some(existing) => *existing = t,
-            None => spec.tolerations.push(t),
-        }
-    }
+    kubesim_model::tolerations::add_daemonset_tolerations(spec, false);
 }
 
 /// The status a pod starts with: Running and Ready when the dump says so, terminal phases
