@@ -13,12 +13,16 @@
 //!    [`kubesim_model::Trace`].
 //!
 //! Components: [`scheduler`] (kube-scheduler), [`kubelet`], [`workloads`] (ReplicaSet,
-//! Deployment, StatefulSet controllers), [`actions`] (the scenario's kubectl-like timeline).
+//! Deployment, StatefulSet controllers), [`podgc`] (PodGC), [`actions`] (the scenario's
+//! kubectl-like timeline). [`apps`] is the simulated applications' health, which only the
+//! kubelet's probes observe.
 
 pub mod actions;
 pub mod api;
+pub mod apps;
 pub mod kubelet;
 pub mod metrics;
+pub mod podgc;
 pub mod scheduler;
 pub mod simulation;
 pub mod workloads;

@@ -2,11 +2,12 @@
 //! kept only when a value changed), so the cost follows events, not a sampling clock.
 
 use crate::world::World;
-use kubesim_model::WorkloadId;
 use kubesim_model::trace::{
-    COL_NODES_CORDONED, COL_NODES_NOT_READY, COL_NODES_READY, COL_PODS_PENDING, WORKLOAD_FIELDS,
-    workload_column, workload_ref,
+    COL_CONTAINER_RESTARTS, COL_NODES_CORDONED, COL_NODES_NOT_READY, COL_NODES_READY,
+    COL_PODS_FAILED, COL_PODS_PENDING, COL_PODS_RUNNING, COL_PODS_SUCCEEDED, COL_PODS_TERMINATING,
+    WORKLOAD_FIELDS, workload_column, workload_ref,
 };
+use kubesim_model::{PodPhase, WorkloadId};
 
 /// Takes the metrics rows.
 pub struct MetricsRecorder {
@@ -15,8 +16,8 @@ pub struct MetricsRecorder {
 }
 
 impl MetricsRecorder {
-    /// Sets up the columns: pending pods, nodes by state, then desired/ready/available per
-    /// top-level workload.
+    /// Sets up the columns: pending pods, nodes by state, desired/ready/available per
+    /// top-level workload, then pods by phase, terminating pods and container restarts.
     pub fn new(w: &mut World) -> Self {
         let workloads: Vec<WorkloadId> = w.cluster.top_level_workloads().collect();
         let mut columns: Vec<String> =
@@ -30,6 +31,16 @@ impl MetricsRecorder {
                 columns.push(workload_column(&r, f));
             }
         }
+        columns.extend(
+            [
+                COL_PODS_RUNNING,
+                COL_PODS_SUCCEEDED,
+                COL_PODS_FAILED,
+                COL_PODS_TERMINATING,
+                COL_CONTAINER_RESTARTS,
+            ]
+            .map(String::from),
+        );
         w.trace.metrics.columns = columns;
         Self { workloads, nodes: [0; 3] }
     }
@@ -51,7 +62,7 @@ impl MetricsRecorder {
             }
             self.nodes = n;
         }
-        let mut values = Vec::with_capacity(4 + 3 * self.workloads.len());
+        let mut values = Vec::with_capacity(9 + 3 * self.workloads.len());
         values.push(w.cluster.pending_pods() as i64);
         values.extend_from_slice(&self.nodes);
         for &id in &self.workloads {
@@ -60,6 +71,12 @@ impl MetricsRecorder {
             values.push(i64::from(wl.status.ready_replicas));
             values.push(i64::from(wl.status.available_replicas));
         }
+        let c = &w.cluster;
+        values.push(c.pods_in_phase(PodPhase::Running) as i64);
+        values.push(c.pods_in_phase(PodPhase::Succeeded) as i64);
+        values.push(c.pods_in_phase(PodPhase::Failed) as i64);
+        values.push(c.terminating_pods() as i64);
+        values.push(w.container_restarts as i64);
         w.trace.metrics.record(w.now, values);
     }
 }

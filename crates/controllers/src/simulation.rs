@@ -49,7 +49,10 @@ impl Simulation {
         for p in pods {
             let pod = &world.cluster.pods[p.index()];
             match (pod.node, pod.status.phase) {
-                (Some(_), PodPhase::Running) => kubelet.adopt_running(p),
+                (Some(_), PodPhase::Running) => kubelet.adopt_running(&mut world, p),
+                (Some(_), PodPhase::Succeeded | PodPhase::Failed) => {
+                    kubelet.adopt_finished(&world, p)
+                }
                 (Some(_), _) => {
                     world.queue.schedule(SimTime::ZERO, Event::KubeletSyncPod(p));
                 }
@@ -65,6 +68,7 @@ impl Simulation {
         for i in 0..world.cluster.workloads.len() {
             world.sync_workload(kubesim_model::WorkloadId(i as u32));
         }
+        crate::podgc::terminated_pods_changed(&mut world);
         Self {
             scheduler: Scheduler::new(&rngs),
             kubelet,
@@ -91,6 +95,9 @@ impl Simulation {
             Event::KubeletSyncPod(p) => self.kubelet.sync_pod(w, p),
             Event::KubeletStep(p, epoch, step) => self.kubelet.step(w, p, epoch, step),
             Event::PodAvailable(p) => crate::api::notify_owner(w, p),
+            // kubelet pod lifecycle and PodGC (issue 3)
+            Event::AppHealthChanged(p) => self.kubelet.app_health_changed(w, p),
+            Event::PodGcPass => crate::podgc::pass(w),
         }
     }
 

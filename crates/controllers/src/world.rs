@@ -1,9 +1,10 @@
 //! The shared state every component works on: the clock, the queue, the cluster, the trace,
 //! and the "watch" flags through which a change reaches the components that care about it.
 
+use crate::apps::AppFaults;
 use kubesim_engine::{EventQueue, SimDuration, SimTime};
 use kubesim_model::{
-    Cluster, EventType, Kind, NodeId, Params, PodId, Trace, TraceEvent, WorkloadId,
+    Cluster, EventType, Kind, NodeId, Params, PodId, ProbeKind, Trace, TraceEvent, WorkloadId,
 };
 
 /// Every event the simulation knows. Requests are imperative, facts past tense.
@@ -25,19 +26,39 @@ pub enum Event {
     KubeletStep(PodId, u32, KubeletStep),
     /// Status bookkeeping: a pod became available (`minReadySeconds` after Ready).
     PodAvailable(PodId),
+
+    // --- kubelet pod lifecycle and PodGC (issue 3) ---
+    /// The application in a pod changed health (a scenario action): its kubelet re-plans the
+    /// pod's probes.
+    AppHealthChanged(PodId),
+    /// A PodGC pass (`gcCheckPeriod` = 20 s grid), queued only when terminated pods exceed
+    /// `terminatedPodGCThreshold`.
+    PodGcPass,
 }
 
-/// The kubelet's timed steps for one pod.
+/// The kubelet's timed steps for one pod. `c` is the container's index in the kubelet's list
+/// (init containers, then app containers, then ephemeral containers); `generation` the generation
+/// of the container instance the step belongs to (a restart or kill makes older steps stale).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KubeletStep {
-    /// The image pull of container `i` finished.
+    /// The image pull for container `c` finished (successfully or not).
     ImagePulled(u16),
-    /// Container `i` finished starting.
-    ContainerStarted(u16),
-    /// Container `i` passed its readiness check.
-    ContainerReady(u16),
-    /// Container `i` exited after SIGTERM (or was killed at the end of the grace period).
-    ContainerStopped(u16),
+    /// Container `c` finished starting (`Started`).
+    ContainerStarted(u16, u32),
+    /// Container `c`'s `postStart` hook finished.
+    PostStartDone(u16, u32),
+    /// Container `c`'s process exited on its own (completed or crashed).
+    ContainerExited(u16, u32),
+    /// Container `c`'s `preStop` hook finished (or the grace period cut it short).
+    PreStopDone(u16, u32),
+    /// Container `c` exited after SIGTERM, or was killed (SIGKILL) at the end of its budget.
+    ContainerStopped(u16, u32),
+    /// A probe tick of container `c`; `u32` is the probe worker's token.
+    Probe(u16, ProbeKind, u32),
+    /// A probe that timed out reports its failure (`timeoutSeconds` after its tick).
+    ProbeTimedOut(u16, ProbeKind, u32),
+    /// The pod worker syncs again (a back-off expired, or it retries after an error).
+    Resync,
 }
 
 /// Stream ids of the seeded random streams, one per component (see [`kubesim_engine::RngStreams`]).
@@ -46,7 +67,7 @@ pub mod streams {
     pub const SCHEDULER: u64 = 1;
     /// ReplicaSet controller (pod name suffixes).
     pub const REPLICASET: u64 = 2;
-    /// Scenario actions (random picks).
+    /// Scenario actions (random picks, `kubectl debug` container names).
     pub const ACTIONS: u64 = 3;
     /// Kubelets: node `i` uses stream `KUBELET_BASE + i`, so one node's draws do not shift another's.
     pub const KUBELET_BASE: u64 = 1 << 32;
@@ -75,6 +96,12 @@ pub struct World {
     pub scheduler_new_pods: Vec<PodId>,
     /// Node objects changed since metrics were last taken.
     pub nodes_dirty: bool,
+    /// The applications' faults set by scenario actions (what the kubelet's probes observe).
+    pub apps: AppFaults,
+    /// Container restarts since the start of the run (every `restartCount` increment).
+    pub container_restarts: u64,
+    /// A `PodGcPass` is queued.
+    pub podgc_pending: bool,
 }
 
 impl World {
@@ -92,6 +119,9 @@ impl World {
             scheduler_cluster_changed: false,
             scheduler_new_pods: Vec::new(),
             nodes_dirty: true,
+            apps: AppFaults::default(),
+            container_restarts: 0,
+            podgc_pending: false,
         }
     }
 

@@ -15,14 +15,15 @@ pub mod node;
 pub mod params;
 pub mod pdb;
 pub mod pod;
+pub mod probe;
 pub mod quantity;
 pub mod resources;
 pub mod scenario;
 pub mod trace;
 pub mod workload;
 
-pub use action::{Action, ActionKind, Pick, PodTarget};
-pub use behaviour::{Behaviour, BehaviourId};
+pub use action::{Action, ActionKind, Fault, Pick, PodTarget};
+pub use behaviour::{Behaviour, BehaviourId, Crash, CrashChance, Exit, Hook};
 pub use cluster::Cluster;
 pub use labels::{LabelSelector, Labels, Operator, Requirement};
 pub use meta::{Kind, Meta, NodeId, OwnerRef, PdbId, PodId, WorkloadId};
@@ -33,10 +34,11 @@ pub use node::{
 pub use params::Params;
 pub use pdb::{Pdb, UnhealthyPodEvictionPolicy};
 pub use pod::{
-    Container, ContainerState, ContainerStatus, NodeAffinity, NodeSelectorTerm, Pod, PodCondition,
-    PodConditionType, PodPhase, PodSpec, PodStatus, PodTemplate, PreferredTerm, PullPolicy,
-    RestartPolicy, Toleration, TolerationOperator, TopologySpreadConstraint,
+    Container, ContainerState, ContainerStatus, EphemeralContainer, NodeAffinity, NodeSelectorTerm,
+    Pod, PodCondition, PodConditionType, PodPhase, PodSpec, PodStatus, PodTemplate, PreferredTerm,
+    PullPolicy, RestartPolicy, Toleration, TolerationOperator, TopologySpreadConstraint,
 };
+pub use probe::{HookHandler, Lifecycle, Probe, ProbeHandler, ProbeKind, ProbeKinds};
 pub use resources::Resources;
 pub use scenario::Scenario;
 pub use trace::{EventType, Mark, Metrics, Trace, TraceEvent};

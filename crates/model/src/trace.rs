@@ -119,6 +119,18 @@ pub const COL_NODES_NOT_READY: &str = "nodes_not_ready";
 /// Column name of the count of nodes that exist and are cordoned (`spec.unschedulable`).
 pub const COL_NODES_CORDONED: &str = "nodes_cordoned";
 
+/// Column name of the count of live pods in phase Running.
+pub const COL_PODS_RUNNING: &str = "pods_running";
+/// Column name of the count of live pods in phase Succeeded (not yet garbage-collected).
+pub const COL_PODS_SUCCEEDED: &str = "pods_succeeded";
+/// Column name of the count of live pods in phase Failed (not yet garbage-collected).
+pub const COL_PODS_FAILED: &str = "pods_failed";
+/// Column name of the count of live pods with a deletion timestamp (`Terminating` in kubectl).
+pub const COL_PODS_TERMINATING: &str = "pods_terminating";
+/// Column name of the number of container restarts since the start of the run (every pod's,
+/// including pods since deleted): the sum of the `restartCount` increments.
+pub const COL_CONTAINER_RESTARTS: &str = "container_restarts";
+
 /// The series kept per top-level workload.
 pub const WORKLOAD_FIELDS: [&str; 3] = ["desired", "ready", "available"];
 

@@ -1,4 +1,4 @@
-//! Charts: `ready.png` and `ready.svg`.
+//! Charts: `ready.png`/`ready.svg` and `pods.png`/`pods.svg`.
 //!
 //! The ready chart ([`ready_chart`]) shows, per top-level workload, the ready replicas over
 //! time as a solid step line and the desired count as a dashed step line of the same colour
@@ -6,6 +6,10 @@
 //! to the end of the run, the y axis runs from 0 to one above the largest count. Each action
 //! of the scenario is a thin vertical grey line, labelled above the plot; labels that would
 //! overlap go on separate rows. The legend sits to the right of the plot.
+//!
+//! The pods chart ([`pods_chart`]) shows the pod lifecycle: pods by phase (Pending, Running,
+//! Succeeded, Failed), pods terminating, and the container restarts since the start as a
+//! dashed line (CrashLoopBackOff shows as a staircase whose steps widen).
 //!
 //! The drawing is generic: a [`StepChart`] is any set of [`StepSeries`] (integer values that
 //! hold from one instant to the next) over simulated time, with the actions marked;
@@ -21,6 +25,10 @@ use crate::ReportError;
 use crate::summary::workload_columns;
 use crate::text::GlyphText;
 use kubesim_engine::SimTime;
+use kubesim_model::trace::{
+    COL_CONTAINER_RESTARTS, COL_PODS_FAILED, COL_PODS_PENDING, COL_PODS_RUNNING,
+    COL_PODS_SUCCEEDED, COL_PODS_TERMINATING,
+};
 use kubesim_model::{Mark, Trace};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -160,6 +168,42 @@ pub fn ready_chart(scenario: &str, trace: &Trace) -> StepChart {
     StepChart {
         title: format!("{scenario}: ready replicas per workload"),
         y_label: "ready replicas".to_string(),
+        end: trace.end,
+        y_max: top + 1,
+        series,
+        legend,
+        marks: trace.marks.clone(),
+    }
+}
+
+/// The series of the pods chart: metrics column, legend label, colour, dashed.
+const POD_SERIES: [(&str, &str, Rgb, bool); 6] = [
+    (COL_PODS_PENDING, "pending", Rgb(255, 127, 14), false),
+    (COL_PODS_RUNNING, "running", Rgb(44, 160, 44), false),
+    (COL_PODS_TERMINATING, "terminating", Rgb(148, 103, 189), false),
+    (COL_PODS_SUCCEEDED, "succeeded", Rgb(31, 119, 180), false),
+    (COL_PODS_FAILED, "failed", Rgb(214, 39, 40), false),
+    (COL_CONTAINER_RESTARTS, "container restarts", Rgb(0, 0, 0), true),
+];
+
+/// The pods chart: live pods by phase, terminating pods, and container restarts (cumulative),
+/// one lane each so that equal values stay visible.
+pub fn pods_chart(scenario: &str, trace: &Trace) -> StepChart {
+    let mut series = Vec::new();
+    let mut legend = Vec::new();
+    let mut top = 0;
+    for (lane, (col, label, color, dashed)) in POD_SERIES.into_iter().enumerate() {
+        let points = column_points(trace, trace.metrics.column(col));
+        if points.is_empty() {
+            continue;
+        }
+        top = points.iter().map(|&(_, v)| v).fold(top, i64::max);
+        series.push(StepSeries { color, dashed, lane, points });
+        legend.push(LegendEntry { label: label.to_string(), color, dashed });
+    }
+    StepChart {
+        title: format!("{scenario}: pods by phase and container restarts"),
+        y_label: "pods / restarts".to_string(),
         end: trace.end,
         y_max: top + 1,
         series,

@@ -89,6 +89,7 @@ fn pod_spec() -> Arc<PodSpec> {
             image_pull_policy: PullPolicy::IfNotPresent,
             requests: Resources { cpu_milli: 250, memory: 128 << 20, ..Resources::default() },
             limits: Resources::default(),
+            ..Container::default()
         }],
         restart_policy: RestartPolicy::Always,
         termination_grace_period_seconds: 30,
@@ -123,6 +124,7 @@ fn running_status(start: SimTime) -> PodStatus {
         ready: true,
         started: true,
         restart_count: 0,
+        last_state: None,
     });
     st
 }
@@ -205,6 +207,7 @@ pub fn run() -> Run {
             ready_since: Some(s(10 + 10 * i as u64)),
             removed: None,
             behaviour: BehaviourId(0),
+            ephemeral_containers: Vec::new(),
         };
         c.add_pod(pod, Some(rs));
     }
@@ -224,6 +227,7 @@ pub fn run() -> Run {
             ready_since: None,
             removed: None,
             behaviour: BehaviourId(0),
+            ephemeral_containers: Vec::new(),
         },
         Some(rs),
     );
@@ -280,6 +284,7 @@ pub fn run() -> Run {
             ready_since: None,
             removed: None,
             behaviour: BehaviourId(0),
+            ephemeral_containers: Vec::new(),
         },
         Some(db),
     );

@@ -91,6 +91,11 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
     }
     writeln!(
         o,
+        "- Pods at the end: {} succeeded, {} failed; container restarts: {}",
+        s.pods.succeeded, s.pods.failed, s.pods.container_restarts
+    )?;
+    writeln!(
+        o,
         "- Nodes at the end: {} ready, {} not ready, {} cordoned",
         s.nodes.ready, s.nodes.not_ready, s.nodes.cordoned
     )?;
@@ -150,5 +155,9 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
     writeln!(o, "## Ready replicas")?;
     writeln!(o)?;
     writeln!(o, "![ready replicas](ready.png)")?;
+    writeln!(o)?;
+    writeln!(o, "## Pods and restarts")?;
+    writeln!(o)?;
+    writeln!(o, "![pods by phase and container restarts](pods.png)")?;
     Ok(())
 }

@@ -40,6 +40,14 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
         Some(at) => write!(o, "pods: at most {} pending (first at {})", s.pods.max_pending, at)?,
         None => write!(o, "pods: none pending")?,
     }
+    let p = &s.pods;
+    if p.succeeded > 0 || p.failed > 0 || p.container_restarts > 0 {
+        write!(
+            o,
+            ", {} succeeded, {} failed, {} container restarts",
+            p.succeeded, p.failed, p.container_restarts
+        )?;
+    }
     writeln!(
         o,
         "; nodes at the end: {} ready, {} not ready, {} cordoned",

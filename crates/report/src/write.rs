@@ -1,6 +1,6 @@
 //! Writing the results directory atomically.
 
-use crate::charts::{ready_chart, render_png, render_svg};
+use crate::charts::{pods_chart, ready_chart, render_png, render_svg};
 use crate::csv_files::{events_csv, metrics_csv};
 use crate::markdown::summary_md;
 use crate::state::state_yaml;
@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The files [`write_results`] writes, sorted by name.
-pub const FILES: [&str; 7] = [
+pub const FILES: [&str; 9] = [
     "events.csv",
     "metrics.csv",
+    "pods.png",
+    "pods.svg",
     "ready.png",
     "ready.svg",
     "state.yaml",
@@ -57,6 +59,9 @@ fn render_into(tmp: &Path, out: &RunOutput) -> Result<(), ReportError> {
     let chart = ready_chart(&out.scenario.name, out.trace);
     render_png(&chart, &tmp.join("ready.png"))?;
     write_file(tmp, "ready.svg", render_svg(&chart)?.as_bytes())?;
+    let pods = pods_chart(&out.scenario.name, out.trace);
+    render_png(&pods, &tmp.join("pods.png"))?;
+    write_file(tmp, "pods.svg", render_svg(&pods)?.as_bytes())?;
     Ok(())
 }
 
