@@ -192,6 +192,12 @@ impl Kubelet {
 
     /// Handles a timed step; stale ones (another worker, an older instance) are ignored.
     pub fn step(&mut self, w: &mut World, pod: PodId, epoch: u32, step: KubeletStep) {
+        if let (KubeletStep::ImagePulled(_), Some(node)) = (step, w.cluster.pods[pod.index()].node)
+        {
+            // The image lands on the node even if the pod that asked for it is gone.
+            let now = w.now;
+            self.node(node).images.settle(now, &mut w.cluster.nodes[node.index()].images);
+        }
         self.with_worker(w, pod, |cx, wk| {
             if wk.epoch != epoch {
                 return true;
