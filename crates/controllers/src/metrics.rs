@@ -16,7 +16,7 @@ pub struct MetricsRecorder {
 }
 
 impl MetricsRecorder {
-    /// Sets up the columns: pending pods, nodes by state, desired/ready/available per
+    /// Sets up the columns: pending pods, nodes by state, desired/ready/available/restarts per
     /// top-level workload, then pods by phase, terminating pods and container restarts.
     pub fn new(w: &mut World) -> Self {
         let workloads: Vec<WorkloadId> = w.cluster.top_level_workloads().collect();
@@ -62,7 +62,7 @@ impl MetricsRecorder {
             }
             self.nodes = n;
         }
-        let mut values = Vec::with_capacity(9 + 3 * self.workloads.len());
+        let mut values = Vec::with_capacity(9 + 4 * self.workloads.len());
         values.push(w.cluster.pending_pods() as i64);
         values.extend_from_slice(&self.nodes);
         for &id in &self.workloads {
@@ -70,6 +70,7 @@ impl MetricsRecorder {
             values.push(i64::from(wl.replicas));
             values.push(i64::from(wl.status.ready_replicas));
             values.push(i64::from(wl.status.available_replicas));
+            values.push(w.workload_restarts.get(id.index()).copied().unwrap_or(0) as i64);
         }
         let c = &w.cluster;
         values.push(c.pods_in_phase(PodPhase::Running) as i64);

@@ -100,6 +100,8 @@ pub struct World {
     pub apps: AppFaults,
     /// Container restarts since the start of the run (every `restartCount` increment).
     pub container_restarts: u64,
+    /// The same, per top-level workload (by [`WorkloadId`]).
+    pub workload_restarts: Vec<u64>,
     /// A `PodGcPass` is queued.
     pub podgc_pending: bool,
 }
@@ -121,6 +123,7 @@ impl World {
             nodes_dirty: true,
             apps: AppFaults::default(),
             container_restarts: 0,
+            workload_restarts: vec![0; n],
             podgc_pending: false,
         }
     }
@@ -162,6 +165,18 @@ impl World {
     /// Called by the dispatcher when `SchedulerKicked` runs.
     pub fn scheduler_ran(&mut self) {
         self.scheduler_kicked = false;
+    }
+
+    /// Counts a container restart of a pod (for the metrics).
+    pub fn count_restart(&mut self, pod: PodId) {
+        self.container_restarts += 1;
+        if let Some(wid) = self.cluster.controller_of(pod) {
+            let root = self.cluster.root_workload(wid);
+            if self.workload_restarts.len() <= root.index() {
+                self.workload_restarts.resize(root.index() + 1, 0);
+            }
+            self.workload_restarts[root.index()] += 1;
+        }
     }
 
     /// Records a Kubernetes event about an object.

@@ -131,8 +131,9 @@ pub const COL_PODS_TERMINATING: &str = "pods_terminating";
 /// including pods since deleted): the sum of the `restartCount` increments.
 pub const COL_CONTAINER_RESTARTS: &str = "container_restarts";
 
-/// The series kept per top-level workload.
-pub const WORKLOAD_FIELDS: [&str; 3] = ["desired", "ready", "available"];
+/// The series kept per top-level workload: `spec.replicas`, ready and available replicas, and
+/// the container restarts of its pods since the start of the run.
+pub const WORKLOAD_FIELDS: [&str; 4] = ["desired", "ready", "available", "restarts"];
 
 /// The kubectl-style reference of a workload: `deployment/web`, or `deployment/shop/web`
 /// outside the `default` namespace.

@@ -176,30 +176,56 @@ pub fn ready_chart(scenario: &str, trace: &Trace) -> StepChart {
     }
 }
 
-/// The series of the pods chart: metrics column, legend label, colour, dashed.
-const POD_SERIES: [(&str, &str, Rgb, bool); 6] = [
-    (COL_PODS_PENDING, "pending", Rgb(255, 127, 14), false),
-    (COL_PODS_RUNNING, "running", Rgb(44, 160, 44), false),
-    (COL_PODS_TERMINATING, "terminating", Rgb(148, 103, 189), false),
-    (COL_PODS_SUCCEEDED, "succeeded", Rgb(31, 119, 180), false),
-    (COL_PODS_FAILED, "failed", Rgb(214, 39, 40), false),
-    (COL_CONTAINER_RESTARTS, "container restarts", Rgb(0, 0, 0), true),
+/// The phase series of the pods chart: metrics column, legend label, colour (darker shades,
+/// so that they do not look like the first workload colours, which the restart lines use).
+const POD_SERIES: [(&str, &str, Rgb); 5] = [
+    (COL_PODS_PENDING, "pending", Rgb(204, 153, 0)),
+    (COL_PODS_RUNNING, "running", Rgb(0, 100, 0)),
+    (COL_PODS_TERMINATING, "terminating", Rgb(112, 48, 160)),
+    (COL_PODS_SUCCEEDED, "succeeded", Rgb(0, 128, 128)),
+    (COL_PODS_FAILED, "failed", Rgb(128, 0, 0)),
 ];
 
-/// The pods chart: live pods by phase, terminating pods, and container restarts (cumulative),
-/// one lane each so that equal values stay visible.
+/// The pods chart: live pods by phase and terminating pods (solid), then container restarts
+/// since the start (dashed): per top-level workload that had any, in the workload's colour of
+/// the ready chart, and for all pods (black) when that differs from the workloads' sum (bare
+/// pods restarted). One lane each, so that equal values stay visible.
 pub fn pods_chart(scenario: &str, trace: &Trace) -> StepChart {
     let mut series = Vec::new();
     let mut legend = Vec::new();
     let mut top = 0;
-    for (lane, (col, label, color, dashed)) in POD_SERIES.into_iter().enumerate() {
-        let points = column_points(trace, trace.metrics.column(col));
-        if points.is_empty() {
-            continue;
-        }
+    let mut add = |points: Vec<(SimTime, i64)>, label: String, color: Rgb, dashed: bool| {
         top = points.iter().map(|&(_, v)| v).fold(top, i64::max);
+        let lane = series.len();
         series.push(StepSeries { color, dashed, lane, points });
-        legend.push(LegendEntry { label: label.to_string(), color, dashed });
+        legend.push(LegendEntry { label, color, dashed });
+    };
+    for (col, label, color) in POD_SERIES {
+        let points = column_points(trace, trace.metrics.column(col));
+        if !points.is_empty() {
+            add(points, label.to_string(), color, false);
+        }
+    }
+    let workloads = workload_columns(&trace.metrics);
+    let mut restart_cols = Vec::new();
+    for (i, w) in workloads.iter().enumerate() {
+        let points = column_points(trace, w.restarts);
+        if points.iter().any(|&(_, v)| v > 0) {
+            restart_cols.extend(w.restarts);
+            let color = PALETTE[i % PALETTE.len()];
+            add(points, format!("restarts {}", w.workload), color, true);
+        }
+    }
+    if let Some(total) = trace.metrics.column(COL_CONTAINER_RESTARTS) {
+        let other = trace
+            .metrics
+            .rows
+            .iter()
+            .any(|(_, v)| v[total] != restart_cols.iter().map(|&c| v[c]).sum::<i64>());
+        if other {
+            let points = column_points(trace, Some(total));
+            add(points, "restarts (all pods)".to_string(), Rgb(0, 0, 0), true);
+        }
     }
     StepChart {
         title: format!("{scenario}: pods by phase and container restarts"),

@@ -329,10 +329,10 @@ pub fn run() -> Run {
     for (t, pending, cordoned, web_ready, db_ready) in samples {
         metrics.record(
             s(t),
-            vec![pending, 2, 0, cordoned, 3, web_ready, web_ready, 2, db_ready, db_ready],
+            vec![pending, 2, 0, cordoned, 3, web_ready, web_ready, 0, 2, db_ready, db_ready, 0],
         );
     }
-    metrics.record(s(90), vec![1, 2, 0, 1, 3, 3, 3, 2, 1, 1]);
+    metrics.record(s(90), vec![1, 2, 0, 1, 3, 3, 3, 0, 2, 1, 1, 1]);
 
     let ev = |t: u64,
               ty: EventType,

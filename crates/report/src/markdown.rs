@@ -62,13 +62,13 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
         writeln!(o)?;
         writeln!(
             o,
-            "| Workload | Desired | Ready | Available | First full | Lowest ready | At | Recovered | Below desired |"
+            "| Workload | Desired | Ready | Available | First full | Lowest ready | At | Recovered | Below desired | Restarts |"
         )?;
-        writeln!(o, "| --- | ---: | ---: | ---: | --- | ---: | --- | --- | ---: |")?;
+        writeln!(o, "| --- | ---: | ---: | ---: | --- | ---: | --- | --- | ---: | ---: |")?;
         for w in &s.workloads {
             writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 esc(&w.workload),
                 w.desired,
                 w.ready,
@@ -78,6 +78,7 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
                 or_dash(&w.lowest_ready_at),
                 or_dash(&w.recovered),
                 w.below_desired,
+                w.restarts,
             )?;
         }
     }

@@ -93,6 +93,8 @@ pub struct WorkloadSummary {
     pub below_desired_ms: u64,
     /// Time spent below desired after `first_ready`, Go style (`15s`).
     pub below_desired: String,
+    /// Container restarts of the workload's pods over the run.
+    pub restarts: i64,
 }
 
 /// Pods over the run: pending pods (metrics column `pods_pending`), and at the end the pods
@@ -211,6 +213,8 @@ pub(crate) struct WorkloadColumns {
     pub ready: Option<usize>,
     /// Index of `…:available`.
     pub available: Option<usize>,
+    /// Index of `…:restarts`.
+    pub restarts: Option<usize>,
 }
 
 /// The workloads that have metrics columns, in the order of their first column.
@@ -228,6 +232,7 @@ pub(crate) fn workload_columns(metrics: &Metrics) -> Vec<WorkloadColumns> {
                     desired: None,
                     ready: None,
                     available: None,
+                    restarts: None,
                 });
                 out.len() - 1
             }
@@ -237,6 +242,7 @@ pub(crate) fn workload_columns(metrics: &Metrics) -> Vec<WorkloadColumns> {
             "desired" => w.desired = Some(i),
             "ready" => w.ready = Some(i),
             "available" => w.available = Some(i),
+            "restarts" => w.restarts = Some(i),
             _ => {}
         }
     }
@@ -303,6 +309,7 @@ fn summarize_workload(trace: &Trace, w: &WorkloadColumns) -> WorkloadSummary {
         recovered,
         below_desired_ms: below_ms,
         below_desired: SimDuration(below_ms).to_string(),
+        restarts: get(w.restarts, last),
     }
 }
 

@@ -137,14 +137,15 @@ fn metrics_csv_extends_to_the_end() {
     assert_eq!(
         lines[0],
         "time,pods_pending,nodes_ready,nodes_not_ready,nodes_cordoned,\
-         deployment/web:desired,deployment/web:ready,deployment/web:available,\
-         statefulset/shop/db:desired,statefulset/shop/db:ready,statefulset/shop/db:available"
+         deployment/web:desired,deployment/web:ready,deployment/web:available,deployment/web:restarts,\
+         statefulset/shop/db:desired,statefulset/shop/db:ready,statefulset/shop/db:available,\
+         statefulset/shop/db:restarts"
     );
-    assert_eq!(lines[1], "0.000,5,2,0,0,3,0,0,2,0,0");
+    assert_eq!(lines[1], "0.000,5,2,0,0,3,0,0,0,2,0,0,0");
     // 10 recorded rows, then the last values repeated at the end (120 s).
     assert_eq!(lines.len(), 1 + 10 + 1);
-    assert_eq!(lines[10], "90.000,1,2,0,1,3,3,3,2,1,1");
-    assert_eq!(lines[11], "120.000,1,2,0,1,3,3,3,2,1,1");
+    assert_eq!(lines[10], "90.000,1,2,0,1,3,3,3,0,2,1,1,1");
+    assert_eq!(lines[11], "120.000,1,2,0,1,3,3,3,0,2,1,1,1");
 
     // No extra row when the last row is at the end already.
     let mut trace = run.trace.clone();
@@ -303,9 +304,12 @@ fn terminal_table_is_aligned() {
     assert!(web.starts_with(
         "deployment/web        3         3       3           2              00:01:00.000   30s   "
     ));
-    assert!(db.ends_with("<none>         30s"));
+    // db: not recovered, 30 s below desired, 1 restart (at 90 s).
+    assert!(db.ends_with("<none>         30s             1"), "{db}");
     // Every column starts at the same offset on every line.
-    for col in ["DESIRED", "LOWEST-READY", "TIME-TO-READY", "RECOVERED", "BELOW-DESIRED"] {
+    for col in
+        ["DESIRED", "LOWEST-READY", "TIME-TO-READY", "RECOVERED", "BELOW-DESIRED", "RESTARTS"]
+    {
         let at = header.find(col).unwrap();
         for row in [web, db] {
             assert_ne!(row.as_bytes()[at], b' ', "{col} in {row:?}");
@@ -313,7 +317,7 @@ fn terminal_table_is_aligned() {
         }
     }
     assert!(text.contains("00:01:01.000  cordon node-2"));
-    assert!(text.ends_with("30s\n"));
+    assert!(text.ends_with("30s             1\n"));
 }
 
 #[test]
@@ -532,10 +536,11 @@ fn pods_chart_series() {
     };
     let chart = pods_chart("demo", &trace);
     assert_eq!(chart.title, "demo: pods by phase and container restarts");
+    // No workload columns in this trace: the restarts shown are all pods'.
     let labels: Vec<&str> = chart.legend.iter().map(|e| e.label.as_str()).collect();
     assert_eq!(
         labels,
-        ["pending", "running", "terminating", "succeeded", "failed", "container restarts"]
+        ["pending", "running", "terminating", "succeeded", "failed", "restarts (all pods)"]
     );
     // Restarts are the dashed staircase; the y axis covers the largest value (2) plus one.
     let restarts = chart.series.last().unwrap();
@@ -543,6 +548,13 @@ fn pods_chart_series() {
     let points: Vec<(u64, i64)> = restarts.points.iter().map(|&(t, v)| (t.0, v)).collect();
     assert_eq!(points, [(0, 0), (7_000, 1), (19_000, 2)]);
     assert_eq!(chart.y_max, 3);
+    // The fixture's metrics have pods_pending and workload columns; the db restarted once (at
+    // 90 s), web never: only the db's restarts are drawn, and they are all the restarts (no
+    // `container_restarts` column to differ from).
+    let run = fixture::run();
+    let chart = pods_chart("demo", &run.trace);
+    let labels: Vec<&str> = chart.legend.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["pending", "restarts statefulset/shop/db"]);
     render_svg(&chart).unwrap();
 }
 

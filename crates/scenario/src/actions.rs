@@ -320,6 +320,14 @@ impl Actions<'_> {
             until_restart: d.until_restart.unwrap_or(false),
         };
         let mut label = format!("make-unhealthy {subject}");
+        if probes != ProbeKinds::ALL {
+            let kinds: Vec<&str> = ProbeKind::ALL
+                .iter()
+                .filter(|k| probes.contains(**k))
+                .map(|k| k.as_lower())
+                .collect();
+            label.push_str(&format!(" ({})", kinds.join(",")));
+        }
         if let Some(f) = fault.duration {
             label.push_str(&format!(" for {f}"));
         }

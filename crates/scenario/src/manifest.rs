@@ -547,6 +547,7 @@ fn container(
             }
         }
     }
+    let ports = c.ports.as_deref().unwrap_or_default();
     let mut probes = [None, None, None];
     for (i, (p, kind, field)) in [
         (&c.startup_probe, ProbeKind::Startup, "startupProbe"),
@@ -557,7 +558,7 @@ fn container(
     .enumerate()
     {
         if let Some(p) = p {
-            probes[i] = Some(probe(ctx, &path.key(field), p, kind)?);
+            probes[i] = Some(probe(ctx, &path.key(field), p, kind, ports)?);
         }
     }
     let [startup_probe, liveness_probe, readiness_probe] = probes;
@@ -565,10 +566,10 @@ fn container(
     if let Some(l) = &c.lifecycle {
         let lp = path.key("lifecycle");
         if let Some(h) = &l.post_start {
-            lifecycle.post_start = Some(hook(ctx, &lp.key("postStart"), h)?);
+            lifecycle.post_start = Some(hook(ctx, &lp.key("postStart"), h, ports)?);
         }
         if let Some(h) = &l.pre_stop {
-            lifecycle.pre_stop = Some(hook(ctx, &lp.key("preStop"), h)?);
+            lifecycle.pre_stop = Some(hook(ctx, &lp.key("preStop"), h, ports)?);
         }
         if l.stop_signal.is_some() {
             ctx.ignore(lp.key("stopSignal"));
@@ -593,11 +594,15 @@ fn container(
     })
 }
 
-/// An `IntOrString` port as written.
-fn port_text(p: &IntOrString) -> String {
+/// A probe or hook port: a number, or a port name resolved against the container's `ports`
+/// (as the kubelet's `findPortByName` does); an unknown name is kept as written.
+fn port_text(p: &IntOrString, ports: &[core::ContainerPort]) -> String {
     match p {
         IntOrString::Int(i) => i.to_string(),
-        IntOrString::String(s) => s.clone(),
+        IntOrString::String(s) => ports
+            .iter()
+            .find(|cp| cp.name.as_deref() == Some(s.as_str()))
+            .map_or_else(|| s.clone(), |cp| cp.container_port.to_string()),
     }
 }
 
@@ -609,6 +614,7 @@ fn probe(
     path: &Path,
     p: &core::Probe,
     kind: ProbeKind,
+    ports: &[core::ContainerPort],
 ) -> Result<Probe, ScenarioError> {
     let mut handlers = Vec::new();
     if let Some(e) = &p.exec {
@@ -621,13 +627,13 @@ fn probe(
             ProbeHandler::HttpGet {
                 scheme: h.scheme.clone().unwrap_or_else(|| "HTTP".into()),
                 path: h.path.clone().filter(|x| !x.is_empty()).unwrap_or_else(|| "/".into()),
-                port: port_text(&h.port),
+                port: port_text(&h.port, ports),
                 host: h.host.clone().filter(|x| !x.is_empty()),
             },
         ));
     }
     if let Some(t) = &p.tcp_socket {
-        handlers.push(("tcpSocket", ProbeHandler::TcpSocket { port: port_text(&t.port) }));
+        handlers.push(("tcpSocket", ProbeHandler::TcpSocket { port: port_text(&t.port, ports) }));
     }
     if let Some(g) = &p.grpc {
         handlers.push(("grpc", ProbeHandler::Grpc { port: g.port, service: g.service.clone() }));
@@ -702,6 +708,7 @@ fn hook(
     ctx: &Ctx<'_>,
     path: &Path,
     h: &core::LifecycleHandler,
+    ports: &[core::ContainerPort],
 ) -> Result<HookHandler, ScenarioError> {
     let mut handlers = Vec::new();
     if let Some(e) = &h.exec {
@@ -714,12 +721,12 @@ fn hook(
             HookHandler::HttpGet {
                 scheme: g.scheme.clone().unwrap_or_else(|| "HTTP".into()),
                 path: g.path.clone().filter(|x| !x.is_empty()).unwrap_or_else(|| "/".into()),
-                port: port_text(&g.port),
+                port: port_text(&g.port, ports),
             },
         ));
     }
     if let Some(t) = &h.tcp_socket {
-        handlers.push(("tcpSocket", HookHandler::TcpSocket { port: port_text(&t.port) }));
+        handlers.push(("tcpSocket", HookHandler::TcpSocket { port: port_text(&t.port, ports) }));
     }
     if let Some(sl) = &h.sleep {
         if sl.seconds < 0 {

@@ -58,6 +58,7 @@ fn probes_hooks_sidecars_and_gates_are_read_with_api_defaults() {
 containers:
   - name: app
     image: nginx:1.25
+    ports: [{name: http, containerPort: 8080}]
     livenessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 5, terminationGracePeriodSeconds: 10}
     readinessProbe: {exec: {command: [cat, /tmp/ready]}, initialDelaySeconds: 3, successThreshold: 2, timeoutSeconds: 0}
     lifecycle:
@@ -83,7 +84,8 @@ readinessGates:
         ProbeHandler::HttpGet {
             scheme: "HTTP".into(),
             path: "/healthz".into(),
-            port: "http".into(),
+            // The port name resolved against the container's ports.
+            port: "8080".into(),
             host: None
         }
     );
@@ -222,7 +224,7 @@ fn lifecycle_actions() {
     assert_eq!(
         labels,
         [
-            "make-unhealthy app=web for 30s",
+            "make-unhealthy app=web (readiness) for 30s",
             "make-healthy app=web",
             "set-pod-condition app=web x2 example.com/lb=True",
             "debug app=web busybox:1.36",

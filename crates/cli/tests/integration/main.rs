@@ -4,5 +4,6 @@
 mod cli;
 mod determinism;
 mod golden;
+mod lifecycle;
 mod scenarios;
 mod support;

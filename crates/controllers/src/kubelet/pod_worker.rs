@@ -783,7 +783,7 @@ fn create(cx: &mut Ctx, wk: &mut PodWorker, c: usize) {
     let ctr = &mut wk.ctrs[c];
     if ctr.last_exit.is_some() {
         ctr.restart_count += 1;
-        cx.w.container_restarts += 1;
+        cx.w.count_restart(cx.pod);
     }
     ctr.waiting = None;
     ctr.generation += 1;

@@ -86,6 +86,7 @@ fn crash_loop_restarts_at_the_reference_gaps() {
     assert_eq!(metric(&out, "container_restarts", 926_000), 8);
     // Ready only while an instance runs: 1-2 s, 3-4 s, ...
     let d = deployment_ref("web");
+    assert_eq!(metric(&out, &format!("{d}:restarts"), 926_000), 8);
     assert_eq!(metric(&out, &format!("{d}:ready"), 1_000), 1);
     assert_eq!(metric(&out, &format!("{d}:ready"), 2_000), 0);
     assert_eq!(metric(&out, &format!("{d}:ready"), 15_500), 1);
