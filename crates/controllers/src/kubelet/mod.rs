@@ -18,6 +18,15 @@
 //! Timers carry the pod worker's epoch (unique per worker, never reused), and per-container
 //! steps the container instance's generation, so steps of a stopped container, a removed pod
 //! or a dropped worker are ignored.
+//!
+//! Simplified, in one place (each module says more): the kubelet sees a container exit at
+//! once (evented PLEG, no 1 s relist); a failed sync is retried exactly at its back-off's
+//! expiry, or 10 s later for other errors, with no jitter and no 1-minute periodic resync;
+//! repeated `BackOff` events within one back-off window are recorded once; probes have no
+//! random initial sleep and run no real handler (the application's health comes from
+//! [`crate::apps`]); the sandbox is ready at once; a shorter grace period from a second delete
+//! does not shorten a termination under way; containers of pods adopted from a dump at t = 0
+//! run until stopped (their behaviour's exits and crashes apply to later starts).
 
 pub mod admission;
 pub mod backoff;
