@@ -571,8 +571,12 @@ impl PodStatus {
         let slot = &mut self.conditions[t as usize];
         match slot {
             Some(c) if c.status == status => {
-                c.reason = reason.to_string();
-                c.message = message.to_string();
+                if c.reason != reason {
+                    c.reason = reason.to_string();
+                }
+                if c.message != message {
+                    c.message = message.to_string();
+                }
                 false
             }
             _ => {

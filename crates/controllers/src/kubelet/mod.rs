@@ -99,8 +99,7 @@ impl Kubelet {
         self.next_epoch
     }
 
-    /// Runs `f` on the pod's worker (taken out of its node for the call, and put back unless
-    /// `f` returns false).
+    /// Runs `f` on the pod's worker; the worker is dropped if `f` returns false.
     fn with_worker(
         &mut self,
         w: &mut World,
@@ -108,11 +107,11 @@ impl Kubelet {
         f: impl FnOnce(&mut Ctx, &mut PodWorker) -> bool,
     ) {
         let Some(node) = w.cluster.pods[pod.index()].node else { return };
-        let nk = self.node(node);
-        let Some(mut wk) = nk.pods.remove(&pod) else { return };
-        let mut cx = Ctx { w, rng: &mut nk.rng, images: &mut nk.images, pod, node };
-        if f(&mut cx, &mut wk) {
-            nk.pods.insert(pod, wk);
+        let NodeKubelet { rng, images, pods } = self.node(node);
+        let Some(wk) = pods.get_mut(&pod) else { return };
+        let mut cx = Ctx { w, rng, images, pod, node };
+        if !f(&mut cx, wk) {
+            pods.remove(&pod);
         }
     }
 

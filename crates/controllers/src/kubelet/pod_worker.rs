@@ -273,45 +273,112 @@ impl Ctr {
         }
     }
 
-    /// The status the API shows (`convertToAPIContainerStatuses`).
-    fn status(&self, image: &str, default_waiting: &str) -> ContainerStatus {
-        let term = |e: &Option<Exited>| e.as_ref().map(Exited::state);
-        let (state, last_state) = match self.run {
+    /// Updates `out` to the status the API shows (`convertToAPIContainerStatuses`), without
+    /// reallocating what did not change.
+    fn fill_status(&self, out: &mut ContainerStatus, image: &str, default_waiting: &str) {
+        if out.name != self.name {
+            out.name.clone_from(&self.name);
+        }
+        if out.image != image {
+            out.image = image.to_string();
+        }
+        let last = match self.run {
             Run::Running { started_at, .. } | Run::Stopping { started_at, .. } => {
-                (ContainerState::Running { started_at }, term(&self.last_exit))
+                set_state(&mut out.state, StateView::Running(started_at));
+                self.last_exit.as_ref()
             }
             Run::Creating | Run::PostStart { .. } => {
-                (ContainerState::waiting("ContainerCreating"), term(&self.last_exit))
+                set_state(&mut out.state, StateView::Waiting("ContainerCreating", ""));
+                self.last_exit.as_ref()
             }
             Run::None | Run::Pulling => match (&self.last_exit, &self.waiting) {
-                (Some(e), Some((reason, message))) => (
-                    ContainerState::Waiting {
-                        reason: reason.to_string(),
-                        message: message.clone(),
-                    },
-                    Some(e.state()),
-                ),
-                (Some(e), None) => (e.state(), term(&self.prev_exit)),
-                (None, Some((reason, message))) => (
-                    ContainerState::Waiting {
-                        reason: reason.to_string(),
-                        message: message.clone(),
-                    },
-                    None,
-                ),
-                (None, None) => (ContainerState::waiting(default_waiting), None),
+                (Some(e), Some((reason, message))) => {
+                    set_state(&mut out.state, StateView::Waiting(reason, message));
+                    Some(e)
+                }
+                (Some(e), None) => {
+                    set_state(&mut out.state, StateView::Terminated(e));
+                    self.prev_exit.as_ref()
+                }
+                (None, Some((reason, message))) => {
+                    set_state(&mut out.state, StateView::Waiting(reason, message));
+                    None
+                }
+                (None, None) => {
+                    set_state(&mut out.state, StateView::Waiting(default_waiting, ""));
+                    None
+                }
             },
         };
-        let running = matches!(state, ContainerState::Running { .. });
-        ContainerStatus {
-            name: self.name.clone(),
-            image: image.to_string(),
-            state,
-            ready: self.ready(),
-            started: running && self.started,
-            restart_count: self.restart_count,
-            last_state,
+        match (last, &mut out.last_state) {
+            (None, l) => *l = None,
+            (Some(e), Some(l)) => set_state(l, StateView::Terminated(e)),
+            (Some(e), l) => *l = Some(e.state()),
         }
+        let running = matches!(out.state, ContainerState::Running { .. });
+        out.ready = self.ready();
+        out.started = running && self.started;
+        out.restart_count = self.restart_count;
+    }
+}
+
+/// A container state to show, borrowed from the kubelet's records.
+enum StateView<'a> {
+    Waiting(&'a str, &'a str),
+    Running(SimTime),
+    Terminated(&'a Exited),
+}
+
+/// Sets `out` to `v`, allocating only if it differs.
+fn set_state(out: &mut ContainerState, v: StateView<'_>) {
+    let same = match (&*out, &v) {
+        (ContainerState::Waiting { reason, message }, StateView::Waiting(r, m)) => {
+            reason == r && message == m
+        }
+        (ContainerState::Running { started_at }, StateView::Running(t)) => started_at == t,
+        (
+            ContainerState::Terminated { reason, exit_code, started_at, finished_at },
+            StateView::Terminated(e),
+        ) => {
+            reason == e.reason
+                && *exit_code == e.code
+                && *started_at == e.started_at
+                && *finished_at == e.finished_at
+        }
+        _ => false,
+    };
+    if !same {
+        *out = match v {
+            StateView::Waiting(reason, message) => {
+                ContainerState::Waiting { reason: reason.to_string(), message: message.to_string() }
+            }
+            StateView::Running(started_at) => ContainerState::Running { started_at },
+            StateView::Terminated(e) => e.state(),
+        };
+    }
+}
+
+/// Fills `out` with the statuses of `ctrs` (growing or shrinking it as needed).
+fn fill_statuses<'a>(
+    out: &mut Vec<ContainerStatus>,
+    ctrs: &[Ctr],
+    image: impl Fn(usize) -> &'a str,
+    default_waiting: &str,
+) {
+    out.truncate(ctrs.len());
+    for (i, c) in ctrs.iter().enumerate() {
+        if out.len() <= i {
+            out.push(ContainerStatus {
+                name: c.name.clone(),
+                image: image(i).to_string(),
+                state: ContainerState::waiting(default_waiting),
+                ready: false,
+                started: false,
+                restart_count: 0,
+                last_state: None,
+            });
+        }
+        c.fill_status(&mut out[i], image(i), default_waiting);
     }
 }
 
@@ -440,6 +507,31 @@ pub struct Ctx<'a> {
     pub node: NodeId,
 }
 
+/// A container of the pod: in the shared spec (by index: init containers first), or an
+/// ephemeral container (kept per pod).
+pub enum ContainerRef {
+    /// `(spec, index, number of init containers)`
+    Spec(Arc<PodSpec>, usize, usize),
+    /// An ephemeral container.
+    Ephemeral(Box<Container>),
+}
+
+impl std::ops::Deref for ContainerRef {
+    type Target = Container;
+    fn deref(&self) -> &Container {
+        match self {
+            Self::Spec(spec, c, n_init) if c < n_init => &spec.init_containers[*c],
+            Self::Spec(spec, c, n_init) => &spec.containers[c - n_init],
+            Self::Ephemeral(c) => c,
+        }
+    }
+}
+
+/// The behaviour a container of `pod` follows (its `containers` entry, or the pod's).
+fn behaviour<'a>(w: &'a World, pod: PodId, name: &str) -> &'a Behaviour {
+    w.cluster.behaviours[w.cluster.pods[pod.index()].behaviour.0 as usize].for_container(name)
+}
+
 /// The `<name>_<namespace>(<uid>)` form of `format.Pod`.
 fn pod_ref(p: &Pod) -> String {
     format!("{}_{}({})", p.meta.name, p.meta.namespace, p.meta.uid)
@@ -466,22 +558,16 @@ impl Ctx<'_> {
         self.w.schedule_at(at, Event::KubeletStep(self.pod, wk.epoch, step));
     }
 
-    /// The container's spec (init, app, then ephemeral).
-    pub fn container(&self, wk: &PodWorker, c: usize) -> Container {
+    /// The container's spec (init, app, then ephemeral), without copying it.
+    pub fn container(&self, wk: &PodWorker, c: usize) -> ContainerRef {
         let p = self.p();
-        if c < wk.n_init {
-            p.spec.init_containers[c].clone()
-        } else if c < wk.n_init + wk.n_app {
-            p.spec.containers[c - wk.n_init].clone()
+        if c < wk.n_init + wk.n_app {
+            ContainerRef::Spec(p.spec.clone(), c, wk.n_init)
         } else {
-            p.ephemeral_containers[c - wk.n_init - wk.n_app].container.clone()
+            ContainerRef::Ephemeral(Box::new(
+                p.ephemeral_containers[c - wk.n_init - wk.n_app].container.clone(),
+            ))
         }
-    }
-
-    /// The behaviour a container follows.
-    fn behaviour(&self, name: &str) -> Behaviour {
-        let b = &self.w.cluster.behaviours[self.p().behaviour.0 as usize];
-        b.for_container(name).clone()
     }
 
     /// Whether the pod object still exists (a force delete removes it at once).
@@ -668,8 +754,9 @@ fn start_container(cx: &mut Ctx, wk: &mut PodWorker, c: usize) -> Started {
 fn ensure_image(cx: &mut Ctx, wk: &mut PodWorker, c: usize) -> Started {
     let now = cx.now();
     let spec_c = cx.container(wk, c);
-    let b = cx.behaviour(&spec_c.name);
-    let image = spec_c.image.clone();
+    let b = behaviour(cx.w, cx.pod, &spec_c.name);
+    let (pull_time, error) = (b.image_pull.clone(), b.image_pull_error.clone());
+    let image = &spec_c.image;
     let serialize = cx.w.params.serialize_image_pulls;
     let entry = wk.ctrs[c].image_backoff;
     let rng = &mut *cx.rng;
@@ -677,12 +764,12 @@ fn ensure_image(cx: &mut Ctx, wk: &mut PodWorker, c: usize) -> Started {
     let decision = cx.images.ensure(
         now,
         node_images,
-        &image,
+        image,
         spec_c.image_pull_policy,
         entry,
         serialize,
-        b.image_pull_error.as_deref(),
-        || b.image_pull.sample(rng),
+        error.as_deref(),
+        || pull_time.sample(rng),
     );
     match decision {
         Ensure::Present => {
@@ -740,8 +827,8 @@ pub fn image_pulled(cx: &mut Ctx, wk: &mut PodWorker, c: usize) {
     }
     let now = cx.now();
     let spec_c = cx.container(wk, c);
-    let image = spec_c.image.clone();
-    let error = cx.behaviour(&spec_c.name).image_pull_error;
+    let image = &spec_c.image;
+    let error = behaviour(cx.w, cx.pod, &spec_c.name).image_pull_error.clone();
     cx.images.settle(now, &mut cx.w.cluster.nodes[cx.node.index()].images);
     wk.busy = None;
     wk.ctrs[c].run = Run::None;
@@ -793,7 +880,7 @@ fn create(cx: &mut Ctx, wk: &mut PodWorker, c: usize) {
         wk.initialized = true;
     }
     wk.busy = Some(c as u16);
-    let d = cx.behaviour(&name).container_start.sample(cx.rng);
+    let d = behaviour(cx.w, cx.pod, &name).container_start.sample(cx.rng);
     cx.timer(cx.now() + d, wk, KubeletStep::ContainerStarted(c as u16, generation));
 }
 
@@ -839,22 +926,27 @@ pub fn container_started(cx: &mut Ctx, wk: &mut PodWorker, c: usize, generation:
     }
     let now = cx.now();
     let spec_c = cx.container(wk, c);
-    let name = spec_c.name.clone();
+    let name = &spec_c.name;
     cx.event(EventType::Normal, "Started", format!("Started container {name}"));
-    let pod_b = cx.w.cluster.behaviours[cx.p().behaviour.0 as usize].clone();
-    let own = pod_b.container(&name);
-    let b = own.unwrap_or(&pod_b);
+    let pod_b = &cx.w.cluster.behaviours[cx.w.cluster.pods[cx.pod.index()].behaviour.0 as usize];
+    let own = pod_b.container(name);
+    let b = own.unwrap_or(pod_b);
     let role = wk.ctrs[c].role;
     let ready_at = now + b.ready.sample(cx.rng);
     let starts_before = wk.ctrs[c].starts;
     let exit = match role {
         Role::Ephemeral => wk.ctrs[c].run_for.map(|d| (d, 0)),
-        Role::Init => plan_exit(&pod_b, own, role, starts_before, cx.rng).or_else(|| {
+        Role::Init => plan_exit(pod_b, own, role, starts_before, cx.rng).or_else(|| {
             let e = Exit::init_default();
             Some((e.after.sample(cx.rng), e.code))
         }),
-        _ => plan_exit(&pod_b, own, role, starts_before, cx.rng),
+        _ => plan_exit(pod_b, own, role, starts_before, cx.rng),
     };
+    // The postStart hook's run, drawn now (a `sleep` handler takes its own seconds).
+    let post_start = spec_c.lifecycle.post_start.as_ref().map(|h| match h {
+        HookHandler::Sleep { seconds } => SimDuration::from_secs(*seconds),
+        _ => b.post_start.duration.sample(cx.rng),
+    });
     let ctr = &mut wk.ctrs[c];
     ctr.starts += 1;
     ctr.started = false;
@@ -863,11 +955,7 @@ pub fn container_started(cx: &mut Ctx, wk: &mut PodWorker, c: usize, generation:
     if let Some((at, _)) = ctr.exit_plan {
         cx.timer(at, wk, KubeletStep::ContainerExited(c as u16, generation));
     }
-    if let Some(h) = &spec_c.lifecycle.post_start {
-        let d = match h {
-            HookHandler::Sleep { seconds } => SimDuration::from_secs(*seconds),
-            _ => b.post_start.duration.sample(cx.rng),
-        };
+    if let Some(d) = post_start {
         wk.ctrs[c].run = Run::PostStart { started_at: now, ready_at };
         cx.timer(now + d, wk, KubeletStep::PostStartDone(c as u16, generation));
         write_status(cx, wk);
@@ -885,8 +973,7 @@ pub fn post_start_done(cx: &mut Ctx, wk: &mut PodWorker, c: usize, generation: u
     if wk.ctrs[c].generation != generation {
         return;
     }
-    let name = wk.ctrs[c].name.clone();
-    let fails = cx.behaviour(&name).post_start.fail;
+    let fails = behaviour(cx.w, cx.pod, &wk.ctrs[c].name).post_start.fail;
     wk.ctrs[c].run = Run::Running { started_at, ready_at };
     if fails && wk.term.is_none() {
         // The runner's error is not put in the event, "so that secrets won't leak".
@@ -1015,7 +1102,8 @@ fn begin_stop(
     let Some((started_at, ready_at)) = wk.ctrs[c].run.started() else { return };
     cx.event(EventType::Normal, "Killing", message);
     let spec_c = cx.container(wk, c);
-    let b = cx.behaviour(&spec_c.name);
+    let b = behaviour(cx.w, cx.pod, &spec_c.name);
+    let (pre_stop_time, pre_stop_fails) = (b.pre_stop.duration.clone(), b.pre_stop.fail);
     let generation = wk.ctrs[c].generation;
     for p in wk.ctrs[c].probes.iter_mut() {
         if p.kind != ProbeKind::Readiness {
@@ -1027,10 +1115,10 @@ fn begin_stop(
     {
         let d = match h {
             HookHandler::Sleep { seconds } => SimDuration::from_secs(*seconds),
-            _ => b.pre_stop.duration.sample(cx.rng),
+            _ => pre_stop_time.sample(cx.rng),
         };
         let until = now + d.min(SimDuration::from_secs(grace));
-        let fails = b.pre_stop.fail && d.as_millis() <= grace * 1000;
+        let fails = pre_stop_fails && d.as_millis() <= grace * 1000;
         let stop = Stop::PreStop { began: now, until, grace, fails };
         wk.ctrs[c].run = Run::Stopping { started_at, ready_at, stop };
         cx.timer(until, wk, KubeletStep::PreStopDone(c as u16, generation));
@@ -1088,8 +1176,7 @@ fn sidecar_turn(wk: &PodWorker, c: usize) -> bool {
 fn sigterm(cx: &mut Ctx, wk: &mut PodWorker, c: usize, budget: u64) {
     let now = cx.now();
     let Some((started_at, ready_at)) = wk.ctrs[c].run.started() else { return };
-    let name = wk.ctrs[c].name.clone();
-    let shutdown = cx.behaviour(&name).shutdown.sample(cx.rng);
+    let shutdown = behaviour(cx.w, cx.pod, &wk.ctrs[c].name).shutdown.sample(cx.rng);
     let limit = SimDuration::from_secs(budget);
     let (at, code) = if shutdown < limit { (now + shutdown, 0) } else { (now + limit, 137) };
     let generation = wk.ctrs[c].generation;
@@ -1207,47 +1294,43 @@ pub fn write_status(cx: &mut Ctx, wk: &PodWorker) {
     let spec = cx.spec();
     let default_waiting =
         if spec.init_containers.is_empty() { "ContainerCreating" } else { "PodInitializing" };
-    let p = cx.p();
-    let image = |c: usize| -> String {
-        if c < wk.n_init {
-            spec.init_containers[c].image.clone()
-        } else if c < wk.n_init + wk.n_app {
-            spec.containers[c - wk.n_init].image.clone()
-        } else {
-            p.ephemeral_containers[c - wk.n_init - wk.n_app].container.image.clone()
-        }
-    };
-    let statuses: Vec<ContainerStatus> = wk
-        .ctrs
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let dw = if c.role == Role::Ephemeral { "ContainerCreating" } else { default_waiting };
-            c.status(&image(i), dw)
-        })
-        .collect();
-    let init = statuses[..wk.n_init].to_vec();
-    let app = statuses[wk.n_init..wk.n_init + wk.n_app].to_vec();
-    let eph = statuses[wk.n_init + wk.n_app..].to_vec();
-    let phase = if p.status.phase.is_terminal() {
-        p.status.phase
+    let (n_init, n_app) = (wk.n_init, wk.n_app);
+    let p = &mut cx.w.cluster.pods[cx.pod.index()];
+    let Pod { status, ephemeral_containers, .. } = p;
+    fill_statuses(
+        &mut status.init_container_statuses,
+        &wk.ctrs[..n_init],
+        |i| &spec.init_containers[i].image,
+        default_waiting,
+    );
+    fill_statuses(
+        &mut status.container_statuses,
+        &wk.ctrs[n_init..n_init + n_app],
+        |i| &spec.containers[i].image,
+        default_waiting,
+    );
+    fill_statuses(
+        &mut status.ephemeral_container_statuses,
+        &wk.ctrs[n_init + n_app..],
+        |i| &ephemeral_containers[i].container.image,
+        "ContainerCreating",
+    );
+    let (init, app) = (&status.init_container_statuses, &status.container_statuses);
+    let phase = if status.phase.is_terminal() {
+        status.phase
     } else if wk.done && wk.term.is_some() {
         // A pod the kubelet has stopped for good is terminal: Succeeded if every app
         // container exited 0, else Failed (also when they never started).
-        match status::pod_phase(&spec, &init, &app, true) {
+        match status::pod_phase(&spec, init, app, true) {
             PodPhase::Succeeded => PodPhase::Succeeded,
             _ => PodPhase::Failed,
         }
     } else {
-        status::pod_phase(&spec, &init, &app, false)
+        status::pod_phase(&spec, init, app, false)
     };
-    let cr = status::containers_ready(&spec, &init, &app, phase);
-    let ready = status::pod_ready(&spec, &p.status, &cr);
-    let initialized = status::initialized(&spec, &init, &app, phase);
-    let pm = &mut cx.w.cluster.pods[cx.pod.index()];
-    pm.status.init_container_statuses = init;
-    pm.status.container_statuses = app;
-    pm.status.ephemeral_container_statuses = eph;
+    let cr = status::containers_ready(&spec, init, app, phase);
+    let ready = status::pod_ready(&spec, status, &cr);
+    let initialized = status::initialized(&spec, init, app, phase);
     let w = &mut *cx.w;
     for (t, c) in [
         (PodConditionType::Initialized, &initialized),
