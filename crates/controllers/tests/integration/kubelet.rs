@@ -605,3 +605,38 @@ fn init_container_requests_count_for_scheduling() {
     let failed = events_of(&out, "FailedScheduling");
     assert!(failed[0].1.contains("1 Insufficient cpu"), "{}", failed[0].1);
 }
+
+#[test]
+fn crash_probability_is_drawn_per_start_from_the_node_stream() {
+    // 10 pods whose app crashes 10 s into a start with probability 0.3 (drawn per start from
+    // the node's kubelet stream). A start that does not crash runs for good, so each pod
+    // crashes a geometric number of times; with one seed the timeline is fixed, and some pods
+    // crash while others never do (expected 7 of 10 never crash on their first start).
+    let mut s = scenario(
+        node(),
+        vec![WorkloadBuilder::deployment("web", 10, SpecBuilder::new().build()).build()],
+        vec![],
+    );
+    s.cluster.behaviours[0].crash =
+        Some(Crash { chance: CrashChance::Probability(0.3), after: secs(10), code: 1 });
+    let a = kubesim_controllers::run(&s);
+    let b = kubesim_controllers::run(&s);
+    assert_eq!(a.trace, b.trace, "same seed, same run");
+    let restarts: Vec<u32> = a
+        .cluster
+        .live_pods()
+        .map(|p| pod(&a, p).status.container_statuses[0].restart_count)
+        .collect();
+    assert_eq!(restarts.len(), 10);
+    assert!(restarts.contains(&0), "{restarts:?}");
+    assert!(restarts.iter().any(|&r| r > 0), "{restarts:?}");
+    // Another seed draws other crashes.
+    s.seed = 2;
+    let c = kubesim_controllers::run(&s);
+    let other: Vec<u32> = c
+        .cluster
+        .live_pods()
+        .map(|p| pod(&c, p).status.container_statuses[0].restart_count)
+        .collect();
+    assert_ne!(restarts, other);
+}
