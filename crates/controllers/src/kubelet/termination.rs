@@ -4,7 +4,7 @@
 //! For each running container, with a grace period `g` (the pod's
 //! `deletionGracePeriodSeconds`, else the probe's `terminationGracePeriodSeconds` for a liveness
 //! or startup kill, else the pod's `terminationGracePeriodSeconds`):
-//! 1. `Killing` is recorded ("Stopping container <name>", or the kill's own message);
+//! 1. `Killing` is recorded (`Stopping container <name>`, or the kill's own message);
 //! 2. if the container has a `preStop` hook and `g > 0`, the hook runs, for at most `g`
 //!    seconds; `g` loses the whole seconds it took;
 //! 3. in a pod with sidecars, the container waits for its turn (app containers at once;
