@@ -5,16 +5,21 @@
 use crate::world::{Event, World};
 use kubesim_engine::SimTime;
 use kubesim_model::{
-    CondStatus, EventType, NodeId, Pod, PodConditionType, PodId, PodPhase, TAINT_UNSCHEDULABLE,
-    Taint, TaintEffect, WorkloadId,
+    CondStatus, EventType, Node, NodeId, PdbId, PdbStatus, Pod, PodConditionType, PodId, PodPhase,
+    TAINT_UNSCHEDULABLE, Taint, TaintEffect, WorkloadId, WorkloadSpec,
+    workload::DeploymentStrategy,
 };
 
-/// Creates a pod (`POST pods`). An unbound pod goes to the scheduler.
-pub fn create_pod(w: &mut World, pod: Pod, controller: Option<WorkloadId>) -> PodId {
-    let bound = pod.node.is_some();
+/// Creates a pod (`POST pods`), through the `DefaultTolerationSeconds` admission plugin. An
+/// unbound pod goes to the scheduler; a bound one to its kubelet (and to the taint eviction
+/// controller if its node has NoExecute taints).
+pub fn create_pod(w: &mut World, mut pod: Pod, controller: Option<WorkloadId>) -> PodId {
+    crate::admission::default_toleration_seconds(w, &mut pod.spec);
+    let node = pod.node;
     let id = w.cluster.add_pod(pod, controller);
-    if bound {
+    if let Some(n) = node {
         w.queue.schedule(w.now, Event::KubeletSyncPod(id));
+        tell_taint_eviction_about_pod(w, id, n);
     } else {
         w.scheduler_new_pods.push(id);
         w.kick_scheduler();
@@ -36,7 +41,16 @@ pub fn bind_pod(w: &mut World, pod: PodId, node: NodeId) {
     );
     w.record_pod(pod, EventType::Normal, "Scheduled", msg);
     w.queue.schedule(w.now, Event::KubeletSyncPod(pod));
+    tell_taint_eviction_about_pod(w, pod, node);
     notify_owner(w, pod);
+}
+
+/// The taint eviction controller watches pods (`PodUpdated`): a pod that lands on, or leaves,
+/// a node with NoExecute taints may need its deletion scheduled or cancelled.
+fn tell_taint_eviction_about_pod(w: &mut World, pod: PodId, node: NodeId) {
+    if w.cluster.nodes[node.index()].taints.iter().any(|t| t.effect == TaintEffect::NoExecute) {
+        w.queue.schedule(w.now, Event::TaintEvictionPodUpdate(pod));
+    }
 }
 
 /// Deletes a pod (`DELETE pods/<name>`), as `CheckGracefulDelete` decides:
@@ -75,9 +89,27 @@ pub fn remove_pod(w: &mut World, pod: PodId) {
     if p.removed.is_some() {
         return;
     }
-    let bound = p.node.is_some();
+    let node = p.node;
+    let bound = node.is_some();
     let was_terminal = p.status.phase.is_terminal();
     w.cluster.remove_pod(pod, w.now);
+    for ev in w.take_removal_watchers(pod) {
+        w.queue.schedule(w.now, ev);
+    }
+    // The Deployment controller's `deletePod` handler: a Recreate Deployment waits for its old
+    // pods to be gone, so it hears of every removal of one of its pods.
+    if let Some(rs) = w.cluster.controller_of(pod)
+        && let Some(d) = w.cluster.workloads[rs.index()].owner
+        && matches!(
+            w.cluster.workloads[d.index()].spec,
+            WorkloadSpec::Deployment { strategy: DeploymentStrategy::Recreate }
+        )
+    {
+        w.sync_workload(d);
+    }
+    if let Some(n) = node {
+        tell_taint_eviction_about_pod(w, pod, n);
+    }
     if bound {
         // The kubelet stops whatever still runs (after a force delete), and the node's
         // resources are free: the scheduler may place pods that did not fit.
@@ -173,11 +205,96 @@ pub fn set_pod_condition(
     notify_owner(w, pod);
 }
 
-/// Tells the pod's controlling workload that the pod changed.
+/// Tells the watchers of a pod that it changed: its controlling workload, and the disruption
+/// controller through the pod's PDB (see [`notify_pdb`]).
 pub fn notify_owner(w: &mut World, pod: PodId) {
     if let Some(wid) = w.cluster.controller_of(pod) {
         w.sync_workload(wid);
     }
+    notify_pdb(w, pod);
+}
+
+/// The disruption controller's pod handlers (`addPod`/`updatePod`/`deletePod` →
+/// `getPdbForPod`): the PDBs of the pod's namespace whose selector is neither null nor empty
+/// and matches the pod, listed by name; the first one is queued for a sync. A pod matching
+/// several gets one `MultiplePodDisruptionBudgets` warning (upstream repeats it on every
+/// update; the event recorder folds the repeats into a count), and only the first PDB hears
+/// of it, as upstream.
+pub fn notify_pdb(w: &mut World, pod: PodId) {
+    if w.pdbs_in_order().is_empty() {
+        return;
+    }
+    let p = &w.cluster.pods[pod.index()];
+    let mut matching = w.pdbs_in_order().iter().copied().filter(|&id| {
+        let pdb = &w.cluster.pdbs[id.index()];
+        pdb.meta.namespace == p.meta.namespace && pdb.matches_for_eviction(&p.meta.labels)
+    });
+    let Some(first) = matching.next() else { return };
+    let several = matching.next().is_some();
+    let (ns, name) = (p.meta.namespace.clone(), p.meta.name.clone());
+    if several && w.report_multiple_pdbs(pod) {
+        let chosen = w.cluster.pdbs[first.index()].meta.name.clone();
+        w.record_pod(
+            pod,
+            EventType::Warning,
+            "MultiplePodDisruptionBudgets",
+            format!(
+                "Pod \"{ns}\"/\"{name}\" matches multiple PodDisruptionBudgets.  Chose \"{chosen}\" arbitrarily."
+            ),
+        );
+    }
+    w.sync_pdb(first);
+}
+
+/// `PUT poddisruptionbudgets/<name>/status`: the disruption controller's or the Eviction API's
+/// write of a PDB's status.
+pub fn write_pdb_status(w: &mut World, pdb: PdbId, status: PdbStatus) {
+    w.cluster.pdbs[pdb.index()].status = status;
+}
+
+/// A node registers (`POST nodes`, by its kubelet): Ready at once. The node lifecycle
+/// controller reports `RegisteredNode`; the scheduler rebuilds its node order and retries
+/// unschedulable pods; DaemonSets place a pod on it.
+pub fn add_node(w: &mut World, node: Node) -> NodeId {
+    let id = w.cluster.add_node(node);
+    let name = w.cluster.nodes[id.index()].meta.name.clone();
+    w.record_node(
+        id,
+        EventType::Normal,
+        "RegisteredNode",
+        format!("Node {name} event: Registered Node {name} in Controller"),
+    );
+    w.nodes_dirty = true;
+    w.node_set_version += 1;
+    w.scheduler_cluster_changed = true;
+    w.kick_scheduler();
+    w.sync_daemonsets();
+    id
+}
+
+/// The Node object is deleted (`DELETE nodes/<name>`, its VM is gone): `RemovingNode` from
+/// the node lifecycle controller (recorded here, at the deletion, rather than at its next
+/// pass); the scheduler drops it; DaemonSets delete their pod there; the taint eviction
+/// controller forgets it. Pods still bound to it are left to PodGC (`gcOrphaned`).
+pub fn delete_node(w: &mut World, node: NodeId) {
+    if w.cluster.nodes[node.index()].removed.is_some() {
+        return;
+    }
+    let name = w.cluster.nodes[node.index()].meta.name.clone();
+    w.record_node(
+        node,
+        EventType::Normal,
+        "RemovingNode",
+        format!("Node {name} event: Removing Node {name} from Controller"),
+    );
+    w.cluster.remove_node(node, w.now);
+    w.nodes_dirty = true;
+    w.node_set_version += 1;
+    w.scheduler_cluster_changed = true;
+    w.kick_scheduler();
+    w.sync_daemonsets();
+    // The taint eviction controller forgets the node's pending evictions.
+    w.queue.schedule(w.now, Event::TaintEvictionNodeUpdate(node));
 }
 
 /// `kubectl cordon` / `uncordon`: sets `spec.unschedulable`. The node lifecycle controller
@@ -191,11 +308,13 @@ pub fn set_unschedulable(w: &mut World, node: NodeId, unschedulable: bool) {
     }
     n.unschedulable = unschedulable;
     if unschedulable {
+        // The node lifecycle controller adds it with `SwapNodeControllerTaint`, which stamps
+        // `timeAdded`.
         n.taints.push(Taint {
             key: TAINT_UNSCHEDULABLE.to_string(),
             value: String::new(),
             effect: TaintEffect::NoSchedule,
-            time_added: None,
+            time_added: Some(w.now),
         });
     } else {
         n.taints.retain(|t| !(t.key == TAINT_UNSCHEDULABLE && t.effect == TaintEffect::NoSchedule));
@@ -205,6 +324,83 @@ pub fn set_unschedulable(w: &mut World, node: NodeId, unschedulable: bool) {
     w.record_node(node, EventType::Normal, status, format!("Node {name} status is now: {status}"));
     w.nodes_dirty = true;
     if !unschedulable {
+        w.scheduler_cluster_changed = true;
+        w.kick_scheduler();
+    }
+}
+
+// ----- Nodes: status, taints, deletion (node health) -------------------------------------
+
+/// Writes a node's `Ready` condition (`PUT nodes/<name>/status`); the transition time moves
+/// when the status changes. Returns whether the status changed.
+pub fn set_node_ready(
+    w: &mut World,
+    node: NodeId,
+    status: CondStatus,
+    reason: &'static str,
+    message: &'static str,
+) -> bool {
+    let now = w.now;
+    let n = &mut w.cluster.nodes[node.index()];
+    let changed = n.ready.status != status;
+    if changed {
+        n.ready.last_transition = now;
+    }
+    n.ready.status = status;
+    n.ready.reason = reason;
+    n.ready.message = message;
+    w.nodes_dirty = true;
+    changed
+}
+
+/// Adds a taint, replacing one with the same key and effect (`kubectl taint --overwrite`,
+/// `AddOrUpdateTaintOnNode`). NoExecute taints without `timeAdded` get it now, as the API
+/// server does. Returns whether the node changed.
+pub fn add_node_taint(w: &mut World, node: NodeId, mut taint: Taint) -> bool {
+    if taint.effect == TaintEffect::NoExecute && taint.time_added.is_none() {
+        taint.time_added = Some(w.now);
+    }
+    let n = &mut w.cluster.nodes[node.index()];
+    if n.removed.is_some() {
+        return false;
+    }
+    match n.taints.iter_mut().find(|t| t.key == taint.key && t.effect == taint.effect) {
+        Some(t) if t.value == taint.value => return false,
+        Some(t) => *t = taint.clone(),
+        None => n.taints.push(taint.clone()),
+    }
+    taints_changed(w, node, taint.effect, false);
+    true
+}
+
+/// Removes the taints with `key` (and `effect`, if given). Returns whether any was removed.
+pub fn remove_node_taints(
+    w: &mut World,
+    node: NodeId,
+    key: &str,
+    effect: Option<TaintEffect>,
+) -> bool {
+    let n = &mut w.cluster.nodes[node.index()];
+    let matches = |t: &Taint| t.key == key && effect.is_none_or(|e| e == t.effect);
+    let removed: Vec<TaintEffect> =
+        n.taints.iter().filter(|t| matches(t)).map(|t| t.effect).collect();
+    if removed.is_empty() {
+        return false;
+    }
+    n.taints.retain(|t| !matches(t));
+    let noexecute = removed.contains(&TaintEffect::NoExecute);
+    taints_changed(w, node, if noexecute { TaintEffect::NoExecute } else { removed[0] }, true);
+    true
+}
+
+/// Tells the watchers of node taints: the taint eviction controller when the NoExecute set
+/// changed, the scheduler when a taint went away (pods that did not tolerate it may fit now).
+fn taints_changed(w: &mut World, node: NodeId, effect: TaintEffect, removed: bool) {
+    w.nodes_dirty = true;
+    if effect == TaintEffect::NoExecute {
+        w.queue.schedule(w.now, Event::TaintEvictionNodeUpdate(node));
+    }
+    if removed {
         w.scheduler_cluster_changed = true;
         w.kick_scheduler();
     }

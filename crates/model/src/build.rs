@@ -5,6 +5,7 @@ use crate::behaviour::BehaviourId;
 use crate::labels::{LabelSelector, Labels};
 use crate::meta::{Kind, Meta};
 use crate::node::{CondStatus, LABEL_HOSTNAME, LABEL_ZONE, Node, NodeReady, Taint, TaintEffect};
+use crate::pdb::{Pdb, PdbStatus, UnhealthyPodEvictionPolicy};
 use crate::pod::{
     Container, PodSpec, PodTemplate, PullPolicy, RestartPolicy, Toleration, TolerationOperator,
 };
@@ -12,7 +13,7 @@ use crate::probe::{HookHandler, Probe, ProbeHandler, ProbeKind};
 use crate::quantity::{parse_millicpu, parse_value};
 use crate::resources::Resources;
 use crate::workload::{
-    DeploymentStrategy, PodManagementPolicy, Workload, WorkloadSpec, WorkloadStatus,
+    DeploymentStrategy, IntOrPercent, PodManagementPolicy, Workload, WorkloadSpec, WorkloadStatus,
 };
 use kubesim_engine::SimTime;
 use std::sync::Arc;
@@ -229,6 +230,12 @@ impl SpecBuilder {
         self
     }
 
+    /// Adds an `emptyDir` volume.
+    pub fn empty_dir(mut self, name: &str) -> Self {
+        self.0.empty_dir_volumes.push(name.into());
+        self
+    }
+
     /// The spec.
     pub fn build(self) -> PodSpec {
         self.0
@@ -295,6 +302,32 @@ impl WorkloadBuilder {
         )
     }
 
+    /// A DaemonSet with the default update strategy (maxUnavailable 1, maxSurge 0).
+    pub fn daemonset(name: &str, spec: PodSpec) -> Self {
+        Self::new(
+            Kind::DaemonSet,
+            name,
+            0,
+            spec,
+            WorkloadSpec::DaemonSet {
+                max_unavailable: IntOrPercent::Int(1),
+                max_surge: IntOrPercent::Int(0),
+            },
+        )
+    }
+
+    /// Sets a Deployment's RollingUpdate `maxSurge` and `maxUnavailable`.
+    pub fn rolling_update(
+        mut self,
+        max_surge: IntOrPercent,
+        max_unavailable: IntOrPercent,
+    ) -> Self {
+        self.0.spec = WorkloadSpec::Deployment {
+            strategy: DeploymentStrategy::RollingUpdate { max_surge, max_unavailable },
+        };
+        self
+    }
+
     /// Sets `minReadySeconds`.
     pub fn min_ready_seconds(mut self, s: u64) -> Self {
         self.0.min_ready_seconds = s;
@@ -309,6 +342,53 @@ impl WorkloadBuilder {
 
     /// The workload.
     pub fn build(self) -> Workload {
+        self.0
+    }
+}
+
+/// Builds a [`Pdb`] in namespace `default` selecting `app=<app>`.
+pub struct PdbBuilder(Pdb);
+
+impl PdbBuilder {
+    /// A PDB named `name` selecting `app=<app>`, with neither `minAvailable` nor
+    /// `maxUnavailable` set yet.
+    pub fn new(name: &str, app: &str) -> Self {
+        Self(Pdb {
+            meta: Meta {
+                name: name.into(),
+                namespace: "default".into(),
+                uid: format!("pdb-{name}"),
+                generation: 1,
+                ..Meta::default()
+            },
+            selector: Some(LabelSelector::from_labels([("app", app)])),
+            min_available: None,
+            max_unavailable: None,
+            unhealthy_pod_eviction_policy: UnhealthyPodEvictionPolicy::IfHealthyBudget,
+            status: PdbStatus::default(),
+        })
+    }
+
+    /// Sets `minAvailable`.
+    pub fn min_available(mut self, v: IntOrPercent) -> Self {
+        self.0.min_available = Some(v);
+        self
+    }
+
+    /// Sets `maxUnavailable`.
+    pub fn max_unavailable(mut self, v: IntOrPercent) -> Self {
+        self.0.max_unavailable = Some(v);
+        self
+    }
+
+    /// Sets `unhealthyPodEvictionPolicy: AlwaysAllow`.
+    pub fn always_allow(mut self) -> Self {
+        self.0.unhealthy_pod_eviction_policy = UnhealthyPodEvictionPolicy::AlwaysAllow;
+        self
+    }
+
+    /// The PDB.
+    pub fn build(self) -> Pdb {
         self.0
     }
 }

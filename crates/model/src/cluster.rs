@@ -8,6 +8,7 @@
 use crate::behaviour::Behaviour;
 use crate::meta::{Kind, NodeId, PdbId, PodId, WorkloadId};
 use crate::node::Node;
+use crate::nodepool::NodePool;
 use crate::pdb::Pdb;
 use crate::pod::{Pod, PodPhase};
 use crate::resources::Resources;
@@ -28,6 +29,10 @@ pub struct Cluster {
     pub pdbs: Vec<Pdb>,
     /// Timings per workload ([`crate::behaviour::BehaviourId`]); index 0 is the default.
     pub behaviours: Vec<Behaviour>,
+    /// Node pools, in scenario order (the nodes they made are in [`Cluster::nodes`]).
+    pub pools: Vec<NodePool>,
+    /// Live pods each PDB's selector selects (the disruption controller's `getPodsForPdb`).
+    pdb_pods: Vec<BTreeSet<PodId>>,
     /// The controlling workload of each pod, by [`PodId`].
     pod_controller: Vec<Option<WorkloadId>>,
     node_by_name: BTreeMap<String, NodeId>,
@@ -86,11 +91,30 @@ impl Cluster {
         id
     }
 
-    /// Adds a PDB.
+    /// Adds a PDB, indexing the live pods its selector selects.
     pub fn add_pdb(&mut self, p: Pdb) -> PdbId {
         let id = PdbId(self.pdbs.len() as u32);
+        let selected: BTreeSet<PodId> = self
+            .live_pods()
+            .filter(|&q| {
+                let pod = &self.pods[q.index()];
+                pod.meta.namespace == p.meta.namespace && p.selects(&pod.meta.labels)
+            })
+            .collect();
         self.pdbs.push(p);
+        self.pdb_pods.push(selected);
         id
+    }
+
+    /// Live pods a PDB selects (labels are immutable in kubesim, so this is kept on pod
+    /// creation and removal), in id order.
+    pub fn pods_of_pdb(&self, pdb: PdbId) -> &BTreeSet<PodId> {
+        &self.pdb_pods[pdb.index()]
+    }
+
+    /// The node pool of this name, if any.
+    pub fn pool_by_name(&self, name: &str) -> Option<usize> {
+        self.pools.iter().position(|p| p.name == name)
     }
 
     /// Adds a pod controlled by `controller` (if any). If it is already bound (`pod.node`),
@@ -105,6 +129,11 @@ impl Cluster {
         self.phase_counts[pod.status.phase as usize] += 1;
         if pod.meta.deletion.is_some() {
             self.terminating += 1;
+        }
+        for (i, pdb) in self.pdbs.iter().enumerate() {
+            if pdb.meta.namespace == pod.meta.namespace && pdb.selects(&pod.meta.labels) {
+                self.pdb_pods[i].insert(id);
+            }
         }
         self.pods.push(pod);
         self.pod_controller.push(controller);
@@ -165,6 +194,9 @@ impl Cluster {
         }
         if let Some(w) = self.pod_controller[pod.index()] {
             self.workload_pods[w.index()].remove(&pod);
+        }
+        for set in &mut self.pdb_pods {
+            set.remove(&pod);
         }
     }
 

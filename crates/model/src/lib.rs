@@ -9,9 +9,11 @@ pub mod action;
 pub mod behaviour;
 pub mod build;
 pub mod cluster;
+pub mod disruption;
 pub mod labels;
 pub mod meta;
 pub mod node;
+pub mod nodepool;
 pub mod params;
 pub mod pdb;
 pub mod pod;
@@ -22,17 +24,24 @@ pub mod scenario;
 pub mod trace;
 pub mod workload;
 
-pub use action::{Action, ActionKind, Fault, Pick, PodTarget};
+pub use action::{
+    Action, ActionKind, DrainOptions, DrainTimeoutBehaviour, Fault, NewNodes, OutageMode, Pick,
+    PodTarget, SpotHandler, TemplateChange, UpgradeSettings,
+};
 pub use behaviour::{Behaviour, BehaviourId, Crash, CrashChance, Exit, Hook};
 pub use cluster::Cluster;
+pub use disruption::{
+    BlockedSpan, DrainOutcome, DrainRecord, NodeDrainRecord, UpgradeOutcome, UpgradeRecord,
+};
 pub use labels::{LabelSelector, Labels, Operator, Requirement};
 pub use meta::{Kind, Meta, NodeId, OwnerRef, PdbId, PodId, WorkloadId};
 pub use node::{
     CondStatus, LABEL_HOSTNAME, LABEL_NODE_POOL, LABEL_REGION, LABEL_ZONE, Node, NodeReady,
     TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect,
 };
+pub use nodepool::NodePool;
 pub use params::Params;
-pub use pdb::{Pdb, UnhealthyPodEvictionPolicy};
+pub use pdb::{DisruptionAllowedCondition, Pdb, PdbStatus, UnhealthyPodEvictionPolicy};
 pub use pod::{
     Container, ContainerState, ContainerStatus, EphemeralContainer, NodeAffinity, NodeSelectorTerm,
     Pod, PodCondition, PodConditionType, PodPhase, PodSpec, PodStatus, PodTemplate, PreferredTerm,

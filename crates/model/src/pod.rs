@@ -8,6 +8,10 @@ use crate::resources::Resources;
 use kubesim_engine::SimTime;
 use std::sync::Arc;
 
+/// `kubernetes.io/config.mirror`: the annotation of a mirror pod (the API's copy of a static
+/// pod, which `kubectl drain` skips because it cannot be deleted through the API).
+pub const ANNOTATION_MIRROR_POD: &str = "kubernetes.io/config.mirror";
+
 /// `spec.restartPolicy`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RestartPolicy {
@@ -274,6 +278,9 @@ pub struct PodSpec {
     pub scheduler_name: String,
     /// `spec.readinessGates[].conditionType`
     pub readiness_gates: Vec<String>,
+    /// Names of the pod's `emptyDir` volumes (`spec.volumes[].emptyDir`): local data that
+    /// `kubectl drain` refuses to delete without `--delete-emptydir-data`.
+    pub empty_dir_volumes: Vec<String>,
 }
 
 impl PodSpec {

@@ -157,7 +157,12 @@ pub fn run() -> Run {
         min_ready_seconds: 0,
         spec: WorkloadSpec::Deployment { strategy: DeploymentStrategy::default() },
         owner: None,
-        status: WorkloadStatus { replicas: 3, ready_replicas: 3, available_replicas: 3 },
+        status: WorkloadStatus {
+            replicas: 3,
+            ready_replicas: 3,
+            available_replicas: 3,
+            ..WorkloadStatus::default()
+        },
         behaviour: BehaviourId(0),
     });
     let rs_uid = c.new_uid();
@@ -178,7 +183,12 @@ pub fn run() -> Run {
         min_ready_seconds: 0,
         spec: WorkloadSpec::ReplicaSet { template_hash: Some("7d9f".into()) },
         owner: Some(dep),
-        status: WorkloadStatus { replicas: 3, ready_replicas: 3, available_replicas: 3 },
+        status: WorkloadStatus {
+            replicas: 3,
+            ready_replicas: 3,
+            available_replicas: 3,
+            ..WorkloadStatus::default()
+        },
         behaviour: BehaviourId(0),
     });
     for (i, name) in ["web-7d9f-abcde", "web-7d9f-fghij", "web-7d9f-klmno"].into_iter().enumerate()
@@ -255,7 +265,12 @@ pub fn run() -> Run {
             service_name: "db".into(),
         },
         owner: None,
-        status: WorkloadStatus { replicas: 2, ready_replicas: 1, available_replicas: 1 },
+        status: WorkloadStatus {
+            replicas: 2,
+            ready_replicas: 1,
+            available_replicas: 1,
+            ..WorkloadStatus::default()
+        },
         behaviour: BehaviourId(0),
     });
     let db0_uid = c.new_uid();
@@ -300,6 +315,7 @@ pub fn run() -> Run {
         min_available: Some(IntOrPercent::Percent(50)),
         max_unavailable: None,
         unhealthy_pod_eviction_policy: UnhealthyPodEvictionPolicy::IfHealthyBudget,
+        status: Default::default(),
     });
 
     let web = workload_ref(Kind::Deployment, "default", "web");
@@ -410,7 +426,8 @@ pub fn run() -> Run {
         Mark { time: s(61), label: "cordon node-2".into() },
         Mark { time: s(90), label: "delete pod db-0".into() },
     ];
-    let trace = Trace { events, metrics, marks, end: s(120), events_processed: 4242 };
+    let trace =
+        Trace { events, metrics, marks, end: s(120), events_processed: 4242, ..Trace::default() };
     let scenario = Scenario {
         name: "demo".into(),
         seed: 7,

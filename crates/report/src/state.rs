@@ -1,10 +1,11 @@
 //! `state.yaml`: the final objects as
-//! `kubectl get nodes,pods,deployments,replicasets,statefulsets,poddisruptionbudgets -o yaml`
+//! `kubectl get nodes,pods,deployments,replicasets,statefulsets,daemonsets,poddisruptionbudgets -o yaml`
 //! would show them.
 //!
 //! The document is a `v1` `List` whose `items` are, in this order: nodes by name, pods by
-//! namespace/name, then Deployments, ReplicaSets, StatefulSets and PodDisruptionBudgets, each
-//! by namespace/name. Only objects that still exist are listed (removed pods and nodes are
+//! namespace/name, then Deployments, ReplicaSets, StatefulSets, DaemonSets and
+//! PodDisruptionBudgets (with the status the disruption controller wrote), each by
+//! namespace/name. Only objects that still exist are listed (removed pods and nodes are
 //! not). Keys are sorted alphabetically inside every object, as in kubectl's output, and
 //! fields the API would omit (empty or zero optional values) are left out.
 //!
@@ -19,9 +20,9 @@ use kubesim_model::pod::{InclusionPolicy, WhenUnsatisfiable};
 use kubesim_model::quantity::{format_bytes, format_millicpu};
 use kubesim_model::workload::{DeploymentStrategy, PodManagementPolicy};
 use kubesim_model::{
-    Cluster, Container, ContainerState, ContainerStatus, HookHandler, IntOrPercent, Kind,
-    LabelSelector, Meta, Node, NodeSelectorTerm, Pdb, Pod, PodCondition, PodConditionType, PodSpec,
-    PodTemplate, Probe, ProbeHandler, Requirement, Resources, TolerationOperator,
+    Cluster, CondStatus, Container, ContainerState, ContainerStatus, HookHandler, IntOrPercent,
+    Kind, LabelSelector, Meta, Node, NodeSelectorTerm, Pdb, Pod, PodCondition, PodConditionType,
+    PodSpec, PodTemplate, Probe, ProbeHandler, Requirement, Resources, TolerationOperator,
     UnhealthyPodEvictionPolicy, Workload, WorkloadSpec,
 };
 use serde_json::{Value, json};
@@ -94,7 +95,7 @@ pub fn state_value(cluster: &Cluster) -> Value {
     pods.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
     items.extend(pods.into_iter().map(|p| pod_value(cluster, p)));
 
-    for kind in [Kind::Deployment, Kind::ReplicaSet, Kind::StatefulSet] {
+    for kind in [Kind::Deployment, Kind::ReplicaSet, Kind::StatefulSet, Kind::DaemonSet] {
         let mut ws: Vec<&Workload> = cluster.workloads.iter().filter(|w| w.kind == kind).collect();
         ws.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
         items.extend(ws.into_iter().map(workload_value));
@@ -192,18 +193,12 @@ fn node_value(n: &Node) -> Value {
     if n.unschedulable {
         spec = spec.set("unschedulable", true);
     }
-    let ready = Obj::new()
-        .set("type", "Ready")
-        .set("status", n.ready.status.as_str())
-        .non_empty("reason", n.ready.reason)
-        .non_empty("message", n.ready.message)
-        .set("lastTransitionTime", rfc3339(n.ready.last_transition))
-        .build();
+    let conditions = node_conditions(n);
     let images: Vec<Value> = n.images.iter().map(|i| json!({ "names": [i] })).collect();
     let status = Obj::new()
         .set("allocatable", resource_list(&n.allocatable, true))
         .set("capacity", resource_list(&n.capacity, true))
-        .set("conditions", vec![ready])
+        .set("conditions", conditions)
         .non_empty("images", images)
         .build();
     object(Kind::Node, &n.meta).set("spec", spec).set("status", status).build()
@@ -249,6 +244,47 @@ fn hook_value(h: &HookHandler) -> Value {
         HookHandler::TcpSocket { port } => json!({ "tcpSocket": { "port": port_value(port) } }),
         HookHandler::Sleep { seconds } => json!({ "sleep": { "seconds": seconds } }),
     }
+}
+
+/// The node's conditions in `kubectl get node -o yaml` order: MemoryPressure, DiskPressure,
+/// PIDPressure, Ready. kubesim does not simulate resource pressure: the three pressure
+/// conditions are False (with the kubelet's reasons) while the kubelet reports, and Unknown
+/// together with Ready when the node lifecycle controller stops hearing from it (it sets the
+/// four at once); their transition time is Ready's.
+fn node_conditions(n: &Node) -> Vec<Value> {
+    let unknown = n.ready.status == CondStatus::Unknown;
+    let pressure = [
+        ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+        ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ];
+    let mut out: Vec<Value> = pressure
+        .iter()
+        .map(|(t, reason, message)| {
+            let (status, reason, message) = if unknown {
+                ("Unknown", n.ready.reason, n.ready.message)
+            } else {
+                ("False", *reason, *message)
+            };
+            Obj::new()
+                .set("type", *t)
+                .set("status", status)
+                .set("reason", reason)
+                .set("message", message)
+                .set("lastTransitionTime", rfc3339(n.ready.last_transition))
+                .build()
+        })
+        .collect();
+    out.push(
+        Obj::new()
+            .set("type", "Ready")
+            .set("status", n.ready.status.as_str())
+            .non_empty("reason", n.ready.reason)
+            .non_empty("message", n.ready.message)
+            .set("lastTransitionTime", rfc3339(n.ready.last_transition))
+            .build(),
+    );
+    out
 }
 
 fn container_value(c: &Container) -> Value {
@@ -383,6 +419,13 @@ fn pod_spec_value(spec: &PodSpec, node_name: Option<&str>, ephemeral: Vec<Value>
         .set("restartPolicy", spec.restart_policy.as_str())
         .non_empty("schedulerName", spec.scheduler_name.as_str())
         .set("terminationGracePeriodSeconds", spec.termination_grace_period_seconds)
+        .non_empty(
+            "volumes",
+            spec.empty_dir_volumes
+                .iter()
+                .map(|v| Obj::new().set("name", v.as_str()).set("emptyDir", Obj::new()).build())
+                .collect::<Vec<_>>(),
+        )
         .build()
 }
 
@@ -481,6 +524,9 @@ fn int_or_percent(v: IntOrPercent) -> Value {
 }
 
 fn workload_value(w: &Workload) -> Value {
+    if let WorkloadSpec::DaemonSet { max_unavailable, max_surge } = &w.spec {
+        return daemonset_value(w, *max_unavailable, *max_surge);
+    }
     let mut spec = Obj::new()
         .set("replicas", w.replicas)
         .set("selector", selector_value(&w.selector))
@@ -513,6 +559,7 @@ fn workload_value(w: &Workload) -> Value {
                 .set("podManagementPolicy", policy)
                 .non_empty("serviceName", service_name.as_str());
         }
+        WorkloadSpec::DaemonSet { .. } => {}
     }
     let s = &w.status;
     let mut status = Obj::new();
@@ -527,6 +574,38 @@ fn workload_value(w: &Workload) -> Value {
     if s.available_replicas > 0 {
         status = status.set("availableReplicas", s.available_replicas);
     }
+    if w.kind == Kind::Deployment && s.updated_replicas > 0 {
+        status = status.set("updatedReplicas", s.updated_replicas);
+    }
+    object(w.kind, &w.meta).set("spec", spec).set("status", status).build()
+}
+
+/// A DaemonSet: no `replicas` in its spec; the status counts nodes (`desiredNumberScheduled`
+/// is kept in [`Workload::replicas`]).
+fn daemonset_value(w: &Workload, max_unavailable: IntOrPercent, max_surge: IntOrPercent) -> Value {
+    let mut spec = Obj::new()
+        .set("selector", selector_value(&w.selector))
+        .set("template", template_value(&w.template))
+        .set(
+            "updateStrategy",
+            Obj::new().set("type", "RollingUpdate").set(
+                "rollingUpdate",
+                Obj::new()
+                    .set("maxSurge", int_or_percent(max_surge))
+                    .set("maxUnavailable", int_or_percent(max_unavailable)),
+            ),
+        );
+    if w.min_ready_seconds > 0 {
+        spec = spec.set("minReadySeconds", w.min_ready_seconds);
+    }
+    let s = &w.status;
+    let status = Obj::new()
+        .set("currentNumberScheduled", s.replicas)
+        .set("desiredNumberScheduled", w.replicas)
+        .set("numberMisscheduled", 0)
+        .set("numberReady", s.ready_replicas)
+        .opt("numberAvailable", (s.available_replicas > 0).then_some(s.available_replicas))
+        .opt("updatedNumberScheduled", (s.updated_replicas > 0).then_some(s.updated_replicas));
     object(w.kind, &w.meta).set("spec", spec).set("status", status).build()
 }
 
@@ -540,5 +619,34 @@ fn pdb_value(p: &Pdb) -> Value {
         .opt("minAvailable", p.min_available.map(int_or_percent))
         .opt("maxUnavailable", p.max_unavailable.map(int_or_percent))
         .set("unhealthyPodEvictionPolicy", policy);
-    object(Kind::PodDisruptionBudget, &p.meta).set("spec", spec).build()
+    let st = &p.status;
+    let mut status = Obj::new();
+    if st.observed_generation > 0 {
+        let disrupted = Value::Object(
+            st.disrupted_pods.iter().map(|(k, v)| (k.clone(), Value::from(rfc3339(*v)))).collect(),
+        );
+        let conditions: Vec<Value> = st
+            .condition
+            .iter()
+            .map(|c| {
+                Obj::new()
+                    .set("type", "DisruptionAllowed")
+                    .set("status", c.status.as_str())
+                    .set("reason", c.reason)
+                    .set("message", c.message.as_str())
+                    .set("lastTransitionTime", rfc3339(c.last_transition))
+                    .set("observedGeneration", c.observed_generation)
+                    .build()
+            })
+            .collect();
+        status = status
+            .set("currentHealthy", st.current_healthy)
+            .set("desiredHealthy", st.desired_healthy)
+            .set("disruptionsAllowed", st.disruptions_allowed)
+            .set("expectedPods", st.expected_pods)
+            .set("observedGeneration", st.observed_generation)
+            .non_empty("disruptedPods", disrupted)
+            .non_empty("conditions", conditions);
+    }
+    object(Kind::PodDisruptionBudget, &p.meta).set("spec", spec).set("status", status).build()
 }

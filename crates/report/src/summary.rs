@@ -44,6 +44,12 @@ pub struct Summary {
     pub actions: Vec<ActionSummary>,
     /// Counts of events.
     pub events: EventSummary,
+    /// PodDisruptionBudgets over the run, by namespace/name.
+    pub pdbs: Vec<crate::disruptions::PdbSummary>,
+    /// Drains (`drain` actions and those of node-pool upgrades), in start order.
+    pub drains: Vec<crate::disruptions::DrainSummary>,
+    /// Node-pool upgrades, in start order.
+    pub upgrades: Vec<crate::disruptions::UpgradeSummary>,
     /// The scenario's notes (fields read but not simulated, defaults applied, …).
     pub notes: Vec<String>,
     /// Verdicts of the scenario's expectations; empty until expectations are checked
@@ -197,6 +203,9 @@ pub fn summarize(out: &RunOutput) -> Summary {
             })
             .collect(),
         events: summarize_events(trace),
+        pdbs: crate::disruptions::summarize_pdbs(trace),
+        drains: crate::disruptions::summarize_drains(trace),
+        upgrades: crate::disruptions::summarize_upgrades(trace),
         notes: scenario.notes.clone(),
         expectations: Vec::new(),
     }

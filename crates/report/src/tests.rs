@@ -490,8 +490,14 @@ fn busy_chart_renders() {
     marks.push(Mark { time: SimTime(60_000), label: "cordon node-1".into() });
     marks.push(Mark { time: SimTime(1_790_000), label: "uncordon node-1 at the very end".into() });
     marks.sort_by_key(|m| m.time);
-    let trace =
-        Trace { events: Vec::new(), metrics, marks, end: SimTime(1_800_000), events_processed: 0 };
+    let trace = Trace {
+        events: Vec::new(),
+        metrics,
+        marks,
+        end: SimTime(1_800_000),
+        events_processed: 0,
+        ..Trace::default()
+    };
     let chart = ready_chart("busy-scenario-with-a-rather-long-name", &trace);
     assert_eq!(chart.y_max, 10 + 5 * 9 + 1);
     let tmp = tempfile::tempdir().unwrap();

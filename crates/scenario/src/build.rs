@@ -12,7 +12,8 @@ use crate::format::{
     BehaviourFile, ClusterFile, DistFile, HookFile, ParamsFile, ScenarioFile, TaintEffectFile,
     TaintFile, TimingsFile,
 };
-use crate::manifest::{self, Ctx, Env, Manifest, Priorities, Typed, object_ref};
+use crate::manifest::{self, Ctx, Env, Priorities};
+use crate::objects::{self, Manifest, Typed, TypedDoc, object_ref};
 use crate::refs::{self, Target, parse_ref};
 use crate::source::Source;
 use crate::yaml::{Node, Path, Span};
@@ -25,9 +26,9 @@ use kubesim_model::node::{
 use kubesim_model::workload::WorkloadSpec;
 use kubesim_model::{
     Behaviour, BehaviourId, Cluster, CondStatus, ContainerState, ContainerStatus, Crash,
-    CrashChance, Exit, Hook, Kind, Labels, Meta, NodeId, NodeReady, OwnerRef, Params, Pod,
-    PodConditionType, PodId, PodPhase, PodSpec, PodStatus, Resources, Scenario, Taint, TaintEffect,
-    Toleration, TolerationOperator, Workload, WorkloadId, WorkloadStatus,
+    CrashChance, Exit, Hook, Kind, Labels, Meta, NodeId, NodePool, NodeReady, OwnerRef, Params,
+    Pod, PodConditionType, PodId, PodPhase, PodSpec, PodStatus, Resources, Scenario, Taint,
+    TaintEffect, Toleration, TolerationOperator, Workload, WorkloadId, WorkloadStatus,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -46,8 +47,9 @@ struct Origin<'a> {
 /// Builds the scenario. `notes` already holds the notes of manifest collection.
 pub(crate) fn build<'a>(
     main: &'a Source,
-    root: &'a Node,
+    root: Node,
     file: ScenarioFile,
+    docs: &[TypedDoc<'a>],
     manifests: Vec<Manifest<'a>>,
     notes: Vec<String>,
 ) -> Result<Scenario, ScenarioError> {
@@ -76,14 +78,17 @@ pub(crate) fn build<'a>(
     let cluster_file = file.cluster.unwrap_or_default();
     b.scenario_nodes(&cluster_file)?;
 
-    let mut typed = Vec::with_capacity(manifests.len());
-    for m in &manifests {
-        typed.push(manifest::read(m)?);
-    }
+    let typed = objects::read_all(docs, &manifests)?;
     b.manifests(&manifests, &typed, cluster_file.region.as_deref())?;
     b.behaviours(file.behaviour.as_ref())?;
-    let mut actions = Actions { main, root, cluster: &b.cluster }
-        .resolve(file.actions.as_deref().unwrap_or_default())?;
+    let mut actions = Actions {
+        main,
+        root,
+        cluster: &b.cluster,
+        region: cluster_file.region.as_deref(),
+        max_pods: b.params.max_pods,
+    }
+    .resolve(file.actions.as_deref().unwrap_or_default())?;
     actions.sort_by_key(|a| a.at);
     for a in &actions {
         if a.at.0 > duration.as_millis() {
@@ -124,7 +129,7 @@ fn check_name(b: &Builder<'_>, name: &str) -> Result<(), ScenarioError> {
 
 struct Builder<'a> {
     main: &'a Source,
-    root: &'a Node,
+    root: Node,
     cluster: Cluster,
     params: Params,
     notes: Vec<String>,
@@ -147,7 +152,7 @@ impl<'a> Builder<'a> {
     }
 
     fn span_of(&self, path: &Path) -> Span {
-        self.root.find(path, false).span
+        self.main.index.find(self.root, path, false).span
     }
 
     // ----- params -------------------------------------------------------------------------
@@ -182,6 +187,12 @@ impl<'a> Builder<'a> {
             pod_max_in_unschedulable_pods_duration,
             percentage_of_nodes_to_score,
         );
+        // SetDefaults_KubeletConfiguration: a `nodeStatusUpdateFrequency` set without a
+        // `nodeStatusReportFrequency` makes the report frequency the same (backward
+        // compatibility with kubelets that posted every sync).
+        if f.node_status_update_frequency.is_some() && f.node_status_report_frequency.is_none() {
+            p.node_status_report_frequency = p.node_status_update_frequency;
+        }
         let p = self.params.clone();
         let checks: [(&str, bool, &str); 8] = [
             (
@@ -254,6 +265,21 @@ impl<'a> Builder<'a> {
             }
             let taints = self.taints(&path, pool.taints.as_deref())?;
             let zones = pool.zones.clone().unwrap_or_default();
+            self.cluster.pools.push(NodePool {
+                name: pool.name.clone(),
+                zones: zones.clone(),
+                allocatable: Resources {
+                    cpu_milli: pool.allocatable.cpu.0,
+                    memory: pool.allocatable.memory.0,
+                    ephemeral_storage: pool.allocatable.ephemeral_storage.map_or(0, |q| q.0),
+                    pods: pool.allocatable.pods.map_or(self.params.max_pods, |q| q.0),
+                },
+                labels: pool.labels.clone().unwrap_or_default(),
+                region: region.map(str::to_string),
+                taints: taints.clone(),
+                images: pool.images.iter().flatten().cloned().collect(),
+                next_index: pool.count + 1,
+            });
             for n in 1..=pool.count {
                 let name = format!("{}-{n}", pool.name);
                 let zone =
@@ -437,7 +463,13 @@ impl<'a> Builder<'a> {
         }
         let mut workload_ids = Vec::new();
         for (m, t) in ms.iter().zip(typed) {
-            if matches!(t, Typed::Deployment(_) | Typed::ReplicaSet(_) | Typed::StatefulSet(_)) {
+            if matches!(
+                t,
+                Typed::Deployment(_)
+                    | Typed::ReplicaSet(_)
+                    | Typed::StatefulSet(_)
+                    | Typed::DaemonSet(_)
+            ) {
                 let id = self.workload(m, t)?;
                 workload_ids.push((m, t, id));
             }
@@ -556,6 +588,7 @@ impl<'a> Builder<'a> {
             Typed::Deployment(d) => (Kind::Deployment, "Deployment", &d.metadata),
             Typed::ReplicaSet(r) => (Kind::ReplicaSet, "ReplicaSet", &r.metadata),
             Typed::StatefulSet(s) => (Kind::StatefulSet, "StatefulSet", &s.metadata),
+            Typed::DaemonSet(d) => (Kind::DaemonSet, "DaemonSet", &d.metadata),
             _ => return Err(not_a_workload(m)),
         };
         let mut meta = manifest::meta(&ctx, metadata, true)?;
@@ -599,6 +632,15 @@ impl<'a> Builder<'a> {
                     service_name: s.service_name.clone().unwrap_or_default(),
                 };
                 (template, selector, s.replicas, s.min_ready_seconds, spec)
+            }
+            Typed::DaemonSet(ds) => {
+                let s = ds.spec.as_ref().ok_or_else(missing_spec)?;
+                let template = manifest::template(&mut ctx, &env, Some(&s.template))?;
+                let selector =
+                    manifest::workload_selector(&ctx, kind_name, &s.selector, &template)?;
+                let spec = manifest::daemonset_strategy(&ctx, s.update_strategy.as_ref())?;
+                // A DaemonSet has no `spec.replicas`: its controller sets the desired count.
+                (template, selector, Some(0), s.min_ready_seconds, spec)
             }
             _ => return Err(not_a_workload(m)),
         };
@@ -673,6 +715,9 @@ impl<'a> Builder<'a> {
             return Err(ctx_err_missing_spec(m));
         };
         let mut spec = manifest::pod_spec(&mut ctx, &env, &Path::parse("spec"), k8s_spec)?;
+        if manifest::controller_ref(&p.metadata).is_some_and(|(_, r)| r.kind == "DaemonSet") {
+            daemonset_tolerations(&mut spec);
+        }
         admit_default_tolerations(&mut spec, &self.params);
         let node = match &spec.node_name {
             None => None,
@@ -756,6 +801,7 @@ impl<'a> Builder<'a> {
             Some(Kind::StatefulSet) => {
                 self.cluster.workload_by_name(Kind::StatefulSet, ns, &r.name)
             }
+            Some(Kind::DaemonSet) => self.cluster.workload_by_name(Kind::DaemonSet, ns, &r.name),
             _ => None,
         };
         if found.is_none() {
@@ -1029,6 +1075,33 @@ fn admit_default_tolerations(spec: &mut PodSpec, params: &Params) {
                 effect: Some(TaintEffect::NoExecute),
                 toleration_seconds: Some(seconds),
             });
+        }
+    }
+}
+
+/// What the DaemonSet controller puts on every pod it creates
+/// (`AddOrUpdateDaemonPodTolerations`, the same as `kubesim_controllers::admission::
+/// daemonset_tolerations`): a DaemonSet pod from a dump already carries these; one written by
+/// hand gets them here, so that it tolerates node failures forever as a real one does.
+fn daemonset_tolerations(spec: &mut PodSpec) {
+    for (key, effect) in [
+        (TAINT_NOT_READY, TaintEffect::NoExecute),
+        (TAINT_UNREACHABLE, TaintEffect::NoExecute),
+        ("node.kubernetes.io/disk-pressure", TaintEffect::NoSchedule),
+        ("node.kubernetes.io/memory-pressure", TaintEffect::NoSchedule),
+        ("node.kubernetes.io/pid-pressure", TaintEffect::NoSchedule),
+        (TAINT_UNSCHEDULABLE, TaintEffect::NoSchedule),
+    ] {
+        let t = Toleration {
+            key: key.to_string(),
+            operator: TolerationOperator::Exists,
+            value: String::new(),
+            effect: Some(effect),
+            toleration_seconds: None,
+        };
+        match spec.tolerations.iter_mut().find(|x| x.key == key && x.effect == Some(effect)) {
+            Some(existing) => *existing = t,
+            None => spec.tolerations.push(t),
         }
     }
 }

@@ -1,14 +1,14 @@
-//! Kubernetes manifests: finding them (documents, `kind: List`), reading them through
-//! `k8s-openapi` types in two passes (`apiVersion`/`kind` first, then the concrete type), and
-//! converting them to model structs with the defaults the API server applies.
+//! Kubernetes manifests, read as their `k8s-openapi` types (`objects.rs`), converted to model
+//! structs with the defaults the API server applies.
 //!
 //! Errors found after typing (quantities, selectors, enums) are placed by looking their field
-//! path up in the manifest's YAML tree. Fields kubesim reads but does not simulate yet are
-//! collected per manifest and reported as one note.
+//! path up in the position index. Fields kubesim reads but does not simulate yet are collected
+//! per manifest and reported as one note.
 
-use crate::de::{QUANTITY_EXPECTED, from_node};
 use crate::error::{Problem, ScenarioError, did_you_mean, one_of};
 use crate::format::quantity_what;
+use crate::objects::{Manifest, Typed};
+use crate::read::QUANTITY_EXPECTED;
 use crate::source::Source;
 use crate::yaml::{Node, Path};
 use k8s_openapi::api::apps::v1 as apps;
@@ -31,198 +31,10 @@ use kubesim_model::{
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-/// The kinds kubesim reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ManifestKind {
-    Deployment,
-    ReplicaSet,
-    StatefulSet,
-    Pod,
-    Node,
-    PodDisruptionBudget,
-    PriorityClass,
-}
-
-const SUPPORTED: [(ManifestKind, &str, &str); 7] = [
-    (ManifestKind::Deployment, "apps/v1", "Deployment"),
-    (ManifestKind::ReplicaSet, "apps/v1", "ReplicaSet"),
-    (ManifestKind::StatefulSet, "apps/v1", "StatefulSet"),
-    (ManifestKind::Pod, "v1", "Pod"),
-    (ManifestKind::Node, "v1", "Node"),
-    (ManifestKind::PodDisruptionBudget, "policy/v1", "PodDisruptionBudget"),
-    (ManifestKind::PriorityClass, "scheduling.k8s.io/v1", "PriorityClass"),
-];
-
-impl ManifestKind {
-    fn namespaced(self) -> bool {
-        !matches!(self, Self::Node | Self::PriorityClass)
-    }
-}
-
-/// One manifest of a kind kubesim reads, found in the scenario or an included file.
-pub(crate) struct Manifest<'a> {
-    pub src: &'a Source,
-    /// The manifest's root node.
-    pub node: &'a Node,
-    pub kind: ManifestKind,
-    /// `deployment/web`, `prod/deployment/web`, or `Deployment without a name`.
-    pub object: String,
-}
-
-/// How an object is named in messages: `kind/name`, with `namespace/` in front outside
-/// `default` (the form behaviour keys accept too).
-pub(crate) fn object_ref(kind: &str, namespace: &str, name: &str) -> String {
-    let kind = kind.to_lowercase();
-    if namespace.is_empty() || namespace == "default" {
-        format!("{kind}/{name}")
-    } else {
-        format!("{namespace}/{kind}/{name}")
-    }
-}
-
-/// Pass 1: finds the manifests in `node` (a document, or an item of a list), expanding
-/// `kind: List` (and typed lists such as `PodList`, whose items may omit `kind`). Objects of
-/// other kinds are skipped with a note. `origin` names the place for messages
-/// (`manifests/web.yaml`, `manifests/web.yaml: document 2`, `scenario.yaml: workloads[3]`,
-/// `items[0] of manifests/list.yaml`).
-pub(crate) fn collect<'a>(
-    src: &'a Source,
-    node: &'a Node,
-    origin: &str,
-    inherited: Option<(&str, &str)>,
-    out: &mut Vec<Manifest<'a>>,
-    notes: &mut Vec<String>,
-) -> Result<(), ScenarioError> {
-    if node.is_null() {
-        return Ok(());
-    }
-    let here = |p: Problem| src.at(node, &Path::root(), None, p);
-    if node.entries().is_none() {
-        return Err(here(
-            Problem::new(format!("{origin} is not a Kubernetes object"))
-                .expected("a mapping with `apiVersion`, `kind` and `metadata`"),
-        ));
-    }
-    let field = |name: &str| -> Result<Option<&'a str>, ScenarioError> {
-        match node.get(name) {
-            None => Ok(None),
-            Some(n) => n.as_str().map(Some).ok_or_else(|| {
-                src.at(
-                    node,
-                    &Path::root().key(name),
-                    None,
-                    Problem::new(format!("`{name}` must be a string")),
-                )
-            }),
-        }
-    };
-    let kind = field("kind")?.or(inherited.map(|i| i.1));
-    let api_version = field("apiVersion")?.or(inherited.map(|i| i.0));
-    let Some(kind) = kind else {
-        return Err(here(
-            Problem::new(format!("{origin} has no `kind`"))
-                .expected("a Kubernetes object with `apiVersion` and `kind`"),
-        ));
-    };
-    let name = node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str);
-    let namespace = node.get("metadata").and_then(|m| m.get("namespace")).and_then(Node::as_str);
-
-    if let Some(list_kind) = kind.strip_suffix("List")
-        && let Some(items) = node.get("items")
-    {
-        let Some(items) = items.items() else {
-            return Err(src.at(
-                node,
-                &Path::root().key("items"),
-                None,
-                Problem::new("`items` must be a list"),
-            ));
-        };
-        let item_type = (!list_kind.is_empty()).then(|| (api_version.unwrap_or("v1"), list_kind));
-        for (i, item) in items.iter().enumerate() {
-            let origin = format!("items[{i}] of {origin}");
-            collect(src, item, &origin, item_type, out, notes)?;
-        }
-        return Ok(());
-    }
-
-    let supported = SUPPORTED.iter().find(|(_, _, k)| *k == kind);
-    let Some(&(mk, want_version, _)) = supported else {
-        // A near miss of a supported kind in the same API group is a typo, not another kind.
-        let same_group =
-            SUPPORTED.iter().filter(|(_, v, _)| Some(*v) == api_version).map(|(_, _, k)| *k);
-        if let Some(hint) = did_you_mean(kind, same_group) {
-            return Err(src.at(
-                node,
-                &Path::root().key("kind"),
-                None,
-                Problem::new(format!("unknown kind `{kind}`")).hint(Some(hint)),
-            ));
-        }
-        let what = name.map_or_else(String::new, |n| format!(" `{n}`"));
-        notes.push(format!("{origin}: skipped {kind}{what} (kind not simulated)"));
-        return Ok(());
-    };
-    let object = match name {
-        Some(n) => object_ref(kind, if mk.namespaced() { namespace.unwrap_or("") } else { "" }, n),
-        None => format!("{kind} without a name"),
-    };
-    match api_version {
-        Some(v) if v == want_version => {}
-        Some(v) => {
-            return Err(src.at(
-                node,
-                &Path::root().key("apiVersion"),
-                Some(&object),
-                Problem::new(format!("unsupported apiVersion `{v}` for {kind}"))
-                    .expected(format!("`{want_version}`")),
-            ));
-        }
-        None => {
-            return Err(src.at(
-                node,
-                &Path::root(),
-                Some(&object),
-                Problem::new("missing field `apiVersion`").expected(format!("`{want_version}`")),
-            ));
-        }
-    }
-    out.push(Manifest { src, node, kind: mk, object });
-    Ok(())
-}
-
-/// A manifest read through its k8s-openapi type.
-pub(crate) enum Typed {
-    Deployment(Box<apps::Deployment>),
-    ReplicaSet(Box<apps::ReplicaSet>),
-    StatefulSet(Box<apps::StatefulSet>),
-    Pod(Box<core::Pod>),
-    Node(Box<core::Node>),
-    PodDisruptionBudget(Box<policy::PodDisruptionBudget>),
-    PriorityClass(Box<scheduling::PriorityClass>),
-}
-
-/// Pass 2: reads the manifest as its concrete type. When the type does not name the kind
-/// (items of a typed list), it is taken from pass 1.
-pub(crate) fn read(m: &Manifest<'_>) -> Result<Typed, ScenarioError> {
-    fn go<'de, T: serde::Deserialize<'de>>(m: &Manifest<'de>) -> Result<T, ScenarioError> {
-        from_node(m.node, Path::root()).map_err(|e| m.src.de_error(e, Some(&m.object)))
-    }
-    Ok(match m.kind {
-        ManifestKind::Deployment => Typed::Deployment(go(m)?),
-        ManifestKind::ReplicaSet => Typed::ReplicaSet(go(m)?),
-        ManifestKind::StatefulSet => Typed::StatefulSet(go(m)?),
-        ManifestKind::Pod => Typed::Pod(go(m)?),
-        ManifestKind::Node => Typed::Node(go(m)?),
-        ManifestKind::PodDisruptionBudget => Typed::PodDisruptionBudget(go(m)?),
-        ManifestKind::PriorityClass => Typed::PriorityClass(go(m)?),
-    })
-}
-
 /// Where a manifest's problems are reported, and the fields it has that are not simulated.
 pub(crate) struct Ctx<'a> {
     pub src: &'a Source,
-    pub node: &'a Node,
+    pub node: Node,
     pub object: String,
     ignored: Vec<String>,
 }
@@ -239,7 +51,12 @@ impl<'a> Ctx<'a> {
 
     /// The span-bearing location of `path`, for "first defined at" mentions.
     pub fn line_of(&self, path: &Path) -> crate::yaml::Span {
-        self.node.find(path, false).span
+        self.src.index.find(self.node, path, false).span
+    }
+
+    /// Whether the whole of `path` is written in the manifest.
+    pub fn has(&self, path: &Path) -> bool {
+        self.src.index.find(self.node, path, false).complete
     }
 
     fn ignore(&mut self, path: Path) {
@@ -1039,8 +856,17 @@ pub(crate) fn pod_spec(
     };
     let readiness_gates: Vec<String> =
         s.readiness_gates.iter().flatten().map(|g| g.condition_type.clone()).collect();
+    // `emptyDir` volumes matter to `kubectl drain`; other volume types are not simulated.
+    let empty_dir_volumes: Vec<String> = s
+        .volumes
+        .iter()
+        .flatten()
+        .filter(|v| v.empty_dir.is_some())
+        .map(|v| v.name.clone())
+        .collect();
+    let other_volumes = s.volumes.iter().flatten().any(|v| v.empty_dir.is_none());
     for (present, field) in [
-        (s.volumes.is_some(), "volumes"),
+        (other_volumes, "volumes"),
         (s.overhead.is_some(), "overhead"),
         (s.resource_claims.is_some(), "resourceClaims"),
         (s.resources.is_some(), "resources"),
@@ -1071,6 +897,7 @@ pub(crate) fn pod_spec(
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "default-scheduler".to_string()),
         readiness_gates,
+        empty_dir_volumes,
     })
 }
 
@@ -1103,7 +930,7 @@ pub(crate) fn workload_selector(
     template: &PodTemplate,
 ) -> Result<LabelSelector, ScenarioError> {
     let path = Path::parse("spec.selector");
-    if !ctx.node.find(&path, false).complete {
+    if !ctx.has(&path) {
         return Err(ctx.err(&Path::parse("spec"), Problem::new("missing field `selector`")));
     }
     let sel = selector(ctx, &path, s)?;
@@ -1229,6 +1056,28 @@ pub(crate) fn strategy(
     }
 }
 
+/// A DaemonSet's `spec.updateStrategy` (default RollingUpdate, maxUnavailable 1, maxSurge 0);
+/// `OnDelete` is read as the defaults (rolling updates of DaemonSets are not simulated).
+pub(crate) fn daemonset_strategy(
+    ctx: &Ctx<'_>,
+    s: Option<&apps::DaemonSetUpdateStrategy>,
+) -> Result<kubesim_model::workload::WorkloadSpec, ScenarioError> {
+    let ru = s.and_then(|s| s.rolling_update.clone()).unwrap_or_default();
+    let max_unavailable = ru
+        .max_unavailable
+        .as_ref()
+        .map(|v| int_or_percent(ctx, "spec.updateStrategy.rollingUpdate.maxUnavailable", v))
+        .transpose()?
+        .unwrap_or(IntOrPercent::Int(1));
+    let max_surge = ru
+        .max_surge
+        .as_ref()
+        .map(|v| int_or_percent(ctx, "spec.updateStrategy.rollingUpdate.maxSurge", v))
+        .transpose()?
+        .unwrap_or(IntOrPercent::Int(0));
+    Ok(kubesim_model::workload::WorkloadSpec::DaemonSet { max_unavailable, max_surge })
+}
+
 /// A StatefulSet's `spec.podManagementPolicy` (default OrderedReady).
 pub(crate) fn pod_management(
     ctx: &Ctx<'_>,
@@ -1314,7 +1163,14 @@ pub(crate) fn pdb(ctx: &Ctx<'_>, p: &policy::PodDisruptionBudget) -> Result<Pdb,
         .as_ref()
         .map(|s| selector(ctx, &Path::parse("spec.selector"), s))
         .transpose()?;
-    Ok(Pdb { meta, selector, min_available, max_unavailable, unhealthy_pod_eviction_policy })
+    Ok(Pdb {
+        meta,
+        selector,
+        min_available,
+        max_unavailable,
+        unhealthy_pod_eviction_policy,
+        status: Default::default(),
+    })
 }
 
 /// What a `kind: Node` manifest says about the node.
@@ -1424,6 +1280,7 @@ pub(crate) fn owner_kind(r: &metav1::OwnerReference) -> Option<Kind> {
         ("apps/v1", "Deployment") => Some(Kind::Deployment),
         ("apps/v1", "ReplicaSet") => Some(Kind::ReplicaSet),
         ("apps/v1", "StatefulSet") => Some(Kind::StatefulSet),
+        ("apps/v1", "DaemonSet") => Some(Kind::DaemonSet),
         _ => None,
     }
 }

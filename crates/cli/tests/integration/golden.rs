@@ -35,6 +35,8 @@ fn committed_results_match_a_fresh_run() {
             "state.yaml",
             "ready.svg",
             "pods.svg",
+            "nodes.svg",
+            "zones.svg",
         ] {
             let fresh = std::fs::read_to_string(tmp.path().join("fresh").join(file)).unwrap();
             let old = std::fs::read_to_string(committed.join(file))
@@ -46,5 +48,5 @@ fn committed_results_match_a_fresh_run() {
         }
         checked += 1;
     }
-    assert!(checked >= 3, "expected every scenario to be checked, got {checked}");
+    assert!(checked >= 6, "expected every scenario to be checked, got {checked}");
 }

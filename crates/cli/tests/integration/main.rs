@@ -3,7 +3,10 @@
 
 mod cli;
 mod determinism;
+mod disruptions;
 mod golden;
 mod lifecycle;
+mod node_scenarios;
 mod scenarios;
 mod support;
+mod walkthrough;

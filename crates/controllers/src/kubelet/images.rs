@@ -70,6 +70,13 @@ impl ImagePuller {
         }
     }
 
+    /// The machine lost power at `now`: pulls that had finished leave their image on the
+    /// node's disk; the others are lost with the puller's queue.
+    pub fn machine_off(&mut self, now: SimTime, node_images: &mut BTreeSet<String>) {
+        self.settle(now, node_images);
+        *self = Self::default();
+    }
+
     /// `EnsureImageExists` for one container start at `now`. `pull_time` draws the pull's
     /// duration (only called when a new pull starts); `error` is the behaviour's pull error.
     #[allow(clippy::too_many_arguments)]

@@ -15,6 +15,12 @@
 //! 5. **Termination** ([`termination`]): `preStop`, SIGTERM, SIGKILL at the end of the grace
 //!    period (at least 2 s), sidecars last; then the terminal phase and the object's removal.
 //!
+//! Node faults ([`node_restart`]): a machine that loses power takes the node's containers and
+//! timers with it; when it boots, pods deleted meanwhile end Failed and are removed, and the
+//! others restart in a new sandbox (`SandboxChanged`). A kubelet that is stopped or cut off
+//! keeps its state: the dispatcher holds its work back and replays it when it runs again
+//! (`node_heartbeat::KubeletGate`), which is why timed steps accept being late.
+//!
 //! Timers carry the pod worker's epoch (unique per worker, never reused), and per-container
 //! steps the container instance's generation, so steps of a stopped container, a removed pod
 //! or a dropped worker are ignored.
@@ -31,6 +37,7 @@
 pub mod admission;
 pub mod backoff;
 pub mod images;
+pub mod node_restart;
 pub mod pod_worker;
 pub mod prober;
 pub mod status;
@@ -232,7 +239,8 @@ impl Kubelet {
                     prober::timed_out(cx, wk, c as usize, kind, token)
                 }
                 KubeletStep::Resync => {
-                    if wk.resync_at == Some(cx.w.now) {
+                    // At or after: a stopped kubelet replays its steps late (`KubeletGate`).
+                    if wk.resync_at.is_some_and(|r| r <= cx.w.now) {
                         wk.resync_at = None;
                         pod_worker::sync(cx, wk);
                     }

@@ -210,6 +210,9 @@ pub struct Ctr {
     pub run_for: Option<SimDuration>,
     /// When a start attempt last failed (the same sync does not try it again).
     pub failed_at: Option<SimTime>,
+    /// Its last instance ran in a sandbox that is gone (the machine rebooted): an init
+    /// container runs again, as if never created.
+    pub old_sandbox: bool,
 }
 
 impl Ctr {
@@ -238,6 +241,7 @@ impl Ctr {
             pull_times: (SimTime::ZERO, SimTime::ZERO),
             run_for: None,
             failed_at: None,
+            old_sandbox: false,
         }
     }
 
@@ -655,6 +659,11 @@ fn compute_actions(spec: &PodSpec, wk: &PodWorker) -> (Vec<usize>, bool) {
                     to_start.push(i);
                     true
                 }
+                // A sidecar of a sandbox that is gone starts again as a new one.
+                (Role::Sidecar, Run::None, Some(_)) if c.old_sandbox => {
+                    to_start.push(i);
+                    true
+                }
                 // An exited sidecar that had started is restarted; the next ones go on.
                 (Role::Sidecar, Run::None, Some(_)) => {
                     to_start.push(i);
@@ -666,7 +675,12 @@ fn compute_actions(spec: &PodSpec, wk: &PodWorker) -> (Vec<usize>, bool) {
                     to_start.push(i);
                     true
                 }
-                (Role::Init, Run::None, Some(e)) if e.code == 0 => false,
+                (Role::Init, Run::None, Some(e)) if e.code == 0 && !c.old_sandbox => false,
+                // A new sandbox runs every init container again.
+                (Role::Init, Run::None, Some(_)) if c.old_sandbox => {
+                    to_start.push(i);
+                    true
+                }
                 (Role::Init, Run::None, Some(_)) => {
                     if spec.restart_policy == RestartPolicy::Never {
                         return (Vec::new(), true);
@@ -873,6 +887,7 @@ fn create(cx: &mut Ctx, wk: &mut PodWorker, c: usize) {
         cx.w.count_restart(cx.pod);
     }
     ctr.waiting = None;
+    ctr.old_sandbox = false;
     ctr.generation += 1;
     ctr.run = Run::Creating;
     let generation = ctr.generation;
@@ -1190,7 +1205,8 @@ pub fn pre_stop_done(cx: &mut Ctx, wk: &mut PodWorker, c: usize, generation: u32
     else {
         return;
     };
-    if wk.ctrs[c].generation != generation || cx.now() != until {
+    // `<`, not `!=`: a kubelet that was stopped replays its steps late (see `KubeletGate`).
+    if wk.ctrs[c].generation != generation || cx.now() < until {
         return;
     }
     if fails {
@@ -1203,7 +1219,7 @@ pub fn pre_stop_done(cx: &mut Ctx, wk: &mut PodWorker, c: usize, generation: u32
 /// Container `c` exited after SIGTERM, or was killed.
 pub fn container_stopped(cx: &mut Ctx, wk: &mut PodWorker, c: usize, generation: u32) {
     let Run::Stopping { stop: Stop::Term { at, code }, .. } = wk.ctrs[c].run else { return };
-    if wk.ctrs[c].generation != generation || cx.now() != at {
+    if wk.ctrs[c].generation != generation || cx.now() < at {
         return;
     }
     if wk.busy == Some(c as u16) {
@@ -1361,6 +1377,87 @@ pub fn admitted(cx: &mut Ctx, wk: &mut PodWorker) {
             for kind in ProbeKind::ALL {
                 prober::plan(cx, wk, c, kind);
             }
+        }
+    }
+    sync(cx, wk);
+}
+
+// ----- Node faults ---------------------------------------------------------------------------
+// A machine that loses power takes every container and the kubelet's memory with it; when it
+// boots, the kubelet lists the pods bound to its node and rebuilds what it knows from their
+// status (kubesim keeps the worker, which holds the same: restart counts, last states).
+
+/// The machine rebooted: no container of the pod runs any more, and the kubelet's in-memory
+/// state (timers, back-offs, probe workers) is gone; `epoch` makes the old timers stale. Every
+/// instance that ran ends at the boot as one the runtime cannot find: `ContainerStatusUnknown`,
+/// exit 137 (`convertToAPIContainerStatuses` for a running container that disappeared).
+pub fn lose_runtime(wk: &mut PodWorker, epoch: u32, now: SimTime) {
+    wk.epoch = epoch;
+    wk.added_at = now;
+    wk.busy = None;
+    wk.resync_at = None;
+    for ctr in wk.ctrs.iter_mut() {
+        if let Some((started_at, _)) = ctr.run.started() {
+            ctr.prev_exit = ctr.last_exit.take();
+            ctr.last_exit = Some(Exited {
+                reason: "ContainerStatusUnknown",
+                code: 137,
+                started_at,
+                finished_at: now,
+            });
+        }
+        ctr.run = Run::None;
+        ctr.generation += 1;
+        ctr.exit_plan = None;
+        ctr.kill = None;
+        ctr.started = false;
+        ctr.failed_at = None;
+        ctr.waiting = None;
+        ctr.crash_backoff = None;
+        ctr.image_backoff = None;
+        for p in ctr.probes.iter_mut() {
+            let token = p.token + 1;
+            *p = ProbeWorker::new(p.kind, now);
+            p.token = token;
+        }
+    }
+}
+
+/// After [`lose_runtime`], a pod deleted meanwhile: nothing is left to stop. It ends Failed
+/// (its containers that ran show `ContainerStatusUnknown`, exit 137) and the kubelet removes
+/// the object.
+pub fn finish_deleted(cx: &mut Ctx, wk: &mut PodWorker) {
+    let grace = wk.term.map_or(0, |t| t.grace);
+    wk.term = Some(Termination { grace, deleting: true });
+    finish_termination(cx, wk);
+}
+
+/// After [`lose_runtime`], a pod that is not being deleted. A pod that was finishing is done.
+/// Under `restartPolicy: Never` a pod whose containers had been created gets no new sandbox
+/// (`computePodActions`): it is done (Failed, unless every app container had exited 0).
+/// Otherwise `SandboxChanged`: a new sandbox, every init container runs again, then the app
+/// containers that `restartPolicy` restarts (those that completed under `OnFailure` do not),
+/// each counting a restart.
+pub fn sandbox_changed(cx: &mut Ctx, wk: &mut PodWorker) {
+    let spec = cx.spec();
+    let created = wk.ctrs.iter().any(|c| c.last_exit.is_some());
+    if wk.term.is_none() && spec.restart_policy == RestartPolicy::Never && created {
+        let grace = spec.termination_grace_period_seconds;
+        wk.term = Some(Termination { grace, deleting: false });
+    }
+    if wk.term.is_some() {
+        finish_termination(cx, wk);
+        return;
+    }
+    cx.event(
+        EventType::Normal,
+        "SandboxChanged",
+        "Pod sandbox changed, it will be killed and re-created.".into(),
+    );
+    if wk.n_init > 0 {
+        wk.initialized = false;
+        for ctr in wk.ctrs.iter_mut().take(wk.n_init) {
+            ctr.old_sandbox = ctr.last_exit.is_some();
         }
     }
     sync(cx, wk);

@@ -63,7 +63,8 @@ pub struct Scheduler {
     rng: ChaCha8Rng,
     next_start_node_index: usize,
     node_order: Vec<NodeId>,
-    node_order_len: usize,
+    /// The `World::node_set_version` the node order was built for.
+    node_order_version: Option<u64>,
 }
 
 impl Scheduler {
@@ -74,15 +75,14 @@ impl Scheduler {
             rng: streams.stream(streams::SCHEDULER),
             next_start_node_index: 0,
             node_order: Vec::new(),
-            node_order_len: usize::MAX,
+            node_order_version: None,
         }
     }
 
     /// Upstream's `nodeTree.list()`: zones in the order first seen, nodes of each zone in the
-    /// order added, listed round-robin across zones.
+    /// order added, listed round-robin across zones. Rebuilt when nodes are added or deleted.
     fn refresh_node_order(&mut self, w: &World) {
-        let live = w.cluster.live_nodes().count();
-        if live == self.node_order_len {
+        if self.node_order_version == Some(w.node_set_version) {
             return;
         }
         let mut zones: Vec<(String, Vec<NodeId>)> = Vec::new();
@@ -109,7 +109,7 @@ impl Scheduler {
                 }
             }
         }
-        self.node_order_len = live;
+        self.node_order_version = Some(w.node_set_version);
         self.next_start_node_index = 0;
     }
 
