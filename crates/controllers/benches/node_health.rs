@@ -63,6 +63,7 @@ fn running_pod(
             ready: true,
             started: true,
             restart_count: 0,
+            last_state: None,
         })
         .collect();
     Pod {
@@ -80,6 +81,7 @@ fn running_pod(
         ready_since: Some(t0),
         removed: None,
         behaviour: BehaviourId(0),
+        ephemeral_containers: Vec::new(),
     }
 }
 

@@ -10,9 +10,10 @@ use crate::api;
 use crate::drain::{DrainOwner, Drains};
 use crate::eviction;
 use crate::nodepool::{self, NodePools};
-use crate::world::World;
+use crate::world::{Event, World};
 use kubesim_model::{
-    Action, ActionKind, Mark, NewNodes, Pick, PodId, PodTarget, TemplateChange, WorkloadId,
+    Action, ActionKind, Container, EphemeralContainer, Mark, NewNodes, Pick, PodId, PodPhase,
+    PodTarget, PullPolicy, TemplateChange, WorkloadId,
 };
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -55,6 +56,48 @@ pub fn run(w: &mut World, action: &Action, rng: &mut ChaCha8Rng, tools: Tools<'_
                 wl.replicas = *replicas;
                 wl.meta.generation += 1;
                 w.sync_workload(*workload);
+            }
+        }
+        ActionKind::SetPodCondition { target, condition_type, status, reason, message } => {
+            for pod in resolve(w, target, rng) {
+                api::set_custom_condition(w, pod, condition_type, *status, reason, message);
+            }
+        }
+        ActionKind::MakeUnhealthy { target, fault } => {
+            for pod in resolve(w, target, rng) {
+                w.apps.add(pod, w.now, fault);
+                w.queue.schedule(w.now, Event::AppHealthChanged(pod));
+                if let Some(d) = fault.duration {
+                    // The kubelet re-plans its probes when the fault ends.
+                    w.queue.schedule(w.now + d, Event::AppHealthChanged(pod));
+                }
+            }
+        }
+        ActionKind::MakeHealthy { target, container } => {
+            for pod in resolve(w, target, rng) {
+                w.apps.heal(pod, container.as_deref(), w.now);
+                w.queue.schedule(w.now, Event::AppHealthChanged(pod));
+            }
+        }
+        ActionKind::Debug { target, name, image, target_container, run_for } => {
+            for pod in resolve(w, target, rng) {
+                // kubectl debug attaches to a running pod.
+                if w.cluster.pods[pod.index()].status.phase != PodPhase::Running {
+                    continue;
+                }
+                let name = name.clone().unwrap_or_else(|| debugger_name(rng));
+                let c = Container {
+                    name,
+                    image_pull_policy: PullPolicy::default_for(image),
+                    image: image.clone(),
+                    ..Container::default()
+                };
+                let e = EphemeralContainer {
+                    container: c,
+                    target: target_container.clone(),
+                    run_for: *run_for,
+                };
+                api::add_ephemeral_container(w, pod, e);
             }
         }
         ActionKind::Drain { nodes, options } => {
@@ -125,6 +168,15 @@ fn rollout(w: &mut World, id: WorkloadId, change: &TemplateChange) {
     }
     wl.meta.generation += 1;
     w.sync_workload(id);
+}
+
+/// `debugger-` and five random characters of the alphabet apimachinery's `rand.String` uses,
+/// as `kubectl debug` names its containers.
+fn debugger_name(rng: &mut ChaCha8Rng) -> String {
+    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let suffix: String =
+        (0..5).map(|_| ALPHANUMS[rng.random_range(0..ALPHANUMS.len())] as char).collect();
+    format!("debugger-{suffix}")
 }
 
 /// The pods a target names at this instant (live and not already terminating).

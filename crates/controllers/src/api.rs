@@ -78,9 +78,7 @@ pub fn delete_pod(w: &mut World, pod: PodId, grace_seconds: Option<u64>) {
         return;
     }
     let now = w.now;
-    let p = &mut w.cluster.pods[pod.index()];
-    p.meta.deletion = Some(SimTime(now.0 + grace * 1000));
-    p.meta.deletion_grace_seconds = Some(grace);
+    w.cluster.set_deletion(pod, SimTime(now.0 + grace * 1000), grace);
     w.queue.schedule(now, Event::KubeletSyncPod(pod));
     notify_owner(w, pod);
 }
@@ -125,6 +123,7 @@ pub fn remove_pod(w: &mut World, pod: PodId) {
 }
 
 /// Sets the phase of a pod, telling its owner and (when it frees resources) the scheduler.
+/// A pod turning Succeeded or Failed may put the terminated pods above PodGC's threshold.
 pub fn set_pod_phase(w: &mut World, pod: PodId, phase: PodPhase) {
     let p = &w.cluster.pods[pod.index()];
     if p.status.phase == phase {
@@ -136,7 +135,45 @@ pub fn set_pod_phase(w: &mut World, pod: PodId, phase: PodPhase) {
         w.scheduler_cluster_changed = true;
         w.kick_scheduler();
     }
+    if phase.is_terminal() {
+        crate::podgc::terminated_pods_changed(w);
+    }
     notify_owner(w, pod);
+}
+
+/// Sets a pod condition of another type than the kubelet's (a readiness gate's), as a
+/// controller does through `pods/status`. The kubelet hears of it (it decides `Ready`).
+pub fn set_custom_condition(
+    w: &mut World,
+    pod: PodId,
+    condition_type: &str,
+    status: CondStatus,
+    reason: &str,
+    message: &str,
+) {
+    let now = w.now;
+    let p = &mut w.cluster.pods[pod.index()];
+    if p.removed.is_some() {
+        return;
+    }
+    if p.status.set_custom_condition(condition_type, status, now, reason, message)
+        && p.node.is_some()
+    {
+        w.queue.schedule(now, Event::KubeletSyncPod(pod));
+    }
+}
+
+/// Adds an ephemeral container to a pod (`PATCH pods/<name>/ephemeralcontainers`); its
+/// kubelet starts it.
+pub fn add_ephemeral_container(w: &mut World, pod: PodId, c: kubesim_model::EphemeralContainer) {
+    let p = &mut w.cluster.pods[pod.index()];
+    if p.removed.is_some() {
+        return;
+    }
+    p.ephemeral_containers.push(c);
+    if p.node.is_some() {
+        w.queue.schedule(w.now, Event::KubeletSyncPod(pod));
+    }
 }
 
 /// Sets a pod condition; the owner hears of it when the status changed. When `Ready` turns

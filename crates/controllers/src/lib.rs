@@ -18,12 +18,15 @@
 //! (nodes added to pools, managed node-pool upgrades), [`actions`] (the scenario's
 //! kubectl-like timeline), and node health: [`node_heartbeat`] (kubelet Lease and status
 //! heartbeats, node faults), [`nodelifecycle`] (the node lifecycle controller),
-//! [`tainteviction`] (the taint eviction controller), [`podgc`], [`cloudnodelifecycle`],
-//! [`admission`] (`DefaultTolerationSeconds`) and [`faults`] (the fault actions).
+//! [`tainteviction`] (the taint eviction controller), [`podgc`] (PodGC: terminated, terminating
+//! and orphaned pods), [`cloudnodelifecycle`], [`admission`] (`DefaultTolerationSeconds`) and
+//! [`faults`] (the fault actions). [`apps`] is the simulated applications' health, which only
+//! the kubelet's probes observe.
 
 pub mod actions;
 pub mod admission;
 pub mod api;
+pub mod apps;
 pub mod cloudnodelifecycle;
 pub mod disruption;
 pub mod drain;

@@ -3,16 +3,19 @@
 
 use crate::world::World;
 use kubesim_model::trace::{
-    COL_NODES_CORDONED, COL_NODES_NOEXECUTE, COL_NODES_NOT_READY, COL_NODES_READY,
-    COL_NODES_UNKNOWN, COL_PODS_PENDING, PDB_FIELDS, WORKLOAD_FIELDS, ZONE_FIELDS, pdb_ref,
+    COL_CONTAINER_RESTARTS, COL_NODES_CORDONED, COL_NODES_NOEXECUTE, COL_NODES_NOT_READY,
+    COL_NODES_READY, COL_NODES_UNKNOWN, COL_PODS_FAILED, COL_PODS_PENDING, COL_PODS_RUNNING,
+    COL_PODS_SUCCEEDED, COL_PODS_TERMINATING, PDB_FIELDS, WORKLOAD_FIELDS, ZONE_FIELDS, pdb_ref,
     workload_column, workload_ref, zone_column, zone_ref,
 };
 use kubesim_model::{
-    CondStatus, PdbId, TAINT_NOT_READY, TAINT_UNREACHABLE, TaintEffect, WorkloadId,
+    CondStatus, PdbId, PodPhase, TAINT_NOT_READY, TAINT_UNREACHABLE, TaintEffect, WorkloadId,
 };
 
 /// Node counts kept per instant: ready, not ready, cordoned, unknown, NoExecute-tainted.
 const NODE_COLUMNS: usize = 5;
+/// Cluster-wide pod columns: running, succeeded, failed, terminating, container restarts.
+const POD_COLUMNS: usize = 5;
 
 /// Takes the metrics rows.
 pub struct MetricsRecorder {
@@ -23,10 +26,10 @@ pub struct MetricsRecorder {
 }
 
 impl MetricsRecorder {
-    /// Sets up the columns: pending pods, nodes by state, then desired/ready/available per
-    /// top-level workload, then expected/desired/healthy/allowed per PDB (by namespace/name),
-    /// then the state and not-Ready count of each zone of the node lifecycle controller
-    /// (`zones`, by name).
+    /// Sets up the columns: pending pods, nodes by state, then desired/ready/available/restarts
+    /// per top-level workload, then pods by phase, terminating pods and container restarts,
+    /// then expected/desired/healthy/allowed per PDB (by namespace/name), then the state and
+    /// not-Ready count of each zone of the node lifecycle controller (`zones`, by name).
     pub fn new(w: &mut World, zones: Vec<String>) -> Self {
         let workloads: Vec<WorkloadId> = w.cluster.top_level_workloads().collect();
         let mut columns: Vec<String> = [
@@ -46,6 +49,16 @@ impl MetricsRecorder {
                 columns.push(workload_column(&r, f));
             }
         }
+        columns.extend(
+            [
+                COL_PODS_RUNNING,
+                COL_PODS_SUCCEEDED,
+                COL_PODS_FAILED,
+                COL_PODS_TERMINATING,
+                COL_CONTAINER_RESTARTS,
+            ]
+            .map(String::from),
+        );
         let pdbs: Vec<PdbId> = w.pdbs_in_order().to_vec();
         for &id in &pdbs {
             let m = &w.cluster.pdbs[id.index()].meta;
@@ -91,8 +104,13 @@ impl MetricsRecorder {
             }
             self.nodes = n;
         }
-        let mut values =
-            Vec::with_capacity(1 + NODE_COLUMNS + 3 * self.workloads.len() + 2 * self.zones);
+        let mut values = Vec::with_capacity(
+            1 + NODE_COLUMNS
+                + WORKLOAD_FIELDS.len() * self.workloads.len()
+                + POD_COLUMNS
+                + PDB_FIELDS.len() * self.pdbs.len()
+                + 2 * self.zones,
+        );
         values.push(w.cluster.pending_pods() as i64);
         values.extend_from_slice(&self.nodes);
         for &id in &self.workloads {
@@ -100,7 +118,14 @@ impl MetricsRecorder {
             values.push(i64::from(wl.replicas));
             values.push(i64::from(wl.status.ready_replicas));
             values.push(i64::from(wl.status.available_replicas));
+            values.push(w.workload_restarts.get(id.index()).copied().unwrap_or(0) as i64);
         }
+        let c = &w.cluster;
+        values.push(c.pods_in_phase(PodPhase::Running) as i64);
+        values.push(c.pods_in_phase(PodPhase::Succeeded) as i64);
+        values.push(c.pods_in_phase(PodPhase::Failed) as i64);
+        values.push(c.terminating_pods() as i64);
+        values.push(w.container_restarts as i64);
         for &id in &self.pdbs {
             let st = &w.cluster.pdbs[id.index()].status;
             values.push(i64::from(st.expected_pods));

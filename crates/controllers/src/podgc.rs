@@ -1,9 +1,13 @@
-//! The pod garbage collector (`pkg/controller/podgc/gc_controller.go`): force-deletes pods
-//! that no kubelet will ever finish.
+//! The pod garbage collector (`pkg/controller/podgc/gc_controller.go`): deletes terminated
+//! pods above a threshold, and force-deletes pods that no kubelet will ever finish.
 //!
 //! # What it does upstream
-//! Every `gcCheckPeriod` (20 s): `gcTerminated` (only past `--terminated-pod-gc-threshold`),
-//! then
+//! Every `gcCheckPeriod` (20 s, from controller start: t = 0 here), `gc` runs, in this order:
+//! - `gcTerminated` (only if `--terminated-pod-gc-threshold` > 0; default 12500): when more
+//!   pods are in phase Succeeded or Failed than the threshold, it deletes the excess, evicted
+//!   pods first (`Failed` with reason `Evicted`), then the oldest by creation time, then by
+//!   name (`byEvictionAndCreationTimestamp`). The pods are already terminal, so the deletion is
+//!   immediate (grace 0).
 //! - `gcTerminating`: pods being deleted on a node that is not Ready and carries the
 //!   `node.kubernetes.io/out-of-service` taint (any effect) are force-deleted, evicted ones
 //!   first, then the oldest;
@@ -13,19 +17,19 @@
 //!   with condition `DisruptionTarget=True` (`DeletionByPodGC`, "PodGC: node no longer
 //!   exists");
 //! - `gcUnscheduledTerminating`: pods being deleted that were never bound (kubesim's API
-//!   server already deletes those at once, as `CheckGracefulDelete` forces grace 0).
+//!   server already deletes those at once, as `CheckGracefulDelete` forces grace 0, so this
+//!   pass has nothing to do here).
 //!
-//! Every deletion first sets the phase to Failed (if not terminal), then deletes with grace 0.
-//! PodGC records no events.
+//! The forced deletions first set the phase to Failed (if not terminal), then delete with
+//! grace 0. PodGC records no events.
 //!
 //! # In kubesim
 //! The passes matter only while there is something to collect, so they run (as late events,
-//! on the `k × 20 s` grid) only while a Node object with pods bound to it has been deleted or a
-//! node carries the out-of-service taint; [`PodGc::kick`] starts them when either begins. An
-//! orphan's node found at pass `g` is ready at `g + 40 s`, which is again a pass, and that
-//! pass deletes its pods.
-//! Not here: `gcTerminated` (deleting terminal pods above `--terminated-pod-gc-threshold`)
-//! belongs with the kubelet lifecycle work, which is where terminal pods accumulate.
+//! on the `k × 20 s` grid) only then; [`kick`] queues the next one on the grid when something
+//! begins: a pod turns terminal with the terminated pods above the threshold, a Node object
+//! with pods bound to it is deleted, or a node gets the out-of-service taint. A pass queues the
+//! next one while a node is still out of service or in quarantine. An orphan's node found at
+//! pass `g` is ready at `g + 40 s`, which is again a pass, and that pass deletes its pods.
 
 use crate::api;
 use crate::world::{Event, World};
@@ -42,13 +46,41 @@ pub const TAINT_OUT_OF_SERVICE: &str = "node.kubernetes.io/out-of-service";
 /// `DisruptionTarget` reason of an orphan deletion.
 pub const REASON_DELETION_BY_POD_GC: &str = "DeletionByPodGC";
 
-/// The pod garbage collector.
+/// Something PodGC collects may exist now: make sure a pass runs at the next point of the
+/// 20 s grid (at or after now).
+pub fn kick(w: &mut World) {
+    let period = GC_CHECK_PERIOD.as_millis();
+    let t = SimTime(w.now.0.div_ceil(period) * period);
+    schedule(w, t);
+}
+
+fn schedule(w: &mut World, t: SimTime) {
+    if w.podgc_next_pass.is_some_and(|p| p <= t && p >= w.now) {
+        return;
+    }
+    w.podgc_next_pass = Some(t);
+    w.queue.schedule(t, Event::PodGcPass);
+}
+
+fn terminated(w: &World) -> u64 {
+    w.cluster.pods_in_phase(PodPhase::Succeeded) + w.cluster.pods_in_phase(PodPhase::Failed)
+}
+
+/// Called when pods turned terminal (or at t = 0): a pass at the next tick if the terminated
+/// pods are over the threshold.
+pub fn terminated_pods_changed(w: &mut World) {
+    let threshold = u64::from(w.params.terminated_pod_gc_threshold);
+    if threshold == 0 || terminated(w) <= threshold {
+        return;
+    }
+    kick(w);
+}
+
+/// The pod garbage collector's own state (the orphans' quarantine).
 #[derive(Debug, Default)]
 pub struct PodGc {
     /// `nodeQueue`: missing nodes and when their quarantine ends.
     quarantine: BTreeMap<NodeId, SimTime>,
-    /// The next pass already scheduled.
-    next_pass: Option<SimTime>,
 }
 
 impl PodGc {
@@ -57,32 +89,28 @@ impl PodGc {
         Self::default()
     }
 
-    /// Something PodGC collects may exist now: make sure passes run.
+    /// Something PodGC collects may exist now: make sure passes run (see [`kick`]).
     pub fn kick(&mut self, w: &mut World) {
-        let period = GC_CHECK_PERIOD.as_millis();
-        let t = SimTime(w.now.0.div_ceil(period) * period);
-        self.schedule(w, t);
-    }
-
-    fn schedule(&mut self, w: &mut World, t: SimTime) {
-        if self.next_pass.is_some_and(|p| p <= t && p >= w.now) {
-            return;
-        }
-        self.next_pass = Some(t);
-        w.queue.schedule(t, Event::PodGcPass);
+        kick(w);
     }
 
     /// Handles [`Event::PodGcPass`] (`gc`).
     pub fn pass(&mut self, w: &mut World) {
         let now = w.now;
-        if self.next_pass != Some(now) {
+        if w.podgc_next_pass != Some(now) {
             return;
         }
-        self.next_pass = None;
+        // `podgc_next_pass` stays at now during the pass: what the pass itself turns terminal
+        // does not queue a second pass in this instant.
+        gc_terminated(w);
         let mut again = self.gc_terminating(w);
         again |= self.gc_orphaned(w);
+        // gcUnscheduledTerminating: nothing to do (see the module docs).
+        w.podgc_next_pass = None;
+        let threshold = u64::from(w.params.terminated_pod_gc_threshold);
+        again |= threshold > 0 && terminated(w) > threshold;
         if again {
-            self.schedule(w, now + GC_CHECK_PERIOD);
+            schedule(w, now + GC_CHECK_PERIOD);
         }
     }
 
@@ -146,6 +174,31 @@ impl PodGc {
             }
         }
         !self.quarantine.is_empty()
+    }
+}
+
+/// `gcTerminated`: deletes the terminated pods above the threshold.
+fn gc_terminated(w: &mut World) {
+    let threshold = u64::from(w.params.terminated_pod_gc_threshold);
+    let count = terminated(w);
+    if threshold == 0 || count <= threshold {
+        return;
+    }
+    let mut pods: Vec<PodId> = w
+        .cluster
+        .live_pods()
+        .filter(|p| w.cluster.pods[p.index()].status.phase.is_terminal())
+        .collect();
+    let key = |p: &PodId| {
+        let pod = &w.cluster.pods[p.index()];
+        let evicted =
+            pod.status.phase == PodPhase::Failed && pod.status.reason.as_deref() == Some("Evicted");
+        (!evicted, pod.meta.creation, pod.meta.name.clone())
+    };
+    pods.sort_by_cached_key(key);
+    let excess = (count - threshold) as usize;
+    for p in pods.into_iter().take(excess) {
+        api::delete_pod(w, p, Some(0));
     }
 }
 

@@ -68,7 +68,10 @@ impl Simulation {
         for p in pods {
             let pod = &world.cluster.pods[p.index()];
             match (pod.node, pod.status.phase) {
-                (Some(_), PodPhase::Running) => kubelet.adopt_running(p),
+                (Some(_), PodPhase::Running) => kubelet.adopt_running(&mut world, p),
+                (Some(_), PodPhase::Succeeded | PodPhase::Failed) => {
+                    kubelet.adopt_finished(&world, p)
+                }
                 (Some(_), _) => {
                     world.queue.schedule(SimTime::ZERO, Event::KubeletSyncPod(p));
                 }
@@ -92,6 +95,7 @@ impl Simulation {
         for i in 0..world.cluster.workloads.len() {
             world.sync_workload(kubesim_model::WorkloadId(i as u32));
         }
+        crate::podgc::terminated_pods_changed(&mut world);
         Self {
             scheduler: Scheduler::new(&rngs),
             kubelet,
@@ -137,9 +141,10 @@ impl Simulation {
                 self.scheduler.unschedulable_timeout(w, p, epoch)
             }
             Event::SyncWorkload(id) => self.workloads.sync(w, id),
-            Event::KubeletSyncPod(p) | Event::KubeletStep(p, ..) => {
+            Event::KubeletSyncPod(p) | Event::KubeletStep(p, ..) | Event::AppHealthChanged(p) => {
                 // A kubelet that is stopped or cut off does its work later; a machine that is
-                // off does none (see `node_heartbeat::KubeletGate`).
+                // off does none (see `node_heartbeat::KubeletGate`). Its probes too only look
+                // at the application when it runs.
                 let gate = w.cluster.pods[p.index()]
                     .node
                     .map_or(KubeletGate::Run, |n| nh.heartbeats.kubelet_gate(n));
@@ -147,6 +152,9 @@ impl Simulation {
                     (KubeletGate::Run, Event::KubeletSyncPod(p)) => self.kubelet.sync_pod(w, p),
                     (KubeletGate::Run, Event::KubeletStep(p, epoch, step)) => {
                         self.kubelet.step(w, p, epoch, step)
+                    }
+                    (KubeletGate::Run, Event::AppHealthChanged(p)) => {
+                        self.kubelet.app_health_changed(w, p)
                     }
                     (KubeletGate::Defer, _) => {
                         let node = w.cluster.pods[p.index()].node.expect("gated on its node");

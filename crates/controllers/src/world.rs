@@ -1,9 +1,11 @@
 //! The shared state every component works on: the clock, the queue, the cluster, the trace,
 //! and the "watch" flags through which a change reaches the components that care about it.
 
+use crate::apps::AppFaults;
 use kubesim_engine::{EventQueue, SimDuration, SimTime};
 use kubesim_model::{
-    Cluster, EventType, Kind, NodeId, Params, PdbId, PodId, PodSpec, Trace, TraceEvent, WorkloadId,
+    Cluster, EventType, Kind, NodeId, Params, PdbId, PodId, PodSpec, ProbeKind, Trace, TraceEvent,
+    WorkloadId,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -61,12 +63,19 @@ pub enum Event {
     TaintEvictionPodUpdate(PodId),
     /// A scheduled taint-based deletion is due (pod, work id).
     TaintEvictionDue(PodId, u64),
-    /// PodGC's periodic `gc` pass (a late event, like [`Event::NodeMonitorPass`]).
+    /// PodGC's periodic `gc` pass on the `gcCheckPeriod` = 20 s grid (a late event, like
+    /// [`Event::NodeMonitorPass`]), queued only while it has something to collect (see
+    /// [`crate::podgc`]).
     PodGcPass,
     /// The cloud node lifecycle controller's check of a node whose machine is gone.
     CloudNodeMonitor(NodeId),
     /// The end of a spot interruption notice: the machine is terminated (node, generation).
     SpotTermination(NodeId, u32),
+
+    // --- kubelet pod lifecycle (issue 3) ---
+    /// The application in a pod changed health (a scenario action): its kubelet re-plans the
+    /// pod's probes.
+    AppHealthChanged(PodId),
 }
 
 impl Event {
@@ -79,17 +88,29 @@ impl Event {
     }
 }
 
-/// The kubelet's timed steps for one pod.
+/// The kubelet's timed steps for one pod. `c` is the container's index in the kubelet's list
+/// (init containers, then app containers, then ephemeral containers); `generation` the generation
+/// of the container instance the step belongs to (a restart or kill makes older steps stale).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KubeletStep {
-    /// The image pull of container `i` finished.
+    /// The image pull for container `c` finished (successfully or not).
     ImagePulled(u16),
-    /// Container `i` finished starting.
-    ContainerStarted(u16),
-    /// Container `i` passed its readiness check.
-    ContainerReady(u16),
-    /// Container `i` exited after SIGTERM (or was killed at the end of the grace period).
-    ContainerStopped(u16),
+    /// Container `c` finished starting (`Started`).
+    ContainerStarted(u16, u32),
+    /// Container `c`'s `postStart` hook finished.
+    PostStartDone(u16, u32),
+    /// Container `c`'s process exited on its own (completed or crashed).
+    ContainerExited(u16, u32),
+    /// Container `c`'s `preStop` hook finished (or the grace period cut it short).
+    PreStopDone(u16, u32),
+    /// Container `c` exited after SIGTERM, or was killed (SIGKILL) at the end of its budget.
+    ContainerStopped(u16, u32),
+    /// A probe tick of container `c`; `u32` is the probe worker's token.
+    Probe(u16, ProbeKind, u32),
+    /// A probe that timed out reports its failure (`timeoutSeconds` after its tick).
+    ProbeTimedOut(u16, ProbeKind, u32),
+    /// The pod worker syncs again (a back-off expired, or it retries after an error).
+    Resync,
 }
 
 /// Stream ids of the seeded random streams, one per component (see [`kubesim_engine::RngStreams`]).
@@ -98,7 +119,7 @@ pub mod streams {
     pub const SCHEDULER: u64 = 1;
     /// ReplicaSet controller (pod name suffixes).
     pub const REPLICASET: u64 = 2;
-    /// Scenario actions (random picks).
+    /// Scenario actions (random picks, `kubectl debug` container names).
     pub const ACTIONS: u64 = 3;
     /// Kubelets: node `i` uses stream `KUBELET_BASE + i`, so one node's draws do not shift another's.
     pub const KUBELET_BASE: u64 = 1 << 32;
@@ -150,6 +171,14 @@ pub struct World {
     /// cannot be reused): pods of one template keep sharing one spec. Only looked up, never
     /// iterated.
     pub admitted_specs: HashMap<usize, (Arc<PodSpec>, Arc<PodSpec>)>,
+    /// The applications' faults set by scenario actions (what the kubelet's probes observe).
+    pub apps: AppFaults,
+    /// Container restarts since the start of the run (every `restartCount` increment).
+    pub container_restarts: u64,
+    /// The same, per top-level workload (by [`WorkloadId`]).
+    pub workload_restarts: Vec<u64>,
+    /// When PodGC's next pass is queued (see [`crate::podgc::kick`]).
+    pub podgc_next_pass: Option<SimTime>,
 }
 
 impl World {
@@ -179,6 +208,10 @@ impl World {
             pdb_order,
             multi_pdb_reported: BTreeSet::new(),
             removal_watch: BTreeMap::new(),
+            apps: AppFaults::default(),
+            container_restarts: 0,
+            workload_restarts: vec![0; n],
+            podgc_next_pass: None,
         }
     }
 
@@ -264,6 +297,18 @@ impl World {
     /// Called by the dispatcher when `SchedulerKicked` runs.
     pub fn scheduler_ran(&mut self) {
         self.scheduler_kicked = false;
+    }
+
+    /// Counts a container restart of a pod (for the metrics).
+    pub fn count_restart(&mut self, pod: PodId) {
+        self.container_restarts += 1;
+        if let Some(wid) = self.cluster.controller_of(pod) {
+            let root = self.cluster.root_workload(wid);
+            if self.workload_restarts.len() <= root.index() {
+                self.workload_restarts.resize(root.index() + 1, 0);
+            }
+            self.workload_restarts[root.index()] += 1;
+        }
     }
 
     /// Records a Kubernetes event about an object.

@@ -2,7 +2,8 @@
 
 use crate::labels::LabelSelector;
 use crate::meta::{NodeId, WorkloadId};
-use crate::node::{Node, Taint, TaintEffect};
+use crate::node::{CondStatus, Node, Taint, TaintEffect};
+use crate::probe::ProbeKinds;
 use crate::workload::IntOrPercent;
 use kubesim_engine::{Dist, SimDuration, SimTime};
 
@@ -258,6 +259,51 @@ pub enum ActionKind {
         /// The effect (None removes the key with every effect).
         effect: Option<TaintEffect>,
     },
+    // ----- kubelet pod lifecycle -------------------------------------------------------
+    /// A controller sets a pod condition through `pods/status`, as readiness-gate
+    /// controllers (e.g. a load balancer's) do.
+    SetPodCondition {
+        /// Which pods.
+        target: PodTarget,
+        /// The condition type (a readiness gate's `conditionType`).
+        condition_type: String,
+        /// Its status.
+        status: CondStatus,
+        /// `reason`
+        reason: String,
+        /// `message`
+        message: String,
+    },
+    /// The application in the pods' containers stops answering its probes (not an API
+    /// operation: the world changes, and the kubelet finds out by probing).
+    MakeUnhealthy {
+        /// Which pods.
+        target: PodTarget,
+        /// What fails and for how long.
+        fault: Fault,
+    },
+    /// The application answers its probes again (ends the faults of `MakeUnhealthy`).
+    MakeHealthy {
+        /// Which pods.
+        target: PodTarget,
+        /// Only this container (None = all).
+        container: Option<String>,
+    },
+    /// `kubectl debug -it <pod> --image=<image> [--target=<container>]`: adds an ephemeral
+    /// container to each running target pod.
+    Debug {
+        /// Which pods.
+        target: PodTarget,
+        /// The ephemeral container's name (None = `debugger-<5 random characters>`, from the
+        /// action stream, as kubectl names it).
+        name: Option<String>,
+        /// Its image.
+        image: String,
+        /// `--target`: the container whose process namespace it shares.
+        target_container: Option<String>,
+        /// How long the session lasts before the container exits 0 (None = until the pod ends).
+        run_for: Option<SimDuration>,
+    },
 }
 
 impl ActionKind {
@@ -300,6 +346,23 @@ pub enum SpotHandler {
     Drain,
     /// Nothing reacts: the machine just goes away at the end of the notice.
     None,
+}
+
+/// An application fault: from the action's time, the probes of the chosen kinds fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// Only this container (None = every container of the pod).
+    pub container: Option<String>,
+    /// How long it lasts (None = until a `MakeHealthy` action).
+    pub duration: Option<SimDuration>,
+    /// Which probes fail.
+    pub probes: ProbeKinds,
+    /// The application hangs: each probe fails only after its `timeoutSeconds` (else it
+    /// answers with an error at once).
+    pub timeout: bool,
+    /// A restart of the container ends the fault (a stuck process); otherwise the fault
+    /// outlives restarts (a broken dependency).
+    pub until_restart: bool,
 }
 
 /// One timed action.

@@ -44,8 +44,10 @@ pub struct Cluster {
     node_requested: Vec<Resources>,
     /// Live pods controlled by each workload.
     workload_pods: Vec<BTreeSet<PodId>>,
-    /// Live pods in phase Pending.
-    pending: u64,
+    /// Live pods per phase (indexed by `PodPhase as usize`).
+    phase_counts: [u64; 5],
+    /// Live pods with a deletion timestamp.
+    terminating: u64,
     next_uid: u64,
 }
 
@@ -124,8 +126,9 @@ impl Cluster {
             self.workload_pods[w.index()].insert(id);
         }
         let node = pod.node;
-        if pod.status.phase == PodPhase::Pending {
-            self.pending += 1;
+        self.phase_counts[pod.status.phase as usize] += 1;
+        if pod.meta.deletion.is_some() {
+            self.terminating += 1;
         }
         for (i, pdb) in self.pdbs.iter().enumerate() {
             if pdb.meta.namespace == pod.meta.namespace && pdb.selects(&pod.meta.labels) {
@@ -159,11 +162,9 @@ impl Cluster {
     pub fn set_phase(&mut self, pod: PodId, phase: PodPhase) {
         let p = &mut self.pods[pod.index()];
         let was_terminal = p.status.phase.is_terminal();
-        if p.status.phase == PodPhase::Pending && p.removed.is_none() {
-            self.pending -= 1;
-        }
-        if phase == PodPhase::Pending && p.removed.is_none() {
-            self.pending += 1;
+        if p.removed.is_none() {
+            self.phase_counts[p.status.phase as usize] -= 1;
+            self.phase_counts[phase as usize] += 1;
         }
         p.status.phase = phase;
         if let (Some(n), false, true) = (p.node, was_terminal, phase.is_terminal()) {
@@ -179,8 +180,9 @@ impl Cluster {
             return;
         }
         p.removed = Some(now);
-        if p.status.phase == PodPhase::Pending {
-            self.pending -= 1;
+        self.phase_counts[p.status.phase as usize] -= 1;
+        if p.meta.deletion.is_some() {
+            self.terminating -= 1;
         }
         self.pod_by_name.remove(&(p.meta.namespace.clone(), p.meta.name.clone()));
         if let Some(n) = p.node {
@@ -198,9 +200,30 @@ impl Cluster {
         }
     }
 
+    /// Sets a pod's `deletionTimestamp` and `deletionGracePeriodSeconds` (the start of a
+    /// graceful deletion, or a shorter grace period for one already started).
+    pub fn set_deletion(&mut self, pod: PodId, at: SimTime, grace_seconds: u64) {
+        let p = &mut self.pods[pod.index()];
+        if p.meta.deletion.is_none() && p.removed.is_none() {
+            self.terminating += 1;
+        }
+        p.meta.deletion = Some(at);
+        p.meta.deletion_grace_seconds = Some(grace_seconds);
+    }
+
     /// Number of live pods in phase Pending.
     pub fn pending_pods(&self) -> u64 {
-        self.pending
+        self.phase_counts[PodPhase::Pending as usize]
+    }
+
+    /// Number of live pods in a phase.
+    pub fn pods_in_phase(&self, phase: PodPhase) -> u64 {
+        self.phase_counts[phase as usize]
+    }
+
+    /// Number of live pods that are terminating (have a deletion timestamp).
+    pub fn terminating_pods(&self) -> u64 {
+        self.terminating
     }
 
     /// The node of this name, if it exists.

@@ -17,6 +17,7 @@ pub mod nodepool;
 pub mod params;
 pub mod pdb;
 pub mod pod;
+pub mod probe;
 pub mod quantity;
 pub mod resources;
 pub mod scenario;
@@ -25,10 +26,10 @@ pub mod trace;
 pub mod workload;
 
 pub use action::{
-    Action, ActionKind, DrainOptions, DrainTimeoutBehaviour, NewNodes, OutageMode, Pick, PodTarget,
-    SpotHandler, TemplateChange, UpgradeSettings,
+    Action, ActionKind, DrainOptions, DrainTimeoutBehaviour, Fault, NewNodes, OutageMode, Pick,
+    PodTarget, SpotHandler, TemplateChange, UpgradeSettings,
 };
-pub use behaviour::{Behaviour, BehaviourId};
+pub use behaviour::{Behaviour, BehaviourId, Crash, CrashChance, Exit, Hook};
 pub use cluster::Cluster;
 pub use disruption::{
     BlockedSpan, DrainOutcome, DrainRecord, NodeDrainRecord, UpgradeOutcome, UpgradeRecord,
@@ -43,10 +44,11 @@ pub use nodepool::NodePool;
 pub use params::Params;
 pub use pdb::{DisruptionAllowedCondition, Pdb, PdbStatus, UnhealthyPodEvictionPolicy};
 pub use pod::{
-    Container, ContainerState, ContainerStatus, NodeAffinity, NodeSelectorTerm, Pod, PodCondition,
-    PodConditionType, PodPhase, PodSpec, PodStatus, PodTemplate, PreferredTerm, PullPolicy,
-    RestartPolicy, Toleration, TolerationOperator, TopologySpreadConstraint,
+    Container, ContainerState, ContainerStatus, EphemeralContainer, NodeAffinity, NodeSelectorTerm,
+    Pod, PodCondition, PodConditionType, PodPhase, PodSpec, PodStatus, PodTemplate, PreferredTerm,
+    PullPolicy, RestartPolicy, Toleration, TolerationOperator, TopologySpreadConstraint,
 };
+pub use probe::{HookHandler, Lifecycle, Probe, ProbeHandler, ProbeKind, ProbeKinds};
 pub use resources::Resources;
 pub use scenario::Scenario;
 pub use trace::{EventType, Mark, Metrics, Trace, TraceEvent};

@@ -153,8 +153,21 @@ pub fn split_zone_column(column: &str) -> Option<(&str, &str)> {
     column.rsplit_once(':').filter(|(r, f)| r.starts_with("zone/") && ZONE_FIELDS.contains(f))
 }
 
-/// The series kept per top-level workload.
-pub const WORKLOAD_FIELDS: [&str; 3] = ["desired", "ready", "available"];
+/// Column name of the count of live pods in phase Running.
+pub const COL_PODS_RUNNING: &str = "pods_running";
+/// Column name of the count of live pods in phase Succeeded (not yet garbage-collected).
+pub const COL_PODS_SUCCEEDED: &str = "pods_succeeded";
+/// Column name of the count of live pods in phase Failed (not yet garbage-collected).
+pub const COL_PODS_FAILED: &str = "pods_failed";
+/// Column name of the count of live pods with a deletion timestamp (`Terminating` in kubectl).
+pub const COL_PODS_TERMINATING: &str = "pods_terminating";
+/// Column name of the number of container restarts since the start of the run (every pod's,
+/// including pods since deleted): the sum of the `restartCount` increments.
+pub const COL_CONTAINER_RESTARTS: &str = "container_restarts";
+
+/// The series kept per top-level workload: `spec.replicas`, ready and available replicas, and
+/// the container restarts of its pods since the start of the run.
+pub const WORKLOAD_FIELDS: [&str; 4] = ["desired", "ready", "available", "restarts"];
 
 /// The series kept per PodDisruptionBudget: `status.expectedPods`, `desiredHealthy`,
 /// `currentHealthy` and `disruptionsAllowed`.

@@ -1,4 +1,4 @@
-//! Charts: `ready.png`/`.svg`, `nodes.png`/`.svg` and `zones.png`/`.svg`.
+//! Charts: `ready.png`/`.svg`, `pods.png`/`.svg`, `nodes.png`/`.svg` and `zones.png`/`.svg`.
 //!
 //! The ready chart ([`ready_chart`]) shows, per top-level workload, the ready replicas over
 //! time as a solid step line and the desired count as a dashed step line of the same colour
@@ -6,6 +6,10 @@
 //! to the end of the run, the y axis runs from 0 to one above the largest count. Each action
 //! of the scenario is a thin vertical grey line, labelled above the plot; labels that would
 //! overlap go on separate rows. The legend sits to the right of the plot.
+//!
+//! The pods chart ([`pods_chart`]) shows the pod lifecycle: pods by phase (Pending, Running,
+//! Succeeded, Failed), pods terminating, and the container restarts since the start as a
+//! dashed line (CrashLoopBackOff shows as a staircase whose steps widen).
 //!
 //! The nodes chart ([`nodes_chart`]) stacks the nodes by their Ready condition (Ready, then
 //! NotReady, then Unknown on top), with the nodes carrying a NoExecute `not-ready` /
@@ -29,8 +33,9 @@ use crate::summary::workload_columns;
 use crate::text::GlyphText;
 use kubesim_engine::SimTime;
 use kubesim_model::trace::{
-    COL_NODES_NOEXECUTE, COL_NODES_NOT_READY, COL_NODES_READY, COL_NODES_UNKNOWN, ZONE_STATES,
-    split_zone_column,
+    COL_CONTAINER_RESTARTS, COL_NODES_NOEXECUTE, COL_NODES_NOT_READY, COL_NODES_READY,
+    COL_NODES_UNKNOWN, COL_PODS_FAILED, COL_PODS_PENDING, COL_PODS_RUNNING, COL_PODS_SUCCEEDED,
+    COL_PODS_TERMINATING, ZONE_STATES, split_zone_column,
 };
 use kubesim_model::{Mark, Trace};
 use plotters::coord::Shift;
@@ -284,6 +289,69 @@ pub fn zones_chart(scenario: &str, trace: &Trace) -> StepChart {
         end: trace.end,
         y_max: ZONE_STATES.len() as i64,
         y_names: ZONE_STATES.iter().map(|s| s.to_string()).collect(),
+        series,
+        legend,
+        marks: trace.marks.clone(),
+    }
+}
+
+/// The phase series of the pods chart: metrics column, legend label, colour (darker shades,
+/// so that they do not look like the first workload colours, which the restart lines use).
+const POD_SERIES: [(&str, &str, Rgb); 5] = [
+    (COL_PODS_PENDING, "pending", Rgb(204, 153, 0)),
+    (COL_PODS_RUNNING, "running", Rgb(0, 100, 0)),
+    (COL_PODS_TERMINATING, "terminating", Rgb(112, 48, 160)),
+    (COL_PODS_SUCCEEDED, "succeeded", Rgb(0, 128, 128)),
+    (COL_PODS_FAILED, "failed", Rgb(128, 0, 0)),
+];
+
+/// The pods chart: live pods by phase and terminating pods (solid), then container restarts
+/// since the start (dashed): per top-level workload that had any, in the workload's colour of
+/// the ready chart, and for all pods (black) when that differs from the workloads' sum (bare
+/// pods restarted). One lane each, so that equal values stay visible.
+pub fn pods_chart(scenario: &str, trace: &Trace) -> StepChart {
+    let mut series = Vec::new();
+    let mut legend = Vec::new();
+    let mut top = 0;
+    let mut add = |points: Vec<(SimTime, i64)>, label: String, color: Rgb, dashed: bool| {
+        top = points.iter().map(|&(_, v)| v).fold(top, i64::max);
+        let lane = series.len();
+        series.push(StepSeries { color, dashed, lane, points, fill: false });
+        legend.push(LegendEntry { label, color, dashed });
+    };
+    for (col, label, color) in POD_SERIES {
+        let points = column_points(trace, trace.metrics.column(col));
+        if !points.is_empty() {
+            add(points, label.to_string(), color, false);
+        }
+    }
+    let workloads = workload_columns(&trace.metrics);
+    let mut restart_cols = Vec::new();
+    for (i, w) in workloads.iter().enumerate() {
+        let points = column_points(trace, w.restarts);
+        if points.iter().any(|&(_, v)| v > 0) {
+            restart_cols.extend(w.restarts);
+            let color = PALETTE[i % PALETTE.len()];
+            add(points, format!("restarts {}", w.workload), color, true);
+        }
+    }
+    if let Some(total) = trace.metrics.column(COL_CONTAINER_RESTARTS) {
+        let other = trace
+            .metrics
+            .rows
+            .iter()
+            .any(|(_, v)| v[total] != restart_cols.iter().map(|&c| v[c]).sum::<i64>());
+        if other {
+            let points = column_points(trace, Some(total));
+            add(points, "restarts (all pods)".to_string(), Rgb(0, 0, 0), true);
+        }
+    }
+    StepChart {
+        title: format!("{scenario}: pods by phase and container restarts"),
+        y_label: "pods / restarts".to_string(),
+        end: trace.end,
+        y_max: top + 1,
+        y_names: Vec::new(),
         series,
         legend,
         marks: trace.marks.clone(),

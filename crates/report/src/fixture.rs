@@ -89,6 +89,7 @@ fn pod_spec() -> Arc<PodSpec> {
             image_pull_policy: PullPolicy::IfNotPresent,
             requests: Resources { cpu_milli: 250, memory: 128 << 20, ..Resources::default() },
             limits: Resources::default(),
+            ..Container::default()
         }],
         restart_policy: RestartPolicy::Always,
         termination_grace_period_seconds: 30,
@@ -123,6 +124,7 @@ fn running_status(start: SimTime) -> PodStatus {
         ready: true,
         started: true,
         restart_count: 0,
+        last_state: None,
     });
     st
 }
@@ -215,6 +217,7 @@ pub fn run() -> Run {
             ready_since: Some(s(10 + 10 * i as u64)),
             removed: None,
             behaviour: BehaviourId(0),
+            ephemeral_containers: Vec::new(),
         };
         c.add_pod(pod, Some(rs));
     }
@@ -234,6 +237,7 @@ pub fn run() -> Run {
             ready_since: None,
             removed: None,
             behaviour: BehaviourId(0),
+            ephemeral_containers: Vec::new(),
         },
         Some(rs),
     );
@@ -295,6 +299,7 @@ pub fn run() -> Run {
             ready_since: None,
             removed: None,
             behaviour: BehaviourId(0),
+            ephemeral_containers: Vec::new(),
         },
         Some(db),
     );
@@ -340,10 +345,10 @@ pub fn run() -> Run {
     for (t, pending, cordoned, web_ready, db_ready) in samples {
         metrics.record(
             s(t),
-            vec![pending, 2, 0, cordoned, 3, web_ready, web_ready, 2, db_ready, db_ready],
+            vec![pending, 2, 0, cordoned, 3, web_ready, web_ready, 0, 2, db_ready, db_ready, 0],
         );
     }
-    metrics.record(s(90), vec![1, 2, 0, 1, 3, 3, 3, 2, 1, 1]);
+    metrics.record(s(90), vec![1, 2, 0, 1, 3, 3, 3, 0, 2, 1, 1, 1]);
 
     let ev = |t: u64,
               ty: EventType,

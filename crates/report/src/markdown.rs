@@ -156,13 +156,13 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
         writeln!(o)?;
         writeln!(
             o,
-            "| Workload | Desired | Ready | Available | First full | Lowest ready | At | Recovered | Below desired |"
+            "| Workload | Desired | Ready | Available | First full | Lowest ready | At | Recovered | Below desired | Restarts |"
         )?;
-        writeln!(o, "| --- | ---: | ---: | ---: | --- | ---: | --- | --- | ---: |")?;
+        writeln!(o, "| --- | ---: | ---: | ---: | --- | ---: | --- | --- | ---: | ---: |")?;
         for w in &s.workloads {
             writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 esc(&w.workload),
                 w.desired,
                 w.ready,
@@ -172,6 +172,7 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
                 or_dash(&w.lowest_ready_at),
                 or_dash(&w.recovered),
                 w.below_desired,
+                w.restarts,
             )?;
         }
     }
@@ -183,6 +184,11 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
         Some(at) => writeln!(o, "- Most pending pods: {} at {}", s.pods.max_pending, at)?,
         None => writeln!(o, "- Most pending pods: 0")?,
     }
+    writeln!(
+        o,
+        "- Pods at the end: {} succeeded, {} failed; container restarts: {}",
+        s.pods.succeeded, s.pods.failed, s.pods.container_restarts
+    )?;
     writeln!(
         o,
         "- Nodes at the end: {} ready, {} not ready, {} cordoned",
@@ -246,6 +252,10 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
     writeln!(o, "## Ready replicas")?;
     writeln!(o)?;
     writeln!(o, "![ready replicas](ready.png)")?;
+    writeln!(o)?;
+    writeln!(o, "## Pods and restarts")?;
+    writeln!(o)?;
+    writeln!(o, "![pods by phase and container restarts](pods.png)")?;
     writeln!(o)?;
     writeln!(o, "## Nodes and zones")?;
     writeln!(o)?;

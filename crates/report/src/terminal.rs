@@ -10,12 +10,13 @@ const NONE: &str = "<none>";
 /// A few lines about the run, then a `kubectl get`-style table of the workloads:
 ///
 /// ```text
-/// WORKLOAD         DESIRED   READY   AVAILABLE   LOWEST-READY   AT             TIME-TO-READY   RECOVERED      BELOW-DESIRED
-/// deployment/web   3         3       3           2              00:01:00.000   30s             00:01:15.000   15s
+/// WORKLOAD         DESIRED   READY   AVAILABLE   LOWEST-READY   AT             TIME-TO-READY   RECOVERED      BELOW-DESIRED   RESTARTS
+/// deployment/web   3         3       3           2              00:01:00.000   30s             00:01:15.000   15s             0
 /// ```
 ///
 /// `TIME-TO-READY` is the time from the start until ready first reached desired;
-/// `LOWEST-READY`, `AT`, `RECOVERED` and `BELOW-DESIRED` look at the time after that (see
+/// `LOWEST-READY`, `AT`, `RECOVERED` and `BELOW-DESIRED` look at the time after that;
+/// `RESTARTS` counts the container restarts of the workload's pods over the run (see
 /// [`crate::WorkloadSummary`]). The text ends with a newline.
 pub fn render_terminal(s: &Summary) -> String {
     let mut o = String::new();
@@ -39,6 +40,14 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
     match &s.pods.max_pending_at {
         Some(at) => write!(o, "pods: at most {} pending (first at {})", s.pods.max_pending, at)?,
         None => write!(o, "pods: none pending")?,
+    }
+    let p = &s.pods;
+    if p.succeeded > 0 || p.failed > 0 || p.container_restarts > 0 {
+        write!(
+            o,
+            ", {} succeeded, {} failed, {} container restarts",
+            p.succeeded, p.failed, p.container_restarts
+        )?;
     }
     writeln!(
         o,
@@ -79,6 +88,7 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
                 w.first_ready_ms.map_or_else(|| NONE.to_string(), |ms| SimDuration(ms).to_string()),
                 opt(&w.recovered),
                 w.below_desired.clone(),
+                w.restarts.to_string(),
             ]
         })
         .collect();
@@ -93,6 +103,7 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
             "TIME-TO-READY",
             "RECOVERED",
             "BELOW-DESIRED",
+            "RESTARTS",
         ],
         &rows,
     ));

@@ -3,9 +3,10 @@
 
 use crate::error::{Problem, ScenarioError, did_you_mean, nearest, one_of};
 use crate::format::{
-    ActionFile, AddNodeFile, DeletePodFile, DrainFile, EvictPodFile, OperatorFile, OutageModeFile,
-    PickFile, RolloutFile, ScaleFile, SelectorFile, SpotHandlerFile, TaintEffectFile,
-    UpgradePoolFile, VERBS,
+    ActionFile, AddNodeFile, CondStatusFile, DebugFile, DeletePodFile, DrainFile, EvictPodFile,
+    MakeHealthyFile, MakeUnhealthyFile, OperatorFile, OutageModeFile, PickFile, PodTargetFile,
+    ProbeKindFile, RolloutFile, ScaleFile, SelectorFile, SetPodConditionFile, SpotHandlerFile,
+    TaintEffectFile, UpgradePoolFile, VERBS,
 };
 use crate::manifest;
 use crate::refs::{self, Target, parse_ref};
@@ -14,9 +15,10 @@ use crate::yaml::{Node, Path};
 use kubesim_engine::{Dist, SimDuration, SimTime};
 use kubesim_model::node::{LABEL_HOSTNAME, LABEL_REGION, LABEL_ZONE};
 use kubesim_model::{
-    Action, ActionKind, Cluster, CondStatus, DrainOptions, DrainTimeoutBehaviour, IntOrPercent,
-    Kind, LabelSelector, Labels, Meta, NewNodes, NodeId, NodeReady, OutageMode, Pick, PodTarget,
-    Requirement, Resources, SpotHandler, Taint, TaintEffect, TemplateChange, UpgradeSettings,
+    Action, ActionKind, Cluster, CondStatus, DrainOptions, DrainTimeoutBehaviour, Fault,
+    IntOrPercent, Kind, LabelSelector, Labels, Meta, NewNodes, NodeId, NodeReady, OutageMode, Pick,
+    PodTarget, ProbeKind, ProbeKinds, Requirement, Resources, SpotHandler, Taint, TaintEffect,
+    TemplateChange, UpgradeSettings,
 };
 use std::collections::BTreeSet;
 
@@ -29,17 +31,6 @@ pub(crate) struct Actions<'a> {
     pub region: Option<&'a str>,
     /// `params.maxPods`, for added nodes that do not say.
     pub max_pods: u64,
-}
-
-/// The target fields shared by `delete-pod` and `evict-pod`.
-struct TargetFile<'a> {
-    verb: &'static str,
-    name: &'a Option<String>,
-    selector: &'a Option<SelectorFile>,
-    namespace: &'a Option<String>,
-    node: &'a Option<String>,
-    count: Option<u32>,
-    pick: Option<PickFile>,
 }
 
 impl Actions<'_> {
@@ -162,6 +153,14 @@ impl Actions<'_> {
                 let shown = effect.map_or(String::new(), |e| format!(":{}", e.as_str()));
                 let label = format!("untaint {} {}{shown}-", t.nodes.0.join(","), t.key);
                 (ActionKind::Untaint { nodes, key: t.key.clone(), effect }, label)
+            } else if let Some(c) = &a.set_pod_condition {
+                self.set_pod_condition(&path.key("set-pod-condition"), c)?
+            } else if let Some(u) = &a.make_unhealthy {
+                self.make_unhealthy(&path.key("make-unhealthy"), u)?
+            } else if let Some(h) = &a.make_healthy {
+                self.make_healthy(&path.key("make-healthy"), h)?
+            } else if let Some(d) = &a.debug {
+                self.debug(&path.key("debug"), d)?
             } else {
                 return Err(self.at(&path, Problem::new("an action needs a verb")));
             };
@@ -244,17 +243,8 @@ impl Actions<'_> {
         }
         let grace_period_seconds = if force { Some(0) } else { d.grace_period_seconds };
         let suffix = if force { " --force" } else { "" };
-        let t = TargetFile {
-            verb: "delete-pod",
-            name: &d.name,
-            selector: &d.selector,
-            namespace: &d.namespace,
-            node: &d.node,
-            count: d.count,
-            pick: d.pick,
-        };
-        let (target, shown) = self.pod_target(path, &t)?;
-        let label = format!("delete-pod {shown}{suffix}");
+        let (target, subject) = self.pod_target(path, "delete-pod", &d.target())?;
+        let label = format!("delete-pod {subject}{suffix}");
         Ok((ActionKind::DeletePod { target, grace_period_seconds, force }, label))
     }
 
@@ -263,36 +253,28 @@ impl Actions<'_> {
         path: &Path,
         e: &EvictPodFile,
     ) -> Result<(ActionKind, String), ScenarioError> {
-        let t = TargetFile {
-            verb: "evict-pod",
-            name: &e.name,
-            selector: &e.selector,
-            namespace: &e.namespace,
-            node: &e.node,
-            count: e.count,
-            pick: e.pick,
-        };
-        let (target, shown) = self.pod_target(path, &t)?;
-        let label = format!("evict-pod {shown}");
+        let (target, subject) = self.pod_target(path, "evict-pod", &e.target())?;
+        let label = format!("evict-pod {subject}");
         Ok((ActionKind::EvictPod { target, grace_period_seconds: e.grace_period_seconds }, label))
     }
 
-    /// The pods a `delete-pod` or `evict-pod` names, and how the label shows them.
+    /// The pods a pod verb targets (`name`, or `selector` with `count`, `pick`, `node`), and
+    /// how its label names them (`web-0`, `prod/web-0`, `app=web x2`).
     fn pod_target(
         &self,
         path: &Path,
-        d: &TargetFile<'_>,
+        verb: &str,
+        d: &PodTargetFile,
     ) -> Result<(PodTarget, String), ScenarioError> {
         let ns = d.namespace.clone().unwrap_or_else(|| "default".to_string());
         let shown_ns = if ns == "default" { String::new() } else { format!("{ns}/") };
-        match (d.name, d.selector) {
+        match (&d.name, &d.selector) {
             (Some(_), Some(_)) => Err(self.at_key(
                 &path.key("selector"),
                 Problem::new("give either `name` or `selector`, not both"),
             )),
             (None, None) => {
-                Err(self
-                    .at(path, Problem::new(format!("`{}` needs a `name` or a `selector`", d.verb))))
+                Err(self.at(path, Problem::new(format!("`{verb}` needs a `name` or a `selector`"))))
             }
             (Some(name), None) => {
                 for (field, set) in [
@@ -330,13 +312,187 @@ impl Actions<'_> {
                     PickFile::Random => Pick::Random,
                 };
                 let times = if count > 1 { format!(" x{count}") } else { String::new() };
-                let shown = format!("{shown_ns}{selector}{times}");
+                let subject = format!("{shown_ns}{selector}{times}");
                 Ok((
                     PodTarget::Selector { namespace: ns.clone(), selector, node, count, pick },
-                    shown,
+                    subject,
                 ))
             }
         }
+    }
+
+    /// Container names of the pods and templates a target can match (for "no container"
+    /// errors); empty when nothing is known.
+    fn container_names(&self, target: &PodTarget) -> Vec<String> {
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        let mut add = |spec: &kubesim_model::PodSpec| {
+            for c in spec.init_containers.iter().chain(&spec.containers) {
+                names.insert(c.name.clone());
+            }
+        };
+        match target {
+            PodTarget::Name { namespace, name } => {
+                if let Some(p) = self.cluster.pod_by_name(namespace, name) {
+                    add(&self.cluster.pods[p.index()].spec);
+                }
+                for w in &self.cluster.workloads {
+                    if w.kind == Kind::StatefulSet
+                        && &w.meta.namespace == namespace
+                        && name.starts_with(&format!("{}-", w.meta.name))
+                    {
+                        add(&w.template.spec);
+                    }
+                }
+            }
+            PodTarget::Selector { namespace, selector, .. } => {
+                for p in &self.cluster.pods {
+                    if &p.meta.namespace == namespace && selector.matches(&p.meta.labels) {
+                        add(&p.spec);
+                    }
+                }
+                for w in &self.cluster.workloads {
+                    if &w.meta.namespace == namespace && selector.matches(&w.template.labels) {
+                        add(&w.template.spec);
+                    }
+                }
+            }
+        }
+        names.into_iter().collect()
+    }
+
+    /// Checks that `container` names a container of the target's pods.
+    fn check_container(
+        &self,
+        path: &Path,
+        target: &PodTarget,
+        container: Option<&str>,
+    ) -> Result<(), ScenarioError> {
+        let Some(c) = container else { return Ok(()) };
+        let names = self.container_names(target);
+        if names.is_empty() || names.iter().any(|n| n == c) {
+            return Ok(());
+        }
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        Err(self.at(
+            path,
+            Problem::new(format!("the target pods have no container `{c}`"))
+                .expected(one_of(&refs))
+                .hint(did_you_mean(c, refs.iter().copied())),
+        ))
+    }
+
+    fn set_pod_condition(
+        &self,
+        path: &Path,
+        d: &SetPodConditionFile,
+    ) -> Result<(ActionKind, String), ScenarioError> {
+        let (target, subject) = self.pod_target(path, "set-pod-condition", &d.target())?;
+        if d.type_.is_empty() {
+            return Err(self.at(&path.key("type"), Problem::new("`type` must not be empty")));
+        }
+        let status = match d.status {
+            CondStatusFile::True => CondStatus::True,
+            CondStatusFile::False => CondStatus::False,
+            CondStatusFile::Unknown => CondStatus::Unknown,
+        };
+        let label = format!("set-pod-condition {subject} {}={}", d.type_, status.as_str());
+        Ok((
+            ActionKind::SetPodCondition {
+                target,
+                condition_type: d.type_.clone(),
+                status,
+                reason: d.reason.clone().unwrap_or_default(),
+                message: d.message.clone().unwrap_or_default(),
+            },
+            label,
+        ))
+    }
+
+    fn make_unhealthy(
+        &self,
+        path: &Path,
+        d: &MakeUnhealthyFile,
+    ) -> Result<(ActionKind, String), ScenarioError> {
+        let (target, subject) = self.pod_target(path, "make-unhealthy", &d.target())?;
+        self.check_container(&path.key("container"), &target, d.container.as_deref())?;
+        let probes = match &d.probes {
+            None => ProbeKinds::ALL,
+            Some(list) if list.is_empty() => {
+                return Err(self.at(
+                    &path.key("probes"),
+                    Problem::new("`probes` must name at least one probe type")
+                        .expected("a list of `startup`, `liveness`, `readiness`"),
+                ));
+            }
+            Some(list) => ProbeKinds(list.iter().fold(0, |acc, k| {
+                acc | match k {
+                    ProbeKindFile::Startup => ProbeKind::Startup.bit(),
+                    ProbeKindFile::Liveness => ProbeKind::Liveness.bit(),
+                    ProbeKindFile::Readiness => ProbeKind::Readiness.bit(),
+                }
+            })),
+        };
+        if d.for_.is_some_and(|f| f.0.is_zero()) {
+            return Err(self.at(&path.key("for"), Problem::new("`for` must be greater than 0")));
+        }
+        let fault = Fault {
+            container: d.container.clone(),
+            duration: d.for_.map(|f| f.0),
+            probes,
+            timeout: d.timeout.unwrap_or(false),
+            until_restart: d.until_restart.unwrap_or(false),
+        };
+        let mut label = format!("make-unhealthy {subject}");
+        if probes != ProbeKinds::ALL {
+            let kinds: Vec<&str> = ProbeKind::ALL
+                .iter()
+                .filter(|k| probes.contains(**k))
+                .map(|k| k.as_lower())
+                .collect();
+            label.push_str(&format!(" ({})", kinds.join(",")));
+        }
+        if let Some(f) = fault.duration {
+            label.push_str(&format!(" for {f}"));
+        }
+        Ok((ActionKind::MakeUnhealthy { target, fault }, label))
+    }
+
+    fn make_healthy(
+        &self,
+        path: &Path,
+        d: &MakeHealthyFile,
+    ) -> Result<(ActionKind, String), ScenarioError> {
+        let (target, subject) = self.pod_target(path, "make-healthy", &d.target())?;
+        self.check_container(&path.key("container"), &target, d.container.as_deref())?;
+        let label = format!("make-healthy {subject}");
+        Ok((ActionKind::MakeHealthy { target, container: d.container.clone() }, label))
+    }
+
+    fn debug(&self, path: &Path, d: &DebugFile) -> Result<(ActionKind, String), ScenarioError> {
+        let (target, subject) = self.pod_target(path, "debug", &d.target())?;
+        if d.image.is_empty() {
+            return Err(self.at(&path.key("image"), Problem::new("`image` must not be empty")));
+        }
+        self.check_container(&path.key("target"), &target, d.target.as_deref())?;
+        if let Some(c) = &d.container
+            && self.container_names(&target).iter().any(|n| n == c)
+        {
+            return Err(self.at(
+                &path.key("container"),
+                Problem::new(format!("the target pods already have a container `{c}`")),
+            ));
+        }
+        let label = format!("debug {subject} {}", d.image);
+        Ok((
+            ActionKind::Debug {
+                target,
+                name: d.container.clone(),
+                image: d.image.clone(),
+                target_container: d.target.clone(),
+                run_for: d.for_.map(|f| f.0),
+            },
+            label,
+        ))
     }
 
     fn drain(&self, path: &Path, d: &DrainFile) -> Result<(ActionKind, String), ScenarioError> {

@@ -7,10 +7,10 @@
 //! Every name is checked when it is resolved, and the error points at the place it was written.
 
 use crate::actions::Actions;
-use crate::error::{Problem, ScenarioError, did_you_mean};
+use crate::error::{Problem, ScenarioError, did_you_mean, one_of};
 use crate::format::{
-    BehaviourFile, ClusterFile, DistFile, ParamsFile, ScenarioFile, TaintEffectFile, TaintFile,
-    TimingsFile,
+    BehaviourFile, ClusterFile, DistFile, HookFile, ParamsFile, ScenarioFile, TaintEffectFile,
+    TaintFile, TimingsFile,
 };
 use crate::manifest::{self, Ctx, Env, Priorities};
 use crate::objects::{self, Manifest, Typed, TypedDoc, object_ref};
@@ -24,10 +24,10 @@ use kubesim_model::node::{
 };
 use kubesim_model::workload::WorkloadSpec;
 use kubesim_model::{
-    Behaviour, BehaviourId, Cluster, CondStatus, ContainerState, ContainerStatus, Kind, Labels,
-    Meta, NodeId, NodePool, NodeReady, OwnerRef, Params, Pod, PodConditionType, PodId, PodPhase,
-    PodSpec, PodStatus, Resources, Scenario, Taint, TaintEffect, Workload, WorkloadId,
-    WorkloadStatus,
+    Behaviour, BehaviourId, Cluster, CondStatus, ContainerState, ContainerStatus, Crash,
+    CrashChance, Exit, Hook, Kind, Labels, Meta, NodeId, NodePool, NodeReady, OwnerRef, Params,
+    Pod, PodConditionType, PodId, PodPhase, PodSpec, PodStatus, Resources, Scenario, Taint,
+    TaintEffect, Workload, WorkloadId, WorkloadStatus,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -746,7 +746,16 @@ impl<'a> Builder<'a> {
             self.notes.push(n);
         }
         self.cluster.add_pod(
-            Pod { meta, spec, node, status, ready_since, removed: None, behaviour: BehaviourId(0) },
+            Pod {
+                meta,
+                spec,
+                node,
+                status,
+                ready_since,
+                removed: None,
+                behaviour: BehaviourId(0),
+                ephemeral_containers: Vec::new(),
+            },
             controller,
         );
         Ok(())
@@ -892,8 +901,16 @@ impl<'a> Builder<'a> {
     fn behaviours(&mut self, f: Option<&BehaviourFile>) -> Result<(), ScenarioError> {
         let Some(f) = f else { return Ok(()) };
         if let Some(d) = &f.default {
+            let path = Path::parse("behaviour.default");
+            if d.containers.is_some() {
+                return Err(self.at_key(
+                    &path.key("containers"),
+                    Problem::new("`containers` is only allowed under `behaviour.workloads`")
+                        .hint(Some("name the workload whose containers it is about".into())),
+                ));
+            }
             let base = self.cluster.behaviours[0].clone();
-            self.cluster.behaviours[0] = apply_timings(&base, d);
+            self.cluster.behaviours[0] = apply_timings(self, &path, &base, d)?;
         }
         let mut workload_override: HashMap<WorkloadId, BehaviourId> = HashMap::new();
         let mut pod_override: HashMap<PodId, BehaviourId> = HashMap::new();
@@ -909,7 +926,9 @@ impl<'a> Builder<'a> {
                 ));
             }
             let id = BehaviourId(self.cluster.behaviours.len() as u32);
-            let b = apply_timings(&self.cluster.behaviours[0], timings);
+            let base = self.cluster.behaviours[0].clone();
+            let mut b = apply_timings(self, &path, &base, timings)?;
+            b.containers = self.container_behaviours(&path, target, &b, timings)?;
             self.cluster.behaviours.push(b);
             match target {
                 Target::Workload(w) => workload_override.insert(w, id),
@@ -940,6 +959,58 @@ impl<'a> Builder<'a> {
             self.cluster.pods[i].behaviour = b;
         }
         Ok(())
+    }
+}
+
+impl Builder<'_> {
+    /// The `containers` entries of one `behaviour.workloads` entry: each container must exist
+    /// in the target's pod spec; an entry inherits the workload's behaviour, except `exit` and
+    /// `crash` for init containers and sidecars (those are the app containers').
+    fn container_behaviours(
+        &self,
+        path: &Path,
+        target: Target,
+        workload: &Behaviour,
+        t: &TimingsFile,
+    ) -> Result<Vec<(String, Behaviour)>, ScenarioError> {
+        let Some(entries) = &t.containers else { return Ok(Vec::new()) };
+        let spec = match target {
+            Target::Workload(w) => self.cluster.workloads[w.index()].template.spec.clone(),
+            Target::Pod(p) => self.cluster.pods[p.index()].spec.clone(),
+        };
+        let mut out = Vec::new();
+        for (name, ct) in &entries.0 {
+            let cpath = path.key("containers").key(name);
+            if ct.containers.is_some() {
+                return Err(self.at_key(
+                    &cpath.key("containers"),
+                    Problem::new("`containers` cannot be nested"),
+                ));
+            }
+            let app = spec.containers.iter().any(|c| &c.name == name);
+            let init = spec.init_containers.iter().any(|c| &c.name == name);
+            if !app && !init {
+                let names: Vec<&str> = spec
+                    .init_containers
+                    .iter()
+                    .chain(&spec.containers)
+                    .map(|c| c.name.as_str())
+                    .collect();
+                return Err(self.at_key(
+                    &cpath,
+                    Problem::new(format!("no container `{name}` in the pods of this object"))
+                        .expected(one_of(&names))
+                        .hint(did_you_mean(name, names.iter().copied())),
+                ));
+            }
+            let mut base = workload.clone();
+            if !app {
+                base.exit = None;
+                base.crash = None;
+            }
+            out.push((name.clone(), apply_timings(self, &cpath, &base, ct)?));
+        }
+        Ok(out)
     }
 }
 
@@ -1031,6 +1102,7 @@ fn initial_status(spec: &PodSpec, bound: bool, status: Option<&core::PodStatus>)
                     ready: true,
                     started: true,
                     restart_count: 0,
+                    last_state: None,
                 })
                 .collect();
         }
@@ -1056,6 +1128,7 @@ fn initial_status(spec: &PodSpec, bound: bool, status: Option<&core::PodStatus>)
                     ready: false,
                     started: false,
                     restart_count: 0,
+                    last_state: None,
                 })
                 .collect();
         }
@@ -1064,16 +1137,63 @@ fn initial_status(spec: &PodSpec, bound: bool, status: Option<&core::PodStatus>)
     s
 }
 
-fn apply_timings(base: &Behaviour, t: &TimingsFile) -> Behaviour {
+/// `base` with the fields `t` sets (per-container entries are added by the caller).
+fn apply_timings(
+    b: &Builder<'_>,
+    path: &Path,
+    base: &Behaviour,
+    t: &TimingsFile,
+) -> Result<Behaviour, ScenarioError> {
     let pick = |o: &Option<DistFile>, d: &kubesim_engine::Dist| {
         o.as_ref().map_or_else(|| d.clone(), |f| f.0.clone())
     };
-    Behaviour {
+    let crash = match &t.crash {
+        None => base.crash.clone(),
+        Some(c) => {
+            let cp = path.key("crash");
+            let chance = match (c.probability, c.times) {
+                (Some(_), Some(_)) => {
+                    return Err(b.at_key(
+                        &cp.key("times"),
+                        Problem::new("give either `probability` or `times`, not both"),
+                    ));
+                }
+                (Some(p), None) if !(0.0..=1.0).contains(&p) => {
+                    return Err(b.at(
+                        &cp.key("probability"),
+                        Problem::new(format!("invalid probability {p}"))
+                            .expected("a number from 0 to 1"),
+                    ));
+                }
+                (Some(p), None) => CrashChance::Probability(p),
+                (None, Some(n)) => CrashChance::FirstStarts(n),
+                (None, None) => CrashChance::Always,
+            };
+            Some(Crash { chance, after: c.after.0.clone(), code: c.code.unwrap_or(1) })
+        }
+    };
+    let hook = |f: &Option<HookFile>, h: &Hook| match f {
+        None => h.clone(),
+        Some(f) => Hook {
+            duration: f.duration.as_ref().map_or_else(|| h.duration.clone(), |d| d.0.clone()),
+            fail: f.fail.unwrap_or(h.fail),
+        },
+    };
+    Ok(Behaviour {
         image_pull: pick(&t.image_pull, &base.image_pull),
         container_start: pick(&t.container_start, &base.container_start),
         ready: pick(&t.ready, &base.ready),
         shutdown: pick(&t.shutdown, &base.shutdown),
-    }
+        exit: match &t.exit {
+            None => base.exit.clone(),
+            Some(e) => Some(Exit { after: e.after.0.clone(), code: e.code.unwrap_or(0) }),
+        },
+        crash,
+        image_pull_error: t.image_pull_error.clone().or_else(|| base.image_pull_error.clone()),
+        post_start: hook(&t.post_start, &base.post_start),
+        pre_stop: hook(&t.pre_stop, &base.pre_stop),
+        containers: Vec::new(),
+    })
 }
 
 /// Converts the scenario's parameter types to the model's.

@@ -129,7 +129,7 @@ pub(crate) struct BehaviourFile {
     pub workloads: Option<OrderedMap<TimingsFile>>,
 }
 
-/// The four timings of a behaviour; unset ones inherit.
+/// A behaviour: timings and failures; unset fields inherit.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct TimingsFile {
@@ -137,6 +137,70 @@ pub(crate) struct TimingsFile {
     pub container_start: Option<DistFile>,
     pub ready: Option<DistFile>,
     pub shutdown: Option<DistFile>,
+    pub exit: Option<ExitFile>,
+    pub crash: Option<CrashFile>,
+    pub image_pull_error: Option<String>,
+    pub post_start: Option<HookFile>,
+    pub pre_stop: Option<HookFile>,
+    /// Per-container overrides (only at the workload level; checked in `build.rs`).
+    pub containers: Option<OrderedMap<TimingsFile>>,
+}
+
+/// `exit`: the container exits on its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExitFile {
+    pub after: DistFile,
+    pub code: Option<i32>,
+}
+
+/// `crash`: starts of the container crash (all, with a probability, or the first N).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CrashFile {
+    pub after: DistFile,
+    pub code: Option<i32>,
+    pub probability: Option<f64>,
+    pub times: Option<u32>,
+}
+
+/// `postStart` / `preStop`: a duration, or `{duration, fail}`.
+#[derive(Debug, Default)]
+pub(crate) struct HookFile {
+    pub duration: Option<DistFile>,
+    pub fail: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HookMap {
+    duration: Option<DistFile>,
+    fail: Option<bool>,
+}
+
+impl<'de> Deserialize<'de> for HookFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = HookFile;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{DURATION_EXPECTED}, or a mapping with `duration` and `fail`")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<HookFile, E> {
+                Dur::deserialize(de::value::U64Deserializer::<E>::new(v))
+                    .map(|d| HookFile { duration: Some(DistFile(Dist::Constant(d.0))), fail: None })
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<HookFile, E> {
+                Dur::deserialize(de::value::StrDeserializer::<E>::new(s))
+                    .map(|d| HookFile { duration: Some(DistFile(Dist::Constant(d.0))), fail: None })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<HookFile, A::Error> {
+                let m = HookMap::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(HookFile { duration: m.duration, fail: m.fail })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `actions[]`: `at` and exactly one verb (checked in `build.rs`, with positions).
@@ -175,10 +239,18 @@ pub(crate) struct ActionFile {
     pub spot_interruption: Option<SpotInterruptionFile>,
     pub taint: Option<TaintActionFile>,
     pub untaint: Option<UntaintFile>,
+    // Kubelet pod lifecycle.
+    #[serde(rename = "set-pod-condition")]
+    pub set_pod_condition: Option<SetPodConditionFile>,
+    #[serde(rename = "make-unhealthy")]
+    pub make_unhealthy: Option<MakeUnhealthyFile>,
+    #[serde(rename = "make-healthy")]
+    pub make_healthy: Option<MakeHealthyFile>,
+    pub debug: Option<DebugFile>,
 }
 
 /// The verbs of an action, as written.
-pub(crate) const VERBS: [&str; 19] = [
+pub(crate) const VERBS: [&str; 23] = [
     "delete-pod",
     "cordon",
     "uncordon",
@@ -198,6 +270,10 @@ pub(crate) const VERBS: [&str; 19] = [
     "spot-interruption",
     "taint",
     "untaint",
+    "set-pod-condition",
+    "make-unhealthy",
+    "make-healthy",
+    "debug",
 ];
 
 /// `drain`: `kubectl drain` and its flags.
@@ -229,6 +305,125 @@ pub(crate) struct EvictPodFile {
     pub pick: Option<PickFile>,
     pub grace_period_seconds: Option<u64>,
 }
+
+/// Which pods a pod action targets (the fields every pod verb has).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PodTargetFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+}
+
+/// `set-pod-condition`: a controller sets a pod condition (a readiness gate's).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct SetPodConditionFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub status: CondStatusFile,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+}
+
+/// A condition status, spelt as the API does.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) enum CondStatusFile {
+    True,
+    False,
+    Unknown,
+}
+
+/// A probe type, as the scenario spells it.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ProbeKindFile {
+    Startup,
+    Liveness,
+    Readiness,
+}
+
+/// `make-unhealthy`: the application stops answering its probes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct MakeUnhealthyFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+    pub container: Option<String>,
+    #[serde(rename = "for")]
+    pub for_: Option<Dur>,
+    pub probes: Option<Vec<ProbeKindFile>>,
+    pub timeout: Option<bool>,
+    pub until_restart: Option<bool>,
+}
+
+/// `make-healthy`: the application answers its probes again.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct MakeHealthyFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+    pub container: Option<String>,
+}
+
+/// `debug`: `kubectl debug` adds an ephemeral container.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct DebugFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+    pub image: String,
+    pub container: Option<String>,
+    pub target: Option<String>,
+    #[serde(rename = "for")]
+    pub for_: Option<Dur>,
+}
+
+macro_rules! pod_target {
+    ($($t:ty),*) => {
+        $(impl $t {
+            /// The target fields.
+            pub fn target(&self) -> PodTargetFile {
+                PodTargetFile {
+                    name: self.name.clone(),
+                    selector: self.selector.clone(),
+                    namespace: self.namespace.clone(),
+                    node: self.node.clone(),
+                    count: self.count,
+                    pick: self.pick,
+                }
+            }
+        })*
+    };
+}
+pod_target!(
+    DeletePodFile,
+    EvictPodFile,
+    SetPodConditionFile,
+    MakeUnhealthyFile,
+    MakeHealthyFile,
+    DebugFile
+);
 
 /// `rollout`: a template change of a Deployment.
 #[derive(Debug, Deserialize)]
@@ -433,7 +628,7 @@ pub(crate) struct DeletePodFile {
 }
 
 /// A label selector (`matchLabels` and `matchExpressions`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct SelectorFile {
     pub match_labels: Option<BTreeMap<String, String>>,
@@ -441,7 +636,7 @@ pub(crate) struct SelectorFile {
 }
 
 /// One `matchExpressions` entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RequirementFile {
     pub key: String,

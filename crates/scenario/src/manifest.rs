@@ -23,10 +23,10 @@ use kubesim_model::pod::{InclusionPolicy, WhenUnsatisfiable};
 use kubesim_model::quantity;
 use kubesim_model::workload::{DeploymentStrategy, PodManagementPolicy};
 use kubesim_model::{
-    Container, IntOrPercent, Kind, LabelSelector, Labels, Meta, NodeAffinity, NodeSelectorTerm,
-    Operator, Params, Pdb, PodSpec, PodTemplate, PreferredTerm, PullPolicy, Requirement, Resources,
-    RestartPolicy, Toleration, TolerationOperator, TopologySpreadConstraint,
-    UnhealthyPodEvictionPolicy,
+    Container, HookHandler, IntOrPercent, Kind, LabelSelector, Labels, Lifecycle, Meta,
+    NodeAffinity, NodeSelectorTerm, Operator, Params, Pdb, PodSpec, PodTemplate, PreferredTerm,
+    Probe, ProbeHandler, ProbeKind, PullPolicy, Requirement, Resources, RestartPolicy, Toleration,
+    TolerationOperator, TopologySpreadConstraint, UnhealthyPodEvictionPolicy,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -326,15 +326,70 @@ fn container(
             ctx.ignore(path.then("resources.claims"));
         }
     }
-    for (present, field) in [
-        (c.liveness_probe.is_some(), "livenessProbe"),
-        (c.readiness_probe.is_some(), "readinessProbe"),
-        (c.startup_probe.is_some(), "startupProbe"),
-        (c.lifecycle.is_some(), "lifecycle"),
-        (init && c.restart_policy.is_some(), "restartPolicy"),
-    ] {
-        if present {
-            ctx.ignore(path.key(field));
+    // `restartPolicy` on a container: `Always` on an init container makes it a sidecar
+    // (v1.29+); anything else is rejected, as the API server of v1.33 does.
+    let restart_policy = match (c.restart_policy.as_deref(), init) {
+        (None, _) => None,
+        (Some("Always"), true) => Some(RestartPolicy::Always),
+        (Some(other), true) => {
+            return Err(ctx.err(
+                &path.key("restartPolicy"),
+                Problem::new(format!("unsupported restartPolicy `{other}` for an init container"))
+                    .expected("`Always` (a sidecar container), or no `restartPolicy`"),
+            ));
+        }
+        (Some(_), false) => {
+            return Err(ctx.err(
+                &path.key("restartPolicy"),
+                Problem::new("`restartPolicy` may not be set for non-init containers")
+                    .hint(Some("the pod's `spec.restartPolicy` decides restarts".into())),
+            ));
+        }
+    };
+    let sidecar = restart_policy.is_some();
+    if init && !sidecar {
+        for (present, field) in [
+            (c.liveness_probe.is_some(), "livenessProbe"),
+            (c.readiness_probe.is_some(), "readinessProbe"),
+            (c.startup_probe.is_some(), "startupProbe"),
+            (c.lifecycle.is_some(), "lifecycle"),
+        ] {
+            if present {
+                return Err(ctx.err(
+                    &path.key(field),
+                    Problem::new(format!(
+                        "`{field}` may not be set for init containers without `restartPolicy: Always`"
+                    )),
+                ));
+            }
+        }
+    }
+    let ports = c.ports.as_deref().unwrap_or_default();
+    let mut probes = [None, None, None];
+    for (i, (p, kind, field)) in [
+        (&c.startup_probe, ProbeKind::Startup, "startupProbe"),
+        (&c.liveness_probe, ProbeKind::Liveness, "livenessProbe"),
+        (&c.readiness_probe, ProbeKind::Readiness, "readinessProbe"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if let Some(p) = p {
+            probes[i] = Some(probe(ctx, &path.key(field), p, kind, ports)?);
+        }
+    }
+    let [startup_probe, liveness_probe, readiness_probe] = probes;
+    let mut lifecycle = Lifecycle::default();
+    if let Some(l) = &c.lifecycle {
+        let lp = path.key("lifecycle");
+        if let Some(h) = &l.post_start {
+            lifecycle.post_start = Some(hook(ctx, &lp.key("postStart"), h, ports)?);
+        }
+        if let Some(h) = &l.pre_stop {
+            lifecycle.pre_stop = Some(hook(ctx, &lp.key("preStop"), h, ports)?);
+        }
+        if l.stop_signal.is_some() {
+            ctx.ignore(lp.key("stopSignal"));
         }
     }
     for (j, port) in c.ports.iter().flatten().enumerate() {
@@ -342,7 +397,175 @@ fn container(
             ctx.ignore(path.key("ports").index(j).key("hostPort"));
         }
     }
-    Ok(Container { name: c.name.clone(), image, image_pull_policy, requests, limits })
+    Ok(Container {
+        name: c.name.clone(),
+        image,
+        image_pull_policy,
+        requests,
+        limits,
+        restart_policy,
+        startup_probe,
+        liveness_probe,
+        readiness_probe,
+        lifecycle,
+    })
+}
+
+/// A probe or hook port: a number, or a port name resolved against the container's `ports`
+/// (as the kubelet's `findPortByName` does); an unknown name is kept as written.
+fn port_text(p: &IntOrString, ports: &[core::ContainerPort]) -> String {
+    match p {
+        IntOrString::Int(i) => i.to_string(),
+        IntOrString::String(s) => ports
+            .iter()
+            .find(|cp| cp.name.as_deref() == Some(s.as_str()))
+            .map_or_else(|| s.clone(), |cp| cp.container_port.to_string()),
+    }
+}
+
+/// A probe, with `SetDefaults_Probe` applied (a 0 or missing field takes its default:
+/// timeoutSeconds 1, periodSeconds 10, successThreshold 1, failureThreshold 3) and the API
+/// server's checks (`validateProbe`).
+fn probe(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    p: &core::Probe,
+    kind: ProbeKind,
+    ports: &[core::ContainerPort],
+) -> Result<Probe, ScenarioError> {
+    let mut handlers = Vec::new();
+    if let Some(e) = &p.exec {
+        handlers
+            .push(("exec", ProbeHandler::Exec { command: e.command.clone().unwrap_or_default() }));
+    }
+    if let Some(h) = &p.http_get {
+        handlers.push((
+            "httpGet",
+            ProbeHandler::HttpGet {
+                scheme: h.scheme.clone().unwrap_or_else(|| "HTTP".into()),
+                path: h.path.clone().filter(|x| !x.is_empty()).unwrap_or_else(|| "/".into()),
+                port: port_text(&h.port, ports),
+                host: h.host.clone().filter(|x| !x.is_empty()),
+            },
+        ));
+    }
+    if let Some(t) = &p.tcp_socket {
+        handlers.push(("tcpSocket", ProbeHandler::TcpSocket { port: port_text(&t.port, ports) }));
+    }
+    if let Some(g) = &p.grpc {
+        handlers.push(("grpc", ProbeHandler::Grpc { port: g.port, service: g.service.clone() }));
+    }
+    let handler = match handlers.len() {
+        0 => {
+            return Err(ctx.err(
+                path,
+                Problem::new("a probe must specify a handler type")
+                    .expected("one of `exec`, `httpGet`, `tcpSocket` or `grpc`"),
+            ));
+        }
+        1 => handlers.pop().expect("one").1,
+        _ => {
+            return Err(ctx.err(
+                &path.key(handlers[1].0),
+                Problem::new("a probe may not specify more than 1 handler type"),
+            ));
+        }
+    };
+    let mut out = Probe::new(handler);
+    for (field, v, default) in [
+        ("initialDelaySeconds", p.initial_delay_seconds, 0),
+        ("timeoutSeconds", p.timeout_seconds, 1),
+        ("periodSeconds", p.period_seconds, 10),
+        ("successThreshold", p.success_threshold, 1),
+        ("failureThreshold", p.failure_threshold, 3),
+    ] {
+        let v = match v {
+            Some(x) if x < 0 => {
+                return Err(
+                    ctx.err(&path.key(field), Problem::new("must be greater than or equal to 0"))
+                );
+            }
+            Some(0) | None => default,
+            Some(x) => x as u32,
+        };
+        match field {
+            "initialDelaySeconds" => out.initial_delay_seconds = v,
+            "timeoutSeconds" => out.timeout_seconds = v,
+            "periodSeconds" => out.period_seconds = v,
+            "successThreshold" => out.success_threshold = v,
+            _ => out.failure_threshold = v,
+        }
+    }
+    if kind != ProbeKind::Readiness && out.success_threshold != 1 {
+        return Err(ctx.err(
+            &path.key("successThreshold"),
+            Problem::new(format!("must be 1 for a {} probe", kind.as_lower())),
+        ));
+    }
+    if let Some(g) = p.termination_grace_period_seconds {
+        if kind == ProbeKind::Readiness {
+            return Err(ctx.err(
+                &path.key("terminationGracePeriodSeconds"),
+                Problem::new("must not be set for readinessProbes"),
+            ));
+        }
+        if g <= 0 {
+            return Err(ctx.err(
+                &path.key("terminationGracePeriodSeconds"),
+                Problem::new("must be greater than 0"),
+            ));
+        }
+        out.termination_grace_period_seconds = Some(g as u64);
+    }
+    Ok(out)
+}
+
+/// A lifecycle hook handler (exactly one of `exec`, `httpGet`, `tcpSocket`, `sleep`).
+fn hook(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    h: &core::LifecycleHandler,
+    ports: &[core::ContainerPort],
+) -> Result<HookHandler, ScenarioError> {
+    let mut handlers = Vec::new();
+    if let Some(e) = &h.exec {
+        handlers
+            .push(("exec", HookHandler::Exec { command: e.command.clone().unwrap_or_default() }));
+    }
+    if let Some(g) = &h.http_get {
+        handlers.push((
+            "httpGet",
+            HookHandler::HttpGet {
+                scheme: g.scheme.clone().unwrap_or_else(|| "HTTP".into()),
+                path: g.path.clone().filter(|x| !x.is_empty()).unwrap_or_else(|| "/".into()),
+                port: port_text(&g.port, ports),
+            },
+        ));
+    }
+    if let Some(t) = &h.tcp_socket {
+        handlers.push(("tcpSocket", HookHandler::TcpSocket { port: port_text(&t.port, ports) }));
+    }
+    if let Some(sl) = &h.sleep {
+        if sl.seconds < 0 {
+            return Err(ctx.err(
+                &path.key("sleep").key("seconds"),
+                Problem::new("must be greater than or equal to 0"),
+            ));
+        }
+        handlers.push(("sleep", HookHandler::Sleep { seconds: sl.seconds as u64 }));
+    }
+    match handlers.len() {
+        0 => Err(ctx.err(
+            path,
+            Problem::new("a lifecycle hook must specify a handler type")
+                .expected("one of `exec`, `httpGet`, `tcpSocket` or `sleep`"),
+        )),
+        1 => Ok(handlers.pop().expect("one").1),
+        _ => Err(ctx.err(
+            &path.key(handlers[1].0),
+            Problem::new("a lifecycle hook may not specify more than 1 handler type"),
+        )),
+    }
 }
 
 fn node_term(
@@ -631,6 +854,8 @@ pub(crate) fn pod_spec(
         },
         (None, None) => env.priorities.global_default.unwrap_or(0),
     };
+    let readiness_gates: Vec<String> =
+        s.readiness_gates.iter().flatten().map(|g| g.condition_type.clone()).collect();
     // `emptyDir` volumes matter to `kubectl drain`; other volume types are not simulated.
     let empty_dir_volumes: Vec<String> = s
         .volumes
@@ -642,7 +867,6 @@ pub(crate) fn pod_spec(
     let other_volumes = s.volumes.iter().flatten().any(|v| v.empty_dir.is_none());
     for (present, field) in [
         (other_volumes, "volumes"),
-        (s.readiness_gates.is_some(), "readinessGates"),
         (s.overhead.is_some(), "overhead"),
         (s.resource_claims.is_some(), "resourceClaims"),
         (s.resources.is_some(), "resources"),
@@ -672,6 +896,7 @@ pub(crate) fn pod_spec(
             .clone()
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "default-scheduler".to_string()),
+        readiness_gates,
         empty_dir_volumes,
     })
 }

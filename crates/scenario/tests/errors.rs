@@ -366,13 +366,21 @@ fn full_example_loads_into_the_model() {
     assert_eq!(s.actions[3].kind, ActionKind::Uncordon { nodes: vec![NodeId(0), NodeId(3)] });
     assert_eq!(s.actions[4].kind, ActionKind::Scale { workload: WorkloadId(0), replicas: 5 });
 
+    // Probes are simulated: read with the API defaults (no note).
+    let web = s
+        .cluster
+        .workloads
+        .iter()
+        .find(|w| w.kind == Kind::Deployment && w.meta.name == "web")
+        .expect("deployment/web");
+    let p = web.template.spec.containers[0].readiness_probe.as_ref().expect("readinessProbe");
+    assert_eq!((p.period_seconds, p.timeout_seconds, p.failure_threshold), (10, 1, 3));
+
     // Notes: one per manifest with unsimulated fields (pods of a controller are covered by its
     // template's), the synthesized ReplicaSet, the skipped Service.
     let notes = &s.notes;
     for expected in [
-        "deployment/web: not simulated yet (ignored): spec.template.spec.containers[0].readinessProbe",
         "statefulset/db: not simulated yet (ignored): spec.volumeClaimTemplates",
-        "deployment/api: not simulated yet (ignored): spec.template.spec.containers[0].livenessProbe",
         "replicaset/web-5d8f7c9b6: not in the scenario; synthesized from deployment/web for its pods",
     ] {
         assert!(notes.iter().any(|n| n == expected), "missing note {expected:?} in {notes:#?}");
@@ -383,7 +391,7 @@ fn full_example_loads_into_the_model() {
         )),
         "{notes:#?}"
     );
-    assert_eq!(notes.len(), 5, "{notes:#?}");
+    assert_eq!(notes.len(), 3, "{notes:#?}");
 }
 
 #[test]
@@ -680,7 +688,7 @@ fn action_with_zero_or_two_verbs() {
             "exactly one of `delete-pod`, `cordon`, `uncordon`, `scale`, `drain`, `evict-pod`, \
              `rollout`, `add-node`, `upgrade-pool`, `crash-node`, `stop-kubelet`, `partition`, \
              `zone-outage`, `recover-node`, `recover-zone`, `delete-node`, `spot-interruption`, \
-             `taint` or `untaint`"
+             `taint`, `untaint`, `set-pod-condition`, `make-unhealthy`, `make-healthy` or `debug`"
         )
     );
 

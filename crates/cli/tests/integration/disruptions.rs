@@ -24,7 +24,8 @@ fn drain_with_pdb_follows_the_reference_timeline() {
     let out = run("drain-with-pdb");
     let (a, b, c) = ("api-6d4cf56db6-2xk7w", "api-6d4cf56db6-8fqzc", "api-6d4cf56db6-lm4pd");
     // 0:30 the three evictions at once: the first allowed, the other two refused; each refused
-    // pod is retried every 5 s. Replacement 1 is Ready at 30 + 5 (pull) + 1 + 10 = 46 s, so the
+    // pod is retried every 5 s. Replacement 1 is Ready at 30 + 5 (pull) + 1 + 10 = 46 s (its
+    // readiness probe, every 10 s from the start, passes 10 s after it), so the
     // retry at 50 s evicts b; replacement 2 (image now on node-2) is Ready at 50 + 1 + 10 = 61 s,
     // so the retry at 65 s evicts c.
     let evicted = at(&out, "EvictionByEvictionAPI");
@@ -111,8 +112,9 @@ fn statefulset_drain_recreates_pods_with_the_same_name_only_when_the_old_one_is_
     // queue (Parallel) follows the same rule: queue-0 (2 s shutdown) is back at 0:32.
     let q0 = uid_of("queue-0");
     assert_eq!((q0.len(), q0[0].1), (2, Some(s(32))));
-    // db-1 is refused while the new db-0 starts (pull 5 s, start 1 s, Ready 5 s: 0:51), and
-    // evicted at the next retry, 0:55.
+    // db-1 is refused while the new db-0 starts (pull 5 s, start 1 s at 0:46; its readiness
+    // probe, every 5 s from the start, passes 5 s later: Ready 0:51), and evicted at the next
+    // retry, 0:55.
     let refused: Vec<f64> = at(&out, "TooManyRequests").into_iter().map(|e| e.0).collect();
     assert_eq!(refused, [30.0, 35.0, 40.0, 45.0, 50.0]);
     let evicted = at(&out, "EvictionByEvictionAPI");

@@ -34,6 +34,7 @@ fn committed_results_match_a_fresh_run() {
             "summary.md",
             "state.yaml",
             "ready.svg",
+            "pods.svg",
             "nodes.svg",
             "zones.svg",
         ] {

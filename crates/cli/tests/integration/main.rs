@@ -5,6 +5,7 @@ mod cli;
 mod determinism;
 mod disruptions;
 mod golden;
+mod lifecycle;
 mod node_scenarios;
 mod scenarios;
 mod support;

@@ -63,8 +63,9 @@ fn node_failure_story() {
     let replacement = events(&out, "Scheduled");
     assert_eq!(replacement.len(), 1);
     assert_eq!((replacement[0].0, replacement[0].1), (355.1, "worker-1"));
-    assert_eq!(metric(&out, ready, 358.099), 2);
-    assert_eq!(metric(&out, ready, 358.1), 3);
+    // Image present, no readiness probe: the replacement is Ready when it starts, 1 s later.
+    assert_eq!(metric(&out, ready, 356.099), 2);
+    assert_eq!(metric(&out, ready, 356.1), 3);
     // 12:00: the machine boots; the evicted pod is finished and removed, node-exporter restarts.
     let boot: Vec<&str> = out
         .trace
@@ -81,7 +82,10 @@ fn node_failure_story() {
     assert_eq!(dt.reason, "DeletionByTaintManager");
     let exporter = out.cluster.pods.iter().find(|p| p.meta.name == "node-exporter-r4v7k").unwrap();
     assert!(exporter.removed.is_none(), "DaemonSet pods tolerate node failure forever");
-    assert_eq!(exporter.ready_since, Some(SimTime(723_000)));
+    // New sandbox at 12:00, started (and Ready: no readiness probe) 1 s later, one restart.
+    assert_eq!(exporter.ready_since, Some(SimTime(721_000)));
+    assert_eq!(exporter.status.container_statuses[0].restart_count, 1);
+    assert_eq!(node_events(&out, "SandboxChanged").len(), 1);
     let w2 = &out.cluster.nodes[out.cluster.node_by_name("worker-2").unwrap().index()];
     assert_eq!(w2.ready.status, CondStatus::True);
     assert!(w2.taints.is_empty());
@@ -128,17 +132,19 @@ fn zone_outage_story() {
     assert_eq!(cancels.len(), 4);
     assert!(cancels.iter().all(|e| e.0 == 235.0));
     assert_eq!(metric(&out, "deployment/api:ready", 235.0), 0);
-    // 8:00 zone-c back; its pods restart (Ready 8:03); taints resume at 8:10, two per step.
+    // 8:00 zone-c back; its pods restart (Ready 8:01); taints resume at 8:10, two per step.
     assert_eq!(state("zone-c", 480.0), 1);
     assert_eq!(state("zone-a", 480.0), 3);
-    assert_eq!(metric(&out, "deployment/api:ready", 483.0), 4);
+    assert_eq!(metric(&out, "deployment/api:ready", 480.999), 0);
+    assert_eq!(metric(&out, "deployment/api:ready", 481.0), 4);
     for (i, t) in [490.0, 500.0, 510.0, 520.0].iter().enumerate() {
         assert_eq!(metric(&out, "nodes_noexecute", *t), 2 * (i as i64 + 1));
     }
     let marks: Vec<f64> = tme.iter().filter(|e| e.2.starts_with("Marking")).map(|e| e.0).collect();
     assert_eq!(marks, [790.0, 790.0, 800.0, 800.0, 810.0, 810.0, 820.0, 820.0]);
-    assert_eq!(metric(&out, "deployment/api:ready", 822.999), 10);
-    assert_eq!(metric(&out, "deployment/api:ready", 823.0), 12);
+    // The last two replacements (13:40) start, and are Ready, 1 s later.
+    assert_eq!(metric(&out, "deployment/api:ready", 820.999), 10);
+    assert_eq!(metric(&out, "deployment/api:ready", 821.0), 12);
     // Every replacement went to zone-c, the only zone with Ready nodes.
     let zone_c = ["node-3", "node-6", "node-9", "node-12"];
     assert!(
@@ -178,5 +184,7 @@ fn statefulset_node_loss_story() {
         ("DeletionByPodGC", "PodGC: node no longer exists")
     );
     assert_eq!((events(&out, "Scheduled")[0].0, events(&out, "Scheduled")[0].1), (580.0, "node-4"));
-    assert_eq!(metric(&out, ready, 583.0), 3);
+    // Image present, no readiness probe: Ready when it starts, 1 s later.
+    assert_eq!(metric(&out, ready, 580.999), 2);
+    assert_eq!(metric(&out, ready, 581.0), 3);
 }

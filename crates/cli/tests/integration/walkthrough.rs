@@ -1,7 +1,8 @@
 //! `scenarios/pdb-walkthrough.yaml`: the "PodDisruptionBudget example" of the Kubernetes
 //! disruptions page, one test per step, each named after the sentence of the page it checks.
-//! The reasoning (timings: `web` Ready 30 s after start, 10 s to shut down; `x` 1 s; images
-//! present on node-1..3) is repeated next to each check.
+//! The reasoning (timings: `web` Ready 30 s after start — its readiness probe, every 10 s from
+//! the start, passes from then — and 10 s to shut down; `x` 1 s to shut down, Ready when it
+//! runs; images present on node-1..3) is repeated next to each check.
 
 use crate::support::*;
 use kubesim_controllers::Outcome;

@@ -72,5 +72,6 @@ pub fn pod_from_template(w: &mut World, id: WorkloadId, name: String) -> Pod {
         ready_since: None,
         removed: None,
         behaviour: wl.behaviour,
+        ephemeral_containers: Vec::new(),
     }
 }

@@ -1,14 +1,16 @@
 //! Voluntary disruptions built with fluent builders: the Eviction API's less common answers,
 //! kubectl drain's filters and flags, DaemonSets, Deployment rollouts and node-pool upgrades.
-//! Default timings unless a test says otherwise: pull 5 s, start 1 s, ready 2 s, shutdown 1 s.
+//! Default timings unless a test says otherwise: pull 5 s, start 1 s, shutdown 1 s; containers
+//! without a readiness probe are ready as soon as they run (the `ready` timing is when the
+//! application starts passing its readiness probe).
 
 use crate::support::*;
 use kubesim_engine::{Dist, SimDuration, SimTime};
 use kubesim_model::build::{NodeBuilder, PdbBuilder, SpecBuilder, WorkloadBuilder};
 use kubesim_model::{
     ActionKind, DrainOptions, DrainOutcome, DrainTimeoutBehaviour, IntOrPercent, Kind, Meta,
-    NewNodes, NodeId, NodePool, Pdb, Pod, PodStatus, Resources, Scenario, TemplateChange,
-    UpgradeOutcome, UpgradeSettings, WorkloadId,
+    NewNodes, NodeId, NodePool, Pdb, Pod, PodStatus, ProbeKind, Resources, Scenario,
+    TemplateChange, UpgradeOutcome, UpgradeSettings, WorkloadId,
 };
 use std::sync::Arc;
 
@@ -47,17 +49,28 @@ fn web(replicas: u32) -> kubesim_model::Workload {
 
 #[test]
 fn a_running_pod_that_is_not_ready_is_evicted_without_using_the_budget_when_it_is_met() {
-    // web: 2 replicas (one per node: LeastAllocated), Ready 30 s after start (Ready at 36 s).
+    // web: 2 replicas (one per node: LeastAllocated), with a readiness probe every 10 s that
+    // passes 30 s after the start (started at 6 s; probes at 6, 16, 26 fail: Ready at 36 s).
     // PDB minAvailable 1: allowed 1.
     // 60 s drain node-1: its pod is evicted (1 -> 0); the replacement goes to node-2 (node-1 is
-    // cordoned), starts at 61 s, Ready only at 91 s.
+    // cordoned), starts at 61 s, Ready only at 91 s (its probe's tick 30 s after the start).
     // 70 s drain node-2: the Ready pod is refused (1 healthy, 1 needed), but the replacement,
     // Running and not Ready, is evicted without a decrement: the budget is met
     // (currentHealthy 1 >= desiredHealthy 1 > 0), IfHealthyBudget.
     let mut s = with_pdbs(
         scenario(
             two_nodes(),
-            vec![web(2)],
+            vec![
+                WorkloadBuilder::deployment(
+                    "web",
+                    2,
+                    SpecBuilder::new()
+                        .requests("1", "1Gi")
+                        .probe(ProbeKind::Readiness, 10, 3)
+                        .build(),
+                )
+                .build(),
+            ],
             vec![(60, drain(&[0], ignore_ds())), (70, drain(&[1], ignore_ds()))],
         ),
         vec![PdbBuilder::new("web-pdb", "web").min_available(IntOrPercent::Int(1)).build()],
@@ -158,6 +171,7 @@ fn bare_pod(c: &mut kubesim_model::Cluster, name: &str, node: NodeId, empty_dir:
             ready_since: None,
             removed: None,
             behaviour: Default::default(),
+            ephemeral_containers: Vec::new(),
         },
         None,
     );
@@ -460,11 +474,12 @@ fn a_recreate_rollout_restart_replaces_all_pods_after_the_old_ones_are_gone() {
             .annotations
             .contains_key("kubectl.kubernetes.io/restartedAt")
     );
-    // Nothing is Ready from 60 s until the new pods are (image present: start 1 s, ready 2 s).
+    // Nothing is Ready from 60 s until the new pods are (created at 61 s, image present: start
+    // 1 s, ready at once without a readiness probe: 62 s).
     let ready = deployment_ref("web") + ":ready";
     assert_eq!(metric(&out, &ready, 60_000), 0);
-    assert_eq!(metric(&out, &ready, 63_999), 0);
-    assert_eq!(metric(&out, &ready, 64_000), 3);
+    assert_eq!(metric(&out, &ready, 61_999), 0);
+    assert_eq!(metric(&out, &ready, 62_000), 3);
 }
 
 #[test]

@@ -3,7 +3,9 @@
 
 mod disruption;
 mod invariants;
+mod kubelet;
 mod node_health;
+mod node_restart;
 mod scheduling;
 mod support;
 mod workloads;

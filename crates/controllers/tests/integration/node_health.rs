@@ -2,8 +2,9 @@
 //! fault actions, each test with its timeline derived by hand from the reference
 //! (`k8s-semantics.md` §1-§3, §10) before the asserts.
 //!
-//! Defaults used throughout: pods pull in 5 s, start in 1 s, are ready 2 s later (8 s from
-//! scheduling; 3 s when the image is already on the node), stop 1 s after SIGTERM;
+//! Defaults used throughout: pods pull in 5 s, start in 1 s and, having no readiness probe, are
+//! ready as soon as they run (6 s from scheduling; 1 s when the image is already on the node),
+//! stop 1 s after SIGTERM;
 //! `--node-monitor-period` 5 s (passes at multiples of 5 s), `--node-monitor-grace-period`
 //! 50 s, `--node-eviction-rate` 0.1/s (one NoExecute taint per zone per 10 s, the first at
 //! once), tainting passes on the 100 ms grid, 300 s default tolerations.
@@ -103,7 +104,7 @@ fn pass_at_or_after(t: i64) -> i64 {
 
 #[test]
 fn power_loss_with_default_settings() {
-    // Three nodes in three zones, `web` with 3 replicas (one per node, Ready at 8 s).
+    // Three nodes in three zones, `web` with 3 replicas (one per node, Ready at 6 s).
     // a-1 loses power at 60 s. Its last heartbeat h is its last Lease renewal (or status post)
     // at or before 60 s, within the last 10.4 s; the controller saw it at the first pass at
     // or after h: probe = ceil5(h). Derivation:
@@ -114,10 +115,10 @@ fn power_loss_with_default_settings() {
     //   tainting pass 100 ms later adds `unreachable:NoExecute`: probe + 60.1 s;
     // - the taint eviction controller sees the taint then and schedules the pod's deletion
     //   300 s later (default toleration): probe + 360.1 s; the pod stays Terminating (no
-    //   kubelet), the ReplicaSet replaces it at once on another node (image present: Ready
-    //   3 s later).
+    //   kubelet), the ReplicaSet replaces it at once on another node (image present: started
+    //   1 s later and, without a readiness probe, Ready then).
     // With seed 1, a-1's last renewal before 60 s is at 54.589 s, so probe = 55 s: Unknown at
-    // 110 s, taint at 115.1 s, deletion at 415.1 s, replacement Ready at 418.1 s.
+    // 110 s, taint at 115.1 s, deletion at 415.1 s, replacement Ready at 416.1 s.
     let nodes = zoned_nodes(&[("a", 1), ("b", 1), ("c", 1)]);
     let s = scenario(nodes, vec![web(3)], vec![]);
     let a1 = node_id(&s, "a-1");
@@ -154,12 +155,13 @@ fn power_loss_with_default_settings() {
         events(&out, "TaintManagerEviction")[0].message,
         format!("Marking for deletion Pod default/{}", victim[0])
     );
-    // Ready replicas: 3 until the flip, 2 until the replacement is Ready 3 s after deletion.
+    // Ready replicas: 3 until the flip, 2 until the replacement is Ready 1 s after deletion
+    // (image present: it starts 1 s later, and is ready as soon as it runs).
     let d = format!("{}:ready", deployment_ref("web"));
     assert_eq!(metric(&out, &d, unknown - 1), 3);
     assert_eq!(metric(&out, &d, unknown), 2);
-    assert_eq!(metric(&out, &d, deleted + 2_999), 2);
-    assert_eq!(metric(&out, &d, deleted + 3_000), 3);
+    assert_eq!(metric(&out, &d, deleted + 999), 2);
+    assert_eq!(metric(&out, &d, deleted + 1_000), 3);
     let creates = times_of(&out, "SuccessfulCreate");
     assert_eq!(creates.last(), Some(&deleted));
     // The evicted pod: DisruptionTarget by the taint manager, Terminating forever, still
@@ -381,7 +383,10 @@ fn statefulset_pod_is_replaced_only_after_node_deletion() {
     let ss =
         format!("{}:ready", kubesim_model::trace::workload_ref(Kind::StatefulSet, "default", "db"));
     assert_eq!(metric(&out, &ss, 639_999), 1);
-    assert_eq!(metric(&out, &ss, 640_000 + 8_000), 2, "new db-0 pulls its image (5+1+2 s)");
+    // The new db-0 goes to the node without db-1 (LeastAllocated), which has never pulled the
+    // image: pull 5 s, start 1 s, ready at once (no readiness probe): 646 s.
+    assert_eq!(metric(&out, &ss, 645_999), 1);
+    assert_eq!(metric(&out, &ss, 646_000), 2);
 }
 
 #[test]
@@ -511,11 +516,13 @@ fn crashed_node_recovers_finishes_terminations_and_restarts_pods() {
     // `unreachable:NoSchedule` taint goes at once); the kubelet finds the deleted pod with no
     // container left -> Failed (ContainerStatusUnknown, exit 137) and removed at 600 s; the
     // agent gets a new sandbox (SandboxChanged) and its container starts again (image
-    // present: Started 601 s, Ready 603 s, restart count 1). The freed CPUs and the removed
-    // taint let the scheduler place the pending replacement on a-1 at 600 s: it tolerates the
+    // present: Started 601 s and, without a readiness probe, Ready then; restart count 1, its
+    // last state the instance that vanished: ContainerStatusUnknown, exit 137, at 600 s). The
+    // freed CPUs and the removed taint let the scheduler place the pending replacement on a-1 at 600 s: it tolerates the
     // NoExecute taint still there for 300 s, so the taint eviction controller schedules its
     // deletion for 900 s — and cancels it in the same instant, when the 600 s pass removes the
-    // taint ("Cancelling deletion of Pod ..."). The replacement is Ready at 603 s.
+    // taint ("Cancelling deletion of Pod ..."). The replacement (image present) is Ready at
+    // 601 s.
     let nodes = zoned_nodes(&[("a", 1), ("b", 1), ("c", 1)]);
     let big =
         WorkloadBuilder::deployment("web", 3, SpecBuilder::new().requests("3", "1Gi").build())
@@ -555,12 +562,22 @@ fn crashed_node_recovers_finishes_terminations_and_restarts_pods() {
     assert!(agent_pod.removed.is_none());
     assert_eq!(when(&out, "SandboxChanged"), vec![(600_000, agent_pod.meta.name.clone())]);
     assert_eq!(agent_pod.status.container_statuses[0].restart_count, 1);
-    assert_eq!(agent_pod.ready_since, Some(SimTime(603_000)));
+    // The vanished instances: (reason, exit code, finishedAt).
+    let ended = |st: Option<&kubesim_model::ContainerState>| match st {
+        Some(kubesim_model::ContainerState::Terminated {
+            reason, exit_code, finished_at, ..
+        }) => Some((reason.clone(), *exit_code, finished_at.0)),
+        _ => None,
+    };
+    let unknown = Some(("ContainerStatusUnknown".to_string(), 137, 600_000));
+    assert_eq!(ended(agent_pod.status.container_statuses[0].last_state.as_ref()), unknown);
+    assert_eq!(ended(Some(&old.status.container_statuses[0].state)), unknown);
+    assert_eq!(agent_pod.ready_since, Some(SimTime(601_000)));
     let replacement = events(&out, "Scheduled").last().map(|e| (e.time.0, e.node.clone()));
     assert_eq!(replacement, Some((600_000, "a-1".into())));
     let d = format!("{}:ready", deployment_ref("web"));
-    assert_eq!(metric(&out, &d, 602_999), 2);
-    assert_eq!(metric(&out, &d, 603_000), 3);
+    assert_eq!(metric(&out, &d, 600_999), 2);
+    assert_eq!(metric(&out, &d, 601_000), 3);
     assert!(out.cluster.nodes[a1.index()].taints.is_empty());
 }
 
