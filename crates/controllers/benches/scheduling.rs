@@ -96,6 +96,7 @@ fn world() -> World {
                 ready_since: None,
                 removed: None,
                 behaviour: Default::default(),
+                ephemeral_containers: Vec::new(),
             };
             new_pods.push(c.add_pod(pod, None));
         }

@@ -6,18 +6,23 @@ use crate::scheduler::events::{ClusterEvent, NodeSnapshot};
 use crate::world::{Event, World};
 use kubesim_engine::SimTime;
 use kubesim_model::{
-    CondStatus, EventType, Node, NodeId, Pod, PodConditionType, PodId, PodPhase,
-    TAINT_UNSCHEDULABLE, Taint, TaintEffect, WorkloadId,
+    CondStatus, EventType, Node, NodeId, PdbId, PdbStatus, Pod, PodConditionType, PodId, PodPhase,
+    TAINT_UNSCHEDULABLE, Taint, TaintEffect, WorkloadId, WorkloadSpec,
+    workload::DeploymentStrategy,
 };
 
-/// Creates a pod (`POST pods`). An unbound pod goes to the scheduler.
-pub fn create_pod(w: &mut World, pod: Pod, controller: Option<WorkloadId>) -> PodId {
-    let bound = pod.node.is_some();
+/// Creates a pod (`POST pods`), through the `DefaultTolerationSeconds` admission plugin. An
+/// unbound pod goes to the scheduler; a bound one to its kubelet (and to the taint eviction
+/// controller if its node has NoExecute taints).
+pub fn create_pod(w: &mut World, mut pod: Pod, controller: Option<WorkloadId>) -> PodId {
+    crate::admission::default_toleration_seconds(w, &mut pod.spec);
+    let node = pod.node;
     let id = w.cluster.add_pod(pod, controller);
-    if bound {
+    if let Some(n) = node {
         w.queue.schedule(w.now, Event::KubeletSyncPod(id));
         w.scheduler_events.push(ClusterEvent::AssignedPodAdd(id));
         w.kick_scheduler();
+        tell_taint_eviction_about_pod(w, id, n);
     } else {
         w.scheduler_new_pods.push(id);
         w.kick_scheduler();
@@ -42,7 +47,16 @@ pub fn bind_pod(w: &mut World, pod: PodId, node: NodeId) {
     );
     w.record_pod(pod, EventType::Normal, "Scheduled", msg);
     w.queue.schedule(w.now, Event::KubeletSyncPod(pod));
+    tell_taint_eviction_about_pod(w, pod, node);
     notify_owner(w, pod);
+}
+
+/// The taint eviction controller watches pods (`PodUpdated`): a pod that lands on, or leaves,
+/// a node with NoExecute taints may need its deletion scheduled or cancelled.
+fn tell_taint_eviction_about_pod(w: &mut World, pod: PodId, node: NodeId) {
+    if w.cluster.nodes[node.index()].taints.iter().any(|t| t.effect == TaintEffect::NoExecute) {
+        w.queue.schedule(w.now, Event::TaintEvictionPodUpdate(pod));
+    }
 }
 
 /// Deletes a pod (`DELETE pods/<name>`), as `CheckGracefulDelete` decides:
@@ -70,9 +84,7 @@ pub fn delete_pod(w: &mut World, pod: PodId, grace_seconds: Option<u64>) {
         return;
     }
     let now = w.now;
-    let p = &mut w.cluster.pods[pod.index()];
-    p.meta.deletion = Some(SimTime(now.0 + grace * 1000));
-    p.meta.deletion_grace_seconds = Some(grace);
+    w.cluster.set_deletion(pod, SimTime(now.0 + grace * 1000), grace);
     w.scheduler_events.push(ClusterEvent::AssignedPodUpdate(pod));
     w.queue.schedule(now, Event::KubeletSyncPod(pod));
     notify_owner(w, pod);
@@ -84,9 +96,27 @@ pub fn remove_pod(w: &mut World, pod: PodId) {
     if p.removed.is_some() {
         return;
     }
-    let bound = p.node.is_some();
+    let node = p.node;
+    let bound = node.is_some();
     let was_terminal = p.status.phase.is_terminal();
     w.cluster.remove_pod(pod, w.now);
+    for ev in w.take_removal_watchers(pod) {
+        w.queue.schedule(w.now, ev);
+    }
+    // The Deployment controller's `deletePod` handler: a Recreate Deployment waits for its old
+    // pods to be gone, so it hears of every removal of one of its pods.
+    if let Some(rs) = w.cluster.controller_of(pod)
+        && let Some(d) = w.cluster.workloads[rs.index()].owner
+        && matches!(
+            w.cluster.workloads[d.index()].spec,
+            WorkloadSpec::Deployment { strategy: DeploymentStrategy::Recreate }
+        )
+    {
+        w.sync_workload(d);
+    }
+    if let Some(n) = node {
+        tell_taint_eviction_about_pod(w, pod, n);
+    }
     if bound {
         // The kubelet stops whatever still runs (after a force delete), and the node's
         // resources are free: the scheduler may place pods that did not fit.
@@ -102,6 +132,7 @@ pub fn remove_pod(w: &mut World, pod: PodId) {
 }
 
 /// Sets the phase of a pod, telling its owner and (when it frees resources) the scheduler.
+/// A pod turning Succeeded or Failed may put the terminated pods above PodGC's threshold.
 pub fn set_pod_phase(w: &mut World, pod: PodId, phase: PodPhase) {
     let p = &w.cluster.pods[pod.index()];
     if p.status.phase == phase {
@@ -114,7 +145,45 @@ pub fn set_pod_phase(w: &mut World, pod: PodId, phase: PodPhase) {
         w.scheduler_events.push(ClusterEvent::AssignedPodDelete(pod));
         w.kick_scheduler();
     }
+    if phase.is_terminal() {
+        crate::podgc::terminated_pods_changed(w);
+    }
     notify_owner(w, pod);
+}
+
+/// Sets a pod condition of another type than the kubelet's (a readiness gate's), as a
+/// controller does through `pods/status`. The kubelet hears of it (it decides `Ready`).
+pub fn set_custom_condition(
+    w: &mut World,
+    pod: PodId,
+    condition_type: &str,
+    status: CondStatus,
+    reason: &str,
+    message: &str,
+) {
+    let now = w.now;
+    let p = &mut w.cluster.pods[pod.index()];
+    if p.removed.is_some() {
+        return;
+    }
+    if p.status.set_custom_condition(condition_type, status, now, reason, message)
+        && p.node.is_some()
+    {
+        w.queue.schedule(now, Event::KubeletSyncPod(pod));
+    }
+}
+
+/// Adds an ephemeral container to a pod (`PATCH pods/<name>/ephemeralcontainers`); its
+/// kubelet starts it.
+pub fn add_ephemeral_container(w: &mut World, pod: PodId, c: kubesim_model::EphemeralContainer) {
+    let p = &mut w.cluster.pods[pod.index()];
+    if p.removed.is_some() {
+        return;
+    }
+    p.ephemeral_containers.push(c);
+    if p.node.is_some() {
+        w.queue.schedule(w.now, Event::KubeletSyncPod(pod));
+    }
 }
 
 /// Sets a pod condition; the owner hears of it when the status changed. When `Ready` turns
@@ -146,20 +215,97 @@ pub fn set_pod_condition(
     notify_owner(w, pod);
 }
 
-/// Tells the pod's controlling workload that the pod changed.
+/// Tells the watchers of a pod that it changed: its controlling workload, and the disruption
+/// controller through the pod's PDB (see [`notify_pdb`]).
 pub fn notify_owner(w: &mut World, pod: PodId) {
     if let Some(wid) = w.cluster.controller_of(pod) {
         w.sync_workload(wid);
     }
+    notify_pdb(w, pod);
 }
 
-/// Adds a node (`POST nodes`): the scheduler hears of it (NodeAdd) and may place waiting pods.
+/// The disruption controller's pod handlers (`addPod`/`updatePod`/`deletePod` →
+/// `getPdbForPod`): the PDBs of the pod's namespace whose selector is neither null nor empty
+/// and matches the pod, listed by name; the first one is queued for a sync. A pod matching
+/// several gets one `MultiplePodDisruptionBudgets` warning (upstream repeats it on every
+/// update; the event recorder folds the repeats into a count), and only the first PDB hears
+/// of it, as upstream.
+pub fn notify_pdb(w: &mut World, pod: PodId) {
+    if w.pdbs_in_order().is_empty() {
+        return;
+    }
+    let p = &w.cluster.pods[pod.index()];
+    let mut matching = w.pdbs_in_order().iter().copied().filter(|&id| {
+        let pdb = &w.cluster.pdbs[id.index()];
+        pdb.meta.namespace == p.meta.namespace && pdb.matches_for_eviction(&p.meta.labels)
+    });
+    let Some(first) = matching.next() else { return };
+    let several = matching.next().is_some();
+    let (ns, name) = (p.meta.namespace.clone(), p.meta.name.clone());
+    if several && w.report_multiple_pdbs(pod) {
+        let chosen = w.cluster.pdbs[first.index()].meta.name.clone();
+        w.record_pod(
+            pod,
+            EventType::Warning,
+            "MultiplePodDisruptionBudgets",
+            format!(
+                "Pod \"{ns}\"/\"{name}\" matches multiple PodDisruptionBudgets.  Chose \"{chosen}\" arbitrarily."
+            ),
+        );
+    }
+    w.sync_pdb(first);
+}
+
+/// `PUT poddisruptionbudgets/<name>/status`: the disruption controller's or the Eviction API's
+/// write of a PDB's status.
+pub fn write_pdb_status(w: &mut World, pdb: PdbId, status: PdbStatus) {
+    w.cluster.pdbs[pdb.index()].status = status;
+}
+
+/// A node registers (`POST nodes`, by its kubelet): Ready at once. The node lifecycle
+/// controller reports `RegisteredNode`; the scheduler hears of it (`NodeAdd`: its cache and
+/// node order take it in, and its QueueingHints decide which unschedulable pods to retry);
+/// DaemonSets place a pod on it.
 pub fn add_node(w: &mut World, node: Node) -> NodeId {
     let id = w.cluster.add_node(node);
-    w.scheduler_events.push(ClusterEvent::NodeAdd(id));
+    let name = w.cluster.nodes[id.index()].meta.name.clone();
+    w.record_node(
+        id,
+        EventType::Normal,
+        "RegisteredNode",
+        format!("Node {name} event: Registered Node {name} in Controller"),
+    );
     w.nodes_dirty = true;
+    w.node_set_version += 1;
+    w.scheduler_events.push(ClusterEvent::NodeAdd(id));
     w.kick_scheduler();
+    w.sync_daemonsets();
     id
+}
+
+/// The Node object is deleted (`DELETE nodes/<name>`, its VM is gone): `RemovingNode` from
+/// the node lifecycle controller (recorded here, at the deletion, rather than at its next
+/// pass); the scheduler drops it (`NodeDelete`); DaemonSets delete their pod there; the taint eviction
+/// controller forgets it. Pods still bound to it are left to PodGC (`gcOrphaned`).
+pub fn delete_node(w: &mut World, node: NodeId) {
+    if w.cluster.nodes[node.index()].removed.is_some() {
+        return;
+    }
+    let name = w.cluster.nodes[node.index()].meta.name.clone();
+    w.record_node(
+        node,
+        EventType::Normal,
+        "RemovingNode",
+        format!("Node {name} event: Removing Node {name} from Controller"),
+    );
+    w.cluster.remove_node(node, w.now);
+    w.nodes_dirty = true;
+    w.node_set_version += 1;
+    w.scheduler_events.push(ClusterEvent::NodeDelete(node));
+    w.kick_scheduler();
+    w.sync_daemonsets();
+    // The taint eviction controller forgets the node's pending evictions.
+    w.queue.schedule(w.now, Event::TaintEvictionNodeUpdate(node));
 }
 
 /// Changes a node (`PATCH nodes/<name>`: labels, taints, allocatable, ...) and tells the
@@ -172,17 +318,6 @@ pub fn update_node(w: &mut World, node: NodeId, change: impl FnOnce(&mut Node)) 
         return;
     }
     w.scheduler_events.push(ClusterEvent::NodeUpdate(node, Box::new(old)));
-    w.nodes_dirty = true;
-    w.kick_scheduler();
-}
-
-/// Deletes a node (`DELETE nodes/<name>`); its pods stay bound until they go.
-pub fn remove_node(w: &mut World, node: NodeId) {
-    if w.cluster.nodes[node.index()].removed.is_some() {
-        return;
-    }
-    w.cluster.remove_node(node, w.now);
-    w.scheduler_events.push(ClusterEvent::NodeDelete(node));
     w.nodes_dirty = true;
     w.kick_scheduler();
 }
@@ -201,11 +336,13 @@ pub fn set_unschedulable(w: &mut World, node: NodeId, unschedulable: bool) {
     let n = &mut w.cluster.nodes[node.index()];
     n.unschedulable = unschedulable;
     if unschedulable {
+        // The node lifecycle controller adds it with `SwapNodeControllerTaint`, which stamps
+        // `timeAdded`.
         n.taints.push(Taint {
             key: TAINT_UNSCHEDULABLE.to_string(),
             value: String::new(),
             effect: TaintEffect::NoSchedule,
-            time_added: None,
+            time_added: Some(w.now),
         });
     } else {
         n.taints.retain(|t| !(t.key == TAINT_UNSCHEDULABLE && t.effect == TaintEffect::NoSchedule));
@@ -217,4 +354,82 @@ pub fn set_unschedulable(w: &mut World, node: NodeId, unschedulable: bool) {
     if !unschedulable {
         w.kick_scheduler();
     }
+}
+
+// ----- Nodes: status, taints, deletion (node health) -------------------------------------
+
+/// Writes a node's `Ready` condition (`PUT nodes/<name>/status`); the transition time moves
+/// when the status changes. Returns whether the status changed.
+pub fn set_node_ready(
+    w: &mut World,
+    node: NodeId,
+    status: CondStatus,
+    reason: &'static str,
+    message: &'static str,
+) -> bool {
+    let now = w.now;
+    let n = &mut w.cluster.nodes[node.index()];
+    let changed = n.ready.status != status;
+    if changed {
+        n.ready.last_transition = now;
+    }
+    n.ready.status = status;
+    n.ready.reason = reason;
+    n.ready.message = message;
+    w.nodes_dirty = true;
+    changed
+}
+
+/// Adds a taint, replacing one with the same key and effect (`kubectl taint --overwrite`,
+/// `AddOrUpdateTaintOnNode`). NoExecute taints without `timeAdded` get it now, as the API
+/// server does. Returns whether the node changed.
+pub fn add_node_taint(w: &mut World, node: NodeId, mut taint: Taint) -> bool {
+    if taint.effect == TaintEffect::NoExecute && taint.time_added.is_none() {
+        taint.time_added = Some(w.now);
+    }
+    if w.cluster.nodes[node.index()].removed.is_some() {
+        return false;
+    }
+    let old = NodeSnapshot::of(&w.cluster, node);
+    let n = &mut w.cluster.nodes[node.index()];
+    match n.taints.iter_mut().find(|t| t.key == taint.key && t.effect == taint.effect) {
+        Some(t) if t.value == taint.value => return false,
+        Some(t) => *t = taint.clone(),
+        None => n.taints.push(taint.clone()),
+    }
+    taints_changed(w, node, old, taint.effect);
+    true
+}
+
+/// Removes the taints with `key` (and `effect`, if given). Returns whether any was removed.
+pub fn remove_node_taints(
+    w: &mut World,
+    node: NodeId,
+    key: &str,
+    effect: Option<TaintEffect>,
+) -> bool {
+    let old = NodeSnapshot::of(&w.cluster, node);
+    let n = &mut w.cluster.nodes[node.index()];
+    let matches = |t: &Taint| t.key == key && effect.is_none_or(|e| e == t.effect);
+    let removed: Vec<TaintEffect> =
+        n.taints.iter().filter(|t| matches(t)).map(|t| t.effect).collect();
+    if removed.is_empty() {
+        return false;
+    }
+    n.taints.retain(|t| !matches(t));
+    let noexecute = removed.contains(&TaintEffect::NoExecute);
+    taints_changed(w, node, old, if noexecute { TaintEffect::NoExecute } else { removed[0] });
+    true
+}
+
+/// Tells the watchers of node taints: the taint eviction controller when the NoExecute set
+/// changed; the scheduler always (`NodeUpdate` with the node as it was: its cache takes the
+/// new taints, and its QueueingHints retry the pods a removed taint was keeping out).
+fn taints_changed(w: &mut World, node: NodeId, old: NodeSnapshot, effect: TaintEffect) {
+    w.nodes_dirty = true;
+    if effect == TaintEffect::NoExecute {
+        w.queue.schedule(w.now, Event::TaintEvictionNodeUpdate(node));
+    }
+    w.scheduler_events.push(ClusterEvent::NodeUpdate(node, Box::new(old)));
+    w.kick_scheduler();
 }

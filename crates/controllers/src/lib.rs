@@ -13,14 +13,34 @@
 //!    [`kubesim_model::Trace`].
 //!
 //! Components: [`scheduler`] (kube-scheduler), [`kubelet`], [`workloads`] (ReplicaSet,
-//! Deployment, StatefulSet controllers), [`actions`] (the scenario's kubectl-like timeline).
+//! Deployment, StatefulSet, DaemonSet controllers), [`disruption`] (the disruption controller:
+//! PDB status), [`eviction`] (the Eviction API), [`drain`] (kubectl drain), [`nodepool`]
+//! (nodes added to pools, managed node-pool upgrades), [`actions`] (the scenario's
+//! kubectl-like timeline), and node health: [`node_heartbeat`] (kubelet Lease and status
+//! heartbeats, node faults), [`nodelifecycle`] (the node lifecycle controller),
+//! [`tainteviction`] (the taint eviction controller), [`podgc`] (PodGC: terminated, terminating
+//! and orphaned pods), [`cloudnodelifecycle`], [`admission`] (`DefaultTolerationSeconds`) and
+//! [`faults`] (the fault actions). [`apps`] is the simulated applications' health, which only
+//! the kubelet's probes observe.
 
 pub mod actions;
+pub mod admission;
 pub mod api;
+pub mod apps;
+pub mod cloudnodelifecycle;
+pub mod disruption;
+pub mod drain;
+pub mod eviction;
+pub mod faults;
 pub mod kubelet;
 pub mod metrics;
+pub mod node_heartbeat;
+pub mod nodelifecycle;
+pub mod nodepool;
+pub mod podgc;
 pub mod scheduler;
 pub mod simulation;
+pub mod tainteviction;
 pub mod workloads;
 pub mod world;
 

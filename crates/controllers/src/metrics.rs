@@ -2,27 +2,46 @@
 //! kept only when a value changed), so the cost follows events, not a sampling clock.
 
 use crate::world::World;
-use kubesim_model::WorkloadId;
 use kubesim_model::trace::{
-    COL_NODES_CORDONED, COL_NODES_NOT_READY, COL_NODES_READY, COL_PODS_PENDING, WORKLOAD_FIELDS,
-    workload_column, workload_ref,
+    COL_CONTAINER_RESTARTS, COL_NODES_CORDONED, COL_NODES_NOEXECUTE, COL_NODES_NOT_READY,
+    COL_NODES_READY, COL_NODES_UNKNOWN, COL_PODS_FAILED, COL_PODS_PENDING, COL_PODS_RUNNING,
+    COL_PODS_SUCCEEDED, COL_PODS_TERMINATING, PDB_FIELDS, WORKLOAD_FIELDS, ZONE_FIELDS, pdb_ref,
+    workload_column, workload_ref, zone_column, zone_ref,
 };
+use kubesim_model::{
+    CondStatus, PdbId, PodPhase, TAINT_NOT_READY, TAINT_UNREACHABLE, TaintEffect, WorkloadId,
+};
+
+/// Node counts kept per instant: ready, not ready, cordoned, unknown, NoExecute-tainted.
+const NODE_COLUMNS: usize = 5;
+/// Cluster-wide pod columns: running, succeeded, failed, terminating, container restarts.
+const POD_COLUMNS: usize = 5;
 
 /// Takes the metrics rows.
 pub struct MetricsRecorder {
     workloads: Vec<WorkloadId>,
-    nodes: [i64; 3],
+    pdbs: Vec<PdbId>,
+    zones: usize,
+    nodes: [i64; NODE_COLUMNS],
 }
 
 impl MetricsRecorder {
-    /// Sets up the columns: pending pods, nodes by state, then desired/ready/available per
-    /// top-level workload.
-    pub fn new(w: &mut World) -> Self {
+    /// Sets up the columns: pending pods, nodes by state, then desired/ready/available/restarts
+    /// per top-level workload, then pods by phase, terminating pods and container restarts,
+    /// then expected/desired/healthy/allowed per PDB (by namespace/name), then the state and
+    /// not-Ready count of each zone of the node lifecycle controller (`zones`, by name).
+    pub fn new(w: &mut World, zones: Vec<String>) -> Self {
         let workloads: Vec<WorkloadId> = w.cluster.top_level_workloads().collect();
-        let mut columns: Vec<String> =
-            [COL_PODS_PENDING, COL_NODES_READY, COL_NODES_NOT_READY, COL_NODES_CORDONED]
-                .map(String::from)
-                .to_vec();
+        let mut columns: Vec<String> = [
+            COL_PODS_PENDING,
+            COL_NODES_READY,
+            COL_NODES_NOT_READY,
+            COL_NODES_CORDONED,
+            COL_NODES_UNKNOWN,
+            COL_NODES_NOEXECUTE,
+        ]
+        .map(String::from)
+        .to_vec();
         for &id in &workloads {
             let wl = &w.cluster.workloads[id.index()];
             let r = workload_ref(wl.kind, &wl.meta.namespace, &wl.meta.name);
@@ -30,14 +49,39 @@ impl MetricsRecorder {
                 columns.push(workload_column(&r, f));
             }
         }
+        columns.extend(
+            [
+                COL_PODS_RUNNING,
+                COL_PODS_SUCCEEDED,
+                COL_PODS_FAILED,
+                COL_PODS_TERMINATING,
+                COL_CONTAINER_RESTARTS,
+            ]
+            .map(String::from),
+        );
+        let pdbs: Vec<PdbId> = w.pdbs_in_order().to_vec();
+        for &id in &pdbs {
+            let m = &w.cluster.pdbs[id.index()].meta;
+            let r = pdb_ref(&m.namespace, &m.name);
+            for f in PDB_FIELDS {
+                columns.push(format!("{r}:{f}"));
+            }
+        }
+        for z in &zones {
+            let r = zone_ref(z);
+            for f in ZONE_FIELDS {
+                columns.push(zone_column(&r, f));
+            }
+        }
         w.trace.metrics.columns = columns;
-        Self { workloads, nodes: [0; 3] }
+        Self { workloads, pdbs, zones: zones.len(), nodes: [0; NODE_COLUMNS] }
     }
 
-    /// Records the values at the current instant.
-    pub fn record(&mut self, w: &mut World) {
+    /// Records the values at the current instant; `zones` holds each zone's state code and
+    /// not-Ready count.
+    pub fn record(&mut self, w: &mut World, zones: &[[i64; 2]]) {
         if std::mem::take(&mut w.nodes_dirty) {
-            let mut n = [0i64; 3];
+            let mut n = [0i64; NODE_COLUMNS];
             for id in w.cluster.live_nodes() {
                 let node = &w.cluster.nodes[id.index()];
                 if node.is_ready() {
@@ -48,10 +92,25 @@ impl MetricsRecorder {
                 if node.unschedulable {
                     n[2] += 1;
                 }
+                if node.ready.status == CondStatus::Unknown {
+                    n[3] += 1;
+                }
+                if node.taints.iter().any(|t| {
+                    t.effect == TaintEffect::NoExecute
+                        && (t.key == TAINT_UNREACHABLE || t.key == TAINT_NOT_READY)
+                }) {
+                    n[4] += 1;
+                }
             }
             self.nodes = n;
         }
-        let mut values = Vec::with_capacity(4 + 3 * self.workloads.len());
+        let mut values = Vec::with_capacity(
+            1 + NODE_COLUMNS
+                + WORKLOAD_FIELDS.len() * self.workloads.len()
+                + POD_COLUMNS
+                + PDB_FIELDS.len() * self.pdbs.len()
+                + 2 * self.zones,
+        );
         values.push(w.cluster.pending_pods() as i64);
         values.extend_from_slice(&self.nodes);
         for &id in &self.workloads {
@@ -59,6 +118,23 @@ impl MetricsRecorder {
             values.push(i64::from(wl.replicas));
             values.push(i64::from(wl.status.ready_replicas));
             values.push(i64::from(wl.status.available_replicas));
+            values.push(w.workload_restarts.get(id.index()).copied().unwrap_or(0) as i64);
+        }
+        let c = &w.cluster;
+        values.push(c.pods_in_phase(PodPhase::Running) as i64);
+        values.push(c.pods_in_phase(PodPhase::Succeeded) as i64);
+        values.push(c.pods_in_phase(PodPhase::Failed) as i64);
+        values.push(c.terminating_pods() as i64);
+        values.push(w.container_restarts as i64);
+        for &id in &self.pdbs {
+            let st = &w.cluster.pdbs[id.index()].status;
+            values.push(i64::from(st.expected_pods));
+            values.push(i64::from(st.desired_healthy));
+            values.push(i64::from(st.current_healthy));
+            values.push(i64::from(st.disruptions_allowed));
+        }
+        for z in zones.iter().take(self.zones) {
+            values.extend_from_slice(z);
         }
         w.trace.metrics.record(w.now, values);
     }

@@ -2,8 +2,13 @@
 //! scenario's duration or until nothing is left to happen.
 
 use crate::actions;
+use crate::disruption::DisruptionController;
+use crate::drain::Drains;
+use crate::faults::NodeHealth;
 use crate::kubelet::Kubelet;
 use crate::metrics::MetricsRecorder;
+use crate::node_heartbeat::KubeletGate;
+use crate::nodepool::{self, NodePools};
 use crate::scheduler::Scheduler;
 use crate::scheduler::explain::{AttemptRecord, ExplainRequest};
 use crate::workloads::WorkloadControllers;
@@ -11,6 +16,7 @@ use crate::world::{Event, World, streams};
 use kubesim_engine::{RngStreams, SimTime};
 use kubesim_model::{Cluster, PodPhase, Scenario, Trace};
 use rand_chacha::ChaCha8Rng;
+use std::collections::VecDeque;
 
 /// A simulation of one scenario with one seed.
 pub struct Simulation {
@@ -19,11 +25,18 @@ pub struct Simulation {
     scheduler: Scheduler,
     kubelet: Kubelet,
     workloads: WorkloadControllers,
+    disruption: DisruptionController,
+    drains: Drains,
+    node_pools: NodePools,
+    /// Heartbeats, node lifecycle, taint eviction, PodGC.
+    pub node_health: NodeHealth,
     metrics: MetricsRecorder,
     actions: Vec<kubesim_model::Action>,
     action_rng: ChaCha8Rng,
     end: SimTime,
     processed: u64,
+    /// Late events held until everything else at their instant has run (see [`Event::is_late`]).
+    late: VecDeque<Event>,
 }
 
 /// What a finished run leaves.
@@ -40,8 +53,13 @@ impl Simulation {
     pub fn new(scenario: &Scenario) -> Self {
         let rngs = RngStreams::new(scenario.seed);
         let mut world = World::new(scenario.cluster.clone(), scenario.params.clone());
-        let metrics = MetricsRecorder::new(&mut world);
+        let node_health = NodeHealth::new(&world, &rngs);
+        let metrics = MetricsRecorder::new(&mut world, node_health.nlc.zone_names());
         let mut kubelet = Kubelet::new(&rngs);
+        // Every PDB gets its first status before any action can evict at t = 0.
+        for i in 0..world.cluster.pdbs.len() {
+            world.sync_pdb(kubesim_model::PdbId(i as u32));
+        }
         for (i, a) in scenario.actions.iter().enumerate() {
             world.queue.schedule(a.at, Event::RunAction(i as u32));
         }
@@ -51,7 +69,10 @@ impl Simulation {
         for p in pods {
             let pod = &world.cluster.pods[p.index()];
             match (pod.node, pod.status.phase) {
-                (Some(_), PodPhase::Running) => kubelet.adopt_running(p),
+                (Some(_), PodPhase::Running) => kubelet.adopt_running(&mut world, p),
+                (Some(_), PodPhase::Succeeded | PodPhase::Failed) => {
+                    kubelet.adopt_finished(&world, p)
+                }
                 (Some(_), _) => {
                     world.queue.schedule(SimTime::ZERO, Event::KubeletSyncPod(p));
                 }
@@ -61,64 +82,163 @@ impl Simulation {
                 }
             }
         }
+        // The taint eviction controller starts by looking at every node (its informer's add
+        // events): pods already on a NoExecute-tainted node they do not tolerate go at once.
+        for n in world.cluster.live_nodes().collect::<Vec<_>>() {
+            let node = &world.cluster.nodes[n.index()];
+            if node.taints.iter().any(|t| t.effect == kubesim_model::TaintEffect::NoExecute) {
+                world.queue.schedule(SimTime::ZERO, Event::TaintEvictionNodeUpdate(n));
+            }
+        }
         for id in world.cluster.top_level_workloads().collect::<Vec<_>>() {
             world.sync_workload(id);
         }
         for i in 0..world.cluster.workloads.len() {
             world.sync_workload(kubesim_model::WorkloadId(i as u32));
         }
+        crate::podgc::terminated_pods_changed(&mut world);
         Self {
             scheduler: Scheduler::new(&rngs),
             kubelet,
             workloads: WorkloadControllers::new(&rngs),
+            disruption: DisruptionController::new(),
+            drains: Drains::new(),
+            node_pools: NodePools::new(&rngs),
+            node_health,
             metrics,
             actions: scenario.actions.clone(),
             action_rng: rngs.stream(streams::ACTIONS),
             end: SimTime::ZERO + scenario.duration,
             processed: 0,
             world,
+            late: VecDeque::new(),
         }
     }
 
     /// Handles one event.
     fn dispatch(&mut self, ev: Event) {
         let w = &mut self.world;
+        let nh = &mut self.node_health;
         match ev {
-            Event::RunAction(i) => actions::run(w, &self.actions[i as usize], &mut self.action_rng),
+            Event::RunAction(i) => {
+                let action = &self.actions[i as usize];
+                if action.kind.is_node_operation() {
+                    w.trace
+                        .marks
+                        .push(kubesim_model::Mark { time: w.now, label: action.label.clone() });
+                    nh.run(w, &mut self.kubelet, action);
+                } else {
+                    actions::run(
+                        w,
+                        action,
+                        &mut self.action_rng,
+                        actions::Tools { drains: &mut self.drains, pools: &mut self.node_pools },
+                    );
+                }
+            }
             Event::SchedulerKicked => self.scheduler.run(w),
             Event::BackoffExpired(p) => self.scheduler.backoff_expired(w, p),
             Event::UnschedulableTimeout(p, epoch) => {
                 self.scheduler.unschedulable_timeout(w, p, epoch)
             }
             Event::SyncWorkload(id) => self.workloads.sync(w, id),
-            Event::KubeletSyncPod(p) => self.kubelet.sync_pod(w, p),
-            Event::KubeletStep(p, epoch, step) => self.kubelet.step(w, p, epoch, step),
+            Event::KubeletSyncPod(p) | Event::KubeletStep(p, ..) | Event::AppHealthChanged(p) => {
+                // A kubelet that is stopped or cut off does its work later; a machine that is
+                // off does none (see `node_heartbeat::KubeletGate`). Its probes too only look
+                // at the application when it runs.
+                let gate = w.cluster.pods[p.index()]
+                    .node
+                    .map_or(KubeletGate::Run, |n| nh.heartbeats.kubelet_gate(n));
+                match (gate, ev) {
+                    (KubeletGate::Run, Event::KubeletSyncPod(p)) => self.kubelet.sync_pod(w, p),
+                    (KubeletGate::Run, Event::KubeletStep(p, epoch, step)) => {
+                        self.kubelet.step(w, p, epoch, step)
+                    }
+                    (KubeletGate::Run, Event::AppHealthChanged(p)) => {
+                        self.kubelet.app_health_changed(w, p)
+                    }
+                    (KubeletGate::Defer, _) => {
+                        let node = w.cluster.pods[p.index()].node.expect("gated on its node");
+                        nh.heartbeats.defer(node, ev);
+                    }
+                    _ => {}
+                }
+            }
             Event::PodAvailable(p) => crate::api::notify_owner(w, p),
+            // voluntary disruptions
+            Event::SyncPdb(id) => self.disruption.sync(w, id),
+            Event::DrainRetry(d, p) => self.drains.retry(w, d, p),
+            Event::DrainPodRemoved(d, p) => self.drains.pod_removed(w, d, p),
+            Event::DrainPodGone(d, p) => self.drains.pod_gone(w, d, p),
+            Event::DrainTimeout(d, n) => self.drains.timeout(w, d, n),
+            Event::DrainFinished(d) => self.node_pools.drain_finished(w, &mut self.drains, d),
+            Event::UpgradeTick(u) => self.node_pools.tick(w, &mut self.drains, u),
+            Event::OrphanedPodsGc(n) => nodepool::gc_orphaned_pods(w, n),
+            Event::NodeMonitorPass => nh.nlc.monitor_pass(w, &nh.heartbeats),
+            Event::NoExecuteTaintingPass(zone, generation) => {
+                nh.nlc.no_execute_tainting_pass(w, zone, generation)
+            }
+            Event::KubeletNodeStatus(n, fault_gen) => nh.kubelet_node_status(w, n, fault_gen),
+            Event::TaintEvictionNodeUpdate(n) => nh.taint_eviction.node_updated(w, n),
+            Event::TaintEvictionPodUpdate(p) => nh.taint_eviction.pod_updated(w, p),
+            Event::TaintEvictionDue(p, id) => nh.taint_eviction.due(w, p, id),
+            Event::PodGcPass => nh.podgc.pass(w),
+            Event::CloudNodeMonitor(n) => nh.cloud_node_monitor(w, n),
+            Event::SpotTermination(n, fault_gen) => {
+                nh.spot_termination(w, &mut self.kubelet, n, fault_gen)
+            }
         }
-    }
-
-    /// Processes the next event; false when the run is over (nothing left, or the next event
-    /// is after the scenario's duration).
-    pub fn step(&mut self) -> bool {
-        let Some(t) = self.world.queue.peek_time() else { return false };
-        if t > self.end {
-            return false;
-        }
-        if t > self.world.now {
-            // The previous instant is settled: take its metrics.
-            self.metrics.record(&mut self.world);
-            self.world.now = t;
-        }
-        let (_, ev) = self.world.queue.pop().expect("peeked");
-        self.processed += 1;
-        self.dispatch(ev);
-        true
     }
 
     /// Runs to the end and returns the final state and the trace.
     pub fn run(mut self) -> Outcome {
         while self.step() {}
-        self.metrics.record(&mut self.world);
+        self.finish()
+    }
+
+    /// Handles the next event, if there is one before the end; false when the run is over.
+    /// Lets tests look at the world between events (a run is `while sim.step() {}` then
+    /// [`Simulation::finish`]). Late events (see [`Event::is_late`]) are held until nothing
+    /// else is left at their instant.
+    pub fn step(&mut self) -> bool {
+        loop {
+            let next = self.world.queue.peek_time();
+            if next.is_none_or(|t| t > self.world.now) {
+                // Everything else at this instant has run: now its late events.
+                if let Some(ev) = self.late.pop_front() {
+                    self.processed += 1;
+                    self.dispatch(ev);
+                    return true;
+                }
+            }
+            let Some(t) = next else { return false };
+            if t > self.end {
+                return false;
+            }
+            if t > self.world.now {
+                // The previous instant is settled: take its metrics.
+                self.record_metrics();
+                self.world.now = t;
+            }
+            let (_, ev) = self.world.queue.pop().expect("peeked");
+            if ev.is_late() && self.world.queue.peek_time() == Some(self.world.now) {
+                self.late.push_back(ev);
+                continue;
+            }
+            self.processed += 1;
+            self.dispatch(ev);
+            return true;
+        }
+    }
+
+    fn record_metrics(&mut self) {
+        let zones: Vec<[i64; 2]> = self.node_health.nlc.zone_values().collect();
+        self.metrics.record(&mut self.world, &zones);
+    }
+
+    /// Ends the run: the last metrics, and the final state and trace.
+    pub fn finish(mut self) -> Outcome {
+        self.record_metrics();
         let mut trace = std::mem::take(&mut self.world.trace);
         trace.end = self.end;
         trace.events_processed = self.processed;

@@ -1,11 +1,15 @@
 //! The shared state every component works on: the clock, the queue, the cluster, the trace,
 //! and the "watch" flags through which a change reaches the components that care about it.
 
+use crate::apps::AppFaults;
 use crate::scheduler::events::ClusterEvent;
 use kubesim_engine::{EventQueue, SimDuration, SimTime};
 use kubesim_model::{
-    Cluster, EventType, Kind, NodeId, Params, PodId, Trace, TraceEvent, WorkloadId,
+    Cluster, EventType, Kind, NodeId, Params, PdbId, PodId, PodSpec, ProbeKind, Trace, TraceEvent,
+    WorkloadId,
 };
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Every event the simulation knows. Requests are imperative, facts past tense.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,19 +30,88 @@ pub enum Event {
     KubeletStep(PodId, u32, KubeletStep),
     /// Status bookkeeping: a pod became available (`minReadySeconds` after Ready).
     PodAvailable(PodId),
+
+    // ----- voluntary disruptions: disruption controller, drains, node pools -----
+    /// The disruption controller should recompute this PDB's status (a selected pod changed,
+    /// or the earliest `disruptedPods` entry expires).
+    SyncPdb(PdbId),
+    /// kubectl drain's 5 s `EvictErrorRetryDelay` for one pod is over: evict it again.
+    DrainRetry(u32, PodId),
+    /// A pod a drain waits for (`waitForDelete`) was removed from the API.
+    DrainPodRemoved(u32, PodId),
+    /// The drain's 1 s poll notices that the pod is gone.
+    DrainPodGone(u32, PodId),
+    /// The drain's `--timeout` for the node it is draining (drain, node index) expires.
+    DrainTimeout(u32, u32),
+    /// A drain run by a node-pool upgrade finished (the upgrade goes on).
+    DrainFinished(u32),
+    /// A node-pool upgrade has something due: a new node is up, or a drain timeout expires.
+    UpgradeTick(u32),
+    /// PodGC's orphan cleanup for a deleted node (40 s quarantine after the deletion).
+    OrphanedPodsGc(NodeId),
+    // ----- Node health: heartbeats, node lifecycle, taint eviction, PodGC, faults --------
+    /// The node lifecycle controller's `monitorNodeHealth` pass. A *late* event: it runs
+    /// after every other event of its instant (see [`Event::is_late`]).
+    NodeMonitorPass,
+    /// `doNoExecuteTaintingPass` for one zone's rate-limited queue (zone index, generation).
+    NoExecuteTaintingPass(u32, u32),
+    /// A kubelet's node status sync after its partition healed (node, fault generation).
+    KubeletNodeStatus(NodeId, u32),
+    /// The taint eviction controller hears that a node's NoExecute taints changed (or that the
+    /// node was deleted).
+    TaintEvictionNodeUpdate(NodeId),
+    /// The taint eviction controller hears that a pod was bound to a tainted node or deleted.
+    TaintEvictionPodUpdate(PodId),
+    /// A scheduled taint-based deletion is due (pod, work id).
+    TaintEvictionDue(PodId, u64),
+    /// PodGC's periodic `gc` pass on the `gcCheckPeriod` = 20 s grid (a late event, like
+    /// [`Event::NodeMonitorPass`]), queued only while it has something to collect (see
+    /// [`crate::podgc`]).
+    PodGcPass,
+    /// The cloud node lifecycle controller's check of a node whose machine is gone.
+    CloudNodeMonitor(NodeId),
+    /// The end of a spot interruption notice: the machine is terminated (node, generation).
+    SpotTermination(NodeId, u32),
+
+    // --- kubelet pod lifecycle (issue 3) ---
+    /// The application in a pod changed health (a scenario action): its kubelet re-plans the
+    /// pod's probes.
+    AppHealthChanged(PodId),
 }
 
-/// The kubelet's timed steps for one pod.
+impl Event {
+    /// Periodic controller passes that read the state of their instant after every other
+    /// component has acted in it: the run loop holds them until nothing else is left at
+    /// their instant (upstream they run after the informers have delivered what happened,
+    /// and a heartbeat or status post at the very instant of a pass is seen by it).
+    pub fn is_late(&self) -> bool {
+        matches!(self, Self::NodeMonitorPass | Self::PodGcPass)
+    }
+}
+
+/// The kubelet's timed steps for one pod. `c` is the container's index in the kubelet's list
+/// (init containers, then app containers, then ephemeral containers); `generation` the generation
+/// of the container instance the step belongs to (a restart or kill makes older steps stale).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KubeletStep {
-    /// The image pull of container `i` finished.
+    /// The image pull for container `c` finished (successfully or not).
     ImagePulled(u16),
-    /// Container `i` finished starting.
-    ContainerStarted(u16),
-    /// Container `i` passed its readiness check.
-    ContainerReady(u16),
-    /// Container `i` exited after SIGTERM (or was killed at the end of the grace period).
-    ContainerStopped(u16),
+    /// Container `c` finished starting (`Started`).
+    ContainerStarted(u16, u32),
+    /// Container `c`'s `postStart` hook finished.
+    PostStartDone(u16, u32),
+    /// Container `c`'s process exited on its own (completed or crashed).
+    ContainerExited(u16, u32),
+    /// Container `c`'s `preStop` hook finished (or the grace period cut it short).
+    PreStopDone(u16, u32),
+    /// Container `c` exited after SIGTERM, or was killed (SIGKILL) at the end of its budget.
+    ContainerStopped(u16, u32),
+    /// A probe tick of container `c`; `u32` is the probe worker's token.
+    Probe(u16, ProbeKind, u32),
+    /// A probe that timed out reports its failure (`timeoutSeconds` after its tick).
+    ProbeTimedOut(u16, ProbeKind, u32),
+    /// The pod worker syncs again (a back-off expired, or it retries after an error).
+    Resync,
 }
 
 /// Stream ids of the seeded random streams, one per component (see [`kubesim_engine::RngStreams`]).
@@ -47,10 +120,18 @@ pub mod streams {
     pub const SCHEDULER: u64 = 1;
     /// ReplicaSet controller (pod name suffixes).
     pub const REPLICASET: u64 = 2;
-    /// Scenario actions (random picks).
+    /// Scenario actions (random picks, `kubectl debug` container names).
     pub const ACTIONS: u64 = 3;
     /// Kubelets: node `i` uses stream `KUBELET_BASE + i`, so one node's draws do not shift another's.
     pub const KUBELET_BASE: u64 = 1 << 32;
+    /// Node-pool upgrades (provisioning delays of new nodes).
+    pub const NODE_POOLS: u64 = 60;
+    /// DaemonSet controller (pod name suffixes).
+    pub const DAEMONSET: u64 = 61;
+    /// Node Lease renewal jitter: node `i` uses stream `LEASE_BASE + i`.
+    pub const LEASE_BASE: u64 = 2 << 32;
+    /// Node status sync jitter and report delays: node `i` uses stream `NODE_STATUS_BASE + i`.
+    pub const NODE_STATUS_BASE: u64 = 3 << 32;
 }
 
 /// The state shared by all components.
@@ -79,12 +160,41 @@ pub struct World {
     pub scheduler_new_pods: Vec<PodId>,
     /// Node objects changed since metrics were last taken.
     pub nodes_dirty: bool,
+    /// Bumped whenever a node is added or deleted (the scheduler rebuilds its node order).
+    pub node_set_version: u64,
+    /// A `SyncPdb` is queued for the PDB.
+    pdb_sync_pending: Vec<bool>,
+    /// PDBs by (namespace, name): the order in which a pod's PDBs are listed.
+    pdb_order: Vec<PdbId>,
+    /// Pods already reported as matching several PDBs (`MultiplePodDisruptionBudgets`).
+    multi_pdb_reported: BTreeSet<PodId>,
+    /// Events to queue when a pod is removed from the API (a drain's `waitForDelete`).
+    removal_watch: BTreeMap<PodId, Vec<Event>>,
+    /// Pod specs after the `DefaultTolerationSeconds` admission plugin, by the address of the
+    /// template spec they came from (the original is kept alive in the value, so the address
+    /// cannot be reused): pods of one template keep sharing one spec. Only looked up, never
+    /// iterated.
+    pub admitted_specs: HashMap<usize, (Arc<PodSpec>, Arc<PodSpec>)>,
+    /// The applications' faults set by scenario actions (what the kubelet's probes observe).
+    pub apps: AppFaults,
+    /// Container restarts since the start of the run (every `restartCount` increment).
+    pub container_restarts: u64,
+    /// The same, per top-level workload (by [`WorkloadId`]).
+    pub workload_restarts: Vec<u64>,
+    /// When PodGC's next pass is queued (see [`crate::podgc::kick`]).
+    pub podgc_next_pass: Option<SimTime>,
 }
 
 impl World {
     /// A world at t = 0.
     pub fn new(cluster: Cluster, params: Params) -> Self {
         let n = cluster.workloads.len();
+        let mut pdb_order: Vec<PdbId> = (0..cluster.pdbs.len()).map(|i| PdbId(i as u32)).collect();
+        pdb_order.sort_by(|a, b| {
+            let (x, y) = (&cluster.pdbs[a.index()].meta, &cluster.pdbs[b.index()].meta);
+            (&x.namespace, &x.name).cmp(&(&y.namespace, &y.name))
+        });
+        let pdbs = cluster.pdbs.len();
         Self {
             now: SimTime::ZERO,
             cluster,
@@ -97,6 +207,61 @@ impl World {
             scheduler_events: Vec::new(),
             scheduler_new_pods: Vec::new(),
             nodes_dirty: true,
+            admitted_specs: HashMap::new(),
+            node_set_version: 0,
+            pdb_sync_pending: vec![false; pdbs],
+            pdb_order,
+            multi_pdb_reported: BTreeSet::new(),
+            removal_watch: BTreeMap::new(),
+            apps: AppFaults::default(),
+            container_restarts: 0,
+            workload_restarts: vec![0; n],
+            podgc_next_pass: None,
+        }
+    }
+
+    /// Asks the disruption controller to recompute a PDB (once, however often asked before it
+    /// runs).
+    pub fn sync_pdb(&mut self, pdb: PdbId) {
+        if !self.pdb_sync_pending[pdb.index()] {
+            self.pdb_sync_pending[pdb.index()] = true;
+            self.queue.schedule(self.now, Event::SyncPdb(pdb));
+        }
+    }
+
+    /// Called by the dispatcher when a `SyncPdb` runs.
+    pub fn pdb_synced(&mut self, pdb: PdbId) {
+        self.pdb_sync_pending[pdb.index()] = false;
+    }
+
+    /// PDBs by (namespace, name).
+    pub fn pdbs_in_order(&self) -> &[PdbId] {
+        &self.pdb_order
+    }
+
+    /// Marks a pod as reported for matching several PDBs; false if it already was.
+    pub fn report_multiple_pdbs(&mut self, pod: PodId) -> bool {
+        self.multi_pdb_reported.insert(pod)
+    }
+
+    /// Queues `ev` (at that instant) when `pod` is removed from the API.
+    pub fn watch_removal(&mut self, pod: PodId, ev: Event) {
+        self.removal_watch.entry(pod).or_default().push(ev);
+    }
+
+    /// The events waiting for `pod`'s removal (taken: each fires once).
+    pub fn take_removal_watchers(&mut self, pod: PodId) -> Vec<Event> {
+        self.removal_watch.remove(&pod).unwrap_or_default()
+    }
+
+    /// Asks every DaemonSet controller to reconcile (the set of nodes changed).
+    pub fn sync_daemonsets(&mut self) {
+        let ids: Vec<WorkloadId> = (0..self.cluster.workloads.len())
+            .map(|i| WorkloadId(i as u32))
+            .filter(|w| self.cluster.workloads[w.index()].kind == Kind::DaemonSet)
+            .collect();
+        for id in ids {
+            self.sync_workload(id);
         }
     }
 
@@ -137,6 +302,18 @@ impl World {
     /// Called by the dispatcher when `SchedulerKicked` runs.
     pub fn scheduler_ran(&mut self) {
         self.scheduler_kicked = false;
+    }
+
+    /// Counts a container restart of a pod (for the metrics).
+    pub fn count_restart(&mut self, pod: PodId) {
+        self.container_restarts += 1;
+        if let Some(wid) = self.cluster.controller_of(pod) {
+            let root = self.cluster.root_workload(wid);
+            if self.workload_restarts.len() <= root.index() {
+                self.workload_restarts.resize(root.index() + 1, 0);
+            }
+            self.workload_restarts[root.index()] += 1;
+        }
     }
 
     /// Records a Kubernetes event about an object.

@@ -5,11 +5,15 @@ use crate::behaviour::BehaviourId;
 use crate::labels::{LabelSelector, Labels};
 use crate::meta::{Kind, Meta};
 use crate::node::{CondStatus, LABEL_HOSTNAME, LABEL_ZONE, Node, NodeReady, Taint, TaintEffect};
-use crate::pod::{Container, PodSpec, PodTemplate, PullPolicy, Toleration, TolerationOperator};
+use crate::pdb::{Pdb, PdbStatus, UnhealthyPodEvictionPolicy};
+use crate::pod::{
+    Container, PodSpec, PodTemplate, PullPolicy, RestartPolicy, Toleration, TolerationOperator,
+};
+use crate::probe::{HookHandler, Probe, ProbeHandler, ProbeKind};
 use crate::quantity::{parse_millicpu, parse_value};
 use crate::resources::Resources;
 use crate::workload::{
-    DeploymentStrategy, PodManagementPolicy, Workload, WorkloadSpec, WorkloadStatus,
+    DeploymentStrategy, IntOrPercent, PodManagementPolicy, Workload, WorkloadSpec, WorkloadStatus,
 };
 use kubesim_engine::SimTime;
 use std::sync::Arc;
@@ -114,8 +118,7 @@ impl SpecBuilder {
                 name: "app".into(),
                 image: "nginx:1.25".into(),
                 image_pull_policy: PullPolicy::IfNotPresent,
-                requests: Resources::default(),
-                limits: Resources::default(),
+                ..Container::default()
             }],
             termination_grace_period_seconds: 30,
             scheduler_name: "default-scheduler".into(),
@@ -162,6 +165,74 @@ impl SpecBuilder {
     /// Sets `terminationGracePeriodSeconds`.
     pub fn grace(mut self, seconds: u64) -> Self {
         self.0.termination_grace_period_seconds = seconds;
+        self
+    }
+
+    /// Sets `restartPolicy`.
+    pub fn restart_policy(mut self, p: RestartPolicy) -> Self {
+        self.0.restart_policy = p;
+        self
+    }
+
+    /// Gives the first container an HTTP probe (`GET /healthz` on 8080) of a kind, with
+    /// `periodSeconds` and `failureThreshold`; other fields at their API defaults.
+    pub fn probe(mut self, kind: ProbeKind, period: u32, failure_threshold: u32) -> Self {
+        let mut p = Probe::new(ProbeHandler::HttpGet {
+            scheme: "HTTP".into(),
+            path: "/healthz".into(),
+            port: "8080".into(),
+            host: None,
+        });
+        p.period_seconds = period;
+        p.failure_threshold = failure_threshold;
+        let c = &mut self.0.containers[0];
+        match kind {
+            ProbeKind::Startup => c.startup_probe = Some(p),
+            ProbeKind::Liveness => c.liveness_probe = Some(p),
+            ProbeKind::Readiness => c.readiness_probe = Some(p),
+        }
+        self
+    }
+
+    /// Gives the first container a `preStop` exec hook.
+    pub fn pre_stop(mut self) -> Self {
+        self.0.containers[0].lifecycle.pre_stop =
+            Some(HookHandler::Exec { command: vec!["/bin/drain".into()] });
+        self
+    }
+
+    /// Gives the first container a `postStart` exec hook.
+    pub fn post_start(mut self) -> Self {
+        self.0.containers[0].lifecycle.post_start =
+            Some(HookHandler::Exec { command: vec!["/bin/warm-up".into()] });
+        self
+    }
+
+    /// Adds an init container (a sidecar if `sidecar`) with an image and CPU request.
+    pub fn init_container(mut self, name: &str, image: &str, cpu: &str, sidecar: bool) -> Self {
+        self.0.init_containers.push(Container {
+            name: name.into(),
+            image: image.into(),
+            image_pull_policy: PullPolicy::IfNotPresent,
+            requests: Resources {
+                cpu_milli: parse_millicpu(cpu).expect("cpu quantity"),
+                ..Resources::default()
+            },
+            restart_policy: sidecar.then_some(RestartPolicy::Always),
+            ..Container::default()
+        });
+        self
+    }
+
+    /// Adds a readiness gate.
+    pub fn readiness_gate(mut self, condition_type: &str) -> Self {
+        self.0.readiness_gates.push(condition_type.into());
+        self
+    }
+
+    /// Adds an `emptyDir` volume.
+    pub fn empty_dir(mut self, name: &str) -> Self {
+        self.0.empty_dir_volumes.push(name.into());
         self
     }
 
@@ -231,6 +302,32 @@ impl WorkloadBuilder {
         )
     }
 
+    /// A DaemonSet with the default update strategy (maxUnavailable 1, maxSurge 0).
+    pub fn daemonset(name: &str, spec: PodSpec) -> Self {
+        Self::new(
+            Kind::DaemonSet,
+            name,
+            0,
+            spec,
+            WorkloadSpec::DaemonSet {
+                max_unavailable: IntOrPercent::Int(1),
+                max_surge: IntOrPercent::Int(0),
+            },
+        )
+    }
+
+    /// Sets a Deployment's RollingUpdate `maxSurge` and `maxUnavailable`.
+    pub fn rolling_update(
+        mut self,
+        max_surge: IntOrPercent,
+        max_unavailable: IntOrPercent,
+    ) -> Self {
+        self.0.spec = WorkloadSpec::Deployment {
+            strategy: DeploymentStrategy::RollingUpdate { max_surge, max_unavailable },
+        };
+        self
+    }
+
     /// Sets `minReadySeconds`.
     pub fn min_ready_seconds(mut self, s: u64) -> Self {
         self.0.min_ready_seconds = s;
@@ -245,6 +342,53 @@ impl WorkloadBuilder {
 
     /// The workload.
     pub fn build(self) -> Workload {
+        self.0
+    }
+}
+
+/// Builds a [`Pdb`] in namespace `default` selecting `app=<app>`.
+pub struct PdbBuilder(Pdb);
+
+impl PdbBuilder {
+    /// A PDB named `name` selecting `app=<app>`, with neither `minAvailable` nor
+    /// `maxUnavailable` set yet.
+    pub fn new(name: &str, app: &str) -> Self {
+        Self(Pdb {
+            meta: Meta {
+                name: name.into(),
+                namespace: "default".into(),
+                uid: format!("pdb-{name}"),
+                generation: 1,
+                ..Meta::default()
+            },
+            selector: Some(LabelSelector::from_labels([("app", app)])),
+            min_available: None,
+            max_unavailable: None,
+            unhealthy_pod_eviction_policy: UnhealthyPodEvictionPolicy::IfHealthyBudget,
+            status: PdbStatus::default(),
+        })
+    }
+
+    /// Sets `minAvailable`.
+    pub fn min_available(mut self, v: IntOrPercent) -> Self {
+        self.0.min_available = Some(v);
+        self
+    }
+
+    /// Sets `maxUnavailable`.
+    pub fn max_unavailable(mut self, v: IntOrPercent) -> Self {
+        self.0.max_unavailable = Some(v);
+        self
+    }
+
+    /// Sets `unhealthyPodEvictionPolicy: AlwaysAllow`.
+    pub fn always_allow(mut self) -> Self {
+        self.0.unhealthy_pod_eviction_policy = UnhealthyPodEvictionPolicy::AlwaysAllow;
+        self
+    }
+
+    /// The PDB.
+    pub fn build(self) -> Pdb {
         self.0
     }
 }

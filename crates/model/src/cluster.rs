@@ -8,6 +8,7 @@
 use crate::behaviour::Behaviour;
 use crate::meta::{Kind, NodeId, PdbId, PodId, WorkloadId};
 use crate::node::Node;
+use crate::nodepool::NodePool;
 use crate::pdb::Pdb;
 use crate::pod::{Pod, PodPhase};
 use crate::resources::Resources;
@@ -33,6 +34,10 @@ pub struct Cluster {
     pub priority_classes: Vec<PriorityClass>,
     /// Image sizes in bytes (`status.images[].sizeBytes` of `kind: Node` manifests), by name.
     pub image_sizes: BTreeMap<String, u64>,
+    /// Node pools, in scenario order (the nodes they made are in [`Cluster::nodes`]).
+    pub pools: Vec<NodePool>,
+    /// Live pods each PDB's selector selects (the disruption controller's `getPodsForPdb`).
+    pdb_pods: Vec<BTreeSet<PodId>>,
     /// The controlling workload of each pod, by [`PodId`].
     pod_controller: Vec<Option<WorkloadId>>,
     node_by_name: BTreeMap<String, NodeId>,
@@ -48,8 +53,10 @@ pub struct Cluster {
     image_num_nodes: BTreeMap<String, u32>,
     /// Live pods controlled by each workload.
     workload_pods: Vec<BTreeSet<PodId>>,
-    /// Live pods in phase Pending.
-    pending: u64,
+    /// Live pods per phase (indexed by `PodPhase as usize`).
+    phase_counts: [u64; 5],
+    /// Live pods with a deletion timestamp.
+    terminating: u64,
     next_uid: u64,
 }
 
@@ -115,11 +122,30 @@ impl Cluster {
         id
     }
 
-    /// Adds a PDB.
+    /// Adds a PDB, indexing the live pods its selector selects.
     pub fn add_pdb(&mut self, p: Pdb) -> PdbId {
         let id = PdbId(self.pdbs.len() as u32);
+        let selected: BTreeSet<PodId> = self
+            .live_pods()
+            .filter(|&q| {
+                let pod = &self.pods[q.index()];
+                pod.meta.namespace == p.meta.namespace && p.selects(&pod.meta.labels)
+            })
+            .collect();
         self.pdbs.push(p);
+        self.pdb_pods.push(selected);
         id
+    }
+
+    /// Live pods a PDB selects (labels are immutable in kubesim, so this is kept on pod
+    /// creation and removal), in id order.
+    pub fn pods_of_pdb(&self, pdb: PdbId) -> &BTreeSet<PodId> {
+        &self.pdb_pods[pdb.index()]
+    }
+
+    /// The node pool of this name, if any.
+    pub fn pool_by_name(&self, name: &str) -> Option<usize> {
+        self.pools.iter().position(|p| p.name == name)
     }
 
     /// Adds a pod controlled by `controller` (if any). If it is already bound (`pod.node`),
@@ -131,8 +157,14 @@ impl Cluster {
             self.workload_pods[w.index()].insert(id);
         }
         let node = pod.node;
-        if pod.status.phase == PodPhase::Pending {
-            self.pending += 1;
+        self.phase_counts[pod.status.phase as usize] += 1;
+        if pod.meta.deletion.is_some() {
+            self.terminating += 1;
+        }
+        for (i, pdb) in self.pdbs.iter().enumerate() {
+            if pdb.meta.namespace == pod.meta.namespace && pdb.selects(&pod.meta.labels) {
+                self.pdb_pods[i].insert(id);
+            }
         }
         self.pods.push(pod);
         self.pod_controller.push(controller);
@@ -162,11 +194,9 @@ impl Cluster {
     pub fn set_phase(&mut self, pod: PodId, phase: PodPhase) {
         let p = &mut self.pods[pod.index()];
         let was_terminal = p.status.phase.is_terminal();
-        if p.status.phase == PodPhase::Pending && p.removed.is_none() {
-            self.pending -= 1;
-        }
-        if phase == PodPhase::Pending && p.removed.is_none() {
-            self.pending += 1;
+        if p.removed.is_none() {
+            self.phase_counts[p.status.phase as usize] -= 1;
+            self.phase_counts[phase as usize] += 1;
         }
         p.status.phase = phase;
         if let (Some(n), false, true) = (p.node, was_terminal, phase.is_terminal()) {
@@ -182,8 +212,9 @@ impl Cluster {
             return;
         }
         p.removed = Some(now);
-        if p.status.phase == PodPhase::Pending {
-            self.pending -= 1;
+        self.phase_counts[p.status.phase as usize] -= 1;
+        if p.meta.deletion.is_some() {
+            self.terminating -= 1;
         }
         self.pod_by_name.remove(&(p.meta.namespace.clone(), p.meta.name.clone()));
         if let Some(n) = p.node {
@@ -196,11 +227,35 @@ impl Cluster {
         if let Some(w) = self.pod_controller[pod.index()] {
             self.workload_pods[w.index()].remove(&pod);
         }
+        for set in &mut self.pdb_pods {
+            set.remove(&pod);
+        }
+    }
+
+    /// Sets a pod's `deletionTimestamp` and `deletionGracePeriodSeconds` (the start of a
+    /// graceful deletion, or a shorter grace period for one already started).
+    pub fn set_deletion(&mut self, pod: PodId, at: SimTime, grace_seconds: u64) {
+        let p = &mut self.pods[pod.index()];
+        if p.meta.deletion.is_none() && p.removed.is_none() {
+            self.terminating += 1;
+        }
+        p.meta.deletion = Some(at);
+        p.meta.deletion_grace_seconds = Some(grace_seconds);
     }
 
     /// Number of live pods in phase Pending.
     pub fn pending_pods(&self) -> u64 {
-        self.pending
+        self.phase_counts[PodPhase::Pending as usize]
+    }
+
+    /// Number of live pods in a phase.
+    pub fn pods_in_phase(&self, phase: PodPhase) -> u64 {
+        self.phase_counts[phase as usize]
+    }
+
+    /// Number of live pods that are terminating (have a deletion timestamp).
+    pub fn terminating_pods(&self) -> u64 {
+        self.terminating
     }
 
     /// The node of this name, if it exists.

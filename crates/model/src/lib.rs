@@ -9,35 +9,47 @@ pub mod action;
 pub mod behaviour;
 pub mod build;
 pub mod cluster;
+pub mod disruption;
 pub mod labels;
 pub mod meta;
 pub mod node;
+pub mod nodepool;
 pub mod params;
 pub mod pdb;
 pub mod pod;
+pub mod probe;
 pub mod quantity;
 pub mod resources;
 pub mod scenario;
 pub mod scheduling;
+pub mod tolerations;
 pub mod trace;
 pub mod workload;
 
-pub use action::{Action, ActionKind, Pick, PodTarget};
-pub use behaviour::{Behaviour, BehaviourId};
+pub use action::{
+    Action, ActionKind, DrainOptions, DrainTimeoutBehaviour, Fault, NewNodes, OutageMode, Pick,
+    PodTarget, SpotHandler, TemplateChange, UpgradeSettings,
+};
+pub use behaviour::{Behaviour, BehaviourId, Crash, CrashChance, Exit, Hook};
 pub use cluster::Cluster;
+pub use disruption::{
+    BlockedSpan, DrainOutcome, DrainRecord, NodeDrainRecord, UpgradeOutcome, UpgradeRecord,
+};
 pub use labels::{LabelSelector, Labels, Operator, Requirement};
 pub use meta::{Kind, Meta, NodeId, OwnerRef, PdbId, PodId, WorkloadId};
 pub use node::{
     CondStatus, LABEL_HOSTNAME, LABEL_NODE_POOL, LABEL_REGION, LABEL_ZONE, Node, NodeReady,
     TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect,
 };
+pub use nodepool::NodePool;
 pub use params::Params;
-pub use pdb::{Pdb, UnhealthyPodEvictionPolicy};
+pub use pdb::{DisruptionAllowedCondition, Pdb, PdbStatus, UnhealthyPodEvictionPolicy};
 pub use pod::{
-    Container, ContainerState, ContainerStatus, NodeAffinity, NodeSelectorTerm, Pod, PodCondition,
-    PodConditionType, PodPhase, PodSpec, PodStatus, PodTemplate, PreferredTerm, PullPolicy,
-    RestartPolicy, Toleration, TolerationOperator, TopologySpreadConstraint,
+    Container, ContainerState, ContainerStatus, EphemeralContainer, NodeAffinity, NodeSelectorTerm,
+    Pod, PodCondition, PodConditionType, PodPhase, PodSpec, PodStatus, PodTemplate, PreferredTerm,
+    PullPolicy, RestartPolicy, Toleration, TolerationOperator, TopologySpreadConstraint,
 };
+pub use probe::{HookHandler, Lifecycle, Probe, ProbeHandler, ProbeKind, ProbeKinds};
 pub use resources::Resources;
 pub use scenario::Scenario;
 pub use scheduling::{

@@ -28,7 +28,7 @@ id_type!(
     PodId
 );
 id_type!(
-    /// Index of a workload (Deployment, ReplicaSet, StatefulSet) in [`crate::Cluster::workloads`].
+    /// Index of a workload (Deployment, ReplicaSet, StatefulSet, DaemonSet) in [`crate::Cluster::workloads`].
     WorkloadId
 );
 id_type!(
@@ -51,6 +51,8 @@ pub enum Kind {
     StatefulSet,
     /// `policy/v1/PodDisruptionBudget`
     PodDisruptionBudget,
+    /// `apps/v1/DaemonSet`
+    DaemonSet,
 }
 
 impl Kind {
@@ -63,6 +65,7 @@ impl Kind {
             Self::ReplicaSet => "ReplicaSet",
             Self::StatefulSet => "StatefulSet",
             Self::PodDisruptionBudget => "PodDisruptionBudget",
+            Self::DaemonSet => "DaemonSet",
         }
     }
 
@@ -70,7 +73,7 @@ impl Kind {
     pub fn api_version(self) -> &'static str {
         match self {
             Self::Node | Self::Pod => "v1",
-            Self::Deployment | Self::ReplicaSet | Self::StatefulSet => "apps/v1",
+            Self::Deployment | Self::ReplicaSet | Self::StatefulSet | Self::DaemonSet => "apps/v1",
             Self::PodDisruptionBudget => "policy/v1",
         }
     }

@@ -1,8 +1,12 @@
-//! PodDisruptionBudgets (read in the foundation; their behaviour comes with the disruption controller).
+//! PodDisruptionBudgets: the spec as written, and the status the disruption controller keeps
+//! (`pkg/controller/disruption/disruption.go`) and the Eviction API decrements.
 
-use crate::labels::LabelSelector;
+use crate::labels::{LabelSelector, Labels};
 use crate::meta::Meta;
+use crate::node::CondStatus;
 use crate::workload::IntOrPercent;
+use kubesim_engine::SimTime;
+use std::collections::BTreeMap;
 
 /// `spec.unhealthyPodEvictionPolicy`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -12,6 +16,93 @@ pub enum UnhealthyPodEvictionPolicy {
     IfHealthyBudget,
     /// Unhealthy running pods may always be evicted.
     AlwaysAllow,
+}
+
+impl UnhealthyPodEvictionPolicy {
+    /// The policy as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::IfHealthyBudget => "IfHealthyBudget",
+            Self::AlwaysAllow => "AlwaysAllow",
+        }
+    }
+}
+
+/// `SufficientPods`: the `DisruptionAllowed` condition's reason when disruptions are allowed.
+pub const REASON_SUFFICIENT_PODS: &str = "SufficientPods";
+/// `InsufficientPods`: the reason when no disruption is allowed.
+pub const REASON_INSUFFICIENT_PODS: &str = "InsufficientPods";
+/// `SyncFailed`: the reason when the controller could not compute the status (`failSafe`).
+pub const REASON_SYNC_FAILED: &str = "SyncFailed";
+
+/// The `DisruptionAllowed` condition of a PDB (`status.conditions[type=DisruptionAllowed]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisruptionAllowedCondition {
+    /// `status`
+    pub status: CondStatus,
+    /// `reason`: `SufficientPods`, `InsufficientPods` or `SyncFailed`.
+    pub reason: &'static str,
+    /// `message` (the error of a failed sync; empty otherwise).
+    pub message: String,
+    /// `lastTransitionTime`: moves only when the status changes (`apimeta.SetStatusCondition`).
+    pub last_transition: SimTime,
+    /// `observedGeneration`
+    pub observed_generation: u64,
+}
+
+/// `status` of a PDB, as the disruption controller writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PdbStatus {
+    /// `observedGeneration`: the generation the controller last computed (0 until its first
+    /// sync, so an eviction before it gets "still being processed").
+    pub observed_generation: u64,
+    /// `expectedPods`
+    pub expected_pods: i32,
+    /// `currentHealthy`
+    pub current_healthy: i32,
+    /// `desiredHealthy`
+    pub desired_healthy: i32,
+    /// `disruptionsAllowed`
+    pub disruptions_allowed: i32,
+    /// `disruptedPods`: pod name → when the Eviction API allowed its eviction.
+    pub disrupted_pods: BTreeMap<String, SimTime>,
+    /// The `DisruptionAllowed` condition (absent before the first sync).
+    pub condition: Option<DisruptionAllowedCondition>,
+}
+
+impl PdbStatus {
+    /// `pdbhelper.UpdateDisruptionAllowedCondition`: True/`SufficientPods` when
+    /// `disruptionsAllowed > 0`, else False/`InsufficientPods`; the transition time moves only
+    /// when the status changes.
+    pub fn update_disruption_allowed_condition(&mut self, now: SimTime) {
+        let (status, reason) = if self.disruptions_allowed > 0 {
+            (CondStatus::True, REASON_SUFFICIENT_PODS)
+        } else {
+            (CondStatus::False, REASON_INSUFFICIENT_PODS)
+        };
+        self.set_condition(status, reason, String::new(), now);
+    }
+
+    /// `apimeta.SetStatusCondition` for `DisruptionAllowed`.
+    pub fn set_condition(
+        &mut self,
+        status: CondStatus,
+        reason: &'static str,
+        message: String,
+        now: SimTime,
+    ) {
+        let last_transition = match &self.condition {
+            Some(c) if c.status == status => c.last_transition,
+            _ => now,
+        };
+        self.condition = Some(DisruptionAllowedCondition {
+            status,
+            reason,
+            message,
+            last_transition,
+            observed_generation: self.observed_generation,
+        });
+    }
 }
 
 /// A PodDisruptionBudget.
@@ -27,4 +118,22 @@ pub struct Pdb {
     pub max_unavailable: Option<IntOrPercent>,
     /// `spec.unhealthyPodEvictionPolicy`
     pub unhealthy_pod_eviction_policy: UnhealthyPodEvictionPolicy,
+    /// `status`
+    pub status: PdbStatus,
+}
+
+impl Pdb {
+    /// Whether the disruption controller counts a pod of these labels (in the PDB's namespace)
+    /// as covered: `metav1.LabelSelectorAsSelector` of policy/v1, where a null selector selects
+    /// nothing and an empty one selects every pod of the namespace.
+    pub fn selects(&self, labels: &Labels) -> bool {
+        self.selector.as_ref().is_some_and(|s| s.matches(labels))
+    }
+
+    /// Whether the Eviction API (and the disruption controller's pod → PDB lookup,
+    /// `GetPodPodDisruptionBudgets`) considers the PDB to match a pod: a null or empty selector
+    /// matches nothing here ("it should match nothing, not everything").
+    pub fn matches_for_eviction(&self, labels: &Labels) -> bool {
+        self.selector.as_ref().is_some_and(|s| !s.is_empty() && s.matches(labels))
+    }
 }

@@ -3,6 +3,7 @@
 use crate::labels::{LabelSelector, Labels, Requirement};
 use crate::meta::{Meta, NodeId};
 use crate::node::{CondStatus, Taint, TaintEffect};
+use crate::probe::{Lifecycle, Probe, ProbeKind};
 use crate::resources::Resources;
 use crate::scheduling::{HostPort, PodAffinity, PreemptionPolicy};
 use kubesim_engine::SimTime;
@@ -12,6 +13,9 @@ use std::sync::Arc;
 pub const DEFAULT_MILLI_CPU_REQUEST: u64 = 100;
 /// `DefaultMemoryRequest` (200 MiB): what scoring counts for a container without a memory request.
 pub const DEFAULT_MEMORY_REQUEST: u64 = 200 << 20;
+/// `kubernetes.io/config.mirror`: the annotation of a mirror pod (the API's copy of a static
+/// pod, which `kubectl drain` skips because it cannot be deleted through the API).
+pub const ANNOTATION_MIRROR_POD: &str = "kubernetes.io/config.mirror";
 
 /// `spec.restartPolicy`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,11 +41,13 @@ impl RestartPolicy {
 }
 
 /// `imagePullPolicy`
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PullPolicy {
     /// Pull on every container start.
     Always,
-    /// Pull only if the node lacks the image.
+    /// Pull only if the node lacks the image (the `Default` here only for building structs;
+    /// manifests get [`PullPolicy::default_for`]).
+    #[default]
     IfNotPresent,
     /// Never pull; fail if the image is absent.
     Never,
@@ -72,7 +78,7 @@ impl PullPolicy {
 }
 
 /// A container of the pod spec.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Container {
     /// `name`
     pub name: String,
@@ -84,6 +90,47 @@ pub struct Container {
     pub requests: Resources,
     /// `resources.limits` (pods: 0).
     pub limits: Resources,
+    /// `restartPolicy` of the container: only `Always`, on an init container, which makes it
+    /// a sidecar (a restartable init container, v1.29+).
+    pub restart_policy: Option<RestartPolicy>,
+    /// `startupProbe`
+    pub startup_probe: Option<Probe>,
+    /// `livenessProbe`
+    pub liveness_probe: Option<Probe>,
+    /// `readinessProbe`
+    pub readiness_probe: Option<Probe>,
+    /// `lifecycle`
+    pub lifecycle: Lifecycle,
+}
+
+impl Container {
+    /// Whether this (init) container is a sidecar: `restartPolicy: Always`
+    /// (`podutil.IsRestartableInitContainer`).
+    pub fn is_sidecar(&self) -> bool {
+        self.restart_policy == Some(RestartPolicy::Always)
+    }
+
+    /// The probe of a kind, if the container has one.
+    pub fn probe(&self, kind: ProbeKind) -> Option<&Probe> {
+        match kind {
+            ProbeKind::Startup => self.startup_probe.as_ref(),
+            ProbeKind::Liveness => self.liveness_probe.as_ref(),
+            ProbeKind::Readiness => self.readiness_probe.as_ref(),
+        }
+    }
+}
+
+/// An ephemeral container injected into a running pod (`kubectl debug`): no resources, no
+/// probes, never restarted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EphemeralContainer {
+    /// The container (`name`, `image`, `imagePullPolicy`).
+    pub container: Container,
+    /// `targetContainerName`
+    pub target: Option<String>,
+    /// How long the debugging session runs before the container exits 0 (not an API field:
+    /// what the user does; None = until the pod ends).
+    pub run_for: Option<kubesim_engine::SimDuration>,
 }
 
 /// `operator` of a toleration.
@@ -242,19 +289,36 @@ pub struct PodSpec {
     pub host_ports: Vec<HostPort>,
     /// `spec.preemptionPolicy` (resolved from the PriorityClass when not given).
     pub preemption_policy: PreemptionPolicy,
+    /// `spec.readinessGates[].conditionType`
+    pub readiness_gates: Vec<String>,
+    /// Names of the pod's `emptyDir` volumes (`spec.volumes[].emptyDir`): local data that
+    /// `kubectl drain` refuses to delete without `--delete-emptydir-data`.
+    pub empty_dir_volumes: Vec<String>,
 }
 
 impl PodSpec {
-    /// Effective requests as the scheduler and kubelet count them: the larger of the sum over
-    /// app containers and the largest init container (sidecars are handled in a later issue).
+    /// Effective requests as the scheduler and kubelet count them
+    /// (`resourcehelper.PodRequests`): app containers and sidecars run together, so their
+    /// requests add up; each regular init container runs alone beside the sidecars started
+    /// before it. The result is the larger of the two:
+    /// `max(sum(app) + sum(sidecars), max over init i of (req(i) + sum(sidecars before i)))`.
     /// Pod overhead is not modelled.
     pub fn requests(&self) -> Resources {
         let mut sum = Resources::default();
         for c in &self.containers {
             sum += c.requests;
         }
-        let init =
-            self.init_containers.iter().fold(Resources::default(), |acc, c| acc.max(c.requests));
+        let mut sidecars = Resources::default();
+        let mut init = Resources::default();
+        for c in &self.init_containers {
+            if c.is_sidecar() {
+                sum += c.requests;
+                sidecars += c.requests;
+                init = init.max(sidecars);
+            } else {
+                init = init.max(c.requests + sidecars);
+            }
+        }
         let mut r = sum.max(init);
         r.pods = 1;
         r
@@ -398,6 +462,8 @@ pub enum ContainerState {
     Waiting {
         /// e.g. `ContainerCreating`, `PodInitializing`, `CrashLoopBackOff`.
         reason: String,
+        /// e.g. `back-off 10s restarting failed container=app pod=web_default(uid)`.
+        message: String,
     },
     /// Running since `started_at`.
     Running {
@@ -417,6 +483,13 @@ pub enum ContainerState {
     },
 }
 
+impl ContainerState {
+    /// A waiting state without a message.
+    pub fn waiting(reason: &str) -> Self {
+        Self::Waiting { reason: reason.to_string(), message: String::new() }
+    }
+}
+
 /// `status.containerStatuses[]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerStatus {
@@ -432,6 +505,9 @@ pub struct ContainerStatus {
     pub started: bool,
     /// `restartCount`
     pub restart_count: u32,
+    /// `lastState`: the previous instance's termination, once the container has restarted
+    /// or is waiting to.
+    pub last_state: Option<ContainerState>,
 }
 
 /// `status` of a pod.
@@ -443,6 +519,12 @@ pub struct PodStatus {
     pub conditions: [Option<PodCondition>; 6],
     /// `containerStatuses`
     pub container_statuses: Vec<ContainerStatus>,
+    /// `initContainerStatuses`
+    pub init_container_statuses: Vec<ContainerStatus>,
+    /// `ephemeralContainerStatuses`
+    pub ephemeral_container_statuses: Vec<ContainerStatus>,
+    /// Conditions of other types (readiness gates), in the order they were first set.
+    pub custom_conditions: Vec<(String, PodCondition)>,
     /// `startTime`: when the kubelet accepted the pod.
     pub start_time: Option<SimTime>,
     /// `reason` (e.g. `OutOfcpu` for a pod the kubelet rejected).
@@ -459,6 +541,9 @@ impl Default for PodStatus {
             phase: PodPhase::Pending,
             conditions: Default::default(),
             container_statuses: Vec::new(),
+            init_container_statuses: Vec::new(),
+            ephemeral_container_statuses: Vec::new(),
+            custom_conditions: Vec::new(),
             start_time: None,
             reason: None,
             message: None,
@@ -478,6 +563,51 @@ impl PodStatus {
         self.condition(t).is_some_and(|c| c.status == CondStatus::True)
     }
 
+    /// A condition of another type (a readiness gate's), if set.
+    pub fn custom_condition(&self, t: &str) -> Option<&PodCondition> {
+        self.custom_conditions.iter().find(|(n, _)| n == t).map(|(_, c)| c)
+    }
+
+    /// Sets a condition of another type; as [`Self::set_condition`]. Returns whether the
+    /// status changed.
+    pub fn set_custom_condition(
+        &mut self,
+        t: &str,
+        status: CondStatus,
+        now: SimTime,
+        reason: &str,
+        message: &str,
+    ) -> bool {
+        match self.custom_conditions.iter_mut().find(|(n, _)| n == t) {
+            Some((_, c)) if c.status == status => {
+                c.reason = reason.to_string();
+                c.message = message.to_string();
+                false
+            }
+            Some((_, c)) => {
+                *c = PodCondition {
+                    status,
+                    last_transition: now,
+                    reason: reason.to_string(),
+                    message: message.to_string(),
+                };
+                true
+            }
+            None => {
+                self.custom_conditions.push((
+                    t.to_string(),
+                    PodCondition {
+                        status,
+                        last_transition: now,
+                        reason: reason.to_string(),
+                        message: message.to_string(),
+                    },
+                ));
+                true
+            }
+        }
+    }
+
     /// Sets a condition; the transition time moves only when the status changes.
     /// Returns whether the status changed.
     pub fn set_condition(
@@ -491,8 +621,12 @@ impl PodStatus {
         let slot = &mut self.conditions[t as usize];
         match slot {
             Some(c) if c.status == status => {
-                c.reason = reason.to_string();
-                c.message = message.to_string();
+                if c.reason != reason {
+                    c.reason = reason.to_string();
+                }
+                if c.message != message {
+                    c.message = message.to_string();
+                }
                 false
             }
             _ => {
@@ -525,6 +659,9 @@ pub struct Pod {
     pub removed: Option<SimTime>,
     /// The timings this pod follows (its workload's, or the scenario default).
     pub behaviour: crate::behaviour::BehaviourId,
+    /// `spec.ephemeralContainers`: added to a running pod by `kubectl debug`, so kept per pod
+    /// rather than in the shared spec.
+    pub ephemeral_containers: Vec<EphemeralContainer>,
 }
 
 impl Pod {
@@ -552,5 +689,40 @@ impl Pod {
     /// Whether the pod is terminating (has a deletion timestamp but still exists).
     pub fn is_terminating(&self) -> bool {
         self.removed.is_none() && self.meta.deletion.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::build::SpecBuilder;
+
+    #[test]
+    fn effective_requests_with_init_containers_and_sidecars() {
+        // App 500m. Init containers in order: init-a 2 (regular), sidecar 300m, init-b 1
+        // (regular). Upstream PodRequests: app + sidecars = 500m + 300m = 800m; init peak =
+        // max(init-a alone 2000m, sidecar cumulative 300m, init-b + sidecar 1300m) = 2000m;
+        // effective = max(800m, 2000m) = 2000m.
+        let spec = SpecBuilder::new()
+            .requests("500m", "0")
+            .init_container("init-a", "busybox:1", "2", false)
+            .init_container("proxy", "envoy:1", "300m", true)
+            .init_container("init-b", "busybox:1", "1", false)
+            .build();
+        assert_eq!(spec.requests().cpu_milli, 2000);
+        assert_eq!(spec.requests().pods, 1);
+        // With a smaller first init container: max(800m, 300m, 1300m) = 1300m.
+        let spec = SpecBuilder::new()
+            .requests("500m", "0")
+            .init_container("proxy", "envoy:1", "300m", true)
+            .init_container("init-b", "busybox:1", "1", false)
+            .build();
+        assert_eq!(spec.requests().cpu_milli, 1300);
+        // App containers dominate: 4 + sidecar 300m = 4300m.
+        let spec = SpecBuilder::new()
+            .requests("4", "0")
+            .init_container("proxy", "envoy:1", "300m", true)
+            .init_container("init-b", "busybox:1", "1", false)
+            .build();
+        assert_eq!(spec.requests().cpu_milli, 4300);
     }
 }

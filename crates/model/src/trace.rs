@@ -108,6 +108,10 @@ pub struct Trace {
     pub end: SimTime,
     /// How many queue events the engine processed.
     pub events_processed: u64,
+    /// Drains (`drain` actions and the drains of node-pool upgrades), in start order.
+    pub drains: Vec<crate::disruption::DrainRecord>,
+    /// Node-pool upgrades, in start order.
+    pub upgrades: Vec<crate::disruption::UpgradeRecord>,
 }
 
 /// Column name of the count of pods in phase Pending (bound or not) that are not being deleted.
@@ -118,9 +122,71 @@ pub const COL_NODES_READY: &str = "nodes_ready";
 pub const COL_NODES_NOT_READY: &str = "nodes_not_ready";
 /// Column name of the count of nodes that exist and are cordoned (`spec.unschedulable`).
 pub const COL_NODES_CORDONED: &str = "nodes_cordoned";
+/// Column name of the count of nodes that exist and are `Ready=Unknown` (a subset of
+/// [`COL_NODES_NOT_READY`]): the node lifecycle controller stopped hearing from them.
+pub const COL_NODES_UNKNOWN: &str = "nodes_unknown";
+/// Column name of the count of nodes that exist and carry a `node.kubernetes.io/not-ready`
+/// or `node.kubernetes.io/unreachable` NoExecute taint (their pods are being evicted).
+pub const COL_NODES_NOEXECUTE: &str = "nodes_noexecute";
 
-/// The series kept per top-level workload.
-pub const WORKLOAD_FIELDS: [&str; 3] = ["desired", "ready", "available"];
+/// The series kept per zone of the node lifecycle controller.
+pub const ZONE_FIELDS: [&str; 2] = ["state", "not_ready"];
+
+/// The zone states of the node lifecycle controller as they appear in `metrics.csv`
+/// (`zone/<name>:state`), by code: `0 Initial` (also a zone that has lost all its nodes,
+/// which upstream forgets), `1 Normal`, `2 PartialDisruption`, `3 FullDisruption`.
+pub const ZONE_STATES: [&str; 4] = ["Initial", "Normal", "PartialDisruption", "FullDisruption"];
+
+/// The name a zone is shown by: its `topology.kubernetes.io/zone` label, or `<none>` for
+/// nodes without one.
+pub fn zone_ref(zone: &str) -> String {
+    if zone.is_empty() { "zone/<none>".to_string() } else { format!("zone/{zone}") }
+}
+
+/// Column name of one series of a zone: `zone/zone-a:state`.
+pub fn zone_column(zone_ref: &str, field: &str) -> String {
+    format!("{zone_ref}:{field}")
+}
+
+/// Splits a zone column back into (reference, field).
+pub fn split_zone_column(column: &str) -> Option<(&str, &str)> {
+    column.rsplit_once(':').filter(|(r, f)| r.starts_with("zone/") && ZONE_FIELDS.contains(f))
+}
+
+/// Column name of the count of live pods in phase Running.
+pub const COL_PODS_RUNNING: &str = "pods_running";
+/// Column name of the count of live pods in phase Succeeded (not yet garbage-collected).
+pub const COL_PODS_SUCCEEDED: &str = "pods_succeeded";
+/// Column name of the count of live pods in phase Failed (not yet garbage-collected).
+pub const COL_PODS_FAILED: &str = "pods_failed";
+/// Column name of the count of live pods with a deletion timestamp (`Terminating` in kubectl).
+pub const COL_PODS_TERMINATING: &str = "pods_terminating";
+/// Column name of the number of container restarts since the start of the run (every pod's,
+/// including pods since deleted): the sum of the `restartCount` increments.
+pub const COL_CONTAINER_RESTARTS: &str = "container_restarts";
+
+/// The series kept per top-level workload: `spec.replicas`, ready and available replicas, and
+/// the container restarts of its pods since the start of the run.
+pub const WORKLOAD_FIELDS: [&str; 4] = ["desired", "ready", "available", "restarts"];
+
+/// The series kept per PodDisruptionBudget: `status.expectedPods`, `desiredHealthy`,
+/// `currentHealthy` and `disruptionsAllowed`.
+pub const PDB_FIELDS: [&str; 4] = ["expected", "desired", "healthy", "allowed"];
+
+/// The kubectl-style reference of a PDB (short name `pdb`): `pdb/web`, or `pdb/shop/web`
+/// outside the `default` namespace. Its columns are `pdb/web:allowed`, ...
+pub fn pdb_ref(namespace: &str, name: &str) -> String {
+    if namespace == "default" || namespace.is_empty() {
+        format!("pdb/{name}")
+    } else {
+        format!("pdb/{namespace}/{name}")
+    }
+}
+
+/// Splits a PDB column back into (reference, field).
+pub fn split_pdb_column(column: &str) -> Option<(&str, &str)> {
+    column.rsplit_once(':').filter(|(r, _)| r.starts_with("pdb/"))
+}
 
 /// The kubectl-style reference of a workload: `deployment/web`, or `deployment/shop/web`
 /// outside the `default` namespace.
@@ -138,9 +204,15 @@ pub fn workload_column(workload_ref: &str, field: &str) -> String {
     format!("{workload_ref}:{field}")
 }
 
-/// Splits a workload column back into (reference, field).
+/// Splits a workload column back into (reference, field); other columns with a `/` (PDBs,
+/// zones) are not workloads.
 pub fn split_workload_column(column: &str) -> Option<(&str, &str)> {
-    column.rsplit_once(':').filter(|(r, _)| r.contains('/'))
+    column.rsplit_once(':').filter(|(r, f)| {
+        r.contains('/')
+            && !r.starts_with("zone/")
+            && !r.starts_with("pdb/")
+            && WORKLOAD_FIELDS.contains(f)
+    })
 }
 
 #[cfg(test)]

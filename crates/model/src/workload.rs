@@ -1,4 +1,4 @@
-//! Workloads: Deployments, ReplicaSets and StatefulSets with their pod templates.
+//! Workloads: Deployments, ReplicaSets, StatefulSets and DaemonSets with their pod templates.
 
 use crate::labels::LabelSelector;
 use crate::meta::{Kind, Meta, WorkloadId};
@@ -100,6 +100,15 @@ pub enum WorkloadSpec {
         /// `spec.serviceName`
         service_name: String,
     },
+    /// A DaemonSet: one pod per eligible node. Its [`Workload::replicas`] holds
+    /// `status.desiredNumberScheduled` (the DaemonSet has no `spec.replicas`), written by its
+    /// controller.
+    DaemonSet {
+        /// `spec.updateStrategy.rollingUpdate.maxUnavailable` (default 1).
+        max_unavailable: IntOrPercent,
+        /// `spec.updateStrategy.rollingUpdate.maxSurge` (default 0).
+        max_surge: IntOrPercent,
+    },
 }
 
 /// Status counters of a workload, as its controller would write them.
@@ -111,6 +120,8 @@ pub struct WorkloadStatus {
     pub ready_replicas: u32,
     /// `status.availableReplicas`
     pub available_replicas: u32,
+    /// `status.updatedReplicas` (Deployments: pods of the ReplicaSet of the current template).
+    pub updated_replicas: u32,
 }
 
 /// A workload controller object.
@@ -118,7 +129,7 @@ pub struct WorkloadStatus {
 pub struct Workload {
     /// Metadata.
     pub meta: Meta,
-    /// Deployment, ReplicaSet or StatefulSet.
+    /// Deployment, ReplicaSet, StatefulSet or DaemonSet.
     pub kind: Kind,
     /// `spec.replicas` (default 1).
     pub replicas: u32,
@@ -138,6 +149,22 @@ pub struct Workload {
     pub behaviour: crate::behaviour::BehaviourId,
 }
 
+/// `ResolveFenceposts` (`pkg/controller/deployment/util/deployment_util.go`): `maxSurge`
+/// scaled with rounding up and `maxUnavailable` with rounding down against `desired`; when
+/// both come out 0, `maxUnavailable` becomes 1 ("surge might not work due to quota").
+pub fn resolve_fenceposts(
+    max_surge: IntOrPercent,
+    max_unavailable: IntOrPercent,
+    desired: i64,
+) -> (i64, i64) {
+    let surge = max_surge.scaled(desired, true);
+    let mut unavailable = max_unavailable.scaled(desired, false);
+    if surge == 0 && unavailable == 0 {
+        unavailable = 1;
+    }
+    (surge, unavailable)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +180,22 @@ mod tests {
         assert_eq!(IntOrPercent::parse("30%"), Some(IntOrPercent::Percent(30)));
         assert_eq!(IntOrPercent::parse("4"), Some(IntOrPercent::Int(4)));
         assert_eq!(IntOrPercent::parse("x%"), None);
+    }
+
+    #[test]
+    fn resolve_fenceposts_examples() {
+        use IntOrPercent::{Int, Percent};
+        // The reference's examples with the 25%/25% defaults: 10 replicas -> surge ceil(2.5)=3,
+        // unavailable floor(2.5)=2; 3 replicas -> ceil(0.75)=1 and floor(0.75)=0; 1 replica ->
+        // 1 and 0.
+        assert_eq!(resolve_fenceposts(Percent(25), Percent(25), 10), (3, 2));
+        assert_eq!(resolve_fenceposts(Percent(25), Percent(25), 3), (1, 0));
+        assert_eq!(resolve_fenceposts(Percent(25), Percent(25), 1), (1, 0));
+        // maxSurge 0 and a percentage that rounds down to 0: unavailable becomes 1.
+        assert_eq!(resolve_fenceposts(Int(0), Percent(25), 3), (0, 1));
+        // Integers are taken as they are.
+        assert_eq!(resolve_fenceposts(Int(2), Int(1), 10), (2, 1));
+        // 0 replicas: 0 and 0, so unavailable 1.
+        assert_eq!(resolve_fenceposts(Percent(25), Percent(25), 0), (0, 1));
     }
 }

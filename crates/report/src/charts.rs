@@ -1,4 +1,4 @@
-//! Charts: `ready.png` and `ready.svg`.
+//! Charts: `ready.png`/`.svg`, `pods.png`/`.svg`, `nodes.png`/`.svg` and `zones.png`/`.svg`.
 //!
 //! The ready chart ([`ready_chart`]) shows, per top-level workload, the ready replicas over
 //! time as a solid step line and the desired count as a dashed step line of the same colour
@@ -7,10 +7,21 @@
 //! of the scenario is a thin vertical grey line, labelled above the plot; labels that would
 //! overlap go on separate rows. The legend sits to the right of the plot.
 //!
+//! The pods chart ([`pods_chart`]) shows the pod lifecycle: pods by phase (Pending, Running,
+//! Succeeded, Failed), pods terminating, and the container restarts since the start as a
+//! dashed line (CrashLoopBackOff shows as a staircase whose steps widen).
+//!
+//! The nodes chart ([`nodes_chart`]) stacks the nodes by their Ready condition (Ready, then
+//! NotReady, then Unknown on top), with the nodes carrying a NoExecute `not-ready` /
+//! `unreachable` taint as a dashed line. The zones chart ([`zones_chart`]) shows the node
+//! lifecycle controller's state of each zone over time (Normal, PartialDisruption,
+//! FullDisruption), one line per zone, lines of different zones a few pixels apart.
+//!
 //! The drawing is generic: a [`StepChart`] is any set of [`StepSeries`] (integer values that
 //! hold from one instant to the next) over simulated time, with the actions marked;
-//! [`render_png`] and [`render_svg`] draw one. Later charts (nodes by condition, pending
-//! pods, PDBs) only build a different `StepChart`.
+//! [`render_png`] and [`render_svg`] draw one. A series can fill the area under it (stacked
+//! charts draw the largest total first), and the y axis can name its values. Later charts
+//! (pending pods, PDBs) only build a different `StepChart`.
 //!
 //! Text is drawn with the bundled DejaVu Sans (`assets/DejaVuSans.ttf`, licence in
 //! `assets/DejaVuSans-LICENSE.txt`), so the PNG does not depend on the fonts of the machine
@@ -21,6 +32,11 @@ use crate::ReportError;
 use crate::summary::workload_columns;
 use crate::text::GlyphText;
 use kubesim_engine::SimTime;
+use kubesim_model::trace::{
+    COL_CONTAINER_RESTARTS, COL_NODES_NOEXECUTE, COL_NODES_NOT_READY, COL_NODES_READY,
+    COL_NODES_UNKNOWN, COL_PODS_FAILED, COL_PODS_PENDING, COL_PODS_RUNNING, COL_PODS_SUCCEEDED,
+    COL_PODS_TERMINATING, ZONE_STATES, split_zone_column,
+};
 use kubesim_model::{Mark, Trace};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -98,6 +114,9 @@ pub struct StepSeries {
     pub lane: usize,
     /// `(instant, value)` in time order.
     pub points: Vec<(SimTime, i64)>,
+    /// Fill the area under the line with a light shade of its colour (opaque, so a series
+    /// drawn later covers it: a stacked chart draws its largest total first).
+    pub fill: bool,
 }
 
 /// One line of the legend.
@@ -122,6 +141,8 @@ pub struct StepChart {
     pub end: SimTime,
     /// The top of the y axis (the axis starts at 0).
     pub y_max: i64,
+    /// Names of the y values 0, 1, 2, ... drawn instead of the numbers (empty: numbers).
+    pub y_names: Vec<String>,
     /// The lines, drawn in order (later ones on top).
     pub series: Vec<StepSeries>,
     /// The legend, right of the plot.
@@ -142,8 +163,8 @@ pub fn ready_chart(scenario: &str, trace: &Trace) -> StepChart {
         let desired = column_points(trace, w.desired);
         let ready = column_points(trace, w.ready);
         top = desired.iter().chain(&ready).map(|&(_, v)| v).fold(top, i64::max);
-        desired_lines.push(StepSeries { color, dashed: true, lane, points: desired });
-        ready_lines.push(StepSeries { color, dashed: false, lane, points: ready });
+        desired_lines.push(StepSeries { color, dashed: true, lane, points: desired, fill: false });
+        ready_lines.push(StepSeries { color, dashed: false, lane, points: ready, fill: false });
         legend.push(LegendEntry { label: w.workload.clone(), color, dashed: false });
     }
     // The desired lines are the reference: under every ready line.
@@ -162,6 +183,175 @@ pub fn ready_chart(scenario: &str, trace: &Trace) -> StepChart {
         y_label: "ready replicas".to_string(),
         end: trace.end,
         y_max: top + 1,
+        y_names: Vec::new(),
+        series,
+        legend,
+        marks: trace.marks.clone(),
+    }
+}
+
+/// Colours of the node conditions.
+const READY_GREEN: Rgb = Rgb(44, 160, 44);
+const NOT_READY_ORANGE: Rgb = Rgb(255, 127, 14);
+const UNKNOWN_RED: Rgb = Rgb(214, 39, 40);
+const NOEXECUTE_PURPLE: Rgb = Rgb(148, 103, 189);
+
+/// The nodes chart: nodes stacked by Ready condition (Ready, NotReady = False, Unknown), and
+/// the nodes with a NoExecute not-ready/unreachable taint as a dashed line.
+pub fn nodes_chart(scenario: &str, trace: &Trace) -> StepChart {
+    let m = &trace.metrics;
+    let col = |name: &str| column_points(trace, m.column(name));
+    let ready = col(COL_NODES_READY);
+    let noexecute = col(COL_NODES_NOEXECUTE);
+    // Stack from the rows directly so that the three lines change at the same instants.
+    let idx = |name: &str| m.column(name);
+    let mut total = Vec::new();
+    let mut ready_plus_false = Vec::new();
+    if let (Some(r), Some(nr), Some(u)) =
+        (idx(COL_NODES_READY), idx(COL_NODES_NOT_READY), idx(COL_NODES_UNKNOWN))
+    {
+        for (t, v) in &m.rows {
+            total.push((*t, v[r] + v[nr]));
+            ready_plus_false.push((*t, v[r] + v[nr] - v[u]));
+        }
+    }
+    let dedup = |pts: Vec<(SimTime, i64)>| {
+        let mut out: Vec<(SimTime, i64)> = Vec::new();
+        for p in pts {
+            if out.last().is_none_or(|l: &(SimTime, i64)| l.1 != p.1) {
+                out.push(p);
+            }
+        }
+        out
+    };
+    let top = total.iter().chain(&noexecute).map(|p| p.1).max().unwrap_or(0);
+    let series = vec![
+        StepSeries { color: UNKNOWN_RED, dashed: false, lane: 0, points: dedup(total), fill: true },
+        StepSeries {
+            color: NOT_READY_ORANGE,
+            dashed: false,
+            lane: 0,
+            points: dedup(ready_plus_false),
+            fill: true,
+        },
+        StepSeries { color: READY_GREEN, dashed: false, lane: 0, points: ready, fill: true },
+        StepSeries {
+            color: NOEXECUTE_PURPLE,
+            dashed: true,
+            lane: 0,
+            points: noexecute,
+            fill: false,
+        },
+    ];
+    let legend = vec![
+        LegendEntry { label: "Ready".into(), color: READY_GREEN, dashed: false },
+        LegendEntry { label: "NotReady".into(), color: NOT_READY_ORANGE, dashed: false },
+        LegendEntry { label: "Unknown".into(), color: UNKNOWN_RED, dashed: false },
+        LegendEntry { label: "NoExecute-tainted".into(), color: NOEXECUTE_PURPLE, dashed: true },
+    ];
+    StepChart {
+        title: format!("{scenario}: nodes by Ready condition"),
+        y_label: "nodes".to_string(),
+        end: trace.end,
+        y_max: top + 1,
+        y_names: Vec::new(),
+        series,
+        legend,
+        marks: trace.marks.clone(),
+    }
+}
+
+/// The zones chart: the node lifecycle controller's state of each zone over time.
+pub fn zones_chart(scenario: &str, trace: &Trace) -> StepChart {
+    let mut series = Vec::new();
+    let mut legend = Vec::new();
+    let mut lane = 0;
+    for (i, c) in trace.metrics.columns.iter().enumerate() {
+        let Some((zone, "state")) = split_zone_column(c) else { continue };
+        let color = PALETTE[lane % PALETTE.len()];
+        series.push(StepSeries {
+            color,
+            dashed: false,
+            lane,
+            points: column_points(trace, Some(i)),
+            fill: false,
+        });
+        legend.push(LegendEntry {
+            label: zone.trim_start_matches("zone/").to_string(),
+            color,
+            dashed: false,
+        });
+        lane += 1;
+    }
+    StepChart {
+        title: format!("{scenario}: zone states of the node lifecycle controller"),
+        y_label: "zone state".to_string(),
+        end: trace.end,
+        y_max: ZONE_STATES.len() as i64,
+        y_names: ZONE_STATES.iter().map(|s| s.to_string()).collect(),
+        series,
+        legend,
+        marks: trace.marks.clone(),
+    }
+}
+
+/// The phase series of the pods chart: metrics column, legend label, colour (darker shades,
+/// so that they do not look like the first workload colours, which the restart lines use).
+const POD_SERIES: [(&str, &str, Rgb); 5] = [
+    (COL_PODS_PENDING, "pending", Rgb(204, 153, 0)),
+    (COL_PODS_RUNNING, "running", Rgb(0, 100, 0)),
+    (COL_PODS_TERMINATING, "terminating", Rgb(112, 48, 160)),
+    (COL_PODS_SUCCEEDED, "succeeded", Rgb(0, 128, 128)),
+    (COL_PODS_FAILED, "failed", Rgb(128, 0, 0)),
+];
+
+/// The pods chart: live pods by phase and terminating pods (solid), then container restarts
+/// since the start (dashed): per top-level workload that had any, in the workload's colour of
+/// the ready chart, and for all pods (black) when that differs from the workloads' sum (bare
+/// pods restarted). One lane each, so that equal values stay visible.
+pub fn pods_chart(scenario: &str, trace: &Trace) -> StepChart {
+    let mut series = Vec::new();
+    let mut legend = Vec::new();
+    let mut top = 0;
+    let mut add = |points: Vec<(SimTime, i64)>, label: String, color: Rgb, dashed: bool| {
+        top = points.iter().map(|&(_, v)| v).fold(top, i64::max);
+        let lane = series.len();
+        series.push(StepSeries { color, dashed, lane, points, fill: false });
+        legend.push(LegendEntry { label, color, dashed });
+    };
+    for (col, label, color) in POD_SERIES {
+        let points = column_points(trace, trace.metrics.column(col));
+        if !points.is_empty() {
+            add(points, label.to_string(), color, false);
+        }
+    }
+    let workloads = workload_columns(&trace.metrics);
+    let mut restart_cols = Vec::new();
+    for (i, w) in workloads.iter().enumerate() {
+        let points = column_points(trace, w.restarts);
+        if points.iter().any(|&(_, v)| v > 0) {
+            restart_cols.extend(w.restarts);
+            let color = PALETTE[i % PALETTE.len()];
+            add(points, format!("restarts {}", w.workload), color, true);
+        }
+    }
+    if let Some(total) = trace.metrics.column(COL_CONTAINER_RESTARTS) {
+        let other = trace
+            .metrics
+            .rows
+            .iter()
+            .any(|(_, v)| v[total] != restart_cols.iter().map(|&c| v[c]).sum::<i64>());
+        if other {
+            let points = column_points(trace, Some(total));
+            add(points, "restarts (all pods)".to_string(), Rgb(0, 0, 0), true);
+        }
+    }
+    StepChart {
+        title: format!("{scenario}: pods by phase and container restarts"),
+        y_label: "pods / restarts".to_string(),
+        end: trace.end,
+        y_max: top + 1,
+        y_names: Vec::new(),
         series,
         legend,
         marks: trace.marks.clone(),
@@ -348,6 +538,12 @@ fn step_path(points: &[(SimTime, i64)], end: SimTime) -> Vec<(f64, i32)> {
     path
 }
 
+/// The colour mixed 60 % with white: an opaque shade for filled areas.
+fn lighten(c: Rgb) -> RGBColor {
+    let mix = |v: u8| ((u16::from(v) * 2 + 255 * 3) / 5) as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
 fn font(size: f64) -> TextStyle<'static> {
     TextStyle::from((FONT_FAMILY, size).into_font())
 }
@@ -408,18 +604,30 @@ fn draw<DB: DrawingBackend>(
 
     let main = root.clone().shrink((0, 0), (main_w as u32, h as u32));
     let y_top = i32::try_from(chart.y_max.max(1)).unwrap_or(i32::MAX);
+    // Named y values need room for the longest name.
+    let mut y_label_area = Y_LABEL_AREA;
+    for n in &chart.y_names {
+        y_label_area = y_label_area.max(root.estimate_text_size(n, &font(13.0))?.0 as i32 + 36);
+    }
+    let y_names = chart.y_names.clone();
+    let y_fmt = move |v: &i32| match usize::try_from(*v).ok().and_then(|i| y_names.get(i)) {
+        Some(name) => name.clone(),
+        None if chart.y_names.is_empty() => v.to_string(),
+        None => String::new(),
+    };
     let mut ctx = ChartBuilder::on(&main)
         .margin_top(plot_top)
         .margin_left(MARGIN_LEFT)
         .margin_right(MARGIN_RIGHT)
         .margin_bottom(MARGIN_BOTTOM)
         .x_label_area_size(X_LABEL_AREA)
-        .y_label_area_size(Y_LABEL_AREA)
+        .y_label_area_size(y_label_area)
         .build_cartesian_2d(0f64..x_max, 0i32..y_top)?;
     ctx.configure_mesh()
         .x_desc("time (min)")
         .y_desc(chart.y_label.as_str())
         .x_label_formatter(&fmt_minutes)
+        .y_label_formatter(&y_fmt)
         .x_labels(12)
         .y_labels((y_top as usize + 1).min(11))
         .label_style(font(13.0))
@@ -462,6 +670,13 @@ fn draw<DB: DrawingBackend>(
                 (x, (y - shift).clamp(plot_top_px, plot_bottom))
             })
             .collect();
+        if s.fill && path.len() >= 2 {
+            let mut area = path.clone();
+            let (first, last) = (path[0].0, path[path.len() - 1].0);
+            area.push((last, plot_bottom));
+            area.push((first, plot_bottom));
+            root.draw(&Polygon::new(area, lighten(s.color).filled()))?;
+        }
         let style = s.color.color().stroke_width(2);
         if s.dashed {
             root.draw(&DashedPathElement::new(path, 7, 5, style))?;

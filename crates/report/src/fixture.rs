@@ -89,6 +89,7 @@ fn pod_spec() -> Arc<PodSpec> {
             image_pull_policy: PullPolicy::IfNotPresent,
             requests: Resources { cpu_milli: 250, memory: 128 << 20, ..Resources::default() },
             limits: Resources::default(),
+            ..Container::default()
         }],
         restart_policy: RestartPolicy::Always,
         termination_grace_period_seconds: 30,
@@ -123,6 +124,7 @@ fn running_status(start: SimTime) -> PodStatus {
         ready: true,
         started: true,
         restart_count: 0,
+        last_state: None,
     });
     st
 }
@@ -155,7 +157,12 @@ pub fn run() -> Run {
         min_ready_seconds: 0,
         spec: WorkloadSpec::Deployment { strategy: DeploymentStrategy::default() },
         owner: None,
-        status: WorkloadStatus { replicas: 3, ready_replicas: 3, available_replicas: 3 },
+        status: WorkloadStatus {
+            replicas: 3,
+            ready_replicas: 3,
+            available_replicas: 3,
+            ..WorkloadStatus::default()
+        },
         behaviour: BehaviourId(0),
     });
     let rs_uid = c.new_uid();
@@ -176,7 +183,12 @@ pub fn run() -> Run {
         min_ready_seconds: 0,
         spec: WorkloadSpec::ReplicaSet { template_hash: Some("7d9f".into()) },
         owner: Some(dep),
-        status: WorkloadStatus { replicas: 3, ready_replicas: 3, available_replicas: 3 },
+        status: WorkloadStatus {
+            replicas: 3,
+            ready_replicas: 3,
+            available_replicas: 3,
+            ..WorkloadStatus::default()
+        },
         behaviour: BehaviourId(0),
     });
     for (i, name) in ["web-7d9f-abcde", "web-7d9f-fghij", "web-7d9f-klmno"].into_iter().enumerate()
@@ -205,6 +217,7 @@ pub fn run() -> Run {
             ready_since: Some(s(10 + 10 * i as u64)),
             removed: None,
             behaviour: BehaviourId(0),
+            ephemeral_containers: Vec::new(),
         };
         c.add_pod(pod, Some(rs));
     }
@@ -224,6 +237,7 @@ pub fn run() -> Run {
             ready_since: None,
             removed: None,
             behaviour: BehaviourId(0),
+            ephemeral_containers: Vec::new(),
         },
         Some(rs),
     );
@@ -251,7 +265,12 @@ pub fn run() -> Run {
             service_name: "db".into(),
         },
         owner: None,
-        status: WorkloadStatus { replicas: 2, ready_replicas: 1, available_replicas: 1 },
+        status: WorkloadStatus {
+            replicas: 2,
+            ready_replicas: 1,
+            available_replicas: 1,
+            ..WorkloadStatus::default()
+        },
         behaviour: BehaviourId(0),
     });
     let db0_uid = c.new_uid();
@@ -280,6 +299,7 @@ pub fn run() -> Run {
             ready_since: None,
             removed: None,
             behaviour: BehaviourId(0),
+            ephemeral_containers: Vec::new(),
         },
         Some(db),
     );
@@ -295,6 +315,7 @@ pub fn run() -> Run {
         min_available: Some(IntOrPercent::Percent(50)),
         max_unavailable: None,
         unhealthy_pod_eviction_policy: UnhealthyPodEvictionPolicy::IfHealthyBudget,
+        status: Default::default(),
     });
 
     let web = workload_ref(Kind::Deployment, "default", "web");
@@ -324,10 +345,10 @@ pub fn run() -> Run {
     for (t, pending, cordoned, web_ready, db_ready) in samples {
         metrics.record(
             s(t),
-            vec![pending, 2, 0, cordoned, 3, web_ready, web_ready, 2, db_ready, db_ready],
+            vec![pending, 2, 0, cordoned, 3, web_ready, web_ready, 0, 2, db_ready, db_ready, 0],
         );
     }
-    metrics.record(s(90), vec![1, 2, 0, 1, 3, 3, 3, 2, 1, 1]);
+    metrics.record(s(90), vec![1, 2, 0, 1, 3, 3, 3, 0, 2, 1, 1, 1]);
 
     let ev = |t: u64,
               ty: EventType,
@@ -405,7 +426,8 @@ pub fn run() -> Run {
         Mark { time: s(61), label: "cordon node-2".into() },
         Mark { time: s(90), label: "delete pod db-0".into() },
     ];
-    let trace = Trace { events, metrics, marks, end: s(120), events_processed: 4242 };
+    let trace =
+        Trace { events, metrics, marks, end: s(120), events_processed: 4242, ..Trace::default() };
     let scenario = Scenario {
         name: "demo".into(),
         seed: 7,

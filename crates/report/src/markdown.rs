@@ -2,8 +2,8 @@
 //!
 //! Sections, in order: the scenario (seed, simulated duration, end, events processed), the
 //! per-workload table, pods and nodes, the actions with their times, counts of events by
-//! reason, expectation verdicts (when checked), the scenario's notes, and the chart
-//! (`![ready replicas](ready.png)`).
+//! reason, expectation verdicts (when checked), the scenario's notes, and the charts
+//! (`![ready replicas](ready.png)`, then the nodes and zones charts).
 
 use crate::summary::Summary;
 use std::fmt::Write;
@@ -27,6 +27,100 @@ fn esc(s: &str) -> String {
 
 fn or_dash(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "—".to_string())
+}
+
+/// PodDisruptionBudgets, drains and node-pool upgrades (only the sections that have entries).
+fn write_disruptions(o: &mut String, s: &Summary) -> std::fmt::Result {
+    if !s.pdbs.is_empty() {
+        writeln!(o, "## PodDisruptionBudgets")?;
+        writeln!(o)?;
+        writeln!(
+            o,
+            "Status at the end; the lowest `currentHealthy` and the time with \
+             `disruptionsAllowed = 0` count from the first time the budget was met."
+        )?;
+        writeln!(o)?;
+        writeln!(
+            o,
+            "| PDB | Expected | Desired | Healthy | Allowed | Lowest healthy | No disruption allowed for |"
+        )?;
+        writeln!(o, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")?;
+        for p in &s.pdbs {
+            writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                esc(&p.pdb),
+                p.expected,
+                p.desired,
+                p.healthy,
+                p.allowed,
+                p.lowest_healthy.map_or("—".to_string(), |l| l.to_string()),
+                p.no_disruption_allowed
+            )?;
+        }
+        writeln!(o)?;
+    }
+    if !s.drains.is_empty() {
+        writeln!(o, "## Drains")?;
+        writeln!(o)?;
+        writeln!(
+            o,
+            "| Drain | Start | End | Outcome | Evicted | Refused | Deleted | Blocked by |"
+        )?;
+        writeln!(o, "| --- | --- | --- | --- | ---: | ---: | ---: | --- |")?;
+        for d in &s.drains {
+            let blocked: Vec<String> =
+                d.blocked_by.iter().map(|b| format!("{} ({})", b.pdb, b.blocked)).collect();
+            writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                esc(&d.label),
+                d.start,
+                or_dash(&d.end),
+                d.outcome,
+                d.evictions_allowed,
+                d.evictions_refused,
+                d.deletions,
+                esc(&blocked.join(", "))
+            )?;
+        }
+        for d in &s.drains {
+            for e in &d.errors {
+                writeln!(o)?;
+                writeln!(o, "- {}: {}", esc(&d.label), esc(e))?;
+            }
+        }
+        writeln!(o)?;
+    }
+    if !s.upgrades.is_empty() {
+        writeln!(o, "## Node-pool upgrades")?;
+        writeln!(o)?;
+        writeln!(
+            o,
+            "| Upgrade | Start | End | Outcome | Total time | Nodes replaced | Peak extra nodes | Blocked by PDBs |"
+        )?;
+        writeln!(o, "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |")?;
+        for u in &s.upgrades {
+            let outcome = match &u.failure {
+                Some(f) => format!("failed: {f}"),
+                None => u.outcome.clone(),
+            };
+            writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                esc(&u.label),
+                u.start,
+                or_dash(&u.end),
+                esc(&outcome),
+                u.duration,
+                u.new_nodes.len(),
+                u.peak_extra_nodes,
+                u.blocked_by_pdbs
+            )?;
+        }
+        writeln!(o)?;
+    }
+    Ok(())
 }
 
 /// Renders `summary.md`.
@@ -62,13 +156,13 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
         writeln!(o)?;
         writeln!(
             o,
-            "| Workload | Desired | Ready | Available | First full | Lowest ready | At | Recovered | Below desired |"
+            "| Workload | Desired | Ready | Available | First full | Lowest ready | At | Recovered | Below desired | Restarts |"
         )?;
-        writeln!(o, "| --- | ---: | ---: | ---: | --- | ---: | --- | --- | ---: |")?;
+        writeln!(o, "| --- | ---: | ---: | ---: | --- | ---: | --- | --- | ---: | ---: |")?;
         for w in &s.workloads {
             writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 esc(&w.workload),
                 w.desired,
                 w.ready,
@@ -78,6 +172,7 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
                 or_dash(&w.lowest_ready_at),
                 or_dash(&w.recovered),
                 w.below_desired,
+                w.restarts,
             )?;
         }
     }
@@ -89,6 +184,11 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
         Some(at) => writeln!(o, "- Most pending pods: {} at {}", s.pods.max_pending, at)?,
         None => writeln!(o, "- Most pending pods: 0")?,
     }
+    writeln!(
+        o,
+        "- Pods at the end: {} succeeded, {} failed; container restarts: {}",
+        s.pods.succeeded, s.pods.failed, s.pods.container_restarts
+    )?;
     writeln!(
         o,
         "- Nodes at the end: {} ready, {} not ready, {} cordoned",
@@ -108,6 +208,8 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
         }
     }
     writeln!(o)?;
+
+    write_disruptions(o, s)?;
 
     writeln!(o, "## Events")?;
     writeln!(o)?;
@@ -150,5 +252,15 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
     writeln!(o, "## Ready replicas")?;
     writeln!(o)?;
     writeln!(o, "![ready replicas](ready.png)")?;
+    writeln!(o)?;
+    writeln!(o, "## Pods and restarts")?;
+    writeln!(o)?;
+    writeln!(o, "![pods by phase and container restarts](pods.png)")?;
+    writeln!(o)?;
+    writeln!(o, "## Nodes and zones")?;
+    writeln!(o)?;
+    writeln!(o, "![nodes by Ready condition](nodes.png)")?;
+    writeln!(o)?;
+    writeln!(o, "![zone states](zones.png)")?;
     Ok(())
 }

@@ -1,10 +1,11 @@
 //! `state.yaml`: the final objects as
-//! `kubectl get nodes,pods,deployments,replicasets,statefulsets,poddisruptionbudgets -o yaml`
+//! `kubectl get nodes,pods,deployments,replicasets,statefulsets,daemonsets,poddisruptionbudgets -o yaml`
 //! would show them.
 //!
 //! The document is a `v1` `List` whose `items` are, in this order: nodes by name, pods by
-//! namespace/name, then Deployments, ReplicaSets, StatefulSets and PodDisruptionBudgets, each
-//! by namespace/name. Only objects that still exist are listed (removed pods and nodes are
+//! namespace/name, then Deployments, ReplicaSets, StatefulSets, DaemonSets and
+//! PodDisruptionBudgets (with the status the disruption controller wrote), each by
+//! namespace/name. Only objects that still exist are listed (removed pods and nodes are
 //! not). Keys are sorted alphabetically inside every object, as in kubectl's output, and
 //! fields the API would omit (empty or zero optional values) are left out.
 //!
@@ -19,9 +20,10 @@ use kubesim_model::pod::{InclusionPolicy, WhenUnsatisfiable};
 use kubesim_model::quantity::{format_bytes, format_millicpu};
 use kubesim_model::workload::{DeploymentStrategy, PodManagementPolicy};
 use kubesim_model::{
-    Cluster, Container, ContainerState, IntOrPercent, Kind, LabelSelector, Meta, Node,
-    NodeSelectorTerm, Pdb, Pod, PodConditionType, PodSpec, PodTemplate, Requirement, Resources,
-    TolerationOperator, UnhealthyPodEvictionPolicy, Workload, WorkloadSpec,
+    Cluster, CondStatus, Container, ContainerState, ContainerStatus, HookHandler, IntOrPercent,
+    Kind, LabelSelector, Meta, Node, NodeSelectorTerm, Pdb, Pod, PodCondition, PodConditionType,
+    PodSpec, PodTemplate, Probe, ProbeHandler, Requirement, Resources, TolerationOperator,
+    UnhealthyPodEvictionPolicy, Workload, WorkloadSpec,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -93,7 +95,7 @@ pub fn state_value(cluster: &Cluster) -> Value {
     pods.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
     items.extend(pods.into_iter().map(|p| pod_value(cluster, p)));
 
-    for kind in [Kind::Deployment, Kind::ReplicaSet, Kind::StatefulSet] {
+    for kind in [Kind::Deployment, Kind::ReplicaSet, Kind::StatefulSet, Kind::DaemonSet] {
         let mut ws: Vec<&Workload> = cluster.workloads.iter().filter(|w| w.kind == kind).collect();
         ws.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
         items.extend(ws.into_iter().map(workload_value));
@@ -191,32 +193,117 @@ fn node_value(n: &Node) -> Value {
     if n.unschedulable {
         spec = spec.set("unschedulable", true);
     }
-    let ready = Obj::new()
-        .set("type", "Ready")
-        .set("status", n.ready.status.as_str())
-        .non_empty("reason", n.ready.reason)
-        .non_empty("message", n.ready.message)
-        .set("lastTransitionTime", rfc3339(n.ready.last_transition))
-        .build();
+    let conditions = node_conditions(n);
     let images: Vec<Value> = n.images.iter().map(|i| json!({ "names": [i] })).collect();
     let status = Obj::new()
         .set("allocatable", resource_list(&n.allocatable, true))
         .set("capacity", resource_list(&n.capacity, true))
-        .set("conditions", vec![ready])
+        .set("conditions", conditions)
         .non_empty("images", images)
         .build();
     object(Kind::Node, &n.meta).set("spec", spec).set("status", status).build()
+}
+
+/// A port as written: a number stays a number, a name a string.
+fn port_value(p: &str) -> Value {
+    p.parse::<i64>().map_or_else(|_| Value::from(p), Value::from)
+}
+
+fn probe_value(p: &Probe) -> Value {
+    let mut o = Obj::new()
+        .set("initialDelaySeconds", p.initial_delay_seconds)
+        .set("periodSeconds", p.period_seconds)
+        .set("timeoutSeconds", p.timeout_seconds)
+        .set("successThreshold", p.success_threshold)
+        .set("failureThreshold", p.failure_threshold)
+        .opt("terminationGracePeriodSeconds", p.termination_grace_period_seconds);
+    o = match &p.handler {
+        ProbeHandler::Exec { command } => o.set("exec", json!({ "command": command })),
+        ProbeHandler::HttpGet { scheme, path, port, host } => o.set(
+            "httpGet",
+            Obj::new()
+                .set("path", path.as_str())
+                .set("port", port_value(port))
+                .set("scheme", scheme.as_str())
+                .opt("host", host.as_deref()),
+        ),
+        ProbeHandler::TcpSocket { port } => o.set("tcpSocket", json!({ "port": port_value(port) })),
+        ProbeHandler::Grpc { port, service } => {
+            o.set("grpc", Obj::new().set("port", *port).opt("service", service.as_deref()))
+        }
+    };
+    o.build()
+}
+
+fn hook_value(h: &HookHandler) -> Value {
+    match h {
+        HookHandler::Exec { command } => json!({ "exec": { "command": command } }),
+        HookHandler::HttpGet { scheme, path, port } => json!({
+            "httpGet": { "path": path, "port": port_value(port), "scheme": scheme }
+        }),
+        HookHandler::TcpSocket { port } => json!({ "tcpSocket": { "port": port_value(port) } }),
+        HookHandler::Sleep { seconds } => json!({ "sleep": { "seconds": seconds } }),
+    }
+}
+
+/// The node's conditions in `kubectl get node -o yaml` order: MemoryPressure, DiskPressure,
+/// PIDPressure, Ready. kubesim does not simulate resource pressure: the three pressure
+/// conditions are False (with the kubelet's reasons) while the kubelet reports, and Unknown
+/// together with Ready when the node lifecycle controller stops hearing from it (it sets the
+/// four at once); their transition time is Ready's.
+fn node_conditions(n: &Node) -> Vec<Value> {
+    let unknown = n.ready.status == CondStatus::Unknown;
+    let pressure = [
+        ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+        ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ];
+    let mut out: Vec<Value> = pressure
+        .iter()
+        .map(|(t, reason, message)| {
+            let (status, reason, message) = if unknown {
+                ("Unknown", n.ready.reason, n.ready.message)
+            } else {
+                ("False", *reason, *message)
+            };
+            Obj::new()
+                .set("type", *t)
+                .set("status", status)
+                .set("reason", reason)
+                .set("message", message)
+                .set("lastTransitionTime", rfc3339(n.ready.last_transition))
+                .build()
+        })
+        .collect();
+    out.push(
+        Obj::new()
+            .set("type", "Ready")
+            .set("status", n.ready.status.as_str())
+            .non_empty("reason", n.ready.reason)
+            .non_empty("message", n.ready.message)
+            .set("lastTransitionTime", rfc3339(n.ready.last_transition))
+            .build(),
+    );
+    out
 }
 
 fn container_value(c: &Container) -> Value {
     let resources = Obj::new()
         .non_empty("requests", resource_list(&c.requests, false))
         .non_empty("limits", resource_list(&c.limits, false));
+    let lifecycle = Obj::new()
+        .opt("postStart", c.lifecycle.post_start.as_ref().map(hook_value))
+        .opt("preStop", c.lifecycle.pre_stop.as_ref().map(hook_value));
     Obj::new()
         .set("name", c.name.as_str())
         .set("image", c.image.as_str())
         .set("imagePullPolicy", c.image_pull_policy.as_str())
         .set("resources", resources)
+        .opt("restartPolicy", c.restart_policy.map(|p| p.as_str()))
+        .opt("startupProbe", c.startup_probe.as_ref().map(probe_value))
+        .opt("livenessProbe", c.liveness_probe.as_ref().map(probe_value))
+        .opt("readinessProbe", c.readiness_probe.as_ref().map(probe_value))
+        .non_empty("lifecycle", lifecycle)
         .build()
 }
 
@@ -255,8 +342,8 @@ fn inclusion(p: InclusionPolicy) -> &'static str {
     }
 }
 
-/// The pod spec; `node_name` is None for templates.
-fn pod_spec_value(spec: &PodSpec, node_name: Option<&str>) -> Value {
+/// The pod spec; `node_name` is None and `ephemeral` empty for templates.
+fn pod_spec_value(spec: &PodSpec, node_name: Option<&str>, ephemeral: Vec<Value>) -> Value {
     let tolerations: Vec<Value> = spec
         .tolerations
         .iter()
@@ -317,6 +404,7 @@ fn pod_spec_value(spec: &PodSpec, node_name: Option<&str>) -> Value {
             "initContainers",
             spec.init_containers.iter().map(container_value).collect::<Vec<_>>(),
         )
+        .non_empty("ephemeralContainers", ephemeral)
         .opt("nodeName", node_name)
         .non_empty("nodeSelector", string_map(&spec.node_selector))
         .non_empty("affinity", affinity)
@@ -324,17 +412,31 @@ fn pod_spec_value(spec: &PodSpec, node_name: Option<&str>) -> Value {
         .non_empty("topologySpreadConstraints", spread)
         .set("priority", spec.priority)
         .opt("priorityClassName", spec.priority_class_name.as_deref())
+        .non_empty(
+            "readinessGates",
+            spec.readiness_gates.iter().map(|g| json!({ "conditionType": g })).collect::<Vec<_>>(),
+        )
         .set("restartPolicy", spec.restart_policy.as_str())
         .non_empty("schedulerName", spec.scheduler_name.as_str())
         .set("terminationGracePeriodSeconds", spec.termination_grace_period_seconds)
+        .non_empty(
+            "volumes",
+            spec.empty_dir_volumes
+                .iter()
+                .map(|v| Obj::new().set("name", v.as_str()).set("emptyDir", Obj::new()).build())
+                .collect::<Vec<_>>(),
+        )
         .build()
 }
 
 fn container_state_value(s: &ContainerState) -> Value {
     match s {
-        ContainerState::Waiting { reason } => {
-            json!({ "waiting": Obj::new().non_empty("reason", reason.as_str()).build() })
-        }
+        ContainerState::Waiting { reason, message } => json!({
+            "waiting": Obj::new()
+                .non_empty("reason", reason.as_str())
+                .non_empty("message", message.as_str())
+                .build()
+        }),
         ContainerState::Running { started_at } => {
             json!({ "running": { "startedAt": rfc3339(*started_at) } })
         }
@@ -349,42 +451,42 @@ fn container_state_value(s: &ContainerState) -> Value {
     }
 }
 
+fn condition_value(t: &str, c: &PodCondition) -> Value {
+    Obj::new()
+        .set("type", t)
+        .set("status", c.status.as_str())
+        .set("lastTransitionTime", rfc3339(c.last_transition))
+        .non_empty("reason", c.reason.as_str())
+        .non_empty("message", c.message.as_str())
+        .build()
+}
+
+fn container_status_value(s: &ContainerStatus) -> Value {
+    Obj::new()
+        .set("name", s.name.as_str())
+        .set("image", s.image.as_str())
+        .set("ready", s.ready)
+        .set("started", s.started)
+        .set("restartCount", s.restart_count)
+        .set("state", container_state_value(&s.state))
+        .opt("lastState", s.last_state.as_ref().map(container_state_value))
+        .build()
+}
+
 fn pod_value(cluster: &Cluster, p: &Pod) -> Value {
     let node_name = p.node.map(|n| cluster.nodes[n.index()].meta.name.as_str());
-    let conditions: Vec<Value> = PodConditionType::ALL
+    let mut conditions: Vec<Value> = PodConditionType::ALL
         .iter()
-        .filter_map(|&t| {
-            let c = p.status.condition(t)?;
-            Some(
-                Obj::new()
-                    .set("type", t.as_str())
-                    .set("status", c.status.as_str())
-                    .set("lastTransitionTime", rfc3339(c.last_transition))
-                    .non_empty("reason", c.reason.as_str())
-                    .non_empty("message", c.message.as_str())
-                    .build(),
-            )
-        })
+        .filter_map(|&t| Some(condition_value(t.as_str(), p.status.condition(t)?)))
         .collect();
-    let statuses: Vec<Value> = p
-        .status
-        .container_statuses
-        .iter()
-        .map(|s| {
-            Obj::new()
-                .set("name", s.name.as_str())
-                .set("image", s.image.as_str())
-                .set("ready", s.ready)
-                .set("started", s.started)
-                .set("restartCount", s.restart_count)
-                .set("state", container_state_value(&s.state))
-                .build()
-        })
-        .collect();
+    conditions.extend(p.status.custom_conditions.iter().map(|(t, c)| condition_value(t, c)));
+    let statuses = |v: &[ContainerStatus]| v.iter().map(container_status_value).collect::<Vec<_>>();
     let status = Obj::new()
         .set("phase", p.status.phase.as_str())
         .non_empty("conditions", conditions)
-        .non_empty("containerStatuses", statuses)
+        .non_empty("initContainerStatuses", statuses(&p.status.init_container_statuses))
+        .non_empty("containerStatuses", statuses(&p.status.container_statuses))
+        .non_empty("ephemeralContainerStatuses", statuses(&p.status.ephemeral_container_statuses))
         .opt(
             "nominatedNodeName",
             p.status.nominated_node.map(|n| cluster.nodes[n.index()].meta.name.as_str()),
@@ -393,8 +495,20 @@ fn pod_value(cluster: &Cluster, p: &Pod) -> Value {
         .opt("reason", p.status.reason.as_deref())
         .opt("message", p.status.message.as_deref())
         .build();
+    let ephemeral: Vec<Value> = p
+        .ephemeral_containers
+        .iter()
+        .map(|e| {
+            Obj::new()
+                .set("name", e.container.name.as_str())
+                .set("image", e.container.image.as_str())
+                .set("imagePullPolicy", e.container.image_pull_policy.as_str())
+                .opt("targetContainerName", e.target.as_deref())
+                .build()
+        })
+        .collect();
     object(Kind::Pod, &p.meta)
-        .set("spec", pod_spec_value(&p.spec, node_name))
+        .set("spec", pod_spec_value(&p.spec, node_name, ephemeral))
         .set("status", status)
         .build()
 }
@@ -403,7 +517,7 @@ fn template_value(t: &PodTemplate) -> Value {
     let meta = Obj::new()
         .non_empty("labels", string_map(&t.labels))
         .non_empty("annotations", string_map(&t.annotations));
-    Obj::new().set("metadata", meta).set("spec", pod_spec_value(&t.spec, None)).build()
+    Obj::new().set("metadata", meta).set("spec", pod_spec_value(&t.spec, None, Vec::new())).build()
 }
 
 fn int_or_percent(v: IntOrPercent) -> Value {
@@ -414,6 +528,9 @@ fn int_or_percent(v: IntOrPercent) -> Value {
 }
 
 fn workload_value(w: &Workload) -> Value {
+    if let WorkloadSpec::DaemonSet { max_unavailable, max_surge } = &w.spec {
+        return daemonset_value(w, *max_unavailable, *max_surge);
+    }
     let mut spec = Obj::new()
         .set("replicas", w.replicas)
         .set("selector", selector_value(&w.selector))
@@ -446,6 +563,7 @@ fn workload_value(w: &Workload) -> Value {
                 .set("podManagementPolicy", policy)
                 .non_empty("serviceName", service_name.as_str());
         }
+        WorkloadSpec::DaemonSet { .. } => {}
     }
     let s = &w.status;
     let mut status = Obj::new();
@@ -460,6 +578,38 @@ fn workload_value(w: &Workload) -> Value {
     if s.available_replicas > 0 {
         status = status.set("availableReplicas", s.available_replicas);
     }
+    if w.kind == Kind::Deployment && s.updated_replicas > 0 {
+        status = status.set("updatedReplicas", s.updated_replicas);
+    }
+    object(w.kind, &w.meta).set("spec", spec).set("status", status).build()
+}
+
+/// A DaemonSet: no `replicas` in its spec; the status counts nodes (`desiredNumberScheduled`
+/// is kept in [`Workload::replicas`]).
+fn daemonset_value(w: &Workload, max_unavailable: IntOrPercent, max_surge: IntOrPercent) -> Value {
+    let mut spec = Obj::new()
+        .set("selector", selector_value(&w.selector))
+        .set("template", template_value(&w.template))
+        .set(
+            "updateStrategy",
+            Obj::new().set("type", "RollingUpdate").set(
+                "rollingUpdate",
+                Obj::new()
+                    .set("maxSurge", int_or_percent(max_surge))
+                    .set("maxUnavailable", int_or_percent(max_unavailable)),
+            ),
+        );
+    if w.min_ready_seconds > 0 {
+        spec = spec.set("minReadySeconds", w.min_ready_seconds);
+    }
+    let s = &w.status;
+    let status = Obj::new()
+        .set("currentNumberScheduled", s.replicas)
+        .set("desiredNumberScheduled", w.replicas)
+        .set("numberMisscheduled", 0)
+        .set("numberReady", s.ready_replicas)
+        .opt("numberAvailable", (s.available_replicas > 0).then_some(s.available_replicas))
+        .opt("updatedNumberScheduled", (s.updated_replicas > 0).then_some(s.updated_replicas));
     object(w.kind, &w.meta).set("spec", spec).set("status", status).build()
 }
 
@@ -473,5 +623,34 @@ fn pdb_value(p: &Pdb) -> Value {
         .opt("minAvailable", p.min_available.map(int_or_percent))
         .opt("maxUnavailable", p.max_unavailable.map(int_or_percent))
         .set("unhealthyPodEvictionPolicy", policy);
-    object(Kind::PodDisruptionBudget, &p.meta).set("spec", spec).build()
+    let st = &p.status;
+    let mut status = Obj::new();
+    if st.observed_generation > 0 {
+        let disrupted = Value::Object(
+            st.disrupted_pods.iter().map(|(k, v)| (k.clone(), Value::from(rfc3339(*v)))).collect(),
+        );
+        let conditions: Vec<Value> = st
+            .condition
+            .iter()
+            .map(|c| {
+                Obj::new()
+                    .set("type", "DisruptionAllowed")
+                    .set("status", c.status.as_str())
+                    .set("reason", c.reason)
+                    .set("message", c.message.as_str())
+                    .set("lastTransitionTime", rfc3339(c.last_transition))
+                    .set("observedGeneration", c.observed_generation)
+                    .build()
+            })
+            .collect();
+        status = status
+            .set("currentHealthy", st.current_healthy)
+            .set("desiredHealthy", st.desired_healthy)
+            .set("disruptionsAllowed", st.disruptions_allowed)
+            .set("expectedPods", st.expected_pods)
+            .set("observedGeneration", st.observed_generation)
+            .non_empty("disruptedPods", disrupted)
+            .non_empty("conditions", conditions);
+    }
+    object(Kind::PodDisruptionBudget, &p.meta).set("spec", spec).set("status", status).build()
 }

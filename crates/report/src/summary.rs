@@ -8,8 +8,8 @@
 use crate::RunOutput;
 use kubesim_engine::{SimDuration, SimTime};
 use kubesim_model::trace::{
-    COL_NODES_CORDONED, COL_NODES_NOT_READY, COL_NODES_READY, COL_PODS_PENDING,
-    split_workload_column,
+    COL_CONTAINER_RESTARTS, COL_NODES_CORDONED, COL_NODES_NOT_READY, COL_NODES_READY,
+    COL_PODS_FAILED, COL_PODS_PENDING, COL_PODS_SUCCEEDED, split_workload_column,
 };
 use kubesim_model::{Metrics, Trace};
 use serde::Serialize;
@@ -44,6 +44,12 @@ pub struct Summary {
     pub actions: Vec<ActionSummary>,
     /// Counts of events.
     pub events: EventSummary,
+    /// PodDisruptionBudgets over the run, by namespace/name.
+    pub pdbs: Vec<crate::disruptions::PdbSummary>,
+    /// Drains (`drain` actions and those of node-pool upgrades), in start order.
+    pub drains: Vec<crate::disruptions::DrainSummary>,
+    /// Node-pool upgrades, in start order.
+    pub upgrades: Vec<crate::disruptions::UpgradeSummary>,
     /// The scenario's notes (fields read but not simulated, defaults applied, …).
     pub notes: Vec<String>,
     /// Verdicts of the scenario's expectations; empty until expectations are checked
@@ -93,9 +99,13 @@ pub struct WorkloadSummary {
     pub below_desired_ms: u64,
     /// Time spent below desired after `first_ready`, Go style (`15s`).
     pub below_desired: String,
+    /// Container restarts of the workload's pods over the run.
+    pub restarts: i64,
 }
 
-/// Pending pods over the run (metrics column `pods_pending`).
+/// Pods over the run: pending pods (metrics column `pods_pending`), and at the end the pods
+/// that completed and the container restarts (`pods_succeeded`, `pods_failed`,
+/// `container_restarts`; 0 when the metrics lack them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PodSummary {
     /// The largest number of pending pods at any instant.
@@ -104,6 +114,12 @@ pub struct PodSummary {
     pub max_pending_at_ms: Option<u64>,
     /// When that number was first reached, as a clock.
     pub max_pending_at: Option<String>,
+    /// Pods in phase Succeeded at the end (not yet garbage-collected).
+    pub succeeded: i64,
+    /// Pods in phase Failed at the end (not yet garbage-collected).
+    pub failed: i64,
+    /// Container restarts over the whole run.
+    pub container_restarts: i64,
 }
 
 /// Nodes at the end of the run.
@@ -187,6 +203,9 @@ pub fn summarize(out: &RunOutput) -> Summary {
             })
             .collect(),
         events: summarize_events(trace),
+        pdbs: crate::disruptions::summarize_pdbs(trace),
+        drains: crate::disruptions::summarize_drains(trace),
+        upgrades: crate::disruptions::summarize_upgrades(trace),
         notes: scenario.notes.clone(),
         expectations: Vec::new(),
     }
@@ -203,6 +222,8 @@ pub(crate) struct WorkloadColumns {
     pub ready: Option<usize>,
     /// Index of `…:available`.
     pub available: Option<usize>,
+    /// Index of `…:restarts`.
+    pub restarts: Option<usize>,
 }
 
 /// The workloads that have metrics columns, in the order of their first column.
@@ -220,6 +241,7 @@ pub(crate) fn workload_columns(metrics: &Metrics) -> Vec<WorkloadColumns> {
                     desired: None,
                     ready: None,
                     available: None,
+                    restarts: None,
                 });
                 out.len() - 1
             }
@@ -229,6 +251,7 @@ pub(crate) fn workload_columns(metrics: &Metrics) -> Vec<WorkloadColumns> {
             "desired" => w.desired = Some(i),
             "ready" => w.ready = Some(i),
             "available" => w.available = Some(i),
+            "restarts" => w.restarts = Some(i),
             _ => {}
         }
     }
@@ -295,6 +318,7 @@ fn summarize_workload(trace: &Trace, w: &WorkloadColumns) -> WorkloadSummary {
         recovered,
         below_desired_ms: below_ms,
         below_desired: SimDuration(below_ms).to_string(),
+        restarts: get(w.restarts, last),
     }
 }
 
@@ -309,7 +333,21 @@ fn summarize_pods(trace: &Trace) -> PodSummary {
         }
     }
     let (max_pending_at_ms, max_pending_at) = at(max.map(|(_, t)| t));
-    PodSummary { max_pending: max.map_or(0, |(m, _)| m), max_pending_at_ms, max_pending_at }
+    let last = |col: &str| {
+        trace
+            .metrics
+            .column(col)
+            .and_then(|c| trace.metrics.rows.last().map(|(_, v)| v[c]))
+            .unwrap_or(0)
+    };
+    PodSummary {
+        max_pending: max.map_or(0, |(m, _)| m),
+        max_pending_at_ms,
+        max_pending_at,
+        succeeded: last(COL_PODS_SUCCEEDED),
+        failed: last(COL_PODS_FAILED),
+        container_restarts: last(COL_CONTAINER_RESTARTS),
+    }
 }
 
 /// Node counts from the metrics at the end; a column the metrics lack is counted on the

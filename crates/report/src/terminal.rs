@@ -10,12 +10,13 @@ const NONE: &str = "<none>";
 /// A few lines about the run, then a `kubectl get`-style table of the workloads:
 ///
 /// ```text
-/// WORKLOAD         DESIRED   READY   AVAILABLE   LOWEST-READY   AT             TIME-TO-READY   RECOVERED      BELOW-DESIRED
-/// deployment/web   3         3       3           2              00:01:00.000   30s             00:01:15.000   15s
+/// WORKLOAD         DESIRED   READY   AVAILABLE   LOWEST-READY   AT             TIME-TO-READY   RECOVERED      BELOW-DESIRED   RESTARTS
+/// deployment/web   3         3       3           2              00:01:00.000   30s             00:01:15.000   15s             0
 /// ```
 ///
 /// `TIME-TO-READY` is the time from the start until ready first reached desired;
-/// `LOWEST-READY`, `AT`, `RECOVERED` and `BELOW-DESIRED` look at the time after that (see
+/// `LOWEST-READY`, `AT`, `RECOVERED` and `BELOW-DESIRED` look at the time after that;
+/// `RESTARTS` counts the container restarts of the workload's pods over the run (see
 /// [`crate::WorkloadSummary`]). The text ends with a newline.
 pub fn render_terminal(s: &Summary) -> String {
     let mut o = String::new();
@@ -40,6 +41,14 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
         Some(at) => write!(o, "pods: at most {} pending (first at {})", s.pods.max_pending, at)?,
         None => write!(o, "pods: none pending")?,
     }
+    let p = &s.pods;
+    if p.succeeded > 0 || p.failed > 0 || p.container_restarts > 0 {
+        write!(
+            o,
+            ", {} succeeded, {} failed, {} container restarts",
+            p.succeeded, p.failed, p.container_restarts
+        )?;
+    }
     writeln!(
         o,
         "; nodes at the end: {} ready, {} not ready, {} cordoned",
@@ -51,6 +60,7 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
         "events: {} ({} warnings): {} SuccessfulCreate, {} Scheduled, {} FailedScheduling, {} Killing",
         e.total, e.warnings, e.successful_create, e.scheduled, e.failed_scheduling, e.killing
     )?;
+    write_disruptions(o, s)?;
     if !s.expectations.is_empty() {
         let failed = s.expectations.iter().filter(|x| !x.passed).count();
         writeln!(o, "expectations: {} passed, {} failed", s.expectations.len() - failed, failed)?;
@@ -78,6 +88,7 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
                 w.first_ready_ms.map_or_else(|| NONE.to_string(), |ms| SimDuration(ms).to_string()),
                 opt(&w.recovered),
                 w.below_desired.clone(),
+                w.restarts.to_string(),
             ]
         })
         .collect();
@@ -92,9 +103,99 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
             "TIME-TO-READY",
             "RECOVERED",
             "BELOW-DESIRED",
+            "RESTARTS",
         ],
         &rows,
     ));
+    Ok(())
+}
+
+/// Drains started by actions (with their node errors), node-pool upgrades, then a table of
+/// PodDisruptionBudgets.
+fn write_disruptions(o: &mut String, s: &Summary) -> std::fmt::Result {
+    let drains: Vec<_> = s.drains.iter().filter(|d| d.upgrade.is_none()).collect();
+    if !drains.is_empty() {
+        writeln!(o, "drains:")?;
+        for d in drains {
+            let end = match &d.end {
+                Some(e) => format!("{} at {e} ({})", d.outcome, d.duration),
+                None => format!("still running at the end ({})", d.duration),
+            };
+            write!(
+                o,
+                "  {}  {}: {end}; {} evicted, {} refused",
+                d.start, d.label, d.evictions_allowed, d.evictions_refused
+            )?;
+            if d.deletions > 0 {
+                write!(o, ", {} deleted", d.deletions)?;
+            }
+            for b in &d.blocked_by {
+                write!(o, "; blocked by {} for {}", b.pdb, b.blocked)?;
+            }
+            writeln!(o)?;
+            for e in &d.errors {
+                writeln!(o, "      error: {e}")?;
+            }
+        }
+    }
+    if !s.upgrades.is_empty() {
+        writeln!(o, "upgrades:")?;
+        for u in &s.upgrades {
+            let end = match (&u.end, &u.failure) {
+                (Some(e), _) => format!("succeeded at {e} ({})", u.duration),
+                (None, Some(f)) => format!("failed ({f}); {} at the end", u.duration),
+                (None, None) => format!("still running at the end ({})", u.duration),
+            };
+            write!(
+                o,
+                "  {}  {}: {end}; {} nodes replaced, peak {} extra node{}; blocked by PDBs for {}",
+                u.start,
+                u.label,
+                u.new_nodes.len(),
+                u.peak_extra_nodes,
+                if u.peak_extra_nodes == 1 { "" } else { "s" },
+                u.blocked_by_pdbs
+            )?;
+            if !u.forced_nodes.is_empty() {
+                write!(
+                    o,
+                    "; pods deleted after the drain timeout on {}",
+                    u.forced_nodes.join(", ")
+                )?;
+            }
+            writeln!(o)?;
+        }
+    }
+    if !s.pdbs.is_empty() {
+        let rows: Vec<Vec<String>> = s
+            .pdbs
+            .iter()
+            .map(|p| {
+                vec![
+                    p.pdb.clone(),
+                    p.expected.to_string(),
+                    p.desired.to_string(),
+                    p.healthy.to_string(),
+                    p.allowed.to_string(),
+                    p.lowest_healthy.map_or_else(|| NONE.to_string(), |l| l.to_string()),
+                    p.no_disruption_allowed.clone(),
+                ]
+            })
+            .collect();
+        writeln!(o)?;
+        o.push_str(&table(
+            &[
+                "PDB",
+                "EXPECTED",
+                "DESIRED",
+                "HEALTHY",
+                "ALLOWED",
+                "LOWEST-HEALTHY",
+                "NONE-ALLOWED-FOR",
+            ],
+            &rows,
+        ));
+    }
     Ok(())
 }
 

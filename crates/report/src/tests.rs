@@ -137,14 +137,15 @@ fn metrics_csv_extends_to_the_end() {
     assert_eq!(
         lines[0],
         "time,pods_pending,nodes_ready,nodes_not_ready,nodes_cordoned,\
-         deployment/web:desired,deployment/web:ready,deployment/web:available,\
-         statefulset/shop/db:desired,statefulset/shop/db:ready,statefulset/shop/db:available"
+         deployment/web:desired,deployment/web:ready,deployment/web:available,deployment/web:restarts,\
+         statefulset/shop/db:desired,statefulset/shop/db:ready,statefulset/shop/db:available,\
+         statefulset/shop/db:restarts"
     );
-    assert_eq!(lines[1], "0.000,5,2,0,0,3,0,0,2,0,0");
+    assert_eq!(lines[1], "0.000,5,2,0,0,3,0,0,0,2,0,0,0");
     // 10 recorded rows, then the last values repeated at the end (120 s).
     assert_eq!(lines.len(), 1 + 10 + 1);
-    assert_eq!(lines[10], "90.000,1,2,0,1,3,3,3,2,1,1");
-    assert_eq!(lines[11], "120.000,1,2,0,1,3,3,3,2,1,1");
+    assert_eq!(lines[10], "90.000,1,2,0,1,3,3,3,0,2,1,1,1");
+    assert_eq!(lines[11], "120.000,1,2,0,1,3,3,3,0,2,1,1,1");
 
     // No extra row when the last row is at the end already.
     let mut trace = run.trace.clone();
@@ -303,9 +304,12 @@ fn terminal_table_is_aligned() {
     assert!(web.starts_with(
         "deployment/web        3         3       3           2              00:01:00.000   30s   "
     ));
-    assert!(db.ends_with("<none>         30s"));
+    // db: not recovered, 30 s below desired, 1 restart (at 90 s).
+    assert!(db.ends_with("<none>         30s             1"), "{db}");
     // Every column starts at the same offset on every line.
-    for col in ["DESIRED", "LOWEST-READY", "TIME-TO-READY", "RECOVERED", "BELOW-DESIRED"] {
+    for col in
+        ["DESIRED", "LOWEST-READY", "TIME-TO-READY", "RECOVERED", "BELOW-DESIRED", "RESTARTS"]
+    {
         let at = header.find(col).unwrap();
         for row in [web, db] {
             assert_ne!(row.as_bytes()[at], b' ', "{col} in {row:?}");
@@ -313,7 +317,7 @@ fn terminal_table_is_aligned() {
         }
     }
     assert!(text.contains("00:01:01.000  cordon node-2"));
-    assert!(text.ends_with("30s\n"));
+    assert!(text.ends_with("30s             1\n"));
 }
 
 #[test]
@@ -486,8 +490,14 @@ fn busy_chart_renders() {
     marks.push(Mark { time: SimTime(60_000), label: "cordon node-1".into() });
     marks.push(Mark { time: SimTime(1_790_000), label: "uncordon node-1 at the very end".into() });
     marks.sort_by_key(|m| m.time);
-    let trace =
-        Trace { events: Vec::new(), metrics, marks, end: SimTime(1_800_000), events_processed: 0 };
+    let trace = Trace {
+        events: Vec::new(),
+        metrics,
+        marks,
+        end: SimTime(1_800_000),
+        events_processed: 0,
+        ..Trace::default()
+    };
     let chart = ready_chart("busy-scenario-with-a-rather-long-name", &trace);
     assert_eq!(chart.y_max, 10 + 5 * 9 + 1);
     let tmp = tempfile::tempdir().unwrap();
@@ -500,4 +510,133 @@ fn busy_chart_renders() {
     // Degenerate: no metrics, no marks, a run that ended at 0.
     let empty = ready_chart("empty", &Trace::default());
     render_png(&empty, &out.join("empty.png")).unwrap();
+}
+
+#[test]
+fn pods_chart_series() {
+    use crate::charts::pods_chart;
+    use kubesim_engine::SimTime;
+    use kubesim_model::Metrics;
+    let mut trace = fixture::run().trace;
+    // A trace with the pod columns: one pod pending, running, crash-looping (restarts 1, 2),
+    // then deleted (terminating) and gone.
+    trace.metrics = Metrics {
+        columns: [
+            "pods_pending",
+            "pods_running",
+            "pods_succeeded",
+            "pods_failed",
+            "pods_terminating",
+            "container_restarts",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: vec![
+            (SimTime(0), vec![1, 0, 0, 0, 0, 0]),
+            (SimTime(5_000), vec![0, 1, 0, 0, 0, 0]),
+            (SimTime(7_000), vec![0, 1, 0, 0, 0, 1]),
+            (SimTime(19_000), vec![0, 1, 0, 0, 0, 2]),
+            (SimTime(60_000), vec![0, 1, 0, 0, 1, 2]),
+            (SimTime(61_000), vec![0, 0, 0, 0, 0, 2]),
+        ],
+    };
+    let chart = pods_chart("demo", &trace);
+    assert_eq!(chart.title, "demo: pods by phase and container restarts");
+    // No workload columns in this trace: the restarts shown are all pods'.
+    let labels: Vec<&str> = chart.legend.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["pending", "running", "terminating", "succeeded", "failed", "restarts (all pods)"]
+    );
+    // Restarts are the dashed staircase; the y axis covers the largest value (2) plus one.
+    let restarts = chart.series.last().unwrap();
+    assert!(restarts.dashed);
+    let points: Vec<(u64, i64)> = restarts.points.iter().map(|&(t, v)| (t.0, v)).collect();
+    assert_eq!(points, [(0, 0), (7_000, 1), (19_000, 2)]);
+    assert_eq!(chart.y_max, 3);
+    // The fixture's metrics have pods_pending and workload columns; the db restarted once (at
+    // 90 s), web never: only the db's restarts are drawn, and they are all the restarts (no
+    // `container_restarts` column to differ from).
+    let run = fixture::run();
+    let chart = pods_chart("demo", &run.trace);
+    let labels: Vec<&str> = chart.legend.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["pending", "restarts statefulset/shop/db"]);
+    render_svg(&chart).unwrap();
+}
+
+#[test]
+fn state_yaml_shows_the_pod_lifecycle() {
+    use kubesim_engine::SimTime;
+    use kubesim_model::{
+        CondStatus, Container, ContainerState, ContainerStatus, EphemeralContainer, PodSpec, Probe,
+        ProbeHandler, RestartPolicy,
+    };
+    use std::sync::Arc;
+    let mut run = fixture::run();
+    let pod = run.cluster.live_pods().next().unwrap();
+    let p = &mut run.cluster.pods[pod.index()];
+    let mut spec: PodSpec = (*p.spec).clone();
+    spec.init_containers.push(Container {
+        name: "proxy".into(),
+        image: "envoy:1.30".into(),
+        restart_policy: Some(RestartPolicy::Always),
+        ..Container::default()
+    });
+    spec.containers[0].readiness_probe = Some(Probe::new(ProbeHandler::HttpGet {
+        scheme: "HTTP".into(),
+        path: "/ready".into(),
+        port: "8080".into(),
+        host: None,
+    }));
+    spec.readiness_gates.push("example.com/lb".into());
+    p.spec = Arc::new(spec);
+    p.ephemeral_containers.push(EphemeralContainer {
+        container: Container {
+            name: "debugger".into(),
+            image: "busybox:1.36".into(),
+            ..Container::default()
+        },
+        target: Some("web".into()),
+        run_for: None,
+    });
+    let s = SimTime(1000);
+    p.status.container_statuses[0].restart_count = 3;
+    p.status.container_statuses[0].state = ContainerState::Waiting {
+        reason: "CrashLoopBackOff".into(),
+        message: "back-off 40s restarting failed container=web pod=x".into(),
+    };
+    p.status.container_statuses[0].last_state = Some(ContainerState::Terminated {
+        reason: "Error".into(),
+        exit_code: 1,
+        started_at: s,
+        finished_at: s,
+    });
+    p.status.init_container_statuses.push(ContainerStatus {
+        name: "proxy".into(),
+        image: "envoy:1.30".into(),
+        state: ContainerState::Running { started_at: s },
+        ready: true,
+        started: true,
+        restart_count: 0,
+        last_state: None,
+    });
+    p.status.set_custom_condition("example.com/lb", CondStatus::True, s, "", "");
+    let yaml = state_yaml(&run.cluster).unwrap();
+    for needle in [
+        "initContainers:\n",
+        "restartPolicy: Always\n",
+        "readinessProbe:\n",
+        "readinessGates:\n",
+        "- conditionType: example.com/lb\n",
+        "ephemeralContainers:\n",
+        "targetContainerName: web\n",
+        "initContainerStatuses:\n",
+        "lastState:\n",
+        "restartCount: 3\n",
+        "reason: CrashLoopBackOff\n",
+        "message: back-off 40s restarting failed container=web pod=x\n",
+        "type: example.com/lb\n",
+    ] {
+        assert!(yaml.contains(needle), "missing {needle:?} in\n{yaml}");
+    }
 }

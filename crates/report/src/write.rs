@@ -1,6 +1,6 @@
 //! Writing the results directory atomically.
 
-use crate::charts::{ready_chart, render_png, render_svg};
+use crate::charts::{nodes_chart, pods_chart, ready_chart, render_png, render_svg, zones_chart};
 use crate::csv_files::{events_csv, metrics_csv};
 use crate::markdown::summary_md;
 use crate::state::state_yaml;
@@ -11,14 +11,20 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The files [`write_results`] writes, sorted by name.
-pub const FILES: [&str; 7] = [
+pub const FILES: [&str; 13] = [
     "events.csv",
     "metrics.csv",
+    "nodes.png",
+    "nodes.svg",
+    "pods.png",
+    "pods.svg",
     "ready.png",
     "ready.svg",
     "state.yaml",
     "summary.json",
     "summary.md",
+    "zones.png",
+    "zones.svg",
 ];
 
 /// Writes every output file (see [`FILES`] and the crate documentation) into `dir`, and
@@ -54,9 +60,15 @@ fn render_into(tmp: &Path, out: &RunOutput) -> Result<(), ReportError> {
     write_file(tmp, "summary.json", json.as_bytes())?;
     write_file(tmp, "summary.md", summary_md(&summary).as_bytes())?;
     write_file(tmp, "state.yaml", state_yaml(out.cluster)?.as_bytes())?;
-    let chart = ready_chart(&out.scenario.name, out.trace);
-    render_png(&chart, &tmp.join("ready.png"))?;
-    write_file(tmp, "ready.svg", render_svg(&chart)?.as_bytes())?;
+    for (name, chart) in [
+        ("ready", ready_chart(&out.scenario.name, out.trace)),
+        ("pods", pods_chart(&out.scenario.name, out.trace)),
+        ("nodes", nodes_chart(&out.scenario.name, out.trace)),
+        ("zones", zones_chart(&out.scenario.name, out.trace)),
+    ] {
+        render_png(&chart, &tmp.join(format!("{name}.png")))?;
+        write_file(tmp, &format!("{name}.svg"), render_svg(&chart)?.as_bytes())?;
+    }
     Ok(())
 }
 

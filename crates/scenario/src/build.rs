@@ -7,27 +7,27 @@
 //! Every name is checked when it is resolved, and the error points at the place it was written.
 
 use crate::actions::Actions;
-use crate::error::{Problem, ScenarioError, did_you_mean};
+use crate::error::{Problem, ScenarioError, did_you_mean, one_of};
 use crate::format::{
-    BehaviourFile, ClusterFile, DistFile, ParamsFile, ScenarioFile, TaintEffectFile, TaintFile,
-    TimingsFile,
+    BehaviourFile, ClusterFile, DistFile, HookFile, ParamsFile, ScenarioFile, TaintEffectFile,
+    TaintFile, TimingsFile,
 };
-use crate::manifest::{self, Ctx, Env, Manifest, Priorities, Typed, object_ref};
+use crate::manifest::{self, Ctx, Env, Priorities};
+use crate::objects::{self, Manifest, Typed, TypedDoc, object_ref};
 use crate::refs::{self, Target, parse_ref};
 use crate::source::Source;
 use crate::yaml::{Node, Path, Span};
 use k8s_openapi::api::core::v1 as core;
 use kubesim_engine::{SimDuration, SimTime};
 use kubesim_model::node::{
-    LABEL_HOSTNAME, LABEL_NODE_POOL, LABEL_REGION, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE,
-    TAINT_UNSCHEDULABLE,
+    LABEL_HOSTNAME, LABEL_NODE_POOL, LABEL_REGION, LABEL_ZONE, TAINT_UNSCHEDULABLE,
 };
 use kubesim_model::workload::WorkloadSpec;
 use kubesim_model::{
-    Behaviour, BehaviourId, Cluster, CondStatus, ContainerState, ContainerStatus, Kind, Labels,
-    Meta, NodeId, NodeReady, OwnerRef, Params, Pod, PodConditionType, PodId, PodPhase, PodSpec,
-    PodStatus, Resources, Scenario, Taint, TaintEffect, Toleration, TolerationOperator, Workload,
-    WorkloadId, WorkloadStatus,
+    Behaviour, BehaviourId, Cluster, CondStatus, ContainerState, ContainerStatus, Crash,
+    CrashChance, Exit, Hook, Kind, Labels, Meta, NodeId, NodePool, NodeReady, OwnerRef, Params,
+    Pod, PodConditionType, PodId, PodPhase, PodSpec, PodStatus, Resources, Scenario, Taint,
+    TaintEffect, Workload, WorkloadId, WorkloadStatus,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -46,8 +46,9 @@ struct Origin<'a> {
 /// Builds the scenario. `notes` already holds the notes of manifest collection.
 pub(crate) fn build<'a>(
     main: &'a Source,
-    root: &'a Node,
+    root: Node,
     file: ScenarioFile,
+    docs: &[TypedDoc<'a>],
     manifests: Vec<Manifest<'a>>,
     notes: Vec<String>,
 ) -> Result<Scenario, ScenarioError> {
@@ -76,14 +77,17 @@ pub(crate) fn build<'a>(
     let cluster_file = file.cluster.unwrap_or_default();
     b.scenario_nodes(&cluster_file)?;
 
-    let mut typed = Vec::with_capacity(manifests.len());
-    for m in &manifests {
-        typed.push(manifest::read(m)?);
-    }
+    let typed = objects::read_all(docs, &manifests)?;
     b.manifests(&manifests, &typed, cluster_file.region.as_deref())?;
     b.behaviours(file.behaviour.as_ref())?;
-    let mut actions = Actions { main, root, cluster: &b.cluster }
-        .resolve(file.actions.as_deref().unwrap_or_default())?;
+    let mut actions = Actions {
+        main,
+        root,
+        cluster: &b.cluster,
+        region: cluster_file.region.as_deref(),
+        max_pods: b.params.max_pods,
+    }
+    .resolve(file.actions.as_deref().unwrap_or_default())?;
     actions.sort_by_key(|a| a.at);
     for a in &actions {
         if a.at.0 > duration.as_millis() {
@@ -124,7 +128,7 @@ fn check_name(b: &Builder<'_>, name: &str) -> Result<(), ScenarioError> {
 
 struct Builder<'a> {
     main: &'a Source,
-    root: &'a Node,
+    root: Node,
     cluster: Cluster,
     params: Params,
     notes: Vec<String>,
@@ -147,7 +151,7 @@ impl<'a> Builder<'a> {
     }
 
     fn span_of(&self, path: &Path) -> Span {
-        self.root.find(path, false).span
+        self.main.index.find(self.root, path, false).span
     }
 
     // ----- params -------------------------------------------------------------------------
@@ -182,6 +186,12 @@ impl<'a> Builder<'a> {
             pod_max_in_unschedulable_pods_duration,
             percentage_of_nodes_to_score,
         );
+        // SetDefaults_KubeletConfiguration: a `nodeStatusUpdateFrequency` set without a
+        // `nodeStatusReportFrequency` makes the report frequency the same (backward
+        // compatibility with kubelets that posted every sync).
+        if f.node_status_update_frequency.is_some() && f.node_status_report_frequency.is_none() {
+            p.node_status_report_frequency = p.node_status_update_frequency;
+        }
         let p = self.params.clone();
         let checks: [(&str, bool, &str); 8] = [
             (
@@ -254,6 +264,21 @@ impl<'a> Builder<'a> {
             }
             let taints = self.taints(&path, pool.taints.as_deref())?;
             let zones = pool.zones.clone().unwrap_or_default();
+            self.cluster.pools.push(NodePool {
+                name: pool.name.clone(),
+                zones: zones.clone(),
+                allocatable: Resources {
+                    cpu_milli: pool.allocatable.cpu.0,
+                    memory: pool.allocatable.memory.0,
+                    ephemeral_storage: pool.allocatable.ephemeral_storage.map_or(0, |q| q.0),
+                    pods: pool.allocatable.pods.map_or(self.params.max_pods, |q| q.0),
+                },
+                labels: pool.labels.clone().unwrap_or_default(),
+                region: region.map(str::to_string),
+                taints: taints.clone(),
+                images: pool.images.iter().flatten().cloned().collect(),
+                next_index: pool.count + 1,
+            });
             for n in 1..=pool.count {
                 let name = format!("{}-{n}", pool.name);
                 let zone =
@@ -442,7 +467,13 @@ impl<'a> Builder<'a> {
         }
         let mut workload_ids = Vec::new();
         for (m, t) in ms.iter().zip(typed) {
-            if matches!(t, Typed::Deployment(_) | Typed::ReplicaSet(_) | Typed::StatefulSet(_)) {
+            if matches!(
+                t,
+                Typed::Deployment(_)
+                    | Typed::ReplicaSet(_)
+                    | Typed::StatefulSet(_)
+                    | Typed::DaemonSet(_)
+            ) {
                 let id = self.workload(m, t)?;
                 workload_ids.push((m, t, id));
             }
@@ -562,6 +593,7 @@ impl<'a> Builder<'a> {
             Typed::Deployment(d) => (Kind::Deployment, "Deployment", &d.metadata),
             Typed::ReplicaSet(r) => (Kind::ReplicaSet, "ReplicaSet", &r.metadata),
             Typed::StatefulSet(s) => (Kind::StatefulSet, "StatefulSet", &s.metadata),
+            Typed::DaemonSet(d) => (Kind::DaemonSet, "DaemonSet", &d.metadata),
             _ => return Err(not_a_workload(m)),
         };
         let mut meta = manifest::meta(&ctx, metadata, true)?;
@@ -605,6 +637,15 @@ impl<'a> Builder<'a> {
                     service_name: s.service_name.clone().unwrap_or_default(),
                 };
                 (template, selector, s.replicas, s.min_ready_seconds, spec)
+            }
+            Typed::DaemonSet(ds) => {
+                let s = ds.spec.as_ref().ok_or_else(missing_spec)?;
+                let template = manifest::template(&mut ctx, &env, Some(&s.template))?;
+                let selector =
+                    manifest::workload_selector(&ctx, kind_name, &s.selector, &template)?;
+                let spec = manifest::daemonset_strategy(&ctx, s.update_strategy.as_ref())?;
+                // A DaemonSet has no `spec.replicas`: its controller sets the desired count.
+                (template, selector, Some(0), s.min_ready_seconds, spec)
             }
             _ => return Err(not_a_workload(m)),
         };
@@ -679,6 +720,9 @@ impl<'a> Builder<'a> {
             return Err(ctx_err_missing_spec(m));
         };
         let mut spec = manifest::pod_spec(&mut ctx, &env, &Path::parse("spec"), k8s_spec)?;
+        if manifest::controller_ref(&p.metadata).is_some_and(|(_, r)| r.kind == "DaemonSet") {
+            daemonset_tolerations(&mut spec);
+        }
         admit_default_tolerations(&mut spec, &self.params);
         let node = match &spec.node_name {
             None => None,
@@ -708,7 +752,16 @@ impl<'a> Builder<'a> {
             self.notes.push(n);
         }
         self.cluster.add_pod(
-            Pod { meta, spec, node, status, ready_since, removed: None, behaviour: BehaviourId(0) },
+            Pod {
+                meta,
+                spec,
+                node,
+                status,
+                ready_since,
+                removed: None,
+                behaviour: BehaviourId(0),
+                ephemeral_containers: Vec::new(),
+            },
             controller,
         );
         Ok(())
@@ -753,6 +806,7 @@ impl<'a> Builder<'a> {
             Some(Kind::StatefulSet) => {
                 self.cluster.workload_by_name(Kind::StatefulSet, ns, &r.name)
             }
+            Some(Kind::DaemonSet) => self.cluster.workload_by_name(Kind::DaemonSet, ns, &r.name),
             _ => None,
         };
         if found.is_none() {
@@ -853,8 +907,16 @@ impl<'a> Builder<'a> {
     fn behaviours(&mut self, f: Option<&BehaviourFile>) -> Result<(), ScenarioError> {
         let Some(f) = f else { return Ok(()) };
         if let Some(d) = &f.default {
+            let path = Path::parse("behaviour.default");
+            if d.containers.is_some() {
+                return Err(self.at_key(
+                    &path.key("containers"),
+                    Problem::new("`containers` is only allowed under `behaviour.workloads`")
+                        .hint(Some("name the workload whose containers it is about".into())),
+                ));
+            }
             let base = self.cluster.behaviours[0].clone();
-            self.cluster.behaviours[0] = apply_timings(&base, d);
+            self.cluster.behaviours[0] = apply_timings(self, &path, &base, d)?;
         }
         let mut workload_override: HashMap<WorkloadId, BehaviourId> = HashMap::new();
         let mut pod_override: HashMap<PodId, BehaviourId> = HashMap::new();
@@ -870,7 +932,9 @@ impl<'a> Builder<'a> {
                 ));
             }
             let id = BehaviourId(self.cluster.behaviours.len() as u32);
-            let b = apply_timings(&self.cluster.behaviours[0], timings);
+            let base = self.cluster.behaviours[0].clone();
+            let mut b = apply_timings(self, &path, &base, timings)?;
+            b.containers = self.container_behaviours(&path, target, &b, timings)?;
             self.cluster.behaviours.push(b);
             match target {
                 Target::Workload(w) => workload_override.insert(w, id),
@@ -901,6 +965,58 @@ impl<'a> Builder<'a> {
             self.cluster.pods[i].behaviour = b;
         }
         Ok(())
+    }
+}
+
+impl Builder<'_> {
+    /// The `containers` entries of one `behaviour.workloads` entry: each container must exist
+    /// in the target's pod spec; an entry inherits the workload's behaviour, except `exit` and
+    /// `crash` for init containers and sidecars (those are the app containers').
+    fn container_behaviours(
+        &self,
+        path: &Path,
+        target: Target,
+        workload: &Behaviour,
+        t: &TimingsFile,
+    ) -> Result<Vec<(String, Behaviour)>, ScenarioError> {
+        let Some(entries) = &t.containers else { return Ok(Vec::new()) };
+        let spec = match target {
+            Target::Workload(w) => self.cluster.workloads[w.index()].template.spec.clone(),
+            Target::Pod(p) => self.cluster.pods[p.index()].spec.clone(),
+        };
+        let mut out = Vec::new();
+        for (name, ct) in &entries.0 {
+            let cpath = path.key("containers").key(name);
+            if ct.containers.is_some() {
+                return Err(self.at_key(
+                    &cpath.key("containers"),
+                    Problem::new("`containers` cannot be nested"),
+                ));
+            }
+            let app = spec.containers.iter().any(|c| &c.name == name);
+            let init = spec.init_containers.iter().any(|c| &c.name == name);
+            if !app && !init {
+                let names: Vec<&str> = spec
+                    .init_containers
+                    .iter()
+                    .chain(&spec.containers)
+                    .map(|c| c.name.as_str())
+                    .collect();
+                return Err(self.at_key(
+                    &cpath,
+                    Problem::new(format!("no container `{name}` in the pods of this object"))
+                        .expected(one_of(&names))
+                        .hint(did_you_mean(name, names.iter().copied())),
+                ));
+            }
+            let mut base = workload.clone();
+            if !app {
+                base.exit = None;
+                base.crash = None;
+            }
+            out.push((name.clone(), apply_timings(self, &cpath, &base, ct)?));
+        }
+        Ok(out)
     }
 }
 
@@ -945,27 +1061,17 @@ fn ready_condition() -> NodeReady {
     }
 }
 
-/// The `DefaultTolerationSeconds` admission plugin: pods tolerate `not-ready` and
-/// `unreachable` NoExecute taints for the configured time unless they already say otherwise.
+/// The `DefaultTolerationSeconds` admission plugin on a pod that exists at t = 0.
 fn admit_default_tolerations(spec: &mut PodSpec, params: &Params) {
-    for (key, seconds) in [
-        (TAINT_NOT_READY, params.default_not_ready_toleration_seconds),
-        (TAINT_UNREACHABLE, params.default_unreachable_toleration_seconds),
-    ] {
-        let tolerated = spec.tolerations.iter().any(|t| {
-            (t.key == key || t.key.is_empty())
-                && t.effect.is_none_or(|e| e == TaintEffect::NoExecute)
-        });
-        if !tolerated {
-            spec.tolerations.push(Toleration {
-                key: key.to_string(),
-                operator: TolerationOperator::Exists,
-                value: String::new(),
-                effect: Some(TaintEffect::NoExecute),
-                toleration_seconds: Some(seconds),
-            });
-        }
-    }
+    let add = kubesim_model::tolerations::missing_default_tolerations(spec, params);
+    spec.tolerations.extend(add);
+}
+
+/// What the DaemonSet controller puts on every pod it creates: a DaemonSet pod from a dump
+/// already carries these; one written by hand gets them here, so that it tolerates node
+/// failures forever as a real one does.
+fn daemonset_tolerations(spec: &mut PodSpec) {
+    kubesim_model::tolerations::add_daemonset_tolerations(spec, false);
 }
 
 /// The status a pod starts with: Running and Ready when the dump says so, terminal phases
@@ -1002,6 +1108,7 @@ fn initial_status(spec: &PodSpec, bound: bool, status: Option<&core::PodStatus>)
                     ready: true,
                     started: true,
                     restart_count: 0,
+                    last_state: None,
                 })
                 .collect();
         }
@@ -1027,6 +1134,7 @@ fn initial_status(spec: &PodSpec, bound: bool, status: Option<&core::PodStatus>)
                     ready: false,
                     started: false,
                     restart_count: 0,
+                    last_state: None,
                 })
                 .collect();
         }
@@ -1035,16 +1143,63 @@ fn initial_status(spec: &PodSpec, bound: bool, status: Option<&core::PodStatus>)
     s
 }
 
-fn apply_timings(base: &Behaviour, t: &TimingsFile) -> Behaviour {
+/// `base` with the fields `t` sets (per-container entries are added by the caller).
+fn apply_timings(
+    b: &Builder<'_>,
+    path: &Path,
+    base: &Behaviour,
+    t: &TimingsFile,
+) -> Result<Behaviour, ScenarioError> {
     let pick = |o: &Option<DistFile>, d: &kubesim_engine::Dist| {
         o.as_ref().map_or_else(|| d.clone(), |f| f.0.clone())
     };
-    Behaviour {
+    let crash = match &t.crash {
+        None => base.crash.clone(),
+        Some(c) => {
+            let cp = path.key("crash");
+            let chance = match (c.probability, c.times) {
+                (Some(_), Some(_)) => {
+                    return Err(b.at_key(
+                        &cp.key("times"),
+                        Problem::new("give either `probability` or `times`, not both"),
+                    ));
+                }
+                (Some(p), None) if !(0.0..=1.0).contains(&p) => {
+                    return Err(b.at(
+                        &cp.key("probability"),
+                        Problem::new(format!("invalid probability {p}"))
+                            .expected("a number from 0 to 1"),
+                    ));
+                }
+                (Some(p), None) => CrashChance::Probability(p),
+                (None, Some(n)) => CrashChance::FirstStarts(n),
+                (None, None) => CrashChance::Always,
+            };
+            Some(Crash { chance, after: c.after.0.clone(), code: c.code.unwrap_or(1) })
+        }
+    };
+    let hook = |f: &Option<HookFile>, h: &Hook| match f {
+        None => h.clone(),
+        Some(f) => Hook {
+            duration: f.duration.as_ref().map_or_else(|| h.duration.clone(), |d| d.0.clone()),
+            fail: f.fail.unwrap_or(h.fail),
+        },
+    };
+    Ok(Behaviour {
         image_pull: pick(&t.image_pull, &base.image_pull),
         container_start: pick(&t.container_start, &base.container_start),
         ready: pick(&t.ready, &base.ready),
         shutdown: pick(&t.shutdown, &base.shutdown),
-    }
+        exit: match &t.exit {
+            None => base.exit.clone(),
+            Some(e) => Some(Exit { after: e.after.0.clone(), code: e.code.unwrap_or(0) }),
+        },
+        crash,
+        image_pull_error: t.image_pull_error.clone().or_else(|| base.image_pull_error.clone()),
+        post_start: hook(&t.post_start, &base.post_start),
+        pre_stop: hook(&t.pre_stop, &base.pre_stop),
+        containers: Vec::new(),
+    })
 }
 
 /// Converts the scenario's parameter types to the model's.

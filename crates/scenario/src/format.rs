@@ -1,14 +1,15 @@
-//! The scenario file's own types (format v1), as serde reads them from the YAML tree.
+//! The scenario file's own types (format v1), as serde-saphyr reads them.
 //!
 //! Only syntax is checked here (types, field names, durations, quantities, distributions);
 //! names and references are checked in `build.rs`, where the whole cluster is known.
-//! `workloads` is read from the tree directly (entries are `include:`s or manifests, which serde
-//! could only tell apart with `untagged`).
+//! `workloads` entries (`include:`s or manifests) are only glanced at here (pass 1 of
+//! `objects.rs`); the manifests are read as their k8s-openapi types later.
 
-use crate::de::QUANTITY_EXPECTED;
+use crate::objects::Loose;
+use crate::read::QUANTITY_EXPECTED;
 use kubesim_engine::{Dist, SimDuration};
 use kubesim_model::quantity::{self, QuantityError};
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,9 +27,8 @@ pub(crate) struct ScenarioFile {
     pub params: Option<ParamsFile>,
     pub cluster: Option<ClusterFile>,
     pub behaviour: Option<BehaviourFile>,
-    /// Read from the tree (see the module docs).
-    #[allow(dead_code)]
-    pub workloads: Option<IgnoredAny>,
+    /// Pass 1 of the manifests (see the module docs).
+    pub workloads: Option<Loose>,
     pub actions: Option<Vec<ActionFile>>,
 }
 
@@ -129,7 +129,7 @@ pub(crate) struct BehaviourFile {
     pub workloads: Option<OrderedMap<TimingsFile>>,
 }
 
-/// The four timings of a behaviour; unset ones inherit.
+/// A behaviour: timings and failures; unset fields inherit.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct TimingsFile {
@@ -137,6 +137,70 @@ pub(crate) struct TimingsFile {
     pub container_start: Option<DistFile>,
     pub ready: Option<DistFile>,
     pub shutdown: Option<DistFile>,
+    pub exit: Option<ExitFile>,
+    pub crash: Option<CrashFile>,
+    pub image_pull_error: Option<String>,
+    pub post_start: Option<HookFile>,
+    pub pre_stop: Option<HookFile>,
+    /// Per-container overrides (only at the workload level; checked in `build.rs`).
+    pub containers: Option<OrderedMap<TimingsFile>>,
+}
+
+/// `exit`: the container exits on its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExitFile {
+    pub after: DistFile,
+    pub code: Option<i32>,
+}
+
+/// `crash`: starts of the container crash (all, with a probability, or the first N).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CrashFile {
+    pub after: DistFile,
+    pub code: Option<i32>,
+    pub probability: Option<f64>,
+    pub times: Option<u32>,
+}
+
+/// `postStart` / `preStop`: a duration, or `{duration, fail}`.
+#[derive(Debug, Default)]
+pub(crate) struct HookFile {
+    pub duration: Option<DistFile>,
+    pub fail: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HookMap {
+    duration: Option<DistFile>,
+    fail: Option<bool>,
+}
+
+impl<'de> Deserialize<'de> for HookFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = HookFile;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{DURATION_EXPECTED}, or a mapping with `duration` and `fail`")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<HookFile, E> {
+                Dur::deserialize(de::value::U64Deserializer::<E>::new(v))
+                    .map(|d| HookFile { duration: Some(DistFile(Dist::Constant(d.0))), fail: None })
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<HookFile, E> {
+                Dur::deserialize(de::value::StrDeserializer::<E>::new(s))
+                    .map(|d| HookFile { duration: Some(DistFile(Dist::Constant(d.0))), fail: None })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<HookFile, A::Error> {
+                let m = HookMap::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(HookFile { duration: m.duration, fail: m.fail })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `actions[]`: `at` and exactly one verb (checked in `build.rs`, with positions).
@@ -149,10 +213,405 @@ pub(crate) struct ActionFile {
     pub cordon: Option<NodeNames>,
     pub uncordon: Option<NodeNames>,
     pub scale: Option<ScaleFile>,
+    pub drain: Option<DrainFile>,
+    #[serde(rename = "evict-pod")]
+    pub evict_pod: Option<EvictPodFile>,
+    pub rollout: Option<RolloutFile>,
+    #[serde(rename = "add-node")]
+    pub add_node: Option<AddNodeFile>,
+    #[serde(rename = "upgrade-pool")]
+    pub upgrade_pool: Option<UpgradePoolFile>,
+    // Node faults and node operations.
+    #[serde(rename = "crash-node")]
+    pub crash_node: Option<NodeNames>,
+    #[serde(rename = "stop-kubelet")]
+    pub stop_kubelet: Option<NodeNames>,
+    pub partition: Option<NodeNames>,
+    #[serde(rename = "zone-outage")]
+    pub zone_outage: Option<ZoneOutageFile>,
+    #[serde(rename = "recover-node")]
+    pub recover_node: Option<NodeNames>,
+    #[serde(rename = "recover-zone")]
+    pub recover_zone: Option<String>,
+    #[serde(rename = "delete-node")]
+    pub delete_node: Option<NodeNames>,
+    #[serde(rename = "spot-interruption")]
+    pub spot_interruption: Option<SpotInterruptionFile>,
+    pub taint: Option<TaintActionFile>,
+    pub untaint: Option<UntaintFile>,
+    // Kubelet pod lifecycle.
+    #[serde(rename = "set-pod-condition")]
+    pub set_pod_condition: Option<SetPodConditionFile>,
+    #[serde(rename = "make-unhealthy")]
+    pub make_unhealthy: Option<MakeUnhealthyFile>,
+    #[serde(rename = "make-healthy")]
+    pub make_healthy: Option<MakeHealthyFile>,
+    pub debug: Option<DebugFile>,
 }
 
 /// The verbs of an action, as written.
-pub(crate) const VERBS: [&str; 4] = ["delete-pod", "cordon", "uncordon", "scale"];
+pub(crate) const VERBS: [&str; 23] = [
+    "delete-pod",
+    "cordon",
+    "uncordon",
+    "scale",
+    "drain",
+    "evict-pod",
+    "rollout",
+    "add-node",
+    "upgrade-pool",
+    "crash-node",
+    "stop-kubelet",
+    "partition",
+    "zone-outage",
+    "recover-node",
+    "recover-zone",
+    "delete-node",
+    "spot-interruption",
+    "taint",
+    "untaint",
+    "set-pod-condition",
+    "make-unhealthy",
+    "make-healthy",
+    "debug",
+];
+
+/// `drain`: `kubectl drain` and its flags.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct DrainFile {
+    pub nodes: NodeNames,
+    #[serde(rename = "ignoreDaemonSets")]
+    pub ignore_daemon_sets: Option<bool>,
+    #[serde(rename = "deleteEmptyDirData")]
+    pub delete_empty_dir_data: Option<bool>,
+    pub force: Option<bool>,
+    pub grace_period_seconds: Option<u64>,
+    pub timeout: Option<Dur>,
+    pub disable_eviction: Option<bool>,
+    pub pod_selector: Option<SelectorFile>,
+    pub skip_wait_for_delete_timeout: Option<u64>,
+}
+
+/// `evict-pod`: one eviction per pod (the target is given as for `delete-pod`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct EvictPodFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+    pub grace_period_seconds: Option<u64>,
+}
+
+/// Which pods a pod action targets (the fields every pod verb has).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PodTargetFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+}
+
+/// `set-pod-condition`: a controller sets a pod condition (a readiness gate's).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct SetPodConditionFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub status: CondStatusFile,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+}
+
+/// A condition status, spelt as the API does.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) enum CondStatusFile {
+    True,
+    False,
+    Unknown,
+}
+
+/// A probe type, as the scenario spells it.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ProbeKindFile {
+    Startup,
+    Liveness,
+    Readiness,
+}
+
+/// `make-unhealthy`: the application stops answering its probes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct MakeUnhealthyFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+    pub container: Option<String>,
+    #[serde(rename = "for")]
+    pub for_: Option<Dur>,
+    pub probes: Option<Vec<ProbeKindFile>>,
+    pub timeout: Option<bool>,
+    pub until_restart: Option<bool>,
+}
+
+/// `make-healthy`: the application answers its probes again.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct MakeHealthyFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+    pub container: Option<String>,
+}
+
+/// `debug`: `kubectl debug` adds an ephemeral container.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct DebugFile {
+    pub name: Option<String>,
+    pub selector: Option<SelectorFile>,
+    pub namespace: Option<String>,
+    pub node: Option<String>,
+    pub count: Option<u32>,
+    pub pick: Option<PickFile>,
+    pub image: String,
+    pub container: Option<String>,
+    pub target: Option<String>,
+    #[serde(rename = "for")]
+    pub for_: Option<Dur>,
+}
+
+macro_rules! pod_target {
+    ($($t:ty),*) => {
+        $(impl $t {
+            /// The target fields.
+            pub fn target(&self) -> PodTargetFile {
+                PodTargetFile {
+                    name: self.name.clone(),
+                    selector: self.selector.clone(),
+                    namespace: self.namespace.clone(),
+                    node: self.node.clone(),
+                    count: self.count,
+                    pick: self.pick,
+                }
+            }
+        })*
+    };
+}
+pod_target!(
+    DeletePodFile,
+    EvictPodFile,
+    SetPodConditionFile,
+    MakeUnhealthyFile,
+    MakeHealthyFile,
+    DebugFile
+);
+
+/// `rollout`: a template change of a Deployment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RolloutFile {
+    pub workload: String,
+    pub namespace: Option<String>,
+    pub image: Option<String>,
+    pub container: Option<String>,
+    pub restart: Option<bool>,
+}
+
+/// `add-node`: more nodes of a pool, or one node given in full.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct AddNodeFile {
+    pub pool: Option<String>,
+    pub count: Option<u32>,
+    pub name: Option<String>,
+    pub zone: Option<String>,
+    pub allocatable: Option<AllocatableFile>,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub taints: Option<Vec<TaintFile>>,
+    pub images: Option<Vec<String>>,
+}
+
+/// `upgrade-pool`: a managed surge upgrade.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct UpgradePoolFile {
+    pub pool: String,
+    pub max_surge: Option<IntOrPct>,
+    pub max_unavailable: Option<IntOrPct>,
+    pub provisioning: Option<DistFile>,
+    pub drain_timeout: Option<DrainTimeoutFile>,
+}
+
+/// An integer or a percentage (`3`, `"33%"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IntOrPct(pub kubesim_model::IntOrPercent);
+
+const INT_OR_PCT_EXPECTED: &str = "a number of nodes (`1`) or a percentage (`\"33%\"`)";
+
+impl<'de> Deserialize<'de> for IntOrPct {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = IntOrPct;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(INT_OR_PCT_EXPECTED)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntOrPct, E> {
+                i64::try_from(v)
+                    .map(|v| IntOrPct(kubesim_model::IntOrPercent::Int(v)))
+                    .map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrPct, E> {
+                if v < 0 {
+                    return Err(E::invalid_value(Unexpected::Signed(v), &self));
+                }
+                Ok(IntOrPct(kubesim_model::IntOrPercent::Int(v)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<IntOrPct, E> {
+                match kubesim_model::IntOrPercent::parse(s) {
+                    Some(v @ kubesim_model::IntOrPercent::Percent(p)) if (0..=100).contains(&p) => {
+                        Ok(IntOrPct(v))
+                    }
+                    Some(v @ kubesim_model::IntOrPercent::Int(i)) if i >= 0 => Ok(IntOrPct(v)),
+                    _ => Err(E::invalid_value(Unexpected::Str(s), &self)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `drainTimeout`: `respect-pdb`, `{force-after: 1h}` or `{fail-after: 15m}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DrainTimeoutFile(pub kubesim_model::DrainTimeoutBehaviour);
+
+const DRAIN_TIMEOUT_EXPECTED: &str =
+    "`respect-pdb`, `{force-after: <duration>}` (GKE: 1h) or `{fail-after: <duration>}` (EKS: 15m)";
+
+impl<'de> Deserialize<'de> for DrainTimeoutFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use kubesim_model::DrainTimeoutBehaviour as B;
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DrainTimeoutFile;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(DRAIN_TIMEOUT_EXPECTED)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<DrainTimeoutFile, E> {
+                if s == "respect-pdb" {
+                    return Ok(DrainTimeoutFile(B::RespectPdb));
+                }
+                Err(E::invalid_value(Unexpected::Str(s), &self))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DrainTimeoutFile, A::Error> {
+                #[derive(Deserialize)]
+                enum Key {
+                    #[serde(rename = "force-after")]
+                    ForceAfter,
+                    #[serde(rename = "fail-after")]
+                    FailAfter,
+                }
+                let Some(k) = map.next_key::<Key>()? else {
+                    return Err(de::Error::custom(format!("expected {DRAIN_TIMEOUT_EXPECTED}")));
+                };
+                let d = map.next_value::<Dur>()?.0;
+                struct Second;
+                impl<'de> DeserializeSeed<'de> for Second {
+                    type Value = ();
+                    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                        let k = String::deserialize(d)?;
+                        Err(de::Error::custom(format!(
+                            "`drainTimeout` has exactly one key, but `{k}` is a second one"
+                        )))
+                    }
+                }
+                map.next_key_seed(Second)?;
+                if d.is_zero() {
+                    return Err(de::Error::custom("the drain timeout must be greater than 0"));
+                }
+                Ok(DrainTimeoutFile(match k {
+                    Key::ForceAfter => B::ForceAfter(d),
+                    Key::FailAfter => B::FailAfter(d),
+                }))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `zone-outage`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ZoneOutageFile {
+    pub zone: String,
+    pub mode: Option<OutageModeFile>,
+}
+
+/// How the nodes of a zone outage fail.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum OutageModeFile {
+    Crash,
+    Partition,
+}
+
+/// `spot-interruption`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SpotInterruptionFile {
+    pub nodes: NodeNames,
+    pub notice: Option<Dur>,
+    pub handler: Option<SpotHandlerFile>,
+}
+
+/// What reacts to a spot interruption notice.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SpotHandlerFile {
+    Drain,
+    None,
+}
+
+/// `taint`: `kubectl taint nodes <nodes> key=value:effect`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TaintActionFile {
+    pub nodes: NodeNames,
+    pub key: String,
+    pub value: Option<String>,
+    pub effect: TaintEffectFile,
+}
+
+/// `untaint`: `kubectl taint nodes <nodes> key[:effect]-`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UntaintFile {
+    pub nodes: NodeNames,
+    pub key: String,
+    pub effect: Option<TaintEffectFile>,
+}
 
 /// `delete-pod`.
 #[derive(Debug, Deserialize)]
@@ -169,7 +628,7 @@ pub(crate) struct DeletePodFile {
 }
 
 /// A label selector (`matchLabels` and `matchExpressions`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct SelectorFile {
     pub match_labels: Option<BTreeMap<String, String>>,
@@ -177,7 +636,7 @@ pub(crate) struct SelectorFile {
 }
 
 /// One `matchExpressions` entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RequirementFile {
     pub key: String,
@@ -303,14 +762,30 @@ impl<'de> Deserialize<'de> for Dur {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DistFile(pub Dist);
 
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy)]
 enum DistKind {
     Constant,
     Uniform,
     Normal,
     Exponential,
     Lognormal,
+}
+
+const DIST_NAMES: [&str; 5] = ["constant", "uniform", "normal", "exponential", "lognormal"];
+
+impl DistKind {
+    /// The kind a key names. (Keys are read as strings, so that the field path of an error in
+    /// the distribution's value includes the key.)
+    fn parse<E: de::Error>(key: &str) -> Result<Self, E> {
+        Ok(match key {
+            "constant" => Self::Constant,
+            "uniform" => Self::Uniform,
+            "normal" => Self::Normal,
+            "exponential" => Self::Exponential,
+            "lognormal" => Self::Lognormal,
+            _ => return Err(E::unknown_variant(key, &DIST_NAMES)),
+        })
+    }
 }
 
 const DIST_KINDS: &str = "`constant`, `uniform`, `normal`, `exponential` or `lognormal`";
@@ -377,12 +852,12 @@ impl<'de> Deserialize<'de> for DistFile {
                     .map(|d| DistFile(Dist::Constant(d.0)))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DistFile, A::Error> {
-                let Some(kind) = map.next_key::<DistKind>()? else {
+                let Some(key) = map.next_key::<String>()? else {
                     return Err(de::Error::custom(format!(
                         "a distribution needs one of {DIST_KINDS}"
                     )));
                 };
-                let dist = match kind {
+                let dist = match DistKind::parse(&key)? {
                     DistKind::Constant => Dist::Constant(map.next_value::<Dur>()?.0),
                     DistKind::Uniform => {
                         let u: UniformFile = map.next_value()?;

@@ -6,16 +6,19 @@
 //!
 //! 1. **Text** (`source.rs`): the scenario file, and later each included file, is kept with its
 //!    name so any error can quote the offending line.
-//! 2. **YAML** (`yaml.rs`): the text becomes a tree of nodes that carry their line and column.
-//!    Malformed YAML, duplicate keys, runaway aliases and absurd nesting stop here. The tree is
-//!    plain data, so a future `--set path=value` can edit it before step 3.
-//! 3. **Typed** (`de.rs`, `format.rs`, `manifest.rs`): a serde `Deserializer` over the tree
-//!    reads the scenario's own structs and, for manifests, `k8s-openapi` types in two passes
-//!    (`apiVersion`/`kind` first, then the concrete type). Every typing error knows its place and
-//!    field path; unknown fields get a "did you mean".
-//! 4. **Checked** (`build.rs`): nodes, workloads, pods, PDBs, behaviours and actions are
-//!    assembled into a [`kubesim_model::Cluster`], with API-server defaults, ownership, and every
-//!    name resolved (or reported with the nearest existing one).
+//! 2. **Positions** (`yaml.rs`): a read-only index of where each YAML node is, built from the
+//!    events of the parser serde-saphyr runs on. Syntax errors stop here, before any typing
+//!    error. The index never reads values; it places the errors found in steps 3 and 4.
+//! 3. **Typed** (`read.rs`, `format.rs`, `objects.rs`): serde-saphyr reads the scenario's own
+//!    structs and, for manifests, `k8s-openapi` types in two passes (`apiVersion`/`kind` first,
+//!    then the concrete type, in a second read of each file). Its budget refuses absurd nesting
+//!    and runaway aliases; duplicate keys are errors. `serde_path_to_error` gives every typing
+//!    error its field path, and `serde_ignored` the fields of a manifest that its type does not
+//!    know; unknown fields get a "did you mean".
+//! 4. **Checked** (`manifest.rs`, `build.rs`): manifests are converted with the API server's
+//!    defaults, and nodes, workloads, pods, PDBs, behaviours and actions are assembled into a
+//!    [`kubesim_model::Cluster`], with ownership and every name resolved (or reported with the
+//!    nearest existing one).
 //!
 //! Fields that kubesim reads but does not simulate, skipped kinds and synthesized objects are
 //! reported in [`kubesim_model::Scenario::notes`].
@@ -26,10 +29,11 @@
 
 mod actions;
 mod build;
-mod de;
 mod error;
 mod format;
 mod manifest;
+mod objects;
+mod read;
 mod refs;
 mod source;
 mod yaml;
@@ -39,6 +43,7 @@ pub use error::ScenarioError;
 pub use format::parse_duration;
 
 use error::Problem;
+use objects::{Loose, Plan, TypedDoc};
 use source::Source;
 use std::path::{Path as FsPath, PathBuf};
 use yaml::{Node, Path};
@@ -63,14 +68,14 @@ pub fn load(path: &FsPath) -> Result<Loaded, ScenarioError> {
 /// Reads a scenario from `text`; `path` names it in messages, and `include:`s are read
 /// relative to its directory.
 pub fn load_str(text: &str, path: &FsPath) -> Result<Loaded, ScenarioError> {
-    let main = Source::new(path, text);
-    let docs = main.parse()?;
-    let root = scenario_root(&main, &docs)?;
-    let file: format::ScenarioFile =
-        de::from_node(root, Path::root()).map_err(|e| main.de_error(e, None))?;
+    let main = Source::new(path, text)?;
+    let root = scenario_root(&main)?;
+    let mut file: format::ScenarioFile =
+        read::read(&main.text).map_err(|f| read::error(&main, root, f, 0, None))?;
 
-    let entries = workload_entries(&main, root)?;
-    let mut included: Vec<(Source, Vec<Node>)> = Vec::new();
+    let listed = file.workloads.take();
+    let entries = workload_entries(&main, root, listed.as_ref())?;
+    let mut included: Vec<(Source, Vec<Loose>)> = Vec::new();
     for entry in &entries {
         if let WorkloadEntry::Include { index, file } = entry {
             included.push(read_include(&main, root, *index, file)?);
@@ -78,45 +83,83 @@ pub fn load_str(text: &str, path: &FsPath) -> Result<Loaded, ScenarioError> {
     }
     let mut manifests = Vec::new();
     let mut notes = Vec::new();
+    let mut docs = Vec::new();
+    let mut plans = Vec::new();
     let mut next_include = included.iter();
     for entry in &entries {
         match entry {
-            WorkloadEntry::Inline { index, node } => {
+            WorkloadEntry::Inline { index, node, entry } => {
                 let origin = format!("{}: workloads[{index}]", main.path.display());
-                manifest::collect(&main, node, &origin, None, &mut manifests, &mut notes)?;
+                let plan = objects::collect(
+                    &main,
+                    *node,
+                    entry,
+                    &origin,
+                    None,
+                    &mut manifests,
+                    &mut notes,
+                )?;
+                plans.push(plan);
             }
             WorkloadEntry::Include { .. } => {
-                let Some((src, docs)) = next_include.next() else { continue };
-                for (d, doc) in docs.iter().enumerate() {
-                    let origin = if docs.len() > 1 {
+                plans.push(Plan::Skip);
+                let Some((src, entries)) = next_include.next() else { continue };
+                for (d, (doc, entry)) in src.index.docs.iter().zip(entries).enumerate() {
+                    let origin = if entries.len() > 1 {
                         format!("{}: document {}", src.path.display(), d + 1)
                     } else {
                         src.path.display().to_string()
                     };
-                    manifest::collect(src, doc, &origin, None, &mut manifests, &mut notes)?;
+                    let Some(node) = doc.root else { continue };
+                    let plan = objects::collect(
+                        src,
+                        node,
+                        entry,
+                        &origin,
+                        None,
+                        &mut manifests,
+                        &mut notes,
+                    )?;
+                    if matches!(plan, Plan::Skip) {
+                        continue;
+                    }
+                    docs.push(TypedDoc {
+                        src,
+                        bytes: doc.bytes.clone(),
+                        line_shift: doc.first_line - 1,
+                        root: node,
+                        plan,
+                    });
                 }
             }
         }
     }
-    let scenario = build::build(&main, root, file, manifests, notes)?;
+    if plans.iter().any(|p| !matches!(p, Plan::Skip)) {
+        let plan = Plan::Under("workloads", plans);
+        let whole = 0..main.text.len();
+        docs.insert(0, TypedDoc { src: &main, bytes: whole, line_shift: 0, root, plan });
+    }
+    let scenario = build::build(&main, root, file, &docs, manifests, notes)?;
     let mut files = vec![main.path.clone()];
     files.extend(included.iter().map(|(s, _)| s.path.clone()));
     Ok(Loaded { scenario, files })
 }
 
-fn scenario_root<'a>(main: &Source, docs: &'a [Node]) -> Result<&'a Node, ScenarioError> {
+/// The root of the scenario file's one document.
+fn scenario_root(main: &Source) -> Result<Node, ScenarioError> {
     let expected = "a mapping with at least `name` (see docs/scenario-format.md)";
-    match docs {
+    match main.index.docs.as_slice() {
         [] => Err(ScenarioError::bare(&main.path, "the scenario file is empty")),
-        [root] if root.is_null() => Err(main.error(
-            root.span,
-            &Path::root(),
-            None,
-            Problem::new("the scenario file is empty").expected(expected),
-        )),
-        [root] => Ok(root),
+        [doc] => doc.root.filter(|&r| !read::is_null(main, r)).ok_or_else(|| {
+            main.error(
+                yaml::Span::at(doc.start),
+                &Path::root(),
+                None,
+                Problem::new("the scenario file is empty").expected(expected),
+            )
+        }),
         [_, second, ..] => Err(main.error(
-            second.span,
+            yaml::Span::at(second.start),
             &Path::root(),
             None,
             Problem::new("a scenario file holds one YAML document, this is a second one")
@@ -125,22 +168,20 @@ fn scenario_root<'a>(main: &Source, docs: &'a [Node]) -> Result<&'a Node, Scenar
     }
 }
 
-enum WorkloadEntry<'a> {
-    Inline { index: usize, node: &'a Node },
+enum WorkloadEntry<'e> {
+    Inline { index: usize, node: Node, entry: &'e Loose },
     Include { index: usize, file: String },
 }
 
 /// The entries of `workloads`: `include: <file>` or an inline manifest.
-fn workload_entries<'a>(
+fn workload_entries<'e>(
     main: &Source,
-    root: &'a Node,
-) -> Result<Vec<WorkloadEntry<'a>>, ScenarioError> {
-    let Some(list) = root.get("workloads") else { return Ok(Vec::new()) };
-    if list.is_null() {
-        return Ok(Vec::new());
-    }
+    root: Node,
+    listed: Option<&'e Loose>,
+) -> Result<Vec<WorkloadEntry<'e>>, ScenarioError> {
+    let Some(listed) = listed else { return Ok(Vec::new()) };
     let base = Path::root().key("workloads");
-    let Some(items) = list.items() else {
+    let Loose::List(items) = listed else {
         return Err(main.at(
             root,
             &base,
@@ -150,9 +191,9 @@ fn workload_entries<'a>(
         ));
     };
     let mut out = Vec::new();
-    for (index, node) in items.iter().enumerate() {
+    for (index, entry) in items.iter().enumerate() {
         let path = base.index(index);
-        let Some(entries) = node.entries() else {
+        let Loose::Map(head) = entry else {
             return Err(main.at(
                 root,
                 &path,
@@ -161,22 +202,22 @@ fn workload_entries<'a>(
                     .expected("a Kubernetes manifest or `include: <file>`"),
             ));
         };
-        if node.get("include").is_none() {
-            out.push(WorkloadEntry::Inline { index, node });
+        let Some(include) = &head.include else {
+            let node = main.index.at(root, &path).unwrap_or(root);
+            out.push(WorkloadEntry::Inline { index, node, entry });
             continue;
-        }
-        if let Some(other) = entries.iter().find(|e| e.key != "include") {
+        };
+        if let Some(other) = &head.other_key {
             return Err(main.at_key(
                 root,
-                &path.key(&other.key),
+                &path.key(other),
                 None,
-                Problem::new(format!("unknown field `{}` in an include entry", other.key))
+                Problem::new(format!("unknown field `{other}` in an include entry"))
                     .expected("only `include`")
                     .hint(Some("put each include in its own list entry, and manifests in their own entries".into())),
             ));
         }
-        let Some(file) = node.get("include").and_then(Node::as_str).filter(|f| !f.is_empty())
-        else {
+        let Some(file) = include.text().filter(|f| !f.is_empty()).map(str::to_string) else {
             return Err(main.at(
                 root,
                 &path.key("include"),
@@ -185,17 +226,18 @@ fn workload_entries<'a>(
                     .expected("a path relative to the scenario file"),
             ));
         };
-        out.push(WorkloadEntry::Include { index, file: file.to_string() });
+        out.push(WorkloadEntry::Include { index, file });
     }
     Ok(out)
 }
 
+/// Reads an included file and pass 1 of each of its documents.
 fn read_include(
     main: &Source,
-    root: &Node,
+    root: Node,
     index: usize,
     file: &str,
-) -> Result<(Source, Vec<Node>), ScenarioError> {
+) -> Result<(Source, Vec<Loose>), ScenarioError> {
     let dir = main.path.parent().unwrap_or(FsPath::new(""));
     let resolved = dir.join(file);
     let text = std::fs::read_to_string(&resolved).map_err(|e| {
@@ -212,7 +254,16 @@ fn read_include(
                 .expected("a file of Kubernetes manifests, relative to the scenario file"),
         )
     })?;
-    let src = Source::new(&resolved, text);
-    let docs = src.parse()?;
-    Ok((src, docs))
+    let src = Source::new(&resolved, text)?;
+    let mut entries = Vec::with_capacity(src.index.docs.len());
+    for doc in &src.index.docs {
+        let Some(node) = doc.root else {
+            entries.push(Loose::Null);
+            continue;
+        };
+        let text = src.text.get(doc.bytes.clone()).unwrap_or_default();
+        let shift = doc.first_line - 1;
+        entries.push(read::read(text).map_err(|f| read::error(&src, node, f, shift, None))?);
+    }
+    Ok((src, entries))
 }

@@ -1,14 +1,14 @@
-//! Kubernetes manifests: finding them (documents, `kind: List`), reading them through
-//! `k8s-openapi` types in two passes (`apiVersion`/`kind` first, then the concrete type), and
-//! converting them to model structs with the defaults the API server applies.
+//! Kubernetes manifests, read as their `k8s-openapi` types (`objects.rs`), converted to model
+//! structs with the defaults the API server applies.
 //!
 //! Errors found after typing (quantities, selectors, enums) are placed by looking their field
-//! path up in the manifest's YAML tree. Fields kubesim reads but does not simulate yet are
-//! collected per manifest and reported as one note.
+//! path up in the position index. Fields kubesim reads but does not simulate yet are collected
+//! per manifest and reported as one note.
 
-use crate::de::{QUANTITY_EXPECTED, from_node};
 use crate::error::{Problem, ScenarioError, did_you_mean, one_of};
 use crate::format::quantity_what;
+use crate::objects::{Manifest, Typed};
+use crate::read::QUANTITY_EXPECTED;
 use crate::source::Source;
 use crate::yaml::{Node, Path};
 use k8s_openapi::api::apps::v1 as apps;
@@ -23,207 +23,19 @@ use kubesim_model::pod::{InclusionPolicy, WhenUnsatisfiable};
 use kubesim_model::quantity;
 use kubesim_model::workload::{DeploymentStrategy, PodManagementPolicy};
 use kubesim_model::{
-    Container, HostPort, IntOrPercent, Kind, LabelSelector, Labels, Meta, NodeAffinity,
-    NodeSelectorTerm, Operator, Params, Pdb, PodAffinity, PodAffinityTerm, PodSpec, PodTemplate,
-    PreemptionPolicy, PreferredTerm, PriorityClass, PullPolicy, Requirement, Resources,
-    RestartPolicy, Toleration, TolerationOperator, TopologySpreadConstraint,
-    UnhealthyPodEvictionPolicy, WeightedPodAffinityTerm,
+    Container, HookHandler, HostPort, IntOrPercent, Kind, LabelSelector, Labels, Lifecycle, Meta,
+    NodeAffinity, NodeSelectorTerm, Operator, Params, Pdb, PodAffinity, PodAffinityTerm, PodSpec,
+    PodTemplate, PreemptionPolicy, PreferredTerm, PriorityClass, Probe, ProbeHandler, ProbeKind,
+    PullPolicy, Requirement, Resources, RestartPolicy, Toleration, TolerationOperator,
+    TopologySpreadConstraint, UnhealthyPodEvictionPolicy, WeightedPodAffinityTerm,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-/// The kinds kubesim reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ManifestKind {
-    Deployment,
-    ReplicaSet,
-    StatefulSet,
-    Pod,
-    Node,
-    PodDisruptionBudget,
-    PriorityClass,
-}
-
-const SUPPORTED: [(ManifestKind, &str, &str); 7] = [
-    (ManifestKind::Deployment, "apps/v1", "Deployment"),
-    (ManifestKind::ReplicaSet, "apps/v1", "ReplicaSet"),
-    (ManifestKind::StatefulSet, "apps/v1", "StatefulSet"),
-    (ManifestKind::Pod, "v1", "Pod"),
-    (ManifestKind::Node, "v1", "Node"),
-    (ManifestKind::PodDisruptionBudget, "policy/v1", "PodDisruptionBudget"),
-    (ManifestKind::PriorityClass, "scheduling.k8s.io/v1", "PriorityClass"),
-];
-
-impl ManifestKind {
-    fn namespaced(self) -> bool {
-        !matches!(self, Self::Node | Self::PriorityClass)
-    }
-}
-
-/// One manifest of a kind kubesim reads, found in the scenario or an included file.
-pub(crate) struct Manifest<'a> {
-    pub src: &'a Source,
-    /// The manifest's root node.
-    pub node: &'a Node,
-    pub kind: ManifestKind,
-    /// `deployment/web`, `prod/deployment/web`, or `Deployment without a name`.
-    pub object: String,
-}
-
-/// How an object is named in messages: `kind/name`, with `namespace/` in front outside
-/// `default` (the form behaviour keys accept too).
-pub(crate) fn object_ref(kind: &str, namespace: &str, name: &str) -> String {
-    let kind = kind.to_lowercase();
-    if namespace.is_empty() || namespace == "default" {
-        format!("{kind}/{name}")
-    } else {
-        format!("{namespace}/{kind}/{name}")
-    }
-}
-
-/// Pass 1: finds the manifests in `node` (a document, or an item of a list), expanding
-/// `kind: List` (and typed lists such as `PodList`, whose items may omit `kind`). Objects of
-/// other kinds are skipped with a note. `origin` names the place for messages
-/// (`manifests/web.yaml`, `manifests/web.yaml: document 2`, `scenario.yaml: workloads[3]`,
-/// `items[0] of manifests/list.yaml`).
-pub(crate) fn collect<'a>(
-    src: &'a Source,
-    node: &'a Node,
-    origin: &str,
-    inherited: Option<(&str, &str)>,
-    out: &mut Vec<Manifest<'a>>,
-    notes: &mut Vec<String>,
-) -> Result<(), ScenarioError> {
-    if node.is_null() {
-        return Ok(());
-    }
-    let here = |p: Problem| src.at(node, &Path::root(), None, p);
-    if node.entries().is_none() {
-        return Err(here(
-            Problem::new(format!("{origin} is not a Kubernetes object"))
-                .expected("a mapping with `apiVersion`, `kind` and `metadata`"),
-        ));
-    }
-    let field = |name: &str| -> Result<Option<&'a str>, ScenarioError> {
-        match node.get(name) {
-            None => Ok(None),
-            Some(n) => n.as_str().map(Some).ok_or_else(|| {
-                src.at(
-                    node,
-                    &Path::root().key(name),
-                    None,
-                    Problem::new(format!("`{name}` must be a string")),
-                )
-            }),
-        }
-    };
-    let kind = field("kind")?.or(inherited.map(|i| i.1));
-    let api_version = field("apiVersion")?.or(inherited.map(|i| i.0));
-    let Some(kind) = kind else {
-        return Err(here(
-            Problem::new(format!("{origin} has no `kind`"))
-                .expected("a Kubernetes object with `apiVersion` and `kind`"),
-        ));
-    };
-    let name = node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str);
-    let namespace = node.get("metadata").and_then(|m| m.get("namespace")).and_then(Node::as_str);
-
-    if let Some(list_kind) = kind.strip_suffix("List")
-        && let Some(items) = node.get("items")
-    {
-        let Some(items) = items.items() else {
-            return Err(src.at(
-                node,
-                &Path::root().key("items"),
-                None,
-                Problem::new("`items` must be a list"),
-            ));
-        };
-        let item_type = (!list_kind.is_empty()).then(|| (api_version.unwrap_or("v1"), list_kind));
-        for (i, item) in items.iter().enumerate() {
-            let origin = format!("items[{i}] of {origin}");
-            collect(src, item, &origin, item_type, out, notes)?;
-        }
-        return Ok(());
-    }
-
-    let supported = SUPPORTED.iter().find(|(_, _, k)| *k == kind);
-    let Some(&(mk, want_version, _)) = supported else {
-        // A near miss of a supported kind in the same API group is a typo, not another kind.
-        let same_group =
-            SUPPORTED.iter().filter(|(_, v, _)| Some(*v) == api_version).map(|(_, _, k)| *k);
-        if let Some(hint) = did_you_mean(kind, same_group) {
-            return Err(src.at(
-                node,
-                &Path::root().key("kind"),
-                None,
-                Problem::new(format!("unknown kind `{kind}`")).hint(Some(hint)),
-            ));
-        }
-        let what = name.map_or_else(String::new, |n| format!(" `{n}`"));
-        notes.push(format!("{origin}: skipped {kind}{what} (kind not simulated)"));
-        return Ok(());
-    };
-    let object = match name {
-        Some(n) => object_ref(kind, if mk.namespaced() { namespace.unwrap_or("") } else { "" }, n),
-        None => format!("{kind} without a name"),
-    };
-    match api_version {
-        Some(v) if v == want_version => {}
-        Some(v) => {
-            return Err(src.at(
-                node,
-                &Path::root().key("apiVersion"),
-                Some(&object),
-                Problem::new(format!("unsupported apiVersion `{v}` for {kind}"))
-                    .expected(format!("`{want_version}`")),
-            ));
-        }
-        None => {
-            return Err(src.at(
-                node,
-                &Path::root(),
-                Some(&object),
-                Problem::new("missing field `apiVersion`").expected(format!("`{want_version}`")),
-            ));
-        }
-    }
-    out.push(Manifest { src, node, kind: mk, object });
-    Ok(())
-}
-
-/// A manifest read through its k8s-openapi type.
-pub(crate) enum Typed {
-    Deployment(Box<apps::Deployment>),
-    ReplicaSet(Box<apps::ReplicaSet>),
-    StatefulSet(Box<apps::StatefulSet>),
-    Pod(Box<core::Pod>),
-    Node(Box<core::Node>),
-    PodDisruptionBudget(Box<policy::PodDisruptionBudget>),
-    PriorityClass(Box<scheduling::PriorityClass>),
-}
-
-/// Pass 2: reads the manifest as its concrete type. When the type does not name the kind
-/// (items of a typed list), it is taken from pass 1.
-pub(crate) fn read(m: &Manifest<'_>) -> Result<Typed, ScenarioError> {
-    fn go<'de, T: serde::Deserialize<'de>>(m: &Manifest<'de>) -> Result<T, ScenarioError> {
-        from_node(m.node, Path::root()).map_err(|e| m.src.de_error(e, Some(&m.object)))
-    }
-    Ok(match m.kind {
-        ManifestKind::Deployment => Typed::Deployment(go(m)?),
-        ManifestKind::ReplicaSet => Typed::ReplicaSet(go(m)?),
-        ManifestKind::StatefulSet => Typed::StatefulSet(go(m)?),
-        ManifestKind::Pod => Typed::Pod(go(m)?),
-        ManifestKind::Node => Typed::Node(go(m)?),
-        ManifestKind::PodDisruptionBudget => Typed::PodDisruptionBudget(go(m)?),
-        ManifestKind::PriorityClass => Typed::PriorityClass(go(m)?),
-    })
-}
-
 /// Where a manifest's problems are reported, and the fields it has that are not simulated.
 pub(crate) struct Ctx<'a> {
     pub src: &'a Source,
-    pub node: &'a Node,
+    pub node: Node,
     pub object: String,
     ignored: Vec<String>,
 }
@@ -240,7 +52,12 @@ impl<'a> Ctx<'a> {
 
     /// The span-bearing location of `path`, for "first defined at" mentions.
     pub fn line_of(&self, path: &Path) -> crate::yaml::Span {
-        self.node.find(path, false).span
+        self.src.index.find(self.node, path, false).span
+    }
+
+    /// Whether the whole of `path` is written in the manifest.
+    pub fn has(&self, path: &Path) -> bool {
+        self.src.index.find(self.node, path, false).complete
     }
 
     fn ignore(&mut self, path: Path) {
@@ -557,15 +374,70 @@ fn container(
             ctx.ignore(path.then("resources.claims"));
         }
     }
-    for (present, field) in [
-        (c.liveness_probe.is_some(), "livenessProbe"),
-        (c.readiness_probe.is_some(), "readinessProbe"),
-        (c.startup_probe.is_some(), "startupProbe"),
-        (c.lifecycle.is_some(), "lifecycle"),
-        (init && c.restart_policy.is_some(), "restartPolicy"),
-    ] {
-        if present {
-            ctx.ignore(path.key(field));
+    // `restartPolicy` on a container: `Always` on an init container makes it a sidecar
+    // (v1.29+); anything else is rejected, as the API server of v1.33 does.
+    let restart_policy = match (c.restart_policy.as_deref(), init) {
+        (None, _) => None,
+        (Some("Always"), true) => Some(RestartPolicy::Always),
+        (Some(other), true) => {
+            return Err(ctx.err(
+                &path.key("restartPolicy"),
+                Problem::new(format!("unsupported restartPolicy `{other}` for an init container"))
+                    .expected("`Always` (a sidecar container), or no `restartPolicy`"),
+            ));
+        }
+        (Some(_), false) => {
+            return Err(ctx.err(
+                &path.key("restartPolicy"),
+                Problem::new("`restartPolicy` may not be set for non-init containers")
+                    .hint(Some("the pod's `spec.restartPolicy` decides restarts".into())),
+            ));
+        }
+    };
+    let sidecar = restart_policy.is_some();
+    if init && !sidecar {
+        for (present, field) in [
+            (c.liveness_probe.is_some(), "livenessProbe"),
+            (c.readiness_probe.is_some(), "readinessProbe"),
+            (c.startup_probe.is_some(), "startupProbe"),
+            (c.lifecycle.is_some(), "lifecycle"),
+        ] {
+            if present {
+                return Err(ctx.err(
+                    &path.key(field),
+                    Problem::new(format!(
+                        "`{field}` may not be set for init containers without `restartPolicy: Always`"
+                    )),
+                ));
+            }
+        }
+    }
+    let ports = c.ports.as_deref().unwrap_or_default();
+    let mut probes = [None, None, None];
+    for (i, (p, kind, field)) in [
+        (&c.startup_probe, ProbeKind::Startup, "startupProbe"),
+        (&c.liveness_probe, ProbeKind::Liveness, "livenessProbe"),
+        (&c.readiness_probe, ProbeKind::Readiness, "readinessProbe"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if let Some(p) = p {
+            probes[i] = Some(probe(ctx, &path.key(field), p, kind, ports)?);
+        }
+    }
+    let [startup_probe, liveness_probe, readiness_probe] = probes;
+    let mut lifecycle = Lifecycle::default();
+    if let Some(l) = &c.lifecycle {
+        let lp = path.key("lifecycle");
+        if let Some(h) = &l.post_start {
+            lifecycle.post_start = Some(hook(ctx, &lp.key("postStart"), h, ports)?);
+        }
+        if let Some(h) = &l.pre_stop {
+            lifecycle.pre_stop = Some(hook(ctx, &lp.key("preStop"), h, ports)?);
+        }
+        if l.stop_signal.is_some() {
+            ctx.ignore(lp.key("stopSignal"));
         }
     }
     for (j, port) in c.ports.iter().flatten().enumerate() {
@@ -595,7 +467,175 @@ fn container(
             host_ip: port.host_ip.clone().unwrap_or_default(),
         });
     }
-    Ok(Container { name: c.name.clone(), image, image_pull_policy, requests, limits })
+    Ok(Container {
+        name: c.name.clone(),
+        image,
+        image_pull_policy,
+        requests,
+        limits,
+        restart_policy,
+        startup_probe,
+        liveness_probe,
+        readiness_probe,
+        lifecycle,
+    })
+}
+
+/// A probe or hook port: a number, or a port name resolved against the container's `ports`
+/// (as the kubelet's `findPortByName` does); an unknown name is kept as written.
+fn port_text(p: &IntOrString, ports: &[core::ContainerPort]) -> String {
+    match p {
+        IntOrString::Int(i) => i.to_string(),
+        IntOrString::String(s) => ports
+            .iter()
+            .find(|cp| cp.name.as_deref() == Some(s.as_str()))
+            .map_or_else(|| s.clone(), |cp| cp.container_port.to_string()),
+    }
+}
+
+/// A probe, with `SetDefaults_Probe` applied (a 0 or missing field takes its default:
+/// timeoutSeconds 1, periodSeconds 10, successThreshold 1, failureThreshold 3) and the API
+/// server's checks (`validateProbe`).
+fn probe(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    p: &core::Probe,
+    kind: ProbeKind,
+    ports: &[core::ContainerPort],
+) -> Result<Probe, ScenarioError> {
+    let mut handlers = Vec::new();
+    if let Some(e) = &p.exec {
+        handlers
+            .push(("exec", ProbeHandler::Exec { command: e.command.clone().unwrap_or_default() }));
+    }
+    if let Some(h) = &p.http_get {
+        handlers.push((
+            "httpGet",
+            ProbeHandler::HttpGet {
+                scheme: h.scheme.clone().unwrap_or_else(|| "HTTP".into()),
+                path: h.path.clone().filter(|x| !x.is_empty()).unwrap_or_else(|| "/".into()),
+                port: port_text(&h.port, ports),
+                host: h.host.clone().filter(|x| !x.is_empty()),
+            },
+        ));
+    }
+    if let Some(t) = &p.tcp_socket {
+        handlers.push(("tcpSocket", ProbeHandler::TcpSocket { port: port_text(&t.port, ports) }));
+    }
+    if let Some(g) = &p.grpc {
+        handlers.push(("grpc", ProbeHandler::Grpc { port: g.port, service: g.service.clone() }));
+    }
+    let handler = match handlers.len() {
+        0 => {
+            return Err(ctx.err(
+                path,
+                Problem::new("a probe must specify a handler type")
+                    .expected("one of `exec`, `httpGet`, `tcpSocket` or `grpc`"),
+            ));
+        }
+        1 => handlers.pop().expect("one").1,
+        _ => {
+            return Err(ctx.err(
+                &path.key(handlers[1].0),
+                Problem::new("a probe may not specify more than 1 handler type"),
+            ));
+        }
+    };
+    let mut out = Probe::new(handler);
+    for (field, v, default) in [
+        ("initialDelaySeconds", p.initial_delay_seconds, 0),
+        ("timeoutSeconds", p.timeout_seconds, 1),
+        ("periodSeconds", p.period_seconds, 10),
+        ("successThreshold", p.success_threshold, 1),
+        ("failureThreshold", p.failure_threshold, 3),
+    ] {
+        let v = match v {
+            Some(x) if x < 0 => {
+                return Err(
+                    ctx.err(&path.key(field), Problem::new("must be greater than or equal to 0"))
+                );
+            }
+            Some(0) | None => default,
+            Some(x) => x as u32,
+        };
+        match field {
+            "initialDelaySeconds" => out.initial_delay_seconds = v,
+            "timeoutSeconds" => out.timeout_seconds = v,
+            "periodSeconds" => out.period_seconds = v,
+            "successThreshold" => out.success_threshold = v,
+            _ => out.failure_threshold = v,
+        }
+    }
+    if kind != ProbeKind::Readiness && out.success_threshold != 1 {
+        return Err(ctx.err(
+            &path.key("successThreshold"),
+            Problem::new(format!("must be 1 for a {} probe", kind.as_lower())),
+        ));
+    }
+    if let Some(g) = p.termination_grace_period_seconds {
+        if kind == ProbeKind::Readiness {
+            return Err(ctx.err(
+                &path.key("terminationGracePeriodSeconds"),
+                Problem::new("must not be set for readinessProbes"),
+            ));
+        }
+        if g <= 0 {
+            return Err(ctx.err(
+                &path.key("terminationGracePeriodSeconds"),
+                Problem::new("must be greater than 0"),
+            ));
+        }
+        out.termination_grace_period_seconds = Some(g as u64);
+    }
+    Ok(out)
+}
+
+/// A lifecycle hook handler (exactly one of `exec`, `httpGet`, `tcpSocket`, `sleep`).
+fn hook(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    h: &core::LifecycleHandler,
+    ports: &[core::ContainerPort],
+) -> Result<HookHandler, ScenarioError> {
+    let mut handlers = Vec::new();
+    if let Some(e) = &h.exec {
+        handlers
+            .push(("exec", HookHandler::Exec { command: e.command.clone().unwrap_or_default() }));
+    }
+    if let Some(g) = &h.http_get {
+        handlers.push((
+            "httpGet",
+            HookHandler::HttpGet {
+                scheme: g.scheme.clone().unwrap_or_else(|| "HTTP".into()),
+                path: g.path.clone().filter(|x| !x.is_empty()).unwrap_or_else(|| "/".into()),
+                port: port_text(&g.port, ports),
+            },
+        ));
+    }
+    if let Some(t) = &h.tcp_socket {
+        handlers.push(("tcpSocket", HookHandler::TcpSocket { port: port_text(&t.port, ports) }));
+    }
+    if let Some(sl) = &h.sleep {
+        if sl.seconds < 0 {
+            return Err(ctx.err(
+                &path.key("sleep").key("seconds"),
+                Problem::new("must be greater than or equal to 0"),
+            ));
+        }
+        handlers.push(("sleep", HookHandler::Sleep { seconds: sl.seconds as u64 }));
+    }
+    match handlers.len() {
+        0 => Err(ctx.err(
+            path,
+            Problem::new("a lifecycle hook must specify a handler type")
+                .expected("one of `exec`, `httpGet`, `tcpSocket` or `sleep`"),
+        )),
+        1 => Ok(handlers.pop().expect("one").1),
+        _ => Err(ctx.err(
+            &path.key(handlers[1].0),
+            Problem::new("a lifecycle hook may not specify more than 1 handler type"),
+        )),
+    }
 }
 
 fn node_term(
@@ -919,9 +959,19 @@ pub(crate) fn pod_spec(
         },
         (None, None) => env.priorities.global_default.map_or(0, |g| g.0),
     };
+    let readiness_gates: Vec<String> =
+        s.readiness_gates.iter().flatten().map(|g| g.condition_type.clone()).collect();
+    // `emptyDir` volumes matter to `kubectl drain`; other volume types are not simulated.
+    let empty_dir_volumes: Vec<String> = s
+        .volumes
+        .iter()
+        .flatten()
+        .filter(|v| v.empty_dir.is_some())
+        .map(|v| v.name.clone())
+        .collect();
+    let other_volumes = s.volumes.iter().flatten().any(|v| v.empty_dir.is_none());
     for (present, field) in [
-        (s.volumes.is_some(), "volumes"),
-        (s.readiness_gates.is_some(), "readinessGates"),
+        (other_volumes, "volumes"),
         (s.overhead.is_some(), "overhead"),
         (s.resource_claims.is_some(), "resourceClaims"),
         (s.resources.is_some(), "resources"),
@@ -951,6 +1001,8 @@ pub(crate) fn pod_spec(
             .clone()
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "default-scheduler".to_string()),
+        readiness_gates,
+        empty_dir_volumes,
         pod_affinity,
         pod_anti_affinity,
         host_ports,
@@ -1055,7 +1107,7 @@ pub(crate) fn workload_selector(
     template: &PodTemplate,
 ) -> Result<LabelSelector, ScenarioError> {
     let path = Path::parse("spec.selector");
-    if !ctx.node.find(&path, false).complete {
+    if !ctx.has(&path) {
         return Err(ctx.err(&Path::parse("spec"), Problem::new("missing field `selector`")));
     }
     let sel = selector(ctx, &path, s)?;
@@ -1181,6 +1233,28 @@ pub(crate) fn strategy(
     }
 }
 
+/// A DaemonSet's `spec.updateStrategy` (default RollingUpdate, maxUnavailable 1, maxSurge 0);
+/// `OnDelete` is read as the defaults (rolling updates of DaemonSets are not simulated).
+pub(crate) fn daemonset_strategy(
+    ctx: &Ctx<'_>,
+    s: Option<&apps::DaemonSetUpdateStrategy>,
+) -> Result<kubesim_model::workload::WorkloadSpec, ScenarioError> {
+    let ru = s.and_then(|s| s.rolling_update.clone()).unwrap_or_default();
+    let max_unavailable = ru
+        .max_unavailable
+        .as_ref()
+        .map(|v| int_or_percent(ctx, "spec.updateStrategy.rollingUpdate.maxUnavailable", v))
+        .transpose()?
+        .unwrap_or(IntOrPercent::Int(1));
+    let max_surge = ru
+        .max_surge
+        .as_ref()
+        .map(|v| int_or_percent(ctx, "spec.updateStrategy.rollingUpdate.maxSurge", v))
+        .transpose()?
+        .unwrap_or(IntOrPercent::Int(0));
+    Ok(kubesim_model::workload::WorkloadSpec::DaemonSet { max_unavailable, max_surge })
+}
+
 /// A StatefulSet's `spec.podManagementPolicy` (default OrderedReady).
 pub(crate) fn pod_management(
     ctx: &Ctx<'_>,
@@ -1266,7 +1340,14 @@ pub(crate) fn pdb(ctx: &Ctx<'_>, p: &policy::PodDisruptionBudget) -> Result<Pdb,
         .as_ref()
         .map(|s| selector(ctx, &Path::parse("spec.selector"), s))
         .transpose()?;
-    Ok(Pdb { meta, selector, min_available, max_unavailable, unhealthy_pod_eviction_policy })
+    Ok(Pdb {
+        meta,
+        selector,
+        min_available,
+        max_unavailable,
+        unhealthy_pod_eviction_policy,
+        status: Default::default(),
+    })
 }
 
 /// What a `kind: Node` manifest says about the node.
@@ -1386,6 +1467,7 @@ pub(crate) fn owner_kind(r: &metav1::OwnerReference) -> Option<Kind> {
         ("apps/v1", "Deployment") => Some(Kind::Deployment),
         ("apps/v1", "ReplicaSet") => Some(Kind::ReplicaSet),
         ("apps/v1", "StatefulSet") => Some(Kind::StatefulSet),
+        ("apps/v1", "DaemonSet") => Some(Kind::DaemonSet),
         _ => None,
     }
 }

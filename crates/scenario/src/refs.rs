@@ -21,7 +21,7 @@ pub(crate) struct Ref {
     pub name: String,
 }
 
-const KIND_ALIASES: [(&str, Kind); 16] = [
+const KIND_ALIASES: [(&str, Kind); 20] = [
     ("deployment", Kind::Deployment),
     ("deployments", Kind::Deployment),
     ("deploy", Kind::Deployment),
@@ -38,6 +38,10 @@ const KIND_ALIASES: [(&str, Kind); 16] = [
     ("pods", Kind::Pod),
     ("po", Kind::Pod),
     ("deployments.apps", Kind::Deployment),
+    ("daemonset", Kind::DaemonSet),
+    ("daemonsets", Kind::DaemonSet),
+    ("ds", Kind::DaemonSet),
+    ("daemonset.apps", Kind::DaemonSet),
 ];
 
 /// Parses `kind/name` (kubectl's kind names and short names, any case), or with
@@ -60,7 +64,7 @@ pub(crate) fn parse_ref(s: &str, allow_namespace: bool) -> Result<Ref, Problem> 
     let lower = alias.to_lowercase();
     let Some(&(_, kind)) = KIND_ALIASES.iter().find(|(a, _)| *a == lower) else {
         return Err(Problem::new(format!("unknown kind `{alias}` in `{s}`"))
-            .expected("deployment (deploy), replicaset (rs), statefulset (sts) or pod (po)")
+            .expected("deployment (deploy), replicaset (rs), statefulset (sts), daemonset (ds) or pod (po)")
             .hint(did_you_mean(&lower, KIND_ALIASES.iter().map(|(a, _)| *a))));
     };
     Ok(Ref { namespace, kind, alias: alias.to_string(), name: name.to_string() })

@@ -1,28 +1,34 @@
-//! Step 1 of the pipeline: a file's text and name, and turning a place in it (a span, or a field
-//! path looked up in its YAML tree) into a [`ScenarioError`] with the offending line.
+//! Step 1 of the pipeline: a file's text, its name and its position index, and turning a place
+//! in it (a span, or a field path looked up in the index) into a [`ScenarioError`] with the
+//! offending line.
 
-use crate::de::DeError;
 use crate::error::{Problem, ScenarioError};
-use crate::yaml::{self, Node, ParseError, Path, Span};
+use crate::yaml::{Index, Node, Path, Span};
 use std::path::{Path as FsPath, PathBuf};
 
 /// One file that was read: the scenario or an included manifest file.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Source {
     /// The name used in messages (as given, or the scenario's directory joined with an include).
     pub path: PathBuf,
     /// The text.
     pub text: String,
+    /// Where each YAML node is.
+    pub index: Index,
 }
 
 impl Source {
-    pub fn new(path: &FsPath, text: impl Into<String>) -> Self {
-        Self { path: path.to_path_buf(), text: text.into() }
-    }
-
-    /// Parses the text into YAML documents.
-    pub fn parse(&self) -> Result<Vec<Node>, ScenarioError> {
-        yaml::parse(&self.text).map_err(|e| self.parse_error(e))
+    /// Indexes `text`; a YAML syntax error is reported here.
+    pub fn new(path: &FsPath, text: impl Into<String>) -> Result<Self, ScenarioError> {
+        let mut src = Self { path: path.to_path_buf(), text: text.into(), index: Index::default() };
+        match Index::build(&src.text) {
+            Ok(index) => src.index = index,
+            Err(e) => {
+                let p = Problem::new(e.message).hint(e.hint);
+                return Err(src.error(e.span, &e.path, None, p));
+            }
+        }
+        Ok(src)
     }
 
     /// Line `n` (1-based), without its line break.
@@ -53,7 +59,7 @@ impl Source {
         let len = text.map_or(0, |t| t.chars().count());
         let col = start_col.min(len);
         let width = if span.end.line == span.start.line && span.end.col > col {
-            span.end.col - col
+            (span.end.col - col).min(len.saturating_sub(col).max(1))
         } else {
             // A multi-line node: underline the rest of its first line.
             text.map_or(1, |t| t.chars().skip(col).collect::<String>().trim_end().chars().count())
@@ -70,35 +76,22 @@ impl Source {
         )
     }
 
-    /// An error at the node `path` leads to from `root` (or as far as the path exists), where
-    /// `path` is relative to `root` and reported as `base` + `path`.
-    pub fn at(&self, root: &Node, path: &Path, object: Option<&str>, p: Problem) -> ScenarioError {
-        let found = root.find(path, false);
+    /// An error at the node `path` leads to from `root` (or as far as the path exists).
+    pub fn at(&self, root: Node, path: &Path, object: Option<&str>, p: Problem) -> ScenarioError {
+        let found = self.index.find(root, path, false);
         self.error(found.span, path, object, p)
     }
 
     /// Like [`Source::at`], but pointing at the key of the last step rather than its value.
     pub fn at_key(
         &self,
-        root: &Node,
+        root: Node,
         path: &Path,
         object: Option<&str>,
         p: Problem,
     ) -> ScenarioError {
-        let found = root.find(path, true);
+        let found = self.index.find(root, path, true);
         self.error(found.span, path, object, p)
-    }
-
-    /// Turns a typing error into a [`ScenarioError`].
-    pub fn de_error(&self, e: DeError, object: Option<&str>) -> ScenarioError {
-        let problem = Problem { message: e.message, expected: e.expected, hint: e.hint };
-        let span = e.span.unwrap_or_default();
-        self.error(span, &e.path.unwrap_or_default(), object, problem)
-    }
-
-    fn parse_error(&self, e: ParseError) -> ScenarioError {
-        let p = Problem::new(e.message).hint(e.hint);
-        self.error(e.span, &e.path, None, p)
     }
 
     /// `line 12` for a place in this file, or `path:12` for a place in another.

@@ -1,22 +1,21 @@
-//! Step 2 of the pipeline: YAML text → a tree of [`Node`]s that remember where they came from.
+//! Step 2 of the pipeline: where every YAML node of a file is, as a read-only index.
 //!
-//! The tree is built from `saphyr-parser` events (not its recursive loader) so that deep nesting
-//! is refused with an error instead of overflowing the stack, aliases are expanded under a budget,
-//! and duplicate keys are reported with both positions. Scalars keep their text and style; they
-//! are resolved (YAML 1.2 core schema) only when a typed value asks for them, so `cpu: 1.10`
-//! stays `1.10` and `name: 0123` stays a string where a string is wanted.
+//! serde-saphyr reads the values (`read.rs`); this index only answers "where is
+//! `cluster.nodePools[0].count`?" for the errors found after typing (a bad quantity, a name that
+//! matches nothing), and which keys an action mapping has, in file order. It is built from the
+//! events of `granit-parser`, the parser serde-saphyr itself runs on (and re-exports), so both
+//! agree on every position; building it also checks the syntax of the whole file up front, so a
+//! syntax error is reported before a typing error that precedes it in the file.
 //!
-//! The tree is plain data (`Vec`s, `String`s): a later `--set path=value` can edit it before it
-//! is typed.
+//! The index is flat (`Vec`s) and built without recursion, so deep nesting cannot overflow the
+//! stack, and an alias is one node pointing at its anchor, so aliases cost nothing here (their
+//! expansion is bounded by serde-saphyr's budget).
 
-use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
+use crate::read::max_depth;
+use serde_saphyr::granit_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 use std::collections::HashMap;
 use std::fmt;
-
-/// Deepest nesting of collections accepted (real manifests stay under 20).
-const MAX_DEPTH: usize = 100;
-/// Most nodes that alias expansion may create in one file ("billion laughs" guard).
-const ALIAS_BUDGET: usize = 100_000;
+use std::ops::Range;
 
 /// A position: 1-based line, 0-based column counted in characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
@@ -33,308 +32,411 @@ pub(crate) struct Span {
 }
 
 impl Span {
-    fn from_parser(s: saphyr_parser::Span) -> Self {
-        Self { start: pos(s.start), end: pos(s.end) }
-    }
-
     /// An empty span at `p`.
     pub fn at(p: Pos) -> Self {
         Self { start: p, end: p }
     }
 }
 
-fn pos(m: saphyr_parser::Marker) -> Pos {
+fn pos(m: &Marker) -> Pos {
     Pos { line: m.line(), col: m.col() }
 }
 
-/// How a scalar was written.
+/// A node of the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Style {
-    /// Unquoted: subject to type resolution (`3` is an integer, `true` a boolean).
-    Plain,
-    /// Quoted or block (`|`, `>`): always a string.
-    Quoted,
-}
+pub(crate) struct Node(usize);
 
-/// A core-schema tag that forces the type of a scalar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CoreTag {
-    Str,
-    Int,
-    Float,
-    Bool,
-    Null,
-}
-
-/// A scalar as written.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Scalar {
-    pub text: String,
-    pub style: Style,
-    pub tag: Option<CoreTag>,
-}
-
-/// A scalar resolved with the YAML 1.2 core schema.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Resolved<'a> {
-    Null,
-    Bool(bool),
-    Int(i64),
-    UInt(u64),
-    Float(f64),
-    Str(&'a str),
-}
-
-impl Scalar {
-    /// The typed value: quoted and block scalars are strings; plain ones are null, booleans,
-    /// integers (decimal, `0o` octal, `0x` hex) or floats when they look like one.
-    pub fn resolve(&self) -> Resolved<'_> {
-        let t = self.text.as_str();
-        match self.tag {
-            Some(CoreTag::Str) => return Resolved::Str(t),
-            Some(CoreTag::Null) => return Resolved::Null,
-            Some(CoreTag::Bool) => {
-                if let Some(b) = resolve_bool(t) {
-                    return Resolved::Bool(b);
-                }
-                return Resolved::Str(t);
-            }
-            Some(CoreTag::Int) => return resolve_int(t).unwrap_or(Resolved::Str(t)),
-            Some(CoreTag::Float) => {
-                return resolve_int(t)
-                    .map(|r| match r {
-                        Resolved::Int(i) => Resolved::Float(i as f64),
-                        Resolved::UInt(u) => Resolved::Float(u as f64),
-                        other => other,
-                    })
-                    .or_else(|| resolve_float(t))
-                    .unwrap_or(Resolved::Str(t));
-            }
-            None => {}
-        }
-        if self.style == Style::Quoted {
-            return Resolved::Str(t);
-        }
-        if matches!(t, "" | "~" | "null" | "Null" | "NULL") {
-            return Resolved::Null;
-        }
-        if let Some(b) = resolve_bool(t) {
-            return Resolved::Bool(b);
-        }
-        resolve_int(t).or_else(|| resolve_float(t)).unwrap_or(Resolved::Str(t))
-    }
-
-    /// Whether the scalar is null (`~`, `null`, or nothing at all).
-    pub fn is_null(&self) -> bool {
-        matches!(self.resolve(), Resolved::Null)
-    }
-}
-
-fn resolve_bool(t: &str) -> Option<bool> {
-    match t {
-        "true" | "True" | "TRUE" => Some(true),
-        "false" | "False" | "FALSE" => Some(false),
-        _ => None,
-    }
-}
-
-fn resolve_int(t: &str) -> Option<Resolved<'static>> {
-    let (neg, digits) = match t.as_bytes().first()? {
-        b'-' => (true, &t[1..]),
-        b'+' => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let (radix, digits) = if let Some(d) = digits.strip_prefix("0o") {
-        (8, d)
-    } else if let Some(d) = digits.strip_prefix("0x") {
-        (16, d)
-    } else {
-        (10, digits)
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let magnitude = u128::from_str_radix(digits, radix).ok()?;
-    if neg {
-        let v = i128::try_from(magnitude).ok().map(|m| -m)?;
-        i64::try_from(v).ok().map(Resolved::Int)
-    } else if let Ok(v) = i64::try_from(magnitude) {
-        Some(Resolved::Int(v))
-    } else {
-        u64::try_from(magnitude).ok().map(Resolved::UInt)
-    }
-}
-
-fn resolve_float(t: &str) -> Option<Resolved<'static>> {
-    match t {
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Some(Resolved::Float(f64::INFINITY));
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Some(Resolved::Float(f64::NEG_INFINITY)),
-        ".nan" | ".NaN" | ".NAN" => return Some(Resolved::Float(f64::NAN)),
-        _ => {}
-    }
-    // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
-    let b = t.as_bytes();
-    let mut i = 0;
-    if matches!(b.first(), Some(b'-' | b'+')) {
-        i += 1;
-    }
-    let int_start = i;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
-    let int_digits = i - int_start;
-    let mut frac_digits = 0;
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        let s = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        frac_digits = i - s;
-    }
-    if int_digits == 0 && frac_digits == 0 {
-        return None;
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if matches!(b.get(i), Some(b'-' | b'+')) {
-            i += 1;
-        }
-        let s = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == s {
-            return None;
-        }
-    }
-    if i != b.len() {
-        return None;
-    }
-    t.parse::<f64>().ok().map(Resolved::Float)
-}
-
-/// One `key: value` pair of a mapping.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Entry {
-    pub key: String,
-    pub key_span: Span,
-    pub value: Node,
-}
-
-/// The contents of a node.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
-    Scalar(Scalar),
+#[derive(Debug)]
+enum Shape {
+    /// `plain`: unquoted and not a block scalar; `empty`: nothing written (`key:`).
+    Scalar {
+        plain: bool,
+        empty: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<Entry>),
+    /// `*name`: the anchored node.
+    Alias(Node),
 }
 
-/// A YAML node and where it was written.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Node {
+#[derive(Debug)]
+struct Entry {
+    /// The key's text when it is a scalar (complex keys are never looked up).
+    key: String,
+    key_span: Span,
+    value: Node,
+}
+
+#[derive(Debug)]
+struct NodeData {
+    span: Span,
+    /// The node's bytes in the file, when the parser reports them.
+    bytes: Option<Range<usize>>,
+    shape: Shape,
+}
+
+/// One YAML document of a file.
+#[derive(Debug, Clone)]
+pub(crate) struct Doc {
+    /// The root node (an empty scalar for an empty document: a stray `---`).
+    pub root: Option<Node>,
+    /// Where the document starts, for messages about it as a whole.
+    pub start: Pos,
+    /// Its text in the file (for reading it alone): from the end of the previous document to
+    /// its own end.
+    pub bytes: Range<usize>,
+    /// The line `bytes` starts on.
+    pub first_line: usize,
+}
+
+/// Where the nodes of one file are.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    nodes: Vec<NodeData>,
+    pub docs: Vec<Doc>,
+}
+
+/// Why a text is not YAML: the parser's message, where, and the field being read.
+#[derive(Debug, Clone)]
+pub(crate) struct SyntaxError {
     pub span: Span,
-    pub value: Value,
+    pub path: Path,
+    pub message: String,
+    pub hint: Option<String>,
 }
 
-impl Node {
-    /// The value of `key` if this is a mapping that has it.
-    pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entry(key).map(|e| &e.value)
-    }
-
-    /// The entry of `key` if this is a mapping that has it.
-    pub fn entry(&self, key: &str) -> Option<&Entry> {
-        match &self.value {
-            Value::Map(entries) => entries.iter().find(|e| e.key == key),
-            _ => None,
-        }
-    }
-
-    /// The text of a non-null scalar.
-    pub fn as_str(&self) -> Option<&str> {
-        match &self.value {
-            Value::Scalar(s) if !s.is_null() => Some(&s.text),
-            _ => None,
-        }
-    }
-
-    /// The entries of a mapping.
-    pub fn entries(&self) -> Option<&[Entry]> {
-        match &self.value {
-            Value::Map(e) => Some(e),
-            _ => None,
-        }
-    }
-
-    /// The items of a sequence.
-    pub fn items(&self) -> Option<&[Node]> {
-        match &self.value {
-            Value::Seq(items) => Some(items),
-            _ => None,
-        }
-    }
-
-    /// Whether this is a null scalar.
-    pub fn is_null(&self) -> bool {
-        matches!(&self.value, Value::Scalar(s) if s.is_null())
-    }
-
-    /// The node at `path`, if the whole path exists.
-    pub fn at(&self, path: &Path) -> Option<&Node> {
-        let mut node = self;
-        for seg in &path.0 {
-            node = match seg {
-                Seg::Key(k) => node.get(k)?,
-                Seg::Index(i) => node.items()?.get(*i)?,
-            };
-        }
-        Some(node)
-    }
-
-    /// Follows `path` as far as it exists. Returns the span to point at: the last node reached
-    /// (or, when the whole path exists and ends in a key, the key if `want_key`, or the key when
-    /// the value is a collection, whose own span begins on the line after the key).
-    pub fn find(&self, path: &Path, want_key: bool) -> Found {
-        let mut node = self;
-        let mut key_span = None;
-        for seg in &path.0 {
-            let next = match seg {
-                Seg::Key(k) => node.entry(k).map(|e| (&e.value, Some(e.key_span))),
-                Seg::Index(i) => node.items().and_then(|items| items.get(*i)).map(|n| (n, None)),
-            };
-            match next {
-                Some((n, ks)) => {
-                    node = n;
-                    key_span = ks;
-                }
-                None => {
-                    return Found { span: point(node, key_span, false), complete: false };
-                }
-            }
-        }
-        Found { span: point(node, key_span, want_key), complete: true }
-    }
-}
-
-fn point(node: &Node, key_span: Option<Span>, want_key: bool) -> Span {
-    match (key_span, &node.value) {
-        (Some(k), _) if want_key => k,
-        (Some(k), Value::Map(_) | Value::Seq(_)) => k,
-        // An empty value (`key:`) has an empty span after the colon; the key reads better.
-        (Some(k), Value::Scalar(s)) if s.text.is_empty() && s.style == Style::Plain => k,
-        _ => node.span,
-    }
-}
-
-/// What [`Node::find`] reached.
+/// What [`Index::find`] reached.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Found {
     pub span: Span,
     /// Whether the whole path exists.
     pub complete: bool,
+}
+
+/// What a node is, in words (`a list`, ``string `x` ``...), for "wrong type" messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Written<'a> {
+    List,
+    Mapping,
+    Empty,
+    /// A scalar: its source text (without quotes) and whether it was quoted or a block.
+    Scalar {
+        text: &'a str,
+        plain: bool,
+    },
+}
+
+impl Index {
+    /// Indexes every document of `text`.
+    pub fn build(text: &str) -> Result<Self, SyntaxError> {
+        let mut b = Builder { text, max_depth: max_depth(), ..Builder::default() };
+        let mut parser = Parser::new_from_str(text);
+        while let Some(item) = parser.next_event() {
+            match item {
+                Ok((ev, span)) => b.event(ev, &span)?,
+                Err(e) => return Err(b.syntax_error(&e)),
+            }
+        }
+        Ok(b.index)
+    }
+
+    fn data(&self, n: Node) -> &NodeData {
+        &self.nodes[n.0]
+    }
+
+    /// `n`, or the node an alias `n` stands for.
+    fn resolve(&self, mut n: Node) -> Node {
+        // An alias can only name an anchor defined before it, so this ends.
+        while let Shape::Alias(target) = self.data(n).shape {
+            n = target;
+        }
+        n
+    }
+
+    fn entries(&self, n: Node) -> &[Entry] {
+        match &self.data(self.resolve(n)).shape {
+            Shape::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    fn items(&self, n: Node) -> Option<&[Node]> {
+        match &self.data(self.resolve(n)).shape {
+            Shape::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The keys of mapping `n`, in file order.
+    pub fn keys(&self, n: Node) -> impl Iterator<Item = &str> {
+        self.entries(n).iter().map(|e| e.key.as_str())
+    }
+
+    /// Whether `n` is a list.
+    pub fn is_list(&self, n: Node) -> bool {
+        self.items(n).is_some()
+    }
+
+    /// The node at `path` from `root`, if the whole path exists.
+    pub fn at(&self, root: Node, path: &Path) -> Option<Node> {
+        let mut node = root;
+        for seg in &path.0 {
+            node = self.step(node, seg)?.0;
+        }
+        Some(node)
+    }
+
+    fn step(&self, n: Node, seg: &Seg) -> Option<(Node, Option<Span>)> {
+        match seg {
+            Seg::Key(k) => self.entry(n, k).map(|e| (e.value, Some(e.key_span))),
+            Seg::Index(i) => self.items(n)?.get(*i).map(|&item| (item, None)),
+        }
+    }
+
+    /// The entry of `key` in mapping `n`, or in the mappings it merges (`<<: *base`, or
+    /// `<<: [*a, *b]`, the first one first), as serde-saphyr reads them.
+    fn entry(&self, n: Node, key: &str) -> Option<&Entry> {
+        let mut maps = vec![n];
+        // Each merge names earlier nodes, so this ends; the bound is for absurd chains.
+        for _ in 0..1000 {
+            let m = maps.pop()?;
+            let entries = self.entries(m);
+            if let Some(e) = entries.iter().find(|e| e.key == key) {
+                return Some(e);
+            }
+            for merged in entries.iter().filter(|e| e.key == "<<") {
+                match self.items(merged.value) {
+                    Some(items) => maps.extend(items.iter().rev()),
+                    None => maps.push(merged.value),
+                }
+            }
+        }
+        None
+    }
+
+    /// Follows `path` from `root` as far as it exists. Returns the span to point at: the last
+    /// node reached, or, when that is the value of a key, the key if `want_key`, if the value is
+    /// a collection (whose own span starts on the line after the key), or if it is empty.
+    pub fn find(&self, root: Node, path: &Path, want_key: bool) -> Found {
+        let mut node = root;
+        let mut key_span = None;
+        for seg in &path.0 {
+            match self.step(node, seg) {
+                Some((n, ks)) => (node, key_span) = (n, ks),
+                None => return Found { span: self.point(node, key_span, false), complete: false },
+            }
+        }
+        Found { span: self.point(node, key_span, want_key), complete: true }
+    }
+
+    fn point(&self, node: Node, key_span: Option<Span>, want_key: bool) -> Span {
+        let shape = &self.data(self.resolve(node)).shape;
+        match (key_span, shape) {
+            (Some(k), _) if want_key => k,
+            (Some(k), Shape::Map(_) | Shape::Seq(_) | Shape::Scalar { empty: true, .. }) => k,
+            _ => self.data(node).span,
+        }
+    }
+
+    /// What is written at `n`; `text` is the file the index was built from.
+    pub fn written<'t>(&self, n: Node, text: &'t str) -> Written<'t> {
+        let data = self.data(self.resolve(n));
+        match data.shape {
+            Shape::Seq(_) => Written::List,
+            Shape::Map(_) => Written::Mapping,
+            Shape::Scalar { empty: true, .. } => Written::Empty,
+            Shape::Scalar { plain, .. } => {
+                let raw = data.bytes.clone().and_then(|r| text.get(r)).unwrap_or_default();
+                let text = if plain { raw } else { unquote(raw) };
+                Written::Scalar { text, plain }
+            }
+            Shape::Alias(_) => Written::Empty,
+        }
+    }
+
+    /// The mapping entry whose key starts at `p`: its path, and the line where the same key
+    /// is first given in that mapping (for duplicate keys, which serde-saphyr reports at the
+    /// second one).
+    pub fn key_at(&self, p: Pos) -> Option<(Path, usize)> {
+        let mut stack: Vec<(Node, Path)> =
+            self.docs.iter().filter_map(|d| d.root).map(|r| (r, Path::root())).collect();
+        while let Some((n, path)) = stack.pop() {
+            match &self.data(n).shape {
+                Shape::Map(entries) => {
+                    if let Some(e) = entries.iter().find(|e| e.key_span.start == p) {
+                        let first = entries.iter().find(|f| f.key == e.key).unwrap_or(e);
+                        return Some((path.key(&e.key), first.key_span.start.line));
+                    }
+                    stack.extend(entries.iter().map(|e| (e.value, path.key(&e.key))));
+                }
+                Shape::Seq(items) => {
+                    stack.extend(items.iter().enumerate().map(|(i, &n)| (n, path.index(i))));
+                }
+                Shape::Scalar { .. } | Shape::Alias(_) => {}
+            }
+        }
+        None
+    }
+}
+
+/// The text of a quoted scalar without its quotes (escapes are left as written).
+fn unquote(raw: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = raw.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    raw
+}
+
+enum Frame {
+    Seq(Vec<Node>),
+    Map { entries: Vec<Entry>, key: Option<(String, Span)> },
+}
+
+struct Open {
+    frame: Frame,
+    start: Marker,
+    anchor: usize,
+}
+
+#[derive(Default)]
+struct Builder<'t> {
+    text: &'t str,
+    max_depth: usize,
+    index: Index,
+    stack: Vec<Open>,
+    root: Option<Node>,
+    doc_start: Option<Marker>,
+    /// Where the last document ended (a byte offset).
+    docs_end: usize,
+    anchors: HashMap<usize, Node>,
+}
+
+impl Builder<'_> {
+    /// The path of the node being read, from the open collections.
+    fn path(&self) -> Path {
+        let mut p = Path::root();
+        for open in &self.stack {
+            match &open.frame {
+                Frame::Seq(items) => p.0.push(Seg::Index(items.len())),
+                Frame::Map { key: Some((k, _)), .. } => p.0.push(Seg::Key(k.clone())),
+                Frame::Map { .. } => {}
+            }
+        }
+        p
+    }
+
+    fn syntax_error(&self, e: &ScanError) -> SyntaxError {
+        let info = e.info();
+        let message = format!("invalid YAML: {info}");
+        let hint = if info.contains("tab") {
+            Some("YAML indentation must use spaces, not tabs".into())
+        } else if info.contains("mapping values are not allowed") {
+            Some("a value containing `: ` must be quoted, or the line is indented too far".into())
+        } else {
+            None
+        };
+        SyntaxError { span: Span::at(pos(e.marker())), path: self.path(), message, hint }
+    }
+
+    fn event(
+        &mut self,
+        ev: Event<'_>,
+        span: &serde_saphyr::granit_parser::Span,
+    ) -> Result<(), SyntaxError> {
+        if matches!(ev, Event::SequenceStart(..) | Event::MappingStart(..))
+            && self.stack.len() >= self.max_depth
+        {
+            // serde-saphyr's budget would refuse it too; saying so here keeps one message.
+            return Err(SyntaxError {
+                span: Span::at(pos(&span.start)),
+                path: self.path(),
+                message: format!("YAML nested more than {} levels deep", self.max_depth),
+                hint: None,
+            });
+        }
+        match ev {
+            Event::DocumentStart(..) => {
+                self.anchors.clear();
+                self.root = None;
+                self.doc_start = Some(span.start);
+            }
+            Event::DocumentEnd => {
+                let start = self.doc_start.take().unwrap_or(span.start);
+                // From the end of the previous document (so directives and comments before
+                // this one come along) to the end of this one.
+                let from = self.docs_end;
+                let to = span.end.byte_offset().unwrap_or(self.text.len()).max(from);
+                self.docs_end = to;
+                let root = self.root.take();
+                let start = root.map_or(pos(&start), |r| self.index.data(r).span.start);
+                let before = self.text.get(..from).unwrap_or_default();
+                self.index.docs.push(Doc {
+                    root,
+                    start,
+                    bytes: from..to,
+                    first_line: before.matches('\n').count() + 1,
+                });
+            }
+            Event::SequenceStart(_, anchor, _) => {
+                self.stack.push(Open { frame: Frame::Seq(Vec::new()), start: span.start, anchor });
+            }
+            Event::MappingStart(_, anchor, _) => {
+                let frame = Frame::Map { entries: Vec::new(), key: None };
+                self.stack.push(Open { frame, start: span.start, anchor });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(open) = self.stack.pop() else { return Ok(()) };
+                let shape = match open.frame {
+                    Frame::Seq(items) => Shape::Seq(items),
+                    Frame::Map { entries, .. } => Shape::Map(entries),
+                };
+                let bytes = open.start.byte_offset().zip(span.end.byte_offset()).map(|(a, b)| a..b);
+                let span = Span { start: pos(&open.start), end: pos(&span.end) };
+                self.insert(NodeData { span, bytes, shape }, open.anchor, None);
+            }
+            Event::Scalar(text, style, anchor, _) => {
+                let plain = style == ScalarStyle::Plain;
+                // Nothing written (`key:`) reads as a plain `~` of no width.
+                let empty = plain && span.start.index() == span.end.index();
+                let shape = Shape::Scalar { plain, empty };
+                let bytes = span.byte_range();
+                let span = Span { start: pos(&span.start), end: pos(&span.end) };
+                self.insert(NodeData { span, bytes, shape }, anchor, Some(text.into_owned()));
+            }
+            Event::Alias(id) => {
+                // The parser has already refused aliases to unknown anchors.
+                let Some(&target) = self.anchors.get(&id) else { return Ok(()) };
+                let data = NodeData {
+                    span: Span { start: pos(&span.start), end: pos(&span.end) },
+                    bytes: span.byte_range(),
+                    shape: Shape::Alias(target),
+                };
+                self.insert(data, 0, None);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Adds a node to the open collection (as a key, an item or a value) or as the root.
+    fn insert(&mut self, data: NodeData, anchor: usize, scalar: Option<String>) {
+        let node = Node(self.index.nodes.len());
+        let span = data.span;
+        self.index.nodes.push(data);
+        if anchor > 0 {
+            self.anchors.insert(anchor, node);
+        }
+        match self.stack.last_mut().map(|open| &mut open.frame) {
+            None => self.root = Some(node),
+            Some(Frame::Seq(items)) => items.push(node),
+            Some(Frame::Map { entries, key }) => match key.take() {
+                None => *key = Some((scalar.unwrap_or_default(), span)),
+                Some((key, key_span)) => entries.push(Entry { key, key_span, value: node }),
+            },
+        }
+    }
 }
 
 /// One step of a [`Path`].
@@ -424,293 +526,86 @@ fn is_plain_key(k: &str) -> bool {
     !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// Why a text is not YAML.
-#[derive(Debug, Clone)]
-pub(crate) struct ParseError {
-    pub span: Span,
-    pub path: Path,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-/// Parses every document of `text`. Empty documents (only comments, or a stray `---`) are
-/// returned as null scalars.
-pub(crate) fn parse(text: &str) -> Result<Vec<Node>, ParseError> {
-    let mut parser = Parser::new_from_str(text);
-    let mut b = Builder::default();
-    while let Some(item) = parser.next_event() {
-        match item {
-            Ok((ev, span)) => b.event(ev, Span::from_parser(span))?,
-            Err(e) => return Err(b.scan_error(&e)),
-        }
-    }
-    Ok(b.docs)
-}
-
-enum FrameKind {
-    Seq(Vec<Node>),
-    Map { entries: Vec<Entry>, pending: Option<(String, Span)>, seen: HashMap<String, Span> },
-}
-
-struct Frame {
-    kind: FrameKind,
-    start: Span,
-    anchor: usize,
-}
-
-#[derive(Default)]
-struct Builder {
-    docs: Vec<Node>,
-    stack: Vec<Frame>,
-    root: Option<Node>,
-    anchors: HashMap<usize, Node>,
-    alias_nodes: usize,
-}
-
-impl Builder {
-    /// The path of the node being built, from the open collections.
-    fn path(&self) -> Path {
-        let mut p = Path::root();
-        for f in &self.stack {
-            match &f.kind {
-                FrameKind::Seq(items) => p.0.push(Seg::Index(items.len())),
-                FrameKind::Map { pending: Some((k, _)), .. } => p.0.push(Seg::Key(k.clone())),
-                FrameKind::Map { .. } => {}
-            }
-        }
-        p
-    }
-
-    fn error(&self, span: Span, message: impl Into<String>) -> ParseError {
-        ParseError { span, path: self.path(), message: message.into(), hint: None }
-    }
-
-    fn scan_error(&self, e: &ScanError) -> ParseError {
-        let p = pos(*e.marker());
-        let info = e.info();
-        let mut err = self.error(Span::at(p), format!("invalid YAML: {info}"));
-        if info.contains("tab") {
-            err.hint = Some("YAML indentation must use spaces, not tabs".into());
-        } else if info.contains("mapping values are not allowed") {
-            err.hint = Some(
-                "a value containing `: ` must be quoted, or the line is indented too far".into(),
-            );
-        }
-        err
-    }
-
-    fn event(&mut self, ev: Event<'_>, span: Span) -> Result<(), ParseError> {
-        match ev {
-            Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
-            Event::DocumentStart(_) => {
-                self.anchors.clear();
-                self.root = None;
-            }
-            Event::DocumentEnd => {
-                let root = self.root.take().unwrap_or(Node {
-                    span: Span::at(span.start),
-                    value: Value::Scalar(Scalar {
-                        text: String::new(),
-                        style: Style::Plain,
-                        tag: None,
-                    }),
-                });
-                self.docs.push(root);
-            }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                if self.stack.len() >= MAX_DEPTH {
-                    return Err(
-                        self.error(span, format!("YAML nested more than {MAX_DEPTH} levels deep"))
-                    );
-                }
-                let kind = if matches!(ev, Event::SequenceStart(..)) {
-                    FrameKind::Seq(Vec::new())
-                } else {
-                    FrameKind::Map { entries: Vec::new(), pending: None, seen: HashMap::new() }
-                };
-                self.stack.push(Frame { kind, start: span, anchor });
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = self.stack.pop() else {
-                    return Err(self.error(span, "unbalanced YAML collection"));
-                };
-                let value = match frame.kind {
-                    FrameKind::Seq(items) => Value::Seq(items),
-                    FrameKind::Map { entries, .. } => Value::Map(entries),
-                };
-                let node = Node { span: Span { start: frame.start.start, end: span.end }, value };
-                self.insert(node, frame.anchor)?;
-            }
-            Event::Scalar(text, style, anchor, tag) => {
-                let style = match style {
-                    ScalarStyle::Plain => Style::Plain,
-                    _ => Style::Quoted,
-                };
-                let tag = tag.as_deref().and_then(core_tag);
-                let node = Node {
-                    span,
-                    value: Value::Scalar(Scalar { text: text.into_owned(), style, tag }),
-                };
-                self.insert(node, anchor)?;
-            }
-            Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else {
-                    return Err(self.error(span, "alias to an unknown anchor"));
-                };
-                self.alias_nodes += count_nodes(target);
-                if self.alias_nodes > ALIAS_BUDGET {
-                    return Err(self.error(
-                        span,
-                        format!("YAML aliases expand to more than {ALIAS_BUDGET} nodes"),
-                    ));
-                }
-                let mut node = target.clone();
-                node.span = span;
-                self.insert(node, 0)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn insert(&mut self, node: Node, anchor: usize) -> Result<(), ParseError> {
-        if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
-        }
-        let path_for_errors = self.path();
-        let Some(frame) = self.stack.last_mut() else {
-            self.root = Some(node);
-            return Ok(());
-        };
-        match &mut frame.kind {
-            FrameKind::Seq(items) => items.push(node),
-            FrameKind::Map { entries, pending, seen } => match pending.take() {
-                None => {
-                    let Value::Scalar(s) = &node.value else {
-                        return Err(ParseError {
-                            span: node.span,
-                            path: path_for_errors,
-                            message: "a mapping key must be a plain value, not a list or mapping"
-                                .into(),
-                            hint: None,
-                        });
-                    };
-                    if let Some(first) = seen.get(&s.text) {
-                        return Err(ParseError {
-                            span: node.span,
-                            path: path_for_errors.key(&s.text),
-                            message: format!(
-                                "duplicate key `{}` (first given at line {})",
-                                s.text, first.start.line
-                            ),
-                            hint: None,
-                        });
-                    }
-                    seen.insert(s.text.clone(), node.span);
-                    *pending = Some((s.text.clone(), node.span));
-                }
-                Some((key, key_span)) => entries.push(Entry { key, key_span, value: node }),
-            },
-        }
-        Ok(())
-    }
-}
-
-fn core_tag(tag: &Tag) -> Option<CoreTag> {
-    if tag.handle != "!!" && tag.handle != "tag:yaml.org,2002:" {
-        return None;
-    }
-    Some(match tag.suffix.as_str() {
-        "str" => CoreTag::Str,
-        "int" => CoreTag::Int,
-        "float" => CoreTag::Float,
-        "bool" => CoreTag::Bool,
-        "null" => CoreTag::Null,
-        _ => return None,
-    })
-}
-
-fn count_nodes(node: &Node) -> usize {
-    let mut count = 0;
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
-        count += 1;
-        match &n.value {
-            Value::Scalar(_) => {}
-            Value::Seq(items) => stack.extend(items.iter()),
-            Value::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
-        }
-    }
-    count
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn one(text: &str) -> Node {
-        let mut docs = parse(text).unwrap();
-        assert_eq!(docs.len(), 1);
-        docs.remove(0)
-    }
-
-    #[test]
-    fn resolution() {
-        let n = one(
-            "a: 3\nb: '3'\nc: 1.10\nd: true\ne:\nf: ~\ng: 0x1f\nh: 4 cores\ni: -2\nj: !!str 5\n",
-        );
-        let r = |k: &str| match &n.get(k).unwrap().value {
-            Value::Scalar(s) => s.resolve(),
-            _ => panic!(),
-        };
-        assert_eq!(r("a"), Resolved::Int(3));
-        assert_eq!(r("b"), Resolved::Str("3"));
-        assert_eq!(r("c"), Resolved::Float(1.1));
-        assert_eq!(r("d"), Resolved::Bool(true));
-        assert_eq!(r("e"), Resolved::Null);
-        assert_eq!(r("f"), Resolved::Null);
-        assert_eq!(r("g"), Resolved::Int(31));
-        assert_eq!(r("h"), Resolved::Str("4 cores"));
-        assert_eq!(r("i"), Resolved::Int(-2));
-        assert_eq!(r("j"), Resolved::Str("5"));
-        // The text is kept as written.
-        assert_eq!(n.get("c").unwrap().as_str(), Some("1.10"));
+    fn one(text: &str) -> (Index, Node) {
+        let index = Index::build(text).unwrap();
+        assert_eq!(index.docs.len(), 1);
+        let root = index.docs[0].root.unwrap();
+        (index, root)
     }
 
     #[test]
     fn spans_and_paths() {
-        let n = one("cluster:\n  nodePools:\n    - name: a\n      count: 3\n");
-        let f = n.find(&Path::parse("cluster.nodePools[0].count"), false);
+        let (ix, root) = one("cluster:\n  nodePools:\n    - name: a\n      count: 3\n");
+        let f = ix.find(root, &Path::parse("cluster.nodePools[0].count"), false);
         assert!(f.complete);
         assert_eq!(f.span.start, Pos { line: 4, col: 13 });
         assert_eq!(f.span.end, Pos { line: 4, col: 14 });
-        let f = n.find(&Path::parse("cluster.nodePools[0].zones"), false);
+        let f = ix.find(root, &Path::parse("cluster.nodePools[0].zones"), false);
         assert!(!f.complete);
-        let f = n.find(&Path::parse("cluster.nodePools"), false);
+        let f = ix.find(root, &Path::parse("cluster.nodePools"), false);
         assert_eq!(f.span.start, Pos { line: 2, col: 2 });
         assert_eq!(Path::parse("a.b[0].c").key("x/y").index(2).to_string(), "a.b[0].c[\"x/y\"][2]");
+        let keys: Vec<&str> =
+            ix.keys(ix.at(root, &Path::parse("cluster.nodePools[0]")).unwrap()).collect();
+        assert_eq!(keys, ["name", "count"]);
     }
 
     #[test]
-    fn errors() {
-        let e = parse("a: 1\na: 2\n").unwrap_err();
-        assert_eq!(e.span.start.line, 2);
-        assert!(e.message.contains("duplicate key `a` (first given at line 1)"));
-        let e = parse("a:\n  b: [1, 2\n").unwrap_err();
+    fn aliases_lead_to_their_anchor() {
+        let (ix, root) = one("x: &v {k: 1}\ny: *v\n");
+        let f = ix.find(root, &Path::parse("y.k"), false);
+        assert!(f.complete);
+        assert_eq!(f.span.start, Pos { line: 1, col: 10 });
+        assert_eq!(ix.find(root, &Path::parse("y"), false).span.start, Pos { line: 2, col: 0 });
+    }
+
+    #[test]
+    fn merge_keys_are_followed() {
+        let (ix, root) = one("a: &a {x: 1, y: 2}\nb: {<<: *a, y: 3}\nc: {<<: [{z: 0}, *a]}\n");
+        let at = |p: &str| ix.find(root, &Path::parse(p), false).span.start;
+        assert_eq!(at("b.x"), Pos { line: 1, col: 10 });
+        assert_eq!(at("b.y"), Pos { line: 2, col: 15 });
+        assert_eq!(at("c.z"), Pos { line: 3, col: 13 });
+        assert_eq!(at("c.y"), Pos { line: 1, col: 16 });
+    }
+
+    #[test]
+    fn what_is_written() {
+        let text = "a: 3\nb: 'x y'\nc:\nd: [1]\n";
+        let (ix, root) = one(text);
+        let w = |p: &str| ix.written(ix.at(root, &Path::parse(p)).unwrap(), text);
+        assert_eq!(w("a"), Written::Scalar { text: "3", plain: true });
+        assert_eq!(w("b"), Written::Scalar { text: "x y", plain: false });
+        assert_eq!(w("c"), Written::Empty);
+        assert_eq!(w("d"), Written::List);
+        assert_eq!(ix.key_at(Pos { line: 2, col: 0 }), Some((Path::parse("b"), 2)));
+    }
+
+    #[test]
+    fn syntax_errors_and_documents() {
+        let e = Index::build("a:\n  b: [1, 2\n").unwrap_err();
         assert!(e.message.starts_with("invalid YAML"), "{}", e.message);
-        let deep = "[".repeat(500);
-        assert!(parse(&deep).is_err());
-        let deep = "- ".repeat(5000) + "x";
-        assert!(parse(&deep).unwrap_err().message.contains("nested"));
-        let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
-        assert!(parse(bomb).unwrap_err().message.contains("aliases"));
-    }
-
-    #[test]
-    fn documents() {
-        let docs = parse("a: 1\n---\nb: 2\n---\n").unwrap();
-        assert_eq!(docs.len(), 3);
-        assert!(docs[2].is_null());
-        let docs = parse("x: &v {k: 1}\ny: *v\n").unwrap();
-        assert_eq!(docs[0].get("y").unwrap().get("k").unwrap().as_str(), Some("1"));
+        let e = Index::build("a: 1\nb:\n  c: [x, y\n").unwrap_err();
+        assert!(e.path.to_string().starts_with("b.c["), "{}", e.path);
+        assert!(Index::build(&"[".repeat(5000)).is_err());
+        let e = Index::build(&("- ".repeat(5000) + "x")).unwrap_err();
+        assert_eq!(e.message, "YAML nested more than 64 levels deep");
+        assert!(Index::build(&("- ".repeat(64) + "x")).is_ok());
+        let text = "a: 1\n---\nb: 2\n---\n";
+        let ix = Index::build(text).unwrap();
+        assert_eq!(ix.docs.len(), 3);
+        let last = ix.docs[2].root.unwrap();
+        assert_eq!(ix.written(last, text), Written::Empty);
+        assert_eq!(&text[ix.docs[1].bytes.clone()], "---\nb: 2\n");
+        assert_eq!(ix.docs[1].first_line, 2);
+        let text = "%YAML 1.2\n---\na: 1\n...\n# two\n---\nb: 2\n";
+        let ix = Index::build(text).unwrap();
+        let doc = |i: usize| &text[ix.docs[i].bytes.clone()];
+        assert_eq!((doc(0), doc(1)), ("%YAML 1.2\n---\na: 1\n...", "\n# two\n---\nb: 2\n"));
+        assert_eq!(ix.docs[1].first_line, 4);
     }
 }

@@ -366,13 +366,21 @@ fn full_example_loads_into_the_model() {
     assert_eq!(s.actions[3].kind, ActionKind::Uncordon { nodes: vec![NodeId(0), NodeId(3)] });
     assert_eq!(s.actions[4].kind, ActionKind::Scale { workload: WorkloadId(0), replicas: 5 });
 
+    // Probes are simulated: read with the API defaults (no note).
+    let web = s
+        .cluster
+        .workloads
+        .iter()
+        .find(|w| w.kind == Kind::Deployment && w.meta.name == "web")
+        .expect("deployment/web");
+    let p = web.template.spec.containers[0].readiness_probe.as_ref().expect("readinessProbe");
+    assert_eq!((p.period_seconds, p.timeout_seconds, p.failure_threshold), (10, 1, 3));
+
     // Notes: one per manifest with unsimulated fields (pods of a controller are covered by its
     // template's), the synthesized ReplicaSet, the skipped Service.
     let notes = &s.notes;
     for expected in [
-        "deployment/web: not simulated yet (ignored): spec.template.spec.containers[0].readinessProbe",
         "statefulset/db: not simulated yet (ignored): spec.volumeClaimTemplates",
-        "deployment/api: not simulated yet (ignored): spec.template.spec.containers[0].livenessProbe",
         "replicaset/web-5d8f7c9b6: not in the scenario; synthesized from deployment/web for its pods",
     ] {
         assert!(notes.iter().any(|n| n == expected), "missing note {expected:?} in {notes:#?}");
@@ -383,7 +391,7 @@ fn full_example_loads_into_the_model() {
         )),
         "{notes:#?}"
     );
-    assert_eq!(notes.len(), 5, "{notes:#?}");
+    assert_eq!(notes.len(), 3, "{notes:#?}");
 }
 
 #[test]
@@ -477,7 +485,7 @@ workloads:
           image: x
           resources: {requests: {nvidia.com/gpu: 1}}
           ports: [{containerPort: 80, hostPort: 8080}]
-      volumes: [{name: v, emptyDir: {}}]
+      volumes: [{name: v, emptyDir: {}}, {name: h, hostPath: {path: /data}}]
   - apiVersion: v1
     kind: ConfigMap
     metadata: {name: settings}
@@ -755,7 +763,12 @@ fn action_with_zero_or_two_verbs() {
     assert_eq!(e.message, "an action needs a verb");
     assert_eq!(
         e.expected.as_deref(),
-        Some("exactly one of `delete-pod`, `cordon`, `uncordon` or `scale`")
+        Some(
+            "exactly one of `delete-pod`, `cordon`, `uncordon`, `scale`, `drain`, `evict-pod`, \
+             `rollout`, `add-node`, `upgrade-pool`, `crash-node`, `stop-kubelet`, `partition`, \
+             `zone-outage`, `recover-node`, `recover-zone`, `delete-node`, `spot-interruption`, \
+             `taint`, `untaint`, `set-pod-condition`, `make-unhealthy`, `make-healthy` or `debug`"
+        )
     );
 
     let e = err(&base_with(
@@ -861,4 +874,209 @@ fn never_panics() {
     for input in &inputs {
         let _ = load_str(input, &path);
     }
+}
+
+/// Anchors defined in one inline manifest can be used in another, merge keys work, and an error
+/// inside an alias points at what the anchor wrote.
+#[test]
+fn anchors_aliases_and_merge_keys() {
+    let text = base_with(
+        r#"  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: api}
+    spec:
+      selector: {matchLabels: {app: api}}
+      template:
+        metadata: {labels: {app: api}}
+        spec:
+          containers:
+            - <<: &nginx {image: "nginx:1.25", resources: {requests: &small {cpu: 250m}}}
+              name: nginx
+            - {name: sidecar, image: busybox, resources: {limits: *small}}
+"#,
+    );
+    let c =
+        load_str(&text, Path::new("ok.yaml")).unwrap_or_else(|e| panic!("{e}")).scenario.cluster;
+    let api = &c.workloads[1].template.spec.containers;
+    assert_eq!((api[0].image.as_str(), api[0].requests.cpu_milli), ("nginx:1.25", 250));
+    assert_eq!(api[1].limits.cpu_milli, 250);
+
+    let e = err(&text.replace("cpu: 250m", "cpu: 1 core"));
+    at(&e, 34, 83, "spec.template.spec.containers[0].resources.requests.cpu");
+    assert_eq!(e.message, "invalid quantity `1 core`");
+}
+
+// ----- voluntary disruptions ---------------------------------------------------------------
+
+/// BASE plus a DaemonSet, a PDB and one action of each disruption verb.
+const DISRUPTIONS: &str = r#"  - apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: agent}
+    spec:
+      selector: {matchLabels: {app: agent}}
+      template:
+        metadata: {labels: {app: agent}}
+        spec:
+          containers: [{name: a, image: agent:1}]
+          volumes: [{name: buf, emptyDir: {}}]
+  - apiVersion: policy/v1
+    kind: PodDisruptionBudget
+    metadata: {name: web}
+    spec: {maxUnavailable: "34%", selector: {matchLabels: {app: web}}}
+actions:
+  - at: 1m
+    drain: {nodes: [pool-a-1, pool-a-2], ignoreDaemonSets: true, deleteEmptyDirData: true, timeout: 5m, gracePeriodSeconds: 10, podSelector: {matchLabels: {app: web}}}
+  - at: 2m
+    evict-pod: {selector: {matchLabels: {app: web}}, count: 2}
+  - at: 3m
+    rollout: {workload: deploy/web, image: "nginx:1.27"}
+  - at: 4m
+    add-node: {pool: pool-a, count: 2}
+  - at: 5m
+    add-node: {name: spare, zone: zone-a, allocatable: {cpu: "2", memory: 8Gi}}
+  - at: 6m
+    upgrade-pool: {pool: pool-a, maxSurge: "50%", provisioning: {uniform: {min: 1m, max: 3m}}, drainTimeout: {fail-after: 15m}}
+"#;
+
+#[test]
+fn disruption_verbs_and_daemonsets_load() {
+    let text = base_with(DISRUPTIONS);
+    let s = load_str(&text, Path::new("ok.yaml")).unwrap_or_else(|e| panic!("{e}")).scenario;
+    let ds = &s.cluster.workloads[1];
+    assert_eq!(ds.kind, Kind::DaemonSet);
+    assert_eq!(
+        ds.spec,
+        WorkloadSpec::DaemonSet {
+            max_unavailable: IntOrPercent::Int(1),
+            max_surge: IntOrPercent::Int(0)
+        }
+    );
+    // emptyDir volumes are read (drain's --delete-emptydir-data), so there is no note for them.
+    assert_eq!(ds.template.spec.empty_dir_volumes, ["buf"]);
+    assert!(s.notes.iter().all(|n| !n.contains("volumes")), "{:?}", s.notes);
+    assert_eq!(s.cluster.pdbs[0].max_unavailable, Some(IntOrPercent::Percent(34)));
+    assert_eq!(s.cluster.pools[0].name, "pool-a");
+    assert_eq!(s.cluster.pools[0].next_index, 3);
+    let labels: Vec<&str> = s.actions.iter().map(|a| a.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "drain pool-a-1,pool-a-2",
+            "evict-pod app=web x2",
+            "rollout deploy/web image=nginx:1.27",
+            "add-node pool-a x2",
+            "add-node spare",
+            "upgrade-pool pool-a (maxSurge 50%, maxUnavailable 0)",
+        ]
+    );
+    let ActionKind::Drain { nodes, options } = &s.actions[0].kind else { panic!() };
+    assert_eq!(nodes, &[NodeId(0), NodeId(1)]);
+    assert!(options.ignore_daemonsets && options.delete_emptydir_data && !options.force);
+    assert_eq!(options.timeout, Some(SimDuration::from_mins(5)));
+    assert_eq!(options.grace_period_seconds, Some(10));
+    let ActionKind::UpgradePool { settings, .. } = &s.actions[5].kind else { panic!() };
+    assert_eq!(settings.max_surge, IntOrPercent::Percent(50));
+    assert_eq!(
+        settings.drain_timeout,
+        kubesim_model::DrainTimeoutBehaviour::FailAfter(SimDuration::from_mins(15))
+    );
+}
+
+#[test]
+fn disruption_verbs_with_mistakes() {
+    let with = |action: &str| base_with(&format!("actions:\n  - at: 1m\n    {action}\n"));
+    let e = err(&with("upgrade-pool: {pool: pool-b}"));
+    at(&e, 27, 26, "actions[0].upgrade-pool.pool");
+    assert_eq!(e.message, "no node pool `pool-b` in the scenario");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `pool-a`?"));
+    let e = err(&with("upgrade-pool: {pool: pool-a, maxSurge: 0}"));
+    assert_eq!(
+        e.message,
+        "`maxSurge` and `maxUnavailable` cannot both be 0: nothing could be upgraded"
+    );
+    let e = err(&with("upgrade-pool: {pool: pool-a, drainTimeout: forever}"));
+    assert_eq!(e.field, "actions[0].upgrade-pool.drainTimeout");
+    assert!(e.expected.as_deref().unwrap_or("").contains("respect-pdb"), "{e}");
+    let e = err(&with("upgrade-pool: {pool: pool-a, maxSurge: \"150%\"}"));
+    assert_eq!(e.field, "actions[0].upgrade-pool.maxSurge");
+    let e = err(&with("rollout: {workload: deploy/web}"));
+    assert_eq!(e.message, "`rollout` needs exactly one of `image` and `restart: true`");
+    let e = err(&with("rollout: {workload: deploy/web, image: x, container: ngnix}"));
+    assert_eq!(e.message, "no container `ngnix` in deploy/web");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `nginx`?"));
+    let e = err(&with("add-node: {pool: pool-a, name: extra}"));
+    assert_eq!(
+        e.message,
+        "give either `pool` (more nodes of a pool) or `name` (one node), not both"
+    );
+    let e = err(&with("add-node: {name: pool-a-1, allocatable: {cpu: 1, memory: 1Gi}}"));
+    assert_eq!(e.message, "node `pool-a-1` already exists");
+    let e = err(&with("drain: {nodes: pool-a-3}"));
+    assert_eq!(e.field, "actions[0].drain.nodes");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `pool-a-1`?"));
+    let e = err(&with("drain: {nodes: pool-a-1, ignoreDaemonsets: true}"));
+    assert_eq!(e.hint.as_deref(), Some("did you mean `ignoreDaemonSets`?"));
+    let e = err(&with("evict-pod: {count: 2}"));
+    assert_eq!(e.message, "`evict-pod` needs a `name` or a `selector`");
+    let e = err(&with("scale: {workload: ds/agent, replicas: 2}"));
+    assert_eq!(e.message, "a daemonset cannot be scaled");
+}
+
+#[test]
+fn node_fault_actions() {
+    // Every node verb, resolved against the cluster: zones name their nodes, notices default
+    // to 2 minutes with the drain handler, taints carry their effect.
+    let text = BASE.replace("      count: 2\n", "      count: 2\n      zones: [zone-a, zone-b]\n");
+    let s = load_str(
+        &format!(
+            "{text}actions:\n\
+             \x20 - {{at: 1m, crash-node: pool-a-1}}\n\
+             \x20 - {{at: 2m, stop-kubelet: [pool-a-1, pool-a-2]}}\n\
+             \x20 - {{at: 3m, partition: pool-a-2}}\n\
+             \x20 - {{at: 4m, zone-outage: {{zone: zone-b, mode: partition}}}}\n\
+             \x20 - {{at: 5m, recover-node: pool-a-1}}\n\
+             \x20 - {{at: 6m, recover-zone: zone-b}}\n\
+             \x20 - {{at: 7m, delete-node: pool-a-2}}\n\
+             \x20 - {{at: 8m, spot-interruption: {{nodes: pool-a-1}}}}\n\
+             \x20 - {{at: 9m, taint: {{nodes: pool-a-1, key: node.kubernetes.io/out-of-service, value: nodeshutdown, effect: NoExecute}}}}\n\
+             \x20 - {{at: 10m, untaint: {{nodes: pool-a-1, key: node.kubernetes.io/out-of-service}}}}\n"
+        ),
+        Path::new("ok.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .scenario;
+    let labels: Vec<&str> = s.actions.iter().map(|a| a.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "crash-node pool-a-1",
+            "stop-kubelet pool-a-1,pool-a-2",
+            "partition pool-a-2",
+            "zone-outage zone-b (partition)",
+            "recover-node pool-a-1",
+            "recover-zone zone-b",
+            "delete-node pool-a-2",
+            "spot-interruption pool-a-1",
+            "taint pool-a-1 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute",
+            "untaint pool-a-1 node.kubernetes.io/out-of-service-",
+        ]
+    );
+    assert_eq!(
+        s.actions[3].kind,
+        ActionKind::ZoneOutage {
+            zone: "zone-b".into(),
+            nodes: vec![NodeId(1)],
+            mode: kubesim_model::OutageMode::Partition
+        }
+    );
+    assert_eq!(
+        s.actions[7].kind,
+        ActionKind::SpotInterruption {
+            nodes: vec![NodeId(0)],
+            notice: SimDuration::from_mins(2),
+            handler: kubesim_model::SpotHandler::Drain
+        }
+    );
+    let ActionKind::Taint { taint, .. } = &s.actions[8].kind else { panic!() };
+    assert_eq!((taint.value.as_str(), taint.effect), ("nodeshutdown", TaintEffect::NoExecute));
 }

@@ -18,6 +18,8 @@ fn run_writes_every_output_file() {
         "state.yaml",
         "ready.png",
         "ready.svg",
+        "pods.png",
+        "pods.svg",
     ] {
         assert!(dir.join(f).is_file(), "missing {f}");
     }

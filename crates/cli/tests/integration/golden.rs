@@ -27,9 +27,17 @@ fn committed_results_match_a_fresh_run() {
         let tmp = tempfile::tempdir().unwrap();
         let o = kubesim(&["run", path.to_str().unwrap(), "--out", "fresh"], tmp.path());
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        for file in
-            ["events.csv", "metrics.csv", "summary.json", "summary.md", "state.yaml", "ready.svg"]
-        {
+        for file in [
+            "events.csv",
+            "metrics.csv",
+            "summary.json",
+            "summary.md",
+            "state.yaml",
+            "ready.svg",
+            "pods.svg",
+            "nodes.svg",
+            "zones.svg",
+        ] {
             let fresh = std::fs::read_to_string(tmp.path().join("fresh").join(file)).unwrap();
             let old = std::fs::read_to_string(committed.join(file))
                 .unwrap_or_else(|_| panic!("results/{name}/{file} missing"));
@@ -40,5 +48,5 @@ fn committed_results_match_a_fresh_run() {
         }
         checked += 1;
     }
-    assert!(checked >= 3, "expected every scenario to be checked, got {checked}");
+    assert!(checked >= 6, "expected every scenario to be checked, got {checked}");
 }

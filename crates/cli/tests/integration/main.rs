@@ -3,7 +3,11 @@
 
 mod cli;
 mod determinism;
+mod disruptions;
 mod golden;
+mod lifecycle;
+mod node_scenarios;
 mod scenarios;
 mod support;
 mod topology_spread;
+mod walkthrough;

@@ -8,15 +8,15 @@ fn quickstart_pod_deleted_and_replaced() {
     let out = run("quickstart");
     let ready = "deployment/web:ready";
     // Three pods, one per node (LeastAllocated on equal empty nodes, then on the two that
-    // are still empty), pulled in 5 s, started at 6 s, ready at 8 s.
+    // are still empty), pulled in 5 s, started at 6 s; no readiness probe: ready at 6 s.
     let mut nodes: Vec<_> =
         events(&out, "Scheduled").iter().take(3).map(|e| e.1.to_string()).collect();
     nodes.sort();
     assert_eq!(nodes, ["pool-1", "pool-2", "pool-3"]);
-    assert_eq!(metric(&out, ready, 7.999), 0);
-    assert_eq!(metric(&out, ready, 8.0), 3);
+    assert_eq!(metric(&out, ready, 5.999), 0);
+    assert_eq!(metric(&out, ready, 6.0), 3);
     // 1m: one pod deleted; the ReplicaSet replaces it at once; ready 2/3 until the
-    // replacement (image already present on its node) is ready at 1m03s.
+    // replacement (image already present on its node) starts, and is ready, at 1m01s.
     let killing = events(&out, "Killing");
     assert_eq!(killing.len(), 1);
     assert_eq!(killing[0].0, 60.0);
@@ -26,8 +26,8 @@ fn quickstart_pod_deleted_and_replaced() {
     assert_eq!(creates[3].0, 60.0);
     assert_eq!(metric(&out, ready, 59.999), 3);
     assert_eq!(metric(&out, ready, 60.0), 2);
-    assert_eq!(metric(&out, ready, 62.999), 2);
-    assert_eq!(metric(&out, ready, 63.0), 3);
+    assert_eq!(metric(&out, ready, 60.999), 2);
+    assert_eq!(metric(&out, ready, 61.0), 3);
     assert_eq!(metric(&out, ready, 180.0), 3);
     // The deleted pod's container exits 1 s after SIGTERM; the object is gone then.
     let removed: Vec<_> = out.cluster.pods.iter().filter_map(|p| p.removed).collect();
@@ -38,7 +38,7 @@ fn quickstart_pod_deleted_and_replaced() {
 fn capacity_uncordon_pending_until_spare_node() {
     let out = run("capacity-uncordon");
     let ready = "deployment/api:ready";
-    assert_eq!(metric(&out, ready, 8.0), 3);
+    assert_eq!(metric(&out, ready, 6.0), 3);
     // Scale to 5 at 1m: one pod fits the last free CPU, the fifth cannot be placed.
     let failed = events(&out, "FailedScheduling");
     assert_eq!(failed.len(), 1, "no change until the uncordon, so no retry: {failed:?}");
@@ -52,22 +52,23 @@ fn capacity_uncordon_pending_until_spare_node() {
     assert_eq!(metric(&out, "pods_pending", 100.0), 1);
     assert_eq!(metric(&out, ready, 179.0), 4);
     // 3m: spare-1 uncordoned; the pending pod is scheduled there at once and is ready after
-    // its pull (5 s) + start (1 s) + ready (2 s).
+    // its pull (5 s) + start (1 s) (no readiness probe).
     let scheduled = events(&out, "Scheduled");
     let last = scheduled.last().unwrap();
     assert_eq!((last.0, last.1), (180.0, "spare-1"));
     assert_eq!(events(&out, "NodeSchedulable").len(), 1);
-    assert_eq!(metric(&out, ready, 187.999), 4);
-    assert_eq!(metric(&out, ready, 188.0), 5);
-    assert_eq!(metric(&out, "pods_pending", 188.0), 0);
+    assert_eq!(metric(&out, ready, 185.999), 4);
+    assert_eq!(metric(&out, ready, 186.0), 5);
+    assert_eq!(metric(&out, "pods_pending", 186.0), 0);
 }
 
 #[test]
 fn random_timings_story() {
     let out = run("random-timings");
     let ready = "deployment/shop:ready";
-    // Pulls take 2-20 s, starts about 2 s, readiness a lognormal around 10 s: every pod is
-    // Ready well within the first minute.
+    // Pulls take 2-20 s, starts about 2 s, the app is up after a lognormal around 10 s and
+    // the readiness probe (every 5 s) sees it: every pod is Ready well within the first
+    // minute.
     assert_eq!(metric(&out, ready, 60.0), 6);
     // Two random pods are deleted at 2m: they stop counting at once; their replacements find
     // the image on their nodes (no pull) and are Ready again within a minute.
@@ -78,6 +79,9 @@ fn random_timings_story() {
     assert_eq!(creates.iter().filter(|e| e.0 == 120.0).count(), 2);
     // Every time is drawn, so Started times are not on whole seconds (constants would be).
     assert!(events(&out, "Started").iter().any(|e| e.0.fract() != 0.0));
+    // Each pod's readiness probe fails while its app is not up yet ("connection refused").
+    assert!(events(&out, "Unhealthy").iter().all(|e| e.2.starts_with("Readiness probe failed: ")));
+    assert!(!events(&out, "Unhealthy").is_empty());
 }
 
 #[test]
@@ -106,7 +110,8 @@ fn preemption_story() {
         "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
     )));
     // The victims shut down in 10 s; at 1:10 the checkout pods take the nominated nodes and
-    // are ready 8 s later. batch stays at 4/6.
+    // are ready 6 s later (pull 5 s, start 1 s; no readiness probe, so Ready once running).
+    // batch stays at 4/6.
     let mut checkout_nodes: Vec<_> = events(&out, "Scheduled")
         .into_iter()
         .filter(|e| e.0 == 70.0)
@@ -116,8 +121,8 @@ fn preemption_story() {
     let mut victim_nodes: Vec<_> = preempted.iter().map(|e| e.1.to_string()).collect();
     victim_nodes.sort();
     assert_eq!(checkout_nodes, victim_nodes);
-    assert_eq!(metric(&out, "deployment/checkout:ready", 77.999), 0);
-    assert_eq!(metric(&out, "deployment/checkout:ready", 78.0), 2);
+    assert_eq!(metric(&out, "deployment/checkout:ready", 75.999), 0);
+    assert_eq!(metric(&out, "deployment/checkout:ready", 76.0), 2);
     assert_eq!(metric(&out, "deployment/batch:ready", 180.0), 4);
     assert_eq!(metric(&out, "pods_pending", 180.0), 2);
 }

@@ -1021,6 +1021,7 @@ mod tests {
             ready_since: None,
             removed: None,
             behaviour: Default::default(),
+            ephemeral_containers: Vec::new(),
         }
     }
 

@@ -1,12 +1,32 @@
-//! The Deployment controller (`pkg/controller/deployment`), without rollouts for now: it
-//! makes sure the Deployment has a ReplicaSet for its template, scales it to
-//! `spec.replicas` (`ScalingReplicaSet` events), and sums its ReplicaSets' status.
+//! The Deployment controller (`pkg/controller/deployment`): one ReplicaSet per template, and a
+//! rollout from the old ones to the new one when the template changes.
 //!
-//! The newest ReplicaSet the Deployment owns is taken as the current one; template changes
-//! (rolling updates with maxSurge/maxUnavailable) come with the voluntary-disruption work.
+//! A sync:
+//! 1. finds the *new* ReplicaSet, the one whose template equals the Deployment's apart from
+//!    the `pod-template-hash` label (`EqualIgnoreHash`), creating it at 0 replicas if there is
+//!    none (so a template change back to an earlier one reuses that ReplicaSet, as a
+//!    rollback does); the others are *old*;
+//! 2. `Recreate`: scales every old ReplicaSet to 0, waits until none of their pods runs
+//!    (`oldPodsRunning`), then scales the new one to `spec.replicas`;
+//! 3. `RollingUpdate` (`rolloutRolling`): first `reconcileNewReplicaSet` — scale the new one
+//!    up by [`new_rs_new_replicas`] (never above `replicas + maxSurge` pods in total, counted
+//!    as the sum of the ReplicaSets' `spec.replicas`), or down to `spec.replicas`; if nothing
+//!    was scaled up, `reconcileOldReplicaSets` — [`max_scaled_down`] says how many old
+//!    replicas may go (`allPods − minAvailable − newRSUnavailable`), unhealthy ones first
+//!    (`cleanupUnhealthyReplicas`), then available ones as long as more than `minAvailable`
+//!    pods are available (`scaleDownOldReplicaSetsForRollingUpdate`), oldest ReplicaSet first;
+//! 4. writes the status summed over its ReplicaSets.
+//!
+//! `maxSurge` rounds up and `maxUnavailable` down against `spec.replicas`, and both 0 make
+//! `maxUnavailable` 1 (`ResolveFenceposts`, [`kubesim_model::workload::resolve_fenceposts`]).
+//! Every scaling records `ScalingReplicaSet` ("Scaled up replica set web-5c9d from 1 to 2").
+//! Simplified: a scale during a rollout is not spread proportionally over the ReplicaSets
+//! (the rolling logic absorbs it); no `progressDeadlineSeconds` conditions, no pause, no
+//! revision history cleanup (old ReplicaSets stay at 0).
 
 use super::names;
 use crate::world::World;
+use kubesim_model::workload::{DeploymentStrategy, resolve_fenceposts};
 use kubesim_model::{
     EventType, Kind, Meta, OwnerRef, PodTemplate, Workload, WorkloadId, WorkloadSpec,
     WorkloadStatus,
@@ -16,38 +36,215 @@ use std::sync::Arc;
 /// `pod-template-hash`, the label a Deployment adds to its ReplicaSets' selector and pods.
 pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
 
+/// `NewRSNewReplicas` for a rolling update: the new ReplicaSet's replicas after scaling up as
+/// far as `maxSurge` allows. `current` is the sum of `spec.replicas` over all ReplicaSets.
+pub fn new_rs_new_replicas(replicas: i64, surge: i64, current: i64, new_rs: i64) -> i64 {
+    let max_total = replicas + surge;
+    if current >= max_total {
+        return new_rs;
+    }
+    new_rs + (max_total - current).min(replicas - new_rs)
+}
+
+/// `reconcileOldReplicaSets`' bound: how many old replicas may be scaled down now:
+/// `allPods − (replicas − maxUnavailable) − (newRS.spec.replicas − newRS.availableReplicas)`.
+pub fn max_scaled_down(
+    all_pods: i64,
+    replicas: i64,
+    max_unavailable: i64,
+    new_rs_replicas: i64,
+    new_rs_available: i64,
+) -> i64 {
+    let min_available = replicas - max_unavailable;
+    let new_rs_unavailable = new_rs_replicas - new_rs_available;
+    all_pods - min_available - new_rs_unavailable
+}
+
 /// Reconciles one Deployment.
 pub fn sync(w: &mut World, id: WorkloadId) {
-    let owned: Vec<WorkloadId> = (0..w.cluster.workloads.len())
+    let mut owned: Vec<WorkloadId> = (0..w.cluster.workloads.len())
         .map(|i| WorkloadId(i as u32))
         .filter(|&r| w.cluster.workloads[r.index()].owner == Some(id))
         .collect();
-    let want = w.cluster.workloads[id.index()].replicas;
-    let current = match owned.last() {
-        Some(&rs) => rs,
-        None => create_replica_set(w, id),
+    // Oldest first (`ReplicaSetsByCreationTimestamp`: creation, then name).
+    owned.sort_by(|a, b| {
+        let (x, y) = (&w.cluster.workloads[a.index()].meta, &w.cluster.workloads[b.index()].meta);
+        (x.creation, &x.name).cmp(&(y.creation, &y.name))
+    });
+    let d = &w.cluster.workloads[id.index()];
+    let new_rs = owned
+        .iter()
+        .copied()
+        .find(|&r| equal_ignore_hash(&w.cluster.workloads[r.index()].template, &d.template));
+    let new_rs = match new_rs {
+        Some(r) => r,
+        None => {
+            let r = create_replica_set(w, id);
+            owned.push(r);
+            r
+        }
     };
-    let rs = &w.cluster.workloads[current.index()];
-    if rs.replicas != want {
-        let (from, name) = (rs.replicas, rs.meta.name.clone());
-        w.cluster.workloads[current.index()].replicas = want;
-        let dir = if want > from { "up" } else { "down" };
-        w.record_workload(
-            id,
-            EventType::Normal,
-            "ScalingReplicaSet",
-            format!("Scaled {dir} replica set {name} from {from} to {want}"),
-        );
-        w.sync_workload(current);
+    let old: Vec<WorkloadId> = owned.iter().copied().filter(|&r| r != new_rs).collect();
+    let d = &w.cluster.workloads[id.index()];
+    let replicas = i64::from(d.replicas);
+    match d.spec {
+        WorkloadSpec::Deployment { strategy: DeploymentStrategy::Recreate } => {
+            rollout_recreate(w, id, new_rs, &old, replicas)
+        }
+        WorkloadSpec::Deployment {
+            strategy: DeploymentStrategy::RollingUpdate { max_surge, max_unavailable },
+        } => {
+            let (surge, unavailable) = resolve_fenceposts(max_surge, max_unavailable, replicas);
+            // `MaxUnavailable`: capped at the replicas, 0 for 0 replicas.
+            let unavailable = if replicas == 0 { 0 } else { unavailable.min(replicas) };
+            rollout_rolling(w, id, new_rs, &old, replicas, surge, unavailable);
+        }
+        _ => {}
     }
     let mut st = WorkloadStatus::default();
-    for rs in owned {
+    for &rs in &owned {
         let s = w.cluster.workloads[rs.index()].status;
         st.replicas += s.replicas;
         st.ready_replicas += s.ready_replicas;
         st.available_replicas += s.available_replicas;
     }
+    st.updated_replicas = w.cluster.workloads[new_rs.index()].status.replicas;
     w.cluster.workloads[id.index()].status = st;
+}
+
+fn spec_replicas(w: &World, rs: WorkloadId) -> i64 {
+    i64::from(w.cluster.workloads[rs.index()].replicas)
+}
+
+fn rollout_rolling(
+    w: &mut World,
+    id: WorkloadId,
+    new_rs: WorkloadId,
+    old: &[WorkloadId],
+    replicas: i64,
+    surge: i64,
+    unavailable: i64,
+) {
+    // reconcileNewReplicaSet
+    let new_replicas = spec_replicas(w, new_rs);
+    if new_replicas > replicas {
+        scale(w, id, new_rs, replicas);
+        return;
+    }
+    if new_replicas < replicas {
+        let current: i64 = old.iter().chain([&new_rs]).map(|&r| spec_replicas(w, r)).sum();
+        let target = new_rs_new_replicas(replicas, surge, current, new_replicas);
+        if target != new_replicas {
+            scale(w, id, new_rs, target);
+            return;
+        }
+    }
+    // reconcileOldReplicaSets
+    let old_pods: i64 = old.iter().map(|&r| spec_replicas(w, r)).sum();
+    if old_pods == 0 {
+        return;
+    }
+    let all_pods = old_pods + spec_replicas(w, new_rs);
+    let new_available = i64::from(w.cluster.workloads[new_rs.index()].status.available_replicas);
+    let max_down =
+        max_scaled_down(all_pods, replicas, unavailable, spec_replicas(w, new_rs), new_available);
+    if max_down <= 0 {
+        return;
+    }
+    // cleanupUnhealthyReplicas: old ReplicaSets' unavailable replicas, oldest first.
+    let mut cleaned = 0;
+    for &rs in old {
+        if cleaned >= max_down {
+            break;
+        }
+        let (spec, avail) = (
+            spec_replicas(w, rs),
+            i64::from(w.cluster.workloads[rs.index()].status.available_replicas),
+        );
+        if spec == 0 || spec == avail {
+            continue;
+        }
+        let down = (max_down - cleaned).min(spec - avail);
+        scale(w, id, rs, spec - down);
+        cleaned += down;
+    }
+    // scaleDownOldReplicaSetsForRollingUpdate
+    let min_available = replicas - unavailable;
+    let available: i64 = old
+        .iter()
+        .chain([&new_rs])
+        .map(|&r| i64::from(w.cluster.workloads[r.index()].status.available_replicas))
+        .sum();
+    if available <= min_available {
+        return;
+    }
+    let total = available - min_available;
+    let mut done = 0;
+    for &rs in old {
+        if done >= total {
+            break;
+        }
+        let spec = spec_replicas(w, rs);
+        if spec == 0 {
+            continue;
+        }
+        let down = spec.min(total - done);
+        scale(w, id, rs, spec - down);
+        done += down;
+    }
+}
+
+fn rollout_recreate(
+    w: &mut World,
+    id: WorkloadId,
+    new_rs: WorkloadId,
+    old: &[WorkloadId],
+    replicas: i64,
+) {
+    for &rs in old {
+        if spec_replicas(w, rs) != 0 {
+            scale(w, id, rs, 0);
+        }
+    }
+    // oldPodsRunning: any pod of an old ReplicaSet that has not terminated (terminating pods
+    // count until they are gone).
+    let running = old.iter().any(|&rs| {
+        w.cluster.pods_of(rs).iter().any(|&p| !w.cluster.pods[p.index()].status.phase.is_terminal())
+    });
+    if running {
+        return;
+    }
+    if spec_replicas(w, new_rs) != replicas {
+        scale(w, id, new_rs, replicas);
+    }
+}
+
+/// Sets a ReplicaSet's `spec.replicas` and records `ScalingReplicaSet` on the Deployment.
+fn scale(w: &mut World, id: WorkloadId, rs: WorkloadId, to: i64) {
+    let to = u32::try_from(to.max(0)).unwrap_or(u32::MAX);
+    let r = &mut w.cluster.workloads[rs.index()];
+    let from = r.replicas;
+    if from == to {
+        return;
+    }
+    r.replicas = to;
+    r.meta.generation += 1;
+    let name = r.meta.name.clone();
+    let dir = if to > from { "up" } else { "down" };
+    w.record_workload(
+        id,
+        EventType::Normal,
+        "ScalingReplicaSet",
+        format!("Scaled {dir} replica set {name} from {from} to {to}"),
+    );
+    w.sync_workload(rs);
+}
+
+/// `EqualIgnoreHash`: the templates are equal once the `pod-template-hash` label is removed.
+fn equal_ignore_hash(rs: &PodTemplate, d: &PodTemplate) -> bool {
+    let mut labels = rs.labels.clone();
+    labels.remove(POD_TEMPLATE_HASH);
+    labels == d.labels && rs.annotations == d.annotations && rs.spec == d.spec
 }
 
 /// Creates the ReplicaSet `<deployment>-<hash>` at 0 replicas (the sync then scales it up).
@@ -90,4 +287,33 @@ fn create_replica_set(w: &mut World, id: WorkloadId) -> WorkloadId {
         behaviour: d.behaviour,
     };
     w.cluster.add_workload(rs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_replica_set_grows_by_the_surge() {
+        // 10 replicas, surge 3: all 10 pods still in the old RS -> the new one may have 3.
+        assert_eq!(new_rs_new_replicas(10, 3, 10, 0), 3);
+        // Already 13 in total: no room.
+        assert_eq!(new_rs_new_replicas(10, 3, 13, 3), 3);
+        // Old RS scaled down to 5, new at 3 (8 in total): up to 13 -> +5 -> 8.
+        assert_eq!(new_rs_new_replicas(10, 3, 8, 3), 8);
+        // Never above replicas: 0 old, new at 9 -> 10.
+        assert_eq!(new_rs_new_replicas(10, 3, 9, 9), 10);
+        // 3 replicas with the default 25%: surge 1 -> the first step makes 1 new pod.
+        assert_eq!(new_rs_new_replicas(3, 1, 3, 0), 1);
+    }
+
+    #[test]
+    fn old_replica_sets_shrink_within_max_unavailable() {
+        // 3 replicas, surge 1, unavailable 0: 3 old + 1 new (not yet available): 4 - 3 - 1 = 0.
+        assert_eq!(max_scaled_down(4, 3, 0, 1, 0), 0);
+        // The new pod became available: 4 - 3 - 0 = 1 old pod may go.
+        assert_eq!(max_scaled_down(4, 3, 0, 1, 1), 1);
+        // 10 replicas, 3 surge, 2 unavailable: 13 pods, 3 new not available: 13 - 8 - 3 = 2.
+        assert_eq!(max_scaled_down(13, 10, 2, 3, 0), 2);
+    }
 }

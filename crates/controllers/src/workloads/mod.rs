@@ -3,6 +3,7 @@
 //! Each is a reconcile function run on `SyncWorkload`, which the API queues whenever one of
 //! the workload's pods (or, for a Deployment, one of its ReplicaSets) changes.
 
+pub mod daemonset;
 pub mod deployment;
 pub mod names;
 pub mod replicaset;
@@ -13,16 +14,20 @@ use kubesim_engine::RngStreams;
 use kubesim_model::{Kind, Pod, PodStatus, WorkloadId};
 use rand_chacha::ChaCha8Rng;
 
-/// The workload controllers (kube-controller-manager's replicaset, deployment and statefulset
-/// controllers).
+/// The workload controllers (kube-controller-manager's replicaset, deployment, statefulset
+/// and daemonset controllers).
 pub struct WorkloadControllers {
     rng: ChaCha8Rng,
+    daemonset_rng: ChaCha8Rng,
 }
 
 impl WorkloadControllers {
-    /// Controllers drawing pod-name suffixes from the ReplicaSet stream.
+    /// Controllers drawing pod-name suffixes from the ReplicaSet and DaemonSet streams.
     pub fn new(streams: &RngStreams) -> Self {
-        Self { rng: streams.stream(streams::REPLICASET) }
+        Self {
+            rng: streams.stream(streams::REPLICASET),
+            daemonset_rng: streams.stream(streams::DAEMONSET),
+        }
     }
 
     /// Handles `SyncWorkload`.
@@ -32,6 +37,7 @@ impl WorkloadControllers {
             Kind::Deployment => deployment::sync(w, id),
             Kind::ReplicaSet => replicaset::sync(w, id, &mut self.rng),
             Kind::StatefulSet => statefulset::sync(w, id),
+            Kind::DaemonSet => daemonset::sync(w, id, &mut self.daemonset_rng),
             _ => {}
         }
     }
@@ -66,5 +72,6 @@ pub fn pod_from_template(w: &mut World, id: WorkloadId, name: String) -> Pod {
         ready_since: None,
         removed: None,
         behaviour: wl.behaviour,
+        ephemeral_containers: Vec::new(),
     }
 }

@@ -127,6 +127,7 @@ fn pdb_protected_pods_are_spared_when_another_node_will_do() {
         min_available: Some(IntOrPercent::Int(2)),
         max_unavailable: None,
         unhealthy_pod_eviction_policy: UnhealthyPodEvictionPolicy::IfHealthyBudget,
+        status: Default::default(),
     });
     let out = kubesim_controllers::run(&s);
     let preempted: Vec<_> = out.trace.events.iter().filter(|e| e.reason == "Preempted").collect();

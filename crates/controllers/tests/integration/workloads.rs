@@ -1,5 +1,7 @@
 //! Deployments and StatefulSets keeping their pods, with default timings (pull 5 s, start
-//! 1 s, ready 2 s, shutdown 1 s; all constants).
+//! 1 s, ready 2 s, shutdown 1 s; all constants). The containers have no readiness probe, so
+//! the kubelet reports them ready as soon as they run (the `ready` timing only matters to
+//! probes).
 
 use crate::support::*;
 use kubesim_model::build::{NodeBuilder, SpecBuilder, WorkloadBuilder};
@@ -18,8 +20,8 @@ fn three_nodes() -> Vec<kubesim_model::Node> {
 fn deployment_starts_three_replicas() {
     // t=0: the Deployment creates its ReplicaSet and scales it to 3; the ReplicaSet creates
     // 3 pods; the scheduler spreads them (LeastAllocated prefers the emptier node) and binds.
-    // Each kubelet pulls nginx (5 s), creates the container, which starts 1 s later (6 s)
-    // and is ready 2 s after that (8 s).
+    // Each kubelet pulls nginx (5 s), creates the container, which starts 1 s later (6 s);
+    // without a readiness probe it is ready at once (6 s).
     let s = scenario(
         three_nodes(),
         vec![
@@ -50,8 +52,8 @@ fn deployment_starts_three_replicas() {
     nodes.sort();
     assert_eq!(nodes, vec!["node-1", "node-2", "node-3"]);
     let d = deployment_ref("web");
-    assert_eq!(metric(&out, &format!("{d}:ready"), 7999), 0);
-    assert_eq!(metric(&out, &format!("{d}:ready"), 8000), 3);
+    assert_eq!(metric(&out, &format!("{d}:ready"), 5999), 0);
+    assert_eq!(metric(&out, &format!("{d}:ready"), 6000), 3);
     assert_eq!(metric(&out, "pods_pending", 5999), 3);
     assert_eq!(metric(&out, "pods_pending", 6000), 0);
     let live: Vec<_> = out.cluster.live_pods().collect();
@@ -63,7 +65,7 @@ fn deployment_starts_three_replicas() {
 fn deleted_pod_is_replaced_while_it_terminates() {
     // At 60 s one pod is deleted with the default 30 s grace. The ReplicaSet counts only
     // active pods, so the replacement is created at once (60 s) and scheduled; the image is
-    // already on its node ("already present"), so it starts at 61 s and is ready at 63 s.
+    // already on its node ("already present"), so it starts and is ready at 61 s.
     // The old pod's app exits 1 s after SIGTERM: it is gone at 61 s.
     let sel = LabelSelector::from_labels([("app", "web")]);
     let target = PodTarget::Selector {
@@ -92,8 +94,8 @@ fn deleted_pod_is_replaced_while_it_terminates() {
     // Ready replicas: 3 -> 2 when the pod is deleted (terminating pods are not active) -> 3.
     assert_eq!(metric(&out, &format!("{d}:ready"), 59_999), 3);
     assert_eq!(metric(&out, &format!("{d}:ready"), 60_000), 2);
-    assert_eq!(metric(&out, &format!("{d}:ready"), 62_999), 2);
-    assert_eq!(metric(&out, &format!("{d}:ready"), 63_000), 3);
+    assert_eq!(metric(&out, &format!("{d}:ready"), 60_999), 2);
+    assert_eq!(metric(&out, &format!("{d}:ready"), 61_000), 3);
     let pulled: Vec<_> =
         out.trace.events.iter().filter(|e| e.reason == "Pulled" && e.time.0 == 60_000).collect();
     assert_eq!(pulled.len(), 1);
@@ -133,8 +135,8 @@ fn scale_down_deletes_in_rank_order() {
 
 #[test]
 fn statefulset_ordered_ready_creates_one_at_a_time() {
-    // OrderedReady: db-0 at 0 s (ready at 8 s), db-1 at 8 s (image present: ready at 11 s if
-    // on the same node, else 16 s), db-2 after db-1 is ready. Names are stable ordinals.
+    // OrderedReady: db-0 at 0 s (ready at 6 s: pull 5 s + start 1 s, no readiness probe),
+    // db-1 at 6 s, db-2 after db-1 is ready. Names are stable ordinals.
     let s = scenario(
         three_nodes(),
         vec![
@@ -157,8 +159,8 @@ fn statefulset_ordered_ready_creates_one_at_a_time() {
         .map(|e| (e.time.0, e.message.clone()))
         .collect();
     assert_eq!(creates[0], (0, "create Pod db-0 in StatefulSet db successful".to_string()));
-    // Each pod lands on an empty node (LeastAllocated), so each pulls: ready 8 s after create.
-    assert_eq!(creates[1], (8_000, "create Pod db-1 in StatefulSet db successful".to_string()));
-    assert_eq!(creates[2], (16_000, "create Pod db-2 in StatefulSet db successful".to_string()));
+    // Each pod lands on an empty node (LeastAllocated), so each pulls: ready 6 s after create.
+    assert_eq!(creates[1], (6_000, "create Pod db-1 in StatefulSet db successful".to_string()));
+    assert_eq!(creates[2], (12_000, "create Pod db-2 in StatefulSet db successful".to_string()));
     assert_eq!(creates.len(), 3);
 }

@@ -22,17 +22,13 @@
 //!    priority, lowest sum of priorities, fewest victims, latest start of the highest-priority
 //!    victims, then the first.
 //!
-//! The PDB check ([`disruptions_allowed`]) computes `status.disruptionsAllowed` from the PDB's
-//! spec and the pods as they are now, as the disruption controller would (without its
-//! `disruptedPods` bookkeeping): a small self-contained function so that the scheduler does not
-//! depend on a disruption controller being simulated.
+//! The PDB check reads what the disruption controller wrote: `status.disruptionsAllowed`, and
+//! `status.disruptedPods` (pods already counted as disrupted are not counted again), as
+//! upstream's `filterPodsWithPDBViolation` does with the PDB lister.
 
 use crate::scheduler::framework::{Code, NodeOverlay, Status};
 use kubesim_engine::SimTime;
-use kubesim_model::{
-    Cluster, IntOrPercent, Kind, NodeId, Pdb, PodConditionType, PodId, PreemptionPolicy, WorkloadId,
-};
-use std::collections::BTreeSet;
+use kubesim_model::{Cluster, NodeId, PodConditionType, PodId, PreemptionPolicy};
 
 /// Status message of a node with no lower-priority pod.
 pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
@@ -127,75 +123,10 @@ pub fn pod_eligible(
     Ok(())
 }
 
-/// The number of pods a workload is meant to have, for a PDB's percentages
-/// (`getExpectedScale`): a ReplicaSet's Deployment's replicas, else the controller's own.
-fn controller_scale(cluster: &Cluster, w: WorkloadId) -> (WorkloadId, i64) {
-    let root = cluster.root_workload(w);
-    let wl = &cluster.workloads[root.index()];
-    match wl.kind {
-        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => (root, i64::from(wl.replicas)),
-        _ => (root, 0),
-    }
-}
-
-/// `status.disruptionsAllowed` of a PDB as the disruption controller computes it
-/// (`pkg/controller/disruption/disruption.go`: `getExpectedPodCount`, `countHealthyPods`):
-/// `currentHealthy − desiredHealthy`, at least 0, and 0 when the expected count is 0.
-/// - `maxUnavailable`: expected = Σ scale of the pods' distinct controllers, desired =
-///   expected − maxUnavailable (percentages rounded up);
-/// - `minAvailable` integer: desired = the value, expected = the number of pods;
-/// - `minAvailable` percentage: expected = Σ controller scale, desired = ⌈pct × expected⌉.
-///
-/// Healthy pods: matching, not being deleted, Ready. (The controller's `disruptedPods` map of
-/// recent evictions is not modelled.)
-pub fn disruptions_allowed(cluster: &Cluster, pdb: &Pdb) -> i64 {
-    let Some(sel) = &pdb.selector else { return 0 };
-    let pods: Vec<PodId> = cluster
-        .live_pods()
-        .filter(|&p| {
-            let pod = &cluster.pods[p.index()];
-            pod.meta.namespace == pdb.meta.namespace && sel.matches(&pod.meta.labels)
-        })
-        .collect();
-    let scale_sum = || {
-        let mut seen = BTreeSet::new();
-        let mut sum = 0;
-        for &p in &pods {
-            if let Some(w) = cluster.controller_of(p) {
-                let (root, scale) = controller_scale(cluster, w);
-                if seen.insert(root) {
-                    sum += scale;
-                }
-            }
-        }
-        sum
-    };
-    let (expected, desired) = match (pdb.max_unavailable, pdb.min_available) {
-        (Some(mu), _) => {
-            let expected = scale_sum();
-            let max_unavailable = mu.scaled(expected, true);
-            (expected, (expected - max_unavailable).max(0))
-        }
-        (None, Some(IntOrPercent::Int(v))) => (pods.len() as i64, v),
-        (None, Some(pct @ IntOrPercent::Percent(_))) => {
-            let expected = scale_sum();
-            (expected, pct.scaled(expected, true))
-        }
-        (None, None) => (0, 0),
-    };
-    let healthy = pods
-        .iter()
-        .filter(|&&p| {
-            let pod = &cluster.pods[p.index()];
-            pod.meta.deletion.is_none() && pod.is_ready()
-        })
-        .count() as i64;
-    if expected <= 0 { 0 } else { (healthy - desired).max(0) }
-}
-
 /// `filterPodsWithPDBViolation`: splits pods (in order) into those whose eviction would
 /// violate a PDB and the others, spending each PDB's allowance as it goes. A PDB with a nil or
-/// empty selector matches nothing here.
+/// empty selector matches nothing here; a pod already in the PDB's `disruptedPods` does not
+/// spend its allowance again.
 pub fn filter_pods_with_pdb_violation(
     cluster: &Cluster,
     pods: &[PodId],
@@ -216,6 +147,9 @@ pub fn filter_pods_with_pdb_violation(
                 if !sel.matches(&pod.meta.labels) {
                     continue;
                 }
+                if pdb.status.disrupted_pods.contains_key(&pod.meta.name) {
+                    continue;
+                }
                 left[i] -= 1;
                 if left[i] < 0 {
                     violated = true;
@@ -227,9 +161,12 @@ pub fn filter_pods_with_pdb_violation(
     (violating, non_violating)
 }
 
-/// The PDBs with their current allowance (`pdb.Status.DisruptionsAllowed`), by index.
+/// The PDBs with their current allowance (`pdb.Status.DisruptionsAllowed`, as the disruption
+/// controller last wrote it), by index.
 pub fn pdb_allowances(cluster: &Cluster) -> Vec<(usize, i64)> {
-    (0..cluster.pdbs.len()).map(|i| (i, disruptions_allowed(cluster, &cluster.pdbs[i]))).collect()
+    (0..cluster.pdbs.len())
+        .map(|i| (i, i64::from(cluster.pdbs[i].status.disruptions_allowed)))
+        .collect()
 }
 
 /// `SelectVictimsOnNode`. `pods_on_node` are the pods the scheduler sees on the node;

@@ -43,6 +43,7 @@ fn pod(name: &str, ns: &str, l: &[(&str, &str)], node: Option<u32>, spec: PodSpe
         ready_since: None,
         removed: None,
         behaviour: Default::default(),
+        ephemeral_containers: Vec::new(),
     }
 }
 

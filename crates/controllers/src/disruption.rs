@@ -1,0 +1,405 @@
+//! The disruption controller (`pkg/controller/disruption/disruption.go`): keeps each
+//! PodDisruptionBudget's status, which the Eviction API reads and decrements.
+//!
+//! One sync (`trySync`) of a PDB:
+//! 1. `pods` = the pods of the PDB's namespace its selector selects (policy/v1: a null selector
+//!    selects nothing, an empty one every pod) — any phase, terminating ones included;
+//! 2. `expectedPods` and `desiredHealthy` ([`expected_pod_count`]): with `maxUnavailable` or a
+//!    percentage `minAvailable`, `expected` is the sum of the scale of the pods' controllers
+//!    (a Deployment through its ReplicaSet, a standalone ReplicaSet, a StatefulSet) and the
+//!    percentage rounds up; with an integer `minAvailable`, `desired` is that integer and
+//!    `expected` the number of pods;
+//! 3. `disruptedPods` ([`build_disrupted_pod_map`]): the Eviction API's entries are kept while
+//!    the pod exists, has no deletionTimestamp and the entry is younger than
+//!    [`DELETION_TIMEOUT`] (2 min; an expired one gets a `NotDeleted` warning);
+//! 4. `currentHealthy` ([`count_healthy`]): pods without deletionTimestamp, not in
+//!    `disruptedPods`, and Ready;
+//! 5. `disruptionsAllowed = currentHealthy − desiredHealthy`, 0 if negative or if
+//!    `expected ≤ 0` ([`disruptions_allowed`]); the status is written with
+//!    `observedGeneration` and the `DisruptionAllowed` condition, and the PDB is re-queued at
+//!    the earliest `disruptedPods` expiry.
+//!
+//! A sync that cannot compute the expected count (a pod whose controller is missing or has no
+//! scale, e.g. a DaemonSet under a percentage) goes to `failSafe`: `disruptionsAllowed = 0`
+//! and `DisruptionAllowed=False` with reason `SyncFailed`.
+//!
+//! Event-driven: a PDB is synced when a pod it matches changes (`api::notify_pdb`, which, as
+//! upstream's `getPdbForPod`, wakes only the first matching PDB), at its earliest
+//! `disruptedPods` expiry, and once at start. Simplified: the controller works with no delay
+//! (upstream's work queue runs within milliseconds); the events `NoPods` and
+//! `UnmanagedPods`, which upstream repeats on every sync and the event recorder folds into a
+//! count, are recorded once each time the situation starts; the stale `DisruptionTarget`
+//! condition cleanup (`syncStalePodDisruption`) is not modelled because kubesim's deletions
+//! never fail after an eviction.
+
+use crate::api;
+use crate::world::{Event, World};
+use kubesim_engine::{SimDuration, SimTime};
+use kubesim_model::pdb::REASON_SYNC_FAILED;
+use kubesim_model::{CondStatus, EventType, IntOrPercent, Kind, PdbId, PodId, WorkloadId};
+use std::collections::BTreeMap;
+
+/// `DeletionTimeout`: how long an eviction's `disruptedPods` entry is honoured without the pod
+/// being deleted.
+pub const DELETION_TIMEOUT: SimDuration = SimDuration::from_mins(2);
+
+/// What a sync needs to know of one selected pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PodFacts<'a> {
+    /// `metadata.name`
+    pub name: &'a str,
+    /// Has a deletionTimestamp.
+    pub terminating: bool,
+    /// `Ready=True` (`IsPodReady`).
+    pub ready: bool,
+}
+
+/// `getExpectedPodCount`: `(expectedCount, desiredHealthy, unmanaged pod names)`.
+/// `scale` is `getExpectedScale`: the sum of the pods' controllers' scale and the pods
+/// without a controller, or the error that makes the sync fail; it is asked only when the
+/// spec needs it.
+pub fn expected_pod_count(
+    min_available: Option<IntOrPercent>,
+    max_unavailable: Option<IntOrPercent>,
+    pods: usize,
+    scale: impl FnOnce() -> Result<(i64, Vec<String>), String>,
+) -> Result<(i64, i64, Vec<String>), String> {
+    if let Some(mu) = max_unavailable {
+        let (expected, unmanaged) = scale()?;
+        let max_unavailable = mu.scaled(expected, true);
+        let desired = (expected - max_unavailable).max(0);
+        return Ok((expected, desired, unmanaged));
+    }
+    match min_available {
+        Some(IntOrPercent::Int(v)) => Ok((pods as i64, v, Vec::new())),
+        Some(pct @ IntOrPercent::Percent(_)) => {
+            let (expected, unmanaged) = scale()?;
+            Ok((expected, pct.scaled(expected, true), unmanaged))
+        }
+        None => Ok((0, 0, Vec::new())),
+    }
+}
+
+/// `updatePdbStatus`: `currentHealthy − desiredHealthy`, or 0 if that is negative or nothing
+/// is expected ("so that PDBs which currently match no pods are in a safe state when their
+/// first pods appear").
+pub fn disruptions_allowed(current_healthy: i64, desired_healthy: i64, expected: i64) -> i64 {
+    let allowed = current_healthy - desired_healthy;
+    if expected <= 0 || allowed <= 0 { 0 } else { allowed }
+}
+
+/// `buildDisruptedPodMap`: the entries of `previous` for pods that still exist without a
+/// deletionTimestamp and whose entry has not expired; the earliest expiry (when to sync
+/// again); and the pods whose entry expired (`NotDeleted`).
+pub fn build_disrupted_pod_map<'a>(
+    previous: &BTreeMap<String, SimTime>,
+    pods: &[PodFacts<'a>],
+    now: SimTime,
+) -> (BTreeMap<String, SimTime>, Option<SimTime>, Vec<&'a str>) {
+    let mut result = BTreeMap::new();
+    let mut recheck: Option<SimTime> = None;
+    let mut not_deleted = Vec::new();
+    if previous.is_empty() {
+        return (result, recheck, not_deleted);
+    }
+    for p in pods {
+        if p.terminating {
+            continue;
+        }
+        let Some(&at) = previous.get(p.name) else { continue };
+        let expected_deletion = at + DELETION_TIMEOUT;
+        if expected_deletion < now {
+            not_deleted.push(p.name);
+        } else {
+            if recheck.is_none_or(|r| expected_deletion < r) {
+                recheck = Some(expected_deletion);
+            }
+            result.insert(p.name.to_string(), at);
+        }
+    }
+    (result, recheck, not_deleted)
+}
+
+/// `countHealthyPods`: Ready pods that are not being deleted and not expected to be deleted
+/// soon (a `disruptedPods` entry younger than [`DELETION_TIMEOUT`]).
+pub fn count_healthy(
+    pods: &[PodFacts<'_>],
+    disrupted: &BTreeMap<String, SimTime>,
+    now: SimTime,
+) -> i64 {
+    pods.iter()
+        .filter(|p| !p.terminating)
+        .filter(|p| disrupted.get(p.name).is_none_or(|&at| at + DELETION_TIMEOUT <= now))
+        .filter(|p| p.ready)
+        .count() as i64
+}
+
+/// The disruption controller.
+#[derive(Debug, Default)]
+pub struct DisruptionController {
+    /// Per PDB: `NoPods` was recorded and the PDB still selects no pod.
+    no_pods: Vec<bool>,
+    /// Per PDB: `UnmanagedPods` was recorded and unmanaged pods are still selected.
+    unmanaged: Vec<bool>,
+}
+
+impl DisruptionController {
+    /// A controller for the cluster's PDBs.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Handles `SyncPdb`.
+    pub fn sync(&mut self, w: &mut World, id: PdbId) {
+        w.pdb_synced(id);
+        let n = w.cluster.pdbs.len();
+        self.no_pods.resize(n, false);
+        self.unmanaged.resize(n, false);
+        let now = w.now;
+        let mut pods: Vec<PodId> = w.cluster.pods_of_pdb(id).iter().copied().collect();
+        pods.sort_by(|a, b| {
+            w.cluster.pods[a.index()].meta.name.cmp(&w.cluster.pods[b.index()].meta.name)
+        });
+
+        if pods.is_empty() {
+            if !std::mem::replace(&mut self.no_pods[id.index()], true) {
+                record_pdb(w, id, EventType::Normal, "NoPods", "No matching pods found".into());
+            }
+        } else {
+            self.no_pods[id.index()] = false;
+        }
+
+        let pdb = &w.cluster.pdbs[id.index()];
+        let counted =
+            expected_pod_count(pdb.min_available, pdb.max_unavailable, pods.len(), || {
+                expected_scale(w, &pods)
+            });
+        let (expected, desired, unmanaged) = match counted {
+            Ok(c) => c,
+            Err(e) => {
+                record_pdb(
+                    w,
+                    id,
+                    EventType::Warning,
+                    "CalculateExpectedPodCountFailed",
+                    format!("Failed to calculate the number of expected pods: {e}"),
+                );
+                self.fail_safe(w, id, e);
+                return;
+            }
+        };
+        if unmanaged.is_empty() {
+            self.unmanaged[id.index()] = false;
+        } else if !std::mem::replace(&mut self.unmanaged[id.index()], true) {
+            let selector = w.cluster.pdbs[id.index()]
+                .selector
+                .as_ref()
+                .map_or_else(|| "nil".to_string(), |s| s.to_string());
+            record_pdb(
+                w,
+                id,
+                EventType::Warning,
+                "UnmanagedPods",
+                format!(
+                    "Pods selected by this PodDisruptionBudget (selector: {selector}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set \".spec.minAvailable\" field of the PDB to an integer value."
+                ),
+            );
+        }
+
+        let facts: Vec<PodFacts<'_>> = pods
+            .iter()
+            .map(|&p| {
+                let pod = &w.cluster.pods[p.index()];
+                PodFacts {
+                    name: &pod.meta.name,
+                    terminating: pod.meta.deletion.is_some(),
+                    ready: pod.is_ready(),
+                }
+            })
+            .collect();
+        let pdb = &w.cluster.pdbs[id.index()];
+        let (disrupted, recheck, not_deleted) =
+            build_disrupted_pod_map(&pdb.status.disrupted_pods, &facts, now);
+        let healthy = count_healthy(&facts, &disrupted, now);
+        let not_deleted: Vec<String> = not_deleted.into_iter().map(str::to_string).collect();
+        drop(facts);
+
+        let pdb = &w.cluster.pdbs[id.index()];
+        let ns = pdb.meta.namespace.clone();
+        for name in not_deleted {
+            if let Some(pod) = w.cluster.pod_by_name(&ns, &name) {
+                // Upstream formats the PDB as `pdb.Namespace, pdb.Namespace` (sic).
+                w.record_pod(
+                    pod,
+                    EventType::Warning,
+                    "NotDeleted",
+                    format!("Pod was expected by PDB {ns}/{ns} to be deleted but it wasn't"),
+                );
+            }
+        }
+        let pdb = &w.cluster.pdbs[id.index()];
+        let mut status = pdb.status.clone();
+        status.current_healthy = healthy as i32;
+        status.desired_healthy = desired as i32;
+        status.expected_pods = expected as i32;
+        status.disruptions_allowed = disruptions_allowed(healthy, desired, expected) as i32;
+        status.disrupted_pods = disrupted;
+        status.observed_generation = pdb.meta.generation;
+        status.update_disruption_allowed_condition(now);
+        api::write_pdb_status(w, id, status);
+        if let Some(at) = recheck {
+            w.schedule_at(at, Event::SyncPdb(id));
+        }
+    }
+
+    /// `failSafe`: no disruption allowed until a sync succeeds.
+    fn fail_safe(&mut self, w: &mut World, id: PdbId, err: String) {
+        let now = w.now;
+        let mut status = w.cluster.pdbs[id.index()].status.clone();
+        status.disruptions_allowed = 0;
+        status.set_condition(CondStatus::False, REASON_SYNC_FAILED, err, now);
+        api::write_pdb_status(w, id, status);
+    }
+}
+
+/// `getExpectedScale` over kubesim's controllers: the sum of the scale of the distinct
+/// controllers of `pods` (a ReplicaSet owned by a Deployment counts as the Deployment), and
+/// the names of pods without a controller. A controller reference to an object that is not in
+/// the cluster, or to a kind without a scale subresource, is an error.
+fn expected_scale(w: &World, pods: &[PodId]) -> Result<(i64, Vec<String>), String> {
+    let c = &w.cluster;
+    let mut scale: BTreeMap<WorkloadId, i64> = BTreeMap::new();
+    let mut unmanaged = Vec::new();
+    for &p in pods {
+        let pod = &c.pods[p.index()];
+        let Some(owner) = &pod.meta.owner else {
+            unmanaged.push(pod.meta.name.clone());
+            continue;
+        };
+        let Some(wid) = c.controller_of(p) else {
+            return Err(format!("found no controllers for pod {:?}", pod.meta.name));
+        };
+        let root = match c.workloads[wid.index()].owner {
+            Some(d) if c.workloads[d.index()].kind == Kind::Deployment => d,
+            _ => wid,
+        };
+        let wl = &c.workloads[root.index()];
+        match wl.kind {
+            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => {
+                scale.insert(root, i64::from(wl.replicas));
+            }
+            _ => {
+                let resource = match owner.kind {
+                    Kind::DaemonSet => "daemonsets.apps",
+                    _ => "pods",
+                };
+                return Err(format!("{resource} does not implement the scale subresource"));
+            }
+        }
+    }
+    Ok((scale.values().sum(), unmanaged))
+}
+
+fn record_pdb(w: &mut World, id: PdbId, t: EventType, reason: &'static str, message: String) {
+    let (ns, name) = {
+        let m = &w.cluster.pdbs[id.index()].meta;
+        (m.namespace.clone(), m.name.clone())
+    };
+    w.record(t, Kind::PodDisruptionBudget, &ns, &name, reason, message, None);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use IntOrPercent::{Int, Percent};
+
+    fn no_scale() -> Result<(i64, Vec<String>), String> {
+        panic!("an integer minAvailable does not look at controllers")
+    }
+
+    #[test]
+    fn integer_min_available_counts_pods() {
+        // The walkthrough's PDB: minAvailable 2 over 3 pods -> expected 3, desired 2.
+        assert_eq!(expected_pod_count(Some(Int(2)), None, 3, no_scale), Ok((3, 2, vec![])));
+        // A replacement that exists next to its terminating predecessor counts as a pod too.
+        assert_eq!(expected_pod_count(Some(Int(2)), None, 4, no_scale), Ok((4, 2, vec![])));
+    }
+
+    #[test]
+    fn percentages_round_up_against_the_controllers_scale() {
+        let scale = |n| move || Ok((n, vec![]));
+        // minAvailable 50% of 3 -> ceil(1.5) = 2; of 5 -> ceil(2.5) = 3; 100% of 3 -> 3.
+        assert_eq!(expected_pod_count(Some(Percent(50)), None, 3, scale(3)), Ok((3, 2, vec![])));
+        assert_eq!(expected_pod_count(Some(Percent(50)), None, 9, scale(5)), Ok((5, 3, vec![])));
+        assert_eq!(expected_pod_count(Some(Percent(100)), None, 3, scale(3)), Ok((3, 3, vec![])));
+        // maxUnavailable 1 of 3 -> desired 2 (the reference's drain timeline).
+        assert_eq!(expected_pod_count(None, Some(Int(1)), 3, scale(3)), Ok((3, 2, vec![])));
+        // maxUnavailable 33% of 3 -> ceil(0.99) = 1 -> desired 2; 10% of 3 -> ceil(0.3) = 1.
+        assert_eq!(expected_pod_count(None, Some(Percent(33)), 3, scale(3)), Ok((3, 2, vec![])));
+        assert_eq!(expected_pod_count(None, Some(Percent(10)), 3, scale(3)), Ok((3, 2, vec![])));
+        // maxUnavailable 25% of 10 -> ceil(2.5) = 3 -> desired 7.
+        assert_eq!(expected_pod_count(None, Some(Percent(25)), 10, scale(10)), Ok((10, 7, vec![])));
+        // maxUnavailable larger than the scale: desired clamps at 0.
+        assert_eq!(expected_pod_count(None, Some(Int(5)), 3, scale(3)), Ok((3, 0, vec![])));
+        // maxUnavailable wins when both are given (validation forbids it; the code checks it first).
+        assert_eq!(expected_pod_count(Some(Int(3)), Some(Int(1)), 3, scale(3)), Ok((3, 2, vec![])));
+        // Neither: nothing expected, nothing desired.
+        assert_eq!(expected_pod_count(None, None, 3, no_scale), Ok((0, 0, vec![])));
+        // A scale error fails the sync.
+        assert_eq!(
+            expected_pod_count(None, Some(Int(1)), 1, || Err(
+                "found no controllers for pod \"x\"".into()
+            )),
+            Err("found no controllers for pod \"x\"".to_string())
+        );
+    }
+
+    #[test]
+    fn allowed_is_clamped() {
+        assert_eq!(disruptions_allowed(3, 2, 3), 1);
+        assert_eq!(disruptions_allowed(2, 2, 3), 0);
+        assert_eq!(disruptions_allowed(1, 2, 3), 0);
+        // Nothing expected (no pods yet): no disruption, whatever the counts.
+        assert_eq!(disruptions_allowed(2, 0, 0), 0);
+    }
+
+    #[test]
+    fn disrupted_pods_expire_after_two_minutes() {
+        let t = |s: u64| SimTime(s * 1000);
+        let prev: BTreeMap<String, SimTime> =
+            [("a".to_string(), t(10)), ("b".to_string(), t(10)), ("c".to_string(), t(100))].into();
+        let pods = [
+            PodFacts { name: "a", terminating: true, ready: true },
+            PodFacts { name: "b", terminating: false, ready: true },
+            PodFacts { name: "c", terminating: false, ready: true },
+            PodFacts { name: "d", terminating: false, ready: true },
+        ];
+        // At 60 s: a is terminating (dropped), b and c are kept; recheck at b's expiry 10+120.
+        let (m, recheck, gone) = build_disrupted_pod_map(&prev, &pods, t(60));
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["b", "c"]);
+        assert_eq!(recheck, Some(t(130)));
+        assert!(gone.is_empty());
+        // Healthy: d only (a terminating, b and c expected to be deleted soon).
+        assert_eq!(count_healthy(&pods, &m, t(60)), 1);
+        // At 130 s b's entry is exactly 2 min old: still kept (expiry not *before* now), but
+        // no longer discounted (expiry not *after* now): it counts as healthy again.
+        let (m, _, gone) = build_disrupted_pod_map(&prev, &pods, t(130));
+        assert!(m.contains_key("b") && gone.is_empty());
+        assert_eq!(count_healthy(&pods, &m, t(130)), 2);
+        // At 131 s it is dropped with NotDeleted.
+        let (m, recheck, gone) = build_disrupted_pod_map(&prev, &pods, t(131));
+        assert_eq!(gone, ["b"]);
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["c"]);
+        assert_eq!(recheck, Some(t(220)));
+    }
+
+    #[test]
+    fn unready_and_terminating_pods_are_not_healthy() {
+        let pods = [
+            PodFacts { name: "a", terminating: false, ready: false },
+            PodFacts { name: "b", terminating: true, ready: true },
+            PodFacts { name: "c", terminating: false, ready: true },
+        ];
+        assert_eq!(count_healthy(&pods, &BTreeMap::new(), SimTime(0)), 1);
+    }
+}
