@@ -60,7 +60,9 @@
 //!   grid point ran before the pass's queueing).
 //!
 //! Simplified: the controller never restarts, so nodes and zones are known from t = 0 in the
-//! state a long-running controller would have them (zones Normal, limiters full);
+//! state a long-running controller would have them (zones Normal, limiters full); nodes
+//! created later (`add-node`, node-pool upgrades) are taken in when the controller next looks
+//! (a zone first seen then is not in the metrics' zone columns, fixed at t = 0);
 //! `--node-startup-grace-period` applies to nodes that never posted status, which kubesim does
 //! not create yet; `processPod` (marking pods bound to a not-Ready node NotReady) is not needed
 //! because such pods have no Ready condition yet (`MarkPodsNotReady` only flips an existing one).
@@ -269,6 +271,8 @@ pub struct NodeLifecycleController {
     cfg: Config,
     nodes: Vec<NodeRecord>,
     zones: Vec<Zone>,
+    /// Zones by `GetZoneKey` (region and zone).
+    zone_index: BTreeMap<String, usize>,
     /// Nodes counted not Ready (visited by every pass).
     unhealthy: BTreeSet<NodeId>,
     /// Nodes touched since the last pass.
@@ -306,63 +310,19 @@ impl NodeLifecycleController {
     /// The controller as a long-running one would be at t = 0: every node known, zones in the
     /// state their nodes' Ready conditions give, limiters full.
     pub fn new(w: &World) -> Self {
-        let cfg = Config::from_params(&w.params);
-        let mut zones: Vec<Zone> = Vec::new();
-        let mut index: BTreeMap<String, usize> = BTreeMap::new();
-        let mut nodes = Vec::with_capacity(w.cluster.nodes.len());
-        let mut unhealthy = BTreeSet::new();
-        for (i, n) in w.cluster.nodes.iter().enumerate() {
-            let (key, name) = zone_key(n);
-            let z = *index.entry(key).or_insert_with(|| {
-                zones.push(Zone {
-                    name,
-                    state: ZoneState::Normal,
-                    size: 0,
-                    not_ready: 0,
-                    limiter: Limiter::bucket(cfg.node_eviction_rate, SimTime::ZERO),
-                    waiting: BTreeSet::new(),
-                    set: BTreeSet::new(),
-                    try_at: None,
-                    try_gen: 0,
-                });
-                zones.len() - 1
-            });
-            let excluded = n.labels().contains_key(LABEL_EXCLUDE_DISRUPTION);
-            let ready = n.is_ready();
-            let known = n.removed.is_none();
-            if known && !excluded {
-                zones[z].size += 1;
-                zones[z].not_ready += u32::from(!ready);
-            }
-            if known && !ready {
-                unhealthy.insert(NodeId(i as u32));
-            }
-            nodes.push(NodeRecord {
-                zone: z,
-                excluded,
-                known,
-                counted_ready: ready,
-                probe_floor: HbTime::MIN,
-            });
-        }
-        // Two zones showing the same zone label (different regions) are told apart.
-        let names: Vec<String> = zones.iter().map(|z| z.name.clone()).collect();
-        for (key, &z) in &index {
-            if names.iter().filter(|n| **n == names[z]).count() > 1 {
-                let region = key.split(":\x00:").next().unwrap_or_default();
-                zones[z].name = format!("{}@{region}", names[z]);
-            }
-        }
         let mut nlc = Self {
-            cfg,
-            nodes,
-            zones,
-            unhealthy: unhealthy.clone(),
-            dirty: unhealthy,
+            cfg: Config::from_params(&w.params),
+            nodes: Vec::with_capacity(w.cluster.nodes.len()),
+            zones: Vec::new(),
+            zone_index: BTreeMap::new(),
+            unhealthy: BTreeSet::new(),
+            dirty: BTreeSet::new(),
             expiring: BTreeMap::new(),
             passes: BTreeSet::new(),
             passes_run: 0,
         };
+        nlc.learn_nodes(w);
+        nlc.dirty = nlc.unhealthy.clone();
         for z in 0..nlc.zones.len() {
             let zone = &nlc.zones[z];
             let state = compute_zone_state(
@@ -373,6 +333,65 @@ impl NodeLifecycleController {
             nlc.zones[z].state = if zone.size == 0 { ZoneState::Initial } else { state };
         }
         nlc
+    }
+
+    /// `classifyNodes`' newly added nodes: takes in the nodes created since the controller last
+    /// looked (at t = 0 every node; later the nodes of `add-node` actions and node-pool
+    /// upgrades). A node of a zone not seen before makes a new zone, in state `Initial` until
+    /// the next pass computes it, with a full token bucket (`addPodEvictorForNewZone`).
+    /// Called at every entry point, so a node is known before anything asks about it.
+    fn learn_nodes(&mut self, w: &World) {
+        for i in self.nodes.len()..w.cluster.nodes.len() {
+            let n = &w.cluster.nodes[i];
+            let (key, name) = zone_key(n);
+            let z = match self.zone_index.get(&key) {
+                Some(&z) => z,
+                None => {
+                    // Two zones showing the same zone label (different regions) are told apart.
+                    let region = key.split(":\x00:").next().unwrap_or_default().to_string();
+                    let tagged = format!("{name}@");
+                    let clash =
+                        self.zones.iter().any(|z| z.name == name || z.name.starts_with(&tagged));
+                    if let Some(c) = self.zones.iter().position(|z| z.name == name) {
+                        let other = self.zone_index.iter().find(|(_, v)| **v == c).map(|(k, _)| k);
+                        let other_region =
+                            other.and_then(|k| k.split(":\x00:").next()).unwrap_or_default();
+                        self.zones[c].name = format!("{name}@{other_region}");
+                    }
+                    let shown = if clash { format!("{name}@{region}") } else { name };
+                    self.zones.push(Zone {
+                        name: shown,
+                        state: ZoneState::Initial,
+                        size: 0,
+                        not_ready: 0,
+                        limiter: Limiter::bucket(self.cfg.node_eviction_rate, w.now),
+                        waiting: BTreeSet::new(),
+                        set: BTreeSet::new(),
+                        try_at: None,
+                        try_gen: 0,
+                    });
+                    self.zone_index.insert(key, self.zones.len() - 1);
+                    self.zones.len() - 1
+                }
+            };
+            let excluded = n.labels().contains_key(LABEL_EXCLUDE_DISRUPTION);
+            let ready = n.is_ready();
+            let known = n.removed.is_none();
+            if known && !excluded {
+                self.zones[z].size += 1;
+                self.zones[z].not_ready += u32::from(!ready);
+            }
+            if known && !ready {
+                self.unhealthy.insert(NodeId(i as u32));
+            }
+            self.nodes.push(NodeRecord {
+                zone: z,
+                excluded,
+                known,
+                counted_ready: ready,
+                probe_floor: HbTime::MIN,
+            });
+        }
     }
 
     /// The controller's settings.
@@ -414,6 +433,7 @@ impl NodeLifecycleController {
     /// Heartbeats of `node` stopped; the last one reached the API server at `last`. Schedules
     /// the pass at which its grace period runs out.
     pub fn heartbeats_stopped(&mut self, w: &mut World, node: NodeId, last: HbTime) {
+        self.learn_nodes(w);
         let rec = &self.nodes[node.index()];
         let period = self.period();
         let grace = self.cfg.node_monitor_grace_period.as_millis() as HbTime;
@@ -428,6 +448,7 @@ impl NodeLifecycleController {
     /// A kubelet posted a status change: the NoSchedule condition taints follow at once, the
     /// next pass looks at the node.
     pub fn node_status_changed(&mut self, w: &mut World, node: NodeId) {
+        self.learn_nodes(w);
         self.no_schedule_tainting_pass(w, node);
         self.dirty.insert(node);
         let t = self.next_pass(w);
@@ -436,6 +457,7 @@ impl NodeLifecycleController {
 
     /// Someone else changed the node (its taints, or deleted it): the next pass looks at it.
     pub fn node_updated(&mut self, w: &mut World, node: NodeId) {
+        self.learn_nodes(w);
         if w.cluster.nodes[node.index()].removed.is_none() {
             self.no_schedule_tainting_pass(w, node);
         }
@@ -468,6 +490,7 @@ impl NodeLifecycleController {
 
     /// Handles [`Event::NodeMonitorPass`]: `monitorNodeHealth` for the nodes that can change.
     pub fn monitor_pass(&mut self, w: &mut World, hb: &NodeHeartbeats) {
+        self.learn_nodes(w);
         let now = w.now;
         self.passes.remove(&now);
         self.passes_run += 1;

@@ -21,8 +21,8 @@ use kubesim_engine::{RngStreams, SimDuration, SimTime};
 use kubesim_model::build::{NodeBuilder, SpecBuilder, WorkloadBuilder};
 use kubesim_model::workload::PodManagementPolicy;
 use kubesim_model::{
-    ActionKind, CondStatus, Kind, Node, NodeId, Params, PodConditionType, PodPhase, Scenario,
-    TAINT_UNREACHABLE, Taint, TaintEffect, TraceEvent, Workload,
+    ActionKind, CondStatus, Kind, NewNodes, Node, NodeId, Params, PodConditionType, PodPhase,
+    Scenario, TAINT_UNREACHABLE, Taint, TaintEffect, TraceEvent, Workload,
 };
 
 /// Nodes `<zone>-<i>` (1-based), zone by zone.
@@ -725,4 +725,37 @@ fn a_noexecute_taint_present_at_the_start_is_enforced() {
     let marks: Vec<u64> = when(&out, "TaintManagerEviction").iter().map(|e| e.0).collect();
     assert_eq!(marks, vec![30_000, 60_000, 90_000, 120_000]);
     assert!(when(&out, "TaintManagerEviction").iter().all(|e| e.1.starts_with("pinned-")));
+}
+
+#[test]
+fn nodes_added_at_run_time_count_for_their_zone() {
+    // One zone: a-1 at t = 0, a-2 added at 10 s (Ready at once), `web` with 2 replicas, both
+    // on a-1 (the only node at 0 s). a-1's kubelet restarts at 100 s and the node crashes at
+    // 105 s: Unknown at the 155 s pass (as in the tests above). The controller knows a-2, so
+    // zone a has 1 of 2 nodes not Ready: `ComputeZoneState` needs more than 2 not Ready for
+    // PartialDisruption and all of them for FullDisruption, so the zone stays Normal and
+    // a-1 gets `unreachable:NoExecute` at 160.1 s (the normal rate, first token at once);
+    // its pods' deletions are due 300 s later, at 460.1 s. (Had the controller missed a-2,
+    // zone a would count 1 of 1 not Ready: FullDisruption in every zone, master disruption
+    // mode, and no taint at all.)
+    let nodes = zoned_nodes(&[("a", 1)]);
+    let s = scenario(nodes, vec![web(2)], vec![]);
+    let a1 = node_id(&s, "a-1");
+    let mut s = long(s, 10);
+    let a2 = NodeBuilder::new("a-2").zone("a").build();
+    let mut actions = restart(&[a1], 100);
+    actions.push((10, ActionKind::AddNode { nodes: NewNodes::Node(Box::new(a2)) }));
+    actions.push((105, ActionKind::CrashNode { nodes: vec![a1] }));
+    actions.sort_by_key(|a| a.0);
+    s.actions = scenario(vec![], vec![], actions).actions;
+    let out = kubesim_controllers::run(&s);
+    assert_eq!(pods_scheduled_on(&out, "a-1", 10_000).len(), 2);
+    assert_eq!(metric(&out, "zone/a:state", 155_000), 1, "Normal: a-2 counts");
+    assert_eq!(taint_time(&out, a1, TAINT_UNREACHABLE, TaintEffect::NoExecute), Some(160_100));
+    let deleted: Vec<u64> = events(&out, "TaintManagerEviction")
+        .iter()
+        .filter(|e| e.message.starts_with("Marking"))
+        .map(|e| e.time.0)
+        .collect();
+    assert_eq!(deleted, vec![460_100, 460_100]);
 }
