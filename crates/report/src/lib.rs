@@ -35,6 +35,7 @@ pub mod summary;
 pub mod terminal;
 mod text;
 pub mod timefmt;
+pub mod timeline;
 mod write;
 
 use kubesim_model::{Cluster, Scenario, Trace};

@@ -324,10 +324,10 @@ fn terminal_table_is_aligned() {
 fn charts_are_byte_identical_across_renders() {
     let run = fixture::run();
     let tmp = tempfile::tempdir().unwrap();
-    let chart = ready_chart(&run.scenario.name, &run.trace);
+    let chart = ready_chart(&run.scenario.name, &run.trace, &[]);
     let (a, b) = (tmp.path().join("a.png"), tmp.path().join("b.png"));
     render_png(&chart, &a).unwrap();
-    render_png(&ready_chart(&run.scenario.name, &run.trace), &b).unwrap();
+    render_png(&ready_chart(&run.scenario.name, &run.trace, &[]), &b).unwrap();
     let (a, b) = (fs::read(a).unwrap(), fs::read(b).unwrap());
     assert!(a.starts_with(b"\x89PNG\r\n\x1a\n"));
     // 1000 × 500 in the IHDR chunk.
@@ -342,7 +342,7 @@ fn charts_are_byte_identical_across_renders() {
 #[test]
 fn ready_chart_series() {
     let run = fixture::run();
-    let chart = ready_chart(&run.scenario.name, &run.trace);
+    let chart = ready_chart(&run.scenario.name, &run.trace, &[]);
     assert_eq!(chart.title, "demo: ready replicas per workload");
     // Largest count is 3 (web desired): the axis goes to 4.
     assert_eq!(chart.y_max, 4);
@@ -498,7 +498,7 @@ fn busy_chart_renders() {
         events_processed: 0,
         ..Trace::default()
     };
-    let chart = ready_chart("busy-scenario-with-a-rather-long-name", &trace);
+    let chart = ready_chart("busy-scenario-with-a-rather-long-name", &trace, &[]);
     assert_eq!(chart.y_max, 10 + 5 * 9 + 1);
     let tmp = tempfile::tempdir().unwrap();
     let out = std::env::var("KUBESIM_REPORT_DEMO_DIR")
@@ -508,7 +508,7 @@ fn busy_chart_renders() {
     render_svg(&chart).unwrap();
 
     // Degenerate: no metrics, no marks, a run that ended at 0.
-    let empty = ready_chart("empty", &Trace::default());
+    let empty = ready_chart("empty", &Trace::default(), &[]);
     render_png(&empty, &out.join("empty.png")).unwrap();
 }
 
