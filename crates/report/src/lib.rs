@@ -43,7 +43,7 @@ use std::path::PathBuf;
 
 pub use disruptions::{DrainSummary, PdbBlocked, PdbSummary, UpgradeSummary};
 pub use summary::{
-    ActionSummary, EventSummary, ExpectationVerdict, NodeSummary, PodSummary, Summary,
+    ActionSummary, EventSummary, ExpectationVerdict, NodeLine, NodeSummary, PodSummary, Summary,
     WorkloadSummary, summarize,
 };
 pub use terminal::render_terminal;
