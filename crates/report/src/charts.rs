@@ -342,20 +342,20 @@ const NODE_NOEXECUTE: Rgb = Rgb(0, 0, 0);
 
 /// The nodes that exist at each metrics row, split into four parts that add up to all of
 /// them: Ready and schedulable, Ready and cordoned, NotReady (`Ready=False`), Unknown.
-/// Empty when the metrics lack the node columns.
+/// Empty when the metrics lack the ready and not-ready columns.
 pub fn node_partition(trace: &Trace) -> Vec<(SimTime, [i64; 4])> {
     let m = &trace.metrics;
-    let (Some(r), Some(nr), Some(u)) =
-        (m.column(COL_NODES_READY), m.column(COL_NODES_NOT_READY), m.column(COL_NODES_UNKNOWN))
-    else {
+    let (Some(r), Some(nr)) = (m.column(COL_NODES_READY), m.column(COL_NODES_NOT_READY)) else {
         return Vec::new();
     };
-    let rc = m.column(COL_NODES_READY_CORDONED);
+    // Metrics without these columns have none of those nodes.
+    let (u, rc) = (m.column(COL_NODES_UNKNOWN), m.column(COL_NODES_READY_CORDONED));
     m.rows
         .iter()
         .map(|(t, v)| {
             let cordoned = rc.map_or(0, |c| v[c]);
-            (*t, [v[r] - cordoned, cordoned, v[nr] - v[u], v[u]])
+            let unknown = u.map_or(0, |c| v[c]);
+            (*t, [v[r] - cordoned, cordoned, v[nr] - unknown, unknown])
         })
         .collect()
 }
@@ -387,12 +387,15 @@ pub fn nodes_chart(scenario: &str, trace: &Trace) -> StepChart {
             ..Default::default()
         });
     }
-    series.push(StepSeries {
-        color: NODE_NOEXECUTE,
-        dashed: true,
-        points: noexecute,
-        ..Default::default()
-    });
+    let any_noexecute = noexecute.iter().any(|p| p.1 > 0);
+    if any_noexecute {
+        series.push(StepSeries {
+            color: NODE_NOEXECUTE,
+            dashed: true,
+            points: noexecute,
+            ..Default::default()
+        });
+    }
     let mut legend: Vec<LegendEntry> = states
         .iter()
         .map(|(label, color)| LegendEntry {
@@ -402,12 +405,14 @@ pub fn nodes_chart(scenario: &str, trace: &Trace) -> StepChart {
             ..Default::default()
         })
         .collect();
-    legend.push(LegendEntry {
-        label: "NoExecute-tainted".into(),
-        color: NODE_NOEXECUTE,
-        dashed: true,
-        ..Default::default()
-    });
+    if any_noexecute {
+        legend.push(LegendEntry {
+            label: "NoExecute-tainted".into(),
+            color: NODE_NOEXECUTE,
+            dashed: true,
+            ..Default::default()
+        });
+    }
     StepChart {
         title: format!("{scenario}: nodes by condition"),
         y_label: "nodes".to_string(),
@@ -1128,7 +1133,8 @@ mod tests {
 
     #[test]
     fn close_marks_share_a_label() {
-        assert_eq!(group_marks(&[10, 12, 13, 40, 40, 50]), vec![0..3, 3..5, 5..6]);
+        // Four lines within a few pixels share one label; two (or three) keep one each.
+        assert_eq!(group_marks(&[10, 12, 13, 14, 40, 40, 50]), vec![0..4, 4..5, 5..6, 6..7]);
         let m = |l: &str| Mark { time: SimTime(0), label: l.into() };
         assert_eq!(group_label(&[m("a")]), "a");
         assert_eq!(group_label(&[m("a"), m("b"), m("c")]), "a (+2 more)");
