@@ -336,7 +336,7 @@ pub const NODE_NOT_READY: Rgb = Rgb(255, 127, 14);
 /// `Ready=Unknown` (the node lifecycle controller stopped hearing from the node).
 pub const NODE_UNKNOWN: Rgb = Rgb(214, 39, 40);
 /// The Node object is deleted.
-pub const NODE_GONE: Rgb = Rgb(160, 160, 160);
+pub const NODE_GONE: Rgb = Rgb(205, 205, 205);
 /// The line of NoExecute-tainted nodes.
 const NODE_NOEXECUTE: Rgb = Rgb(0, 0, 0);
 
@@ -854,7 +854,7 @@ pub(crate) fn legend_width<DB: DrawingBackend>(
     for e in legend {
         text = text.max(root.estimate_text_size(&e.label, &font(LEGEND_FONT))?.0 as i32);
     }
-    Ok(if legend.is_empty() { 0 } else { (text + SWATCH + 30).clamp(120, w / 3) })
+    Ok(if legend.is_empty() { 0 } else { (text + SWATCH + 48).clamp(120, w / 3) })
 }
 
 /// The actions' labels, placed above the plot.

@@ -661,10 +661,10 @@ fn svg_texts(svg: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut lines = svg.lines();
     while let Some(l) = lines.next() {
-        if l.starts_with("<text") {
-            if let Some(t) = lines.next() {
-                out.push(t.to_string());
-            }
+        if l.starts_with("<text")
+            && let Some(t) = lines.next()
+        {
+            out.push(t.to_string());
         }
     }
     out
@@ -682,10 +682,10 @@ fn horizontal_segments(svg: &str, stroke: &str) -> Vec<(i32, i32, i32)> {
             .filter_map(|p| p.split_once(','))
             .map(|(x, y)| (x.parse().unwrap(), y.parse().unwrap()))
             .collect();
-        if let [(x0, y0), (x1, y1)] = pts[..] {
-            if y0 == y1 {
-                out.push((x0.min(x1), x0.max(x1), y0));
-            }
+        if let [(x0, y0), (x1, y1)] = pts[..]
+            && y0 == y1
+        {
+            out.push((x0.min(x1), x0.max(x1), y0));
         }
     }
     out
@@ -821,7 +821,8 @@ fn node_timeline_has_one_row_per_node() {
         node: "node-2".into(),
     });
     let t = node_timeline(&run.output());
-    let rows: Vec<(&str, Vec<(u64, u64, NodeState)>)> = t
+    type Spans = Vec<(u64, u64, NodeState)>;
+    let rows: Vec<(&str, Spans)> = t
         .rows
         .iter()
         .map(|r| (r.node.as_str(), r.spans.iter().map(|s| (s.from.0, s.to.0, s.state)).collect()))

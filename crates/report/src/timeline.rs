@@ -27,7 +27,7 @@ use crate::charts::{
     FONT, LEGEND_ROW, LegendEntry, MARGIN_LEFT, MARGIN_RIGHT, MARK_ROW, MARK_TEXT, MAX_MARK_ROWS,
     NODE_CORDONED, NODE_DRAINING, NODE_GONE, NODE_READY, NODE_UNKNOWN, Rgb, SIZE, TITLE_BAND,
     axis_end, chart_err, draw_legend, draw_mark_labels, draw_mark_lines, draw_title, ensure_font,
-    font, layout_marks, legend_width, lighten, minutes,
+    font, layout_marks, legend_width, minutes,
 };
 use crate::text::GlyphText;
 use kubesim_engine::SimTime;
@@ -348,11 +348,7 @@ fn draw_timeline<DB: DrawingBackend>(
         for s in &r.spans {
             let (x0, x1) = (x_of(s.from), x_of(s.to).max(x_of(s.from) + 1));
             let rect = [(x0, y - BAR_H / 2), (x1, y + BAR_H / 2)];
-            let fill = if s.state == NodeState::Gone {
-                lighten(s.state.color())
-            } else {
-                s.state.color().color()
-            };
+            let fill = s.state.color().color();
             root.draw(&Rectangle::new(rect, fill.filled()))?;
         }
     }
