@@ -1,27 +1,37 @@
-//! Charts: `ready.png`/`.svg`, `pods.png`/`.svg`, `nodes.png`/`.svg` and `zones.png`/`.svg`.
+//! Charts: `ready`, `pods`, `pending`, `nodes`, `zones` and `pdbs` (`.png` and `.svg`); the
+//! node timeline is in [`crate::timeline`].
 //!
 //! The ready chart ([`ready_chart`]) shows, per top-level workload, the ready replicas over
-//! time as a solid step line and the desired count as a dashed step line of the same colour
-//! (so the desired line shows where the two differ). The x axis is in minutes from the start
-//! to the end of the run, the y axis runs from 0 to one above the largest count. Each action
-//! of the scenario is a thin vertical grey line, labelled above the plot; labels that would
-//! overlap go on separate rows. The legend sits to the right of the plot.
+//! time as a solid step line, the available replicas dotted where they ever differ from ready
+//! (`minReadySeconds`), and the desired count as a dashed step line of the same colour (so
+//! the desired line shows where they differ); expectation [`Threshold`]s are dashed lines in
+//! the workload's colour over their window, labelled at their right end. The x axis is in
+//! minutes from the start to the end of the run, the y axis runs from 0 to one above the
+//! largest count. Each action of the scenario is a thin vertical grey line, labelled above
+//! the plot; labels that would overlap go on separate rows (up to three actions at the same
+//! instant keep a label each; more share one, `... (+3 more)`). The legend sits to the right
+//! of the plot.
 //!
 //! The pods chart ([`pods_chart`]) shows the pod lifecycle: pods by phase (Pending, Running,
 //! Succeeded, Failed), pods terminating, and the container restarts since the start as a
-//! dashed line (CrashLoopBackOff shows as a staircase whose steps widen).
+//! dashed line (CrashLoopBackOff shows as a staircase whose steps widen); the pending chart
+//! ([`pending_chart`]) the pending pods alone.
 //!
-//! The nodes chart ([`nodes_chart`]) stacks the nodes by their Ready condition (Ready, then
-//! NotReady, then Unknown on top), with the nodes carrying a NoExecute `not-ready` /
-//! `unreachable` taint as a dashed line. The zones chart ([`zones_chart`]) shows the node
-//! lifecycle controller's state of each zone over time (Normal, PartialDisruption,
-//! FullDisruption), one line per zone, lines of different zones a few pixels apart.
+//! The nodes chart ([`nodes_chart`]) stacks the nodes in four parts that add up to all of
+//! them ([`node_partition`]): Ready and schedulable, Ready and cordoned, NotReady (False),
+//! Unknown; the nodes carrying a NoExecute `not-ready` / `unreachable` taint are a dashed
+//! line. The zones chart ([`zones_chart`]) shows the node lifecycle controller's state of
+//! each zone over time (Normal, PartialDisruption, FullDisruption), one line per zone, lines
+//! of different zones a few pixels apart. The PDB chart ([`pdbs_chart`]) shows each
+//! PodDisruptionBudget's `disruptionsAllowed`.
+//!
+//! Colours: workload *i* has [`PALETTE`] colour *i* everywhere ([`workload_color`]); node
+//! states have one colour each (`NODE_*`), shared with the node timeline.
 //!
 //! The drawing is generic: a [`StepChart`] is any set of [`StepSeries`] (integer values that
 //! hold from one instant to the next) over simulated time, with the actions marked;
 //! [`render_png`] and [`render_svg`] draw one. A series can fill the area under it (stacked
-//! charts draw the largest total first), and the y axis can name its values. Later charts
-//! (pending pods, PDBs) only build a different `StepChart`.
+//! charts draw the largest total first), and the y axis can name its values.
 //!
 //! Text is drawn with the bundled DejaVu Sans (`assets/DejaVuSans.ttf`, licence in
 //! `assets/DejaVuSans-LICENSE.txt`), so the PNG does not depend on the fonts of the machine

@@ -133,3 +133,30 @@ fn run_writes_every_chart_as_png_and_svg() {
         assert!(svg.contains(&format!("\nnode-{i}\n")), "node-{i}");
     }
 }
+
+#[test]
+fn large_cluster_timeline_shows_only_the_eventful_nodes() {
+    use kubesim_report::timeline::{MAX_ROWS, node_timeline};
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("big.yaml");
+    fs::write(
+        &file,
+        "name: big\nseed: 1\nduration: 10m\ncluster:\n  nodePools:\n    - {name: pool, count: 60, zones: [zone-a, zone-b, zone-c], allocatable: {cpu: \"4\", memory: 16Gi}}\nworkloads: []\nactions:\n  - {at: 1m, crash-node: pool-7}\n  - {at: 2m, cordon: pool-12}\n",
+    )
+    .unwrap();
+    let scenario = kubesim_scenario::load(&file).unwrap().scenario;
+    let out = kubesim_controllers::run(&scenario);
+    let o = RunOutput { scenario: &scenario, cluster: &out.cluster, trace: &out.trace };
+    // 60 nodes are more than MAX_ROWS (40): only the two that left Ready get a row, pool-7
+    // (powered off at 1m) and pool-12 (cordoned at 2m); the other 58 are counted.
+    const { assert!(60 > MAX_ROWS) };
+    let t = node_timeline(&o);
+    let names: Vec<&str> = t.rows.iter().map(|r| r.node.as_str()).collect();
+    assert_eq!(names, ["pool-7", "pool-12"]);
+    assert_eq!((t.hidden_ready, t.hidden_more), (58, 0));
+    let svg = kubesim_report::timeline::render_timeline_svg(&t).unwrap();
+    assert!(svg.contains("\n+ 58 more nodes Ready throughout\n"));
+    // The terminal's nodes table likewise.
+    let text = kubesim_report::render_terminal(&kubesim_report::summarize(&o));
+    assert!(text.contains("\n(58 more nodes Ready and schedulable throughout)\n"), "{text}");
+}
