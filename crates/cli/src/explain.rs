@@ -1,9 +1,11 @@
-//! `kubesim explain FILE --pod NAME [--at TIME] [--json]`: why a pod is Pending, or why it
+//! `kubesim explain FILE --pod NAME [--at TIME] [-o json]`: why a pod is Pending, or why it
 //! landed where it did. Runs the scenario until the pod's first scheduling attempt (at or
 //! after `--at`) and prints, for every node, each filter plugin's verdict and each score
 //! plugin's raw, normalised and weighted score, the totals and the outcome. The JSON schema is
-//! in the README ("kubesim explain --json").
+//! in the README ("kubesim explain -o json").
 
+use crate::output::OutputFormat;
+use crate::{Failure, load};
 use kubesim_controllers::scheduler::explain::{
     AttemptRecord, AttemptResult, ExplainRequest, NodeRecord, PreemptionRecord,
 };
@@ -11,6 +13,49 @@ use kubesim_engine::SimTime;
 use kubesim_model::Scenario;
 use serde_json::{Value, json};
 use std::fmt::Write;
+use std::path::PathBuf;
+
+/// The flags of `kubesim explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// The pod's name, or a prefix of it (the first pod whose name starts with it).
+    #[arg(long)]
+    pub pod: String,
+    /// The first attempt at or after this simulated time (`90s`, `1m30s`; default 0).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Seed of every random stream (overrides the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// `text`: a report; `json`: one JSON document (schema in the README).
+    #[arg(long, short = 'o', value_enum, default_value_t)]
+    pub output: OutputFormat,
+    /// The same as `--output json` (kept for scripts written before `--output`).
+    #[arg(long, hide = true)]
+    pub json: bool,
+}
+
+/// `kubesim explain`: loads the scenario, applies the seed, prints the attempt.
+pub fn explain_cmd(args: ExplainArgs) -> Result<(), Failure> {
+    let at = match args.at.as_deref() {
+        None => SimTime::ZERO,
+        Some(s) => kubesim_scenario::parse_duration(s).map(|d| SimTime::ZERO + d).map_err(|_| {
+            Failure::BadInput(format!(
+                "invalid value `{s}` for `--at`: expected a duration such as `30s`, `5m` or `1h30m`"
+            ))
+        })?,
+    };
+    let mut scenario = load(&args.file)?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    let as_json = args.json || args.output == OutputFormat::Json;
+    let out = explain(&scenario, &args.pod, at, as_json).map_err(Failure::BadInput)?;
+    print!("{out}");
+    Ok(())
+}
 
 /// Runs the scenario until the attempt and renders it; `Err` when the pod never had one.
 pub fn explain(

@@ -5,11 +5,13 @@
 //! Exit codes: 0 success, 1 internal error, 2 bad input.
 
 mod explain;
+mod output;
+mod run;
+mod validate;
 
 use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
 
 /// A deterministic discrete-event simulator of Kubernetes clusters.
 #[derive(Debug, Parser)]
@@ -21,43 +23,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a scenario and write its results (events, metrics, summary, state, chart).
-    Run {
-        /// The scenario file.
-        file: PathBuf,
-        /// Seed of every random stream (overrides the scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Results directory (default: results/<scenario name>).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    /// Run a scenario and write its results (events, metrics, summary, state, charts).
+    Run(run::RunArgs),
     /// Check a scenario and its manifests without running it.
-    Validate {
-        /// The scenario file.
-        file: PathBuf,
-    },
+    Validate(validate::ValidateArgs),
     /// Explain one scheduling attempt of a pod: every node's filter verdicts and scores.
-    Explain {
-        /// The scenario file.
-        file: PathBuf,
-        /// The pod's name, or a prefix of it (the first pod whose name starts with it).
-        #[arg(long)]
-        pod: String,
-        /// The first attempt at or after this simulated time (`90s`, `1m30s`; default 0).
-        #[arg(long)]
-        at: Option<String>,
-        /// Seed of every random stream (overrides the scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Print JSON (schema in the README) instead of a report.
-        #[arg(long)]
-        json: bool,
-    },
+    Explain(explain::ExplainArgs),
 }
 
 /// Why a command failed: bad input (exit 2) or a fault of ours (exit 1).
-enum Failure {
+pub(crate) enum Failure {
     BadInput(String),
     Internal(anyhow::Error),
 }
@@ -68,101 +43,17 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
-fn load(file: &Path) -> Result<kubesim_model::Scenario, Failure> {
+/// Reads and checks a scenario file; any error is bad input.
+pub(crate) fn load(file: &Path) -> Result<kubesim_model::Scenario, Failure> {
     kubesim_scenario::load(file).map(|l| l.scenario).map_err(|e| Failure::BadInput(e.to_string()))
-}
-
-fn run(file: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<(), Failure> {
-    let mut scenario = load(file)?;
-    if let Some(seed) = seed {
-        scenario.seed = seed;
-    }
-    let dir = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
-    let started = Instant::now();
-    let outcome = kubesim_controllers::run(&scenario);
-    let wall = started.elapsed();
-    let output = kubesim_report::RunOutput {
-        scenario: &scenario,
-        cluster: &outcome.cluster,
-        trace: &outcome.trace,
-    };
-    let summary = kubesim_report::summarize(&output);
-    let written = kubesim_report::write_results(&dir, &output).map_err(|e| {
-        Failure::Internal(anyhow::anyhow!("writing results to {}: {e}", dir.display()))
-    })?;
-    print!("{}", kubesim_report::render_terminal(&summary));
-    let names: Vec<String> = written
-        .iter()
-        .filter_map(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .collect();
-    println!();
-    println!(
-        "simulated {} in {:.1} ms ({} events); wrote {}/: {}",
-        kubesim_engine::SimDuration::from_millis(outcome.trace.end.0),
-        wall.as_secs_f64() * 1000.0,
-        outcome.trace.events_processed,
-        dir.display(),
-        names.join(", ")
-    );
-    Ok(())
-}
-
-fn validate(file: &Path) -> Result<(), Failure> {
-    let s = load(file)?;
-    let live_pods = s.cluster.live_pods().count();
-    println!(
-        "{}: ok — scenario `{}`: {} nodes, {} workloads, {} pods, {} PDBs, {} actions, duration {}, seed {}",
-        file.display(),
-        s.name,
-        s.cluster.nodes.len(),
-        s.cluster.workloads.len(),
-        live_pods,
-        s.cluster.pdbs.len(),
-        s.actions.len(),
-        s.duration,
-        s.seed
-    );
-    for note in &s.notes {
-        println!("note: {note}");
-    }
-    Ok(())
-}
-
-fn explain_cmd(
-    file: &Path,
-    pod: &str,
-    at: Option<&str>,
-    seed: Option<u64>,
-    json: bool,
-) -> Result<(), Failure> {
-    let at = match at {
-        None => kubesim_engine::SimTime::ZERO,
-        Some(s) => kubesim_scenario::parse_duration(s)
-            .map(|d| kubesim_engine::SimTime::ZERO + d)
-            .map_err(|_| {
-            Failure::BadInput(format!(
-                "invalid value `{s}` for `--at`: expected a duration such as `30s`, `5m` or `1h30m`"
-            ))
-        })?,
-    };
-    let mut scenario = load(file)?;
-    if let Some(seed) = seed {
-        scenario.seed = seed;
-    }
-    let out = explain::explain(&scenario, pod, at, json).map_err(Failure::BadInput)?;
-    print!("{out}");
-    Ok(())
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { file, seed, out } => run(&file, seed, out),
-        Command::Validate { file } => validate(&file),
-        Command::Explain { file, pod, at, seed, json } => {
-            explain_cmd(&file, &pod, at.as_deref(), seed, json)
-        }
+        Command::Run(args) => run::run(args),
+        Command::Validate(args) => validate::validate(args),
+        Command::Explain(args) => explain::explain_cmd(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,16 +4,17 @@
 use crate::world::World;
 use kubesim_model::trace::{
     COL_CONTAINER_RESTARTS, COL_NODES_CORDONED, COL_NODES_NOEXECUTE, COL_NODES_NOT_READY,
-    COL_NODES_READY, COL_NODES_UNKNOWN, COL_PODS_FAILED, COL_PODS_PENDING, COL_PODS_RUNNING,
-    COL_PODS_SUCCEEDED, COL_PODS_TERMINATING, PDB_FIELDS, WORKLOAD_FIELDS, ZONE_FIELDS, pdb_ref,
-    workload_column, workload_ref, zone_column, zone_ref,
+    COL_NODES_READY, COL_NODES_READY_CORDONED, COL_NODES_UNKNOWN, COL_PODS_FAILED,
+    COL_PODS_PENDING, COL_PODS_RUNNING, COL_PODS_SUCCEEDED, COL_PODS_TERMINATING, PDB_FIELDS,
+    WORKLOAD_FIELDS, ZONE_FIELDS, pdb_ref, workload_column, workload_ref, zone_column, zone_ref,
 };
 use kubesim_model::{
     CondStatus, PdbId, PodPhase, TAINT_NOT_READY, TAINT_UNREACHABLE, TaintEffect, WorkloadId,
 };
 
-/// Node counts kept per instant: ready, not ready, cordoned, unknown, NoExecute-tainted.
-const NODE_COLUMNS: usize = 5;
+/// Node counts kept per instant: ready, not ready, cordoned, unknown, NoExecute-tainted,
+/// ready and cordoned.
+const NODE_COLUMNS: usize = 6;
 /// Cluster-wide pod columns: running, succeeded, failed, terminating, container restarts.
 const POD_COLUMNS: usize = 5;
 
@@ -39,6 +40,7 @@ impl MetricsRecorder {
             COL_NODES_CORDONED,
             COL_NODES_UNKNOWN,
             COL_NODES_NOEXECUTE,
+            COL_NODES_READY_CORDONED,
         ]
         .map(String::from)
         .to_vec();
@@ -91,6 +93,9 @@ impl MetricsRecorder {
                 }
                 if node.unschedulable {
                     n[2] += 1;
+                    if node.is_ready() {
+                        n[5] += 1;
+                    }
                 }
                 if node.ready.status == CondStatus::Unknown {
                     n[3] += 1;

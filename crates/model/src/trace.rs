@@ -128,6 +128,11 @@ pub const COL_NODES_UNKNOWN: &str = "nodes_unknown";
 /// Column name of the count of nodes that exist and carry a `node.kubernetes.io/not-ready`
 /// or `node.kubernetes.io/unreachable` NoExecute taint (their pods are being evicted).
 pub const COL_NODES_NOEXECUTE: &str = "nodes_noexecute";
+/// Column name of the count of nodes that exist, are Ready and are cordoned: with
+/// [`COL_NODES_READY`], [`COL_NODES_NOT_READY`] and [`COL_NODES_UNKNOWN`] it splits the nodes
+/// into Ready and schedulable, Ready and cordoned, NotReady (False) and Unknown, the stack of
+/// the nodes chart.
+pub const COL_NODES_READY_CORDONED: &str = "nodes_ready_cordoned";
 
 /// The series kept per zone of the node lifecycle controller.
 pub const ZONE_FIELDS: [&str; 2] = ["state", "not_ready"];

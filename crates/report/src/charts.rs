@@ -1,27 +1,37 @@
-//! Charts: `ready.png`/`.svg`, `pods.png`/`.svg`, `nodes.png`/`.svg` and `zones.png`/`.svg`.
+//! Charts: `ready`, `pods`, `pending`, `nodes`, `zones` and `pdbs` (`.png` and `.svg`); the
+//! node timeline is in [`crate::timeline`].
 //!
 //! The ready chart ([`ready_chart`]) shows, per top-level workload, the ready replicas over
-//! time as a solid step line and the desired count as a dashed step line of the same colour
-//! (so the desired line shows where the two differ). The x axis is in minutes from the start
-//! to the end of the run, the y axis runs from 0 to one above the largest count. Each action
-//! of the scenario is a thin vertical grey line, labelled above the plot; labels that would
-//! overlap go on separate rows. The legend sits to the right of the plot.
+//! time as a solid step line, the available replicas dotted where they ever differ from ready
+//! (`minReadySeconds`), and the desired count as a dashed step line of the same colour (so
+//! the desired line shows where they differ); expectation [`Threshold`]s are dashed lines in
+//! the workload's colour over their window, labelled at their right end. The x axis is in
+//! minutes from the start to the end of the run, the y axis runs from 0 to one above the
+//! largest count. Each action of the scenario is a thin vertical grey line, labelled above
+//! the plot; labels that would overlap go on separate rows (up to three actions at the same
+//! instant keep a label each; more share one, `... (+3 more)`). The legend sits to the right
+//! of the plot.
 //!
 //! The pods chart ([`pods_chart`]) shows the pod lifecycle: pods by phase (Pending, Running,
 //! Succeeded, Failed), pods terminating, and the container restarts since the start as a
-//! dashed line (CrashLoopBackOff shows as a staircase whose steps widen).
+//! dashed line (CrashLoopBackOff shows as a staircase whose steps widen); the pending chart
+//! ([`pending_chart`]) the pending pods alone.
 //!
-//! The nodes chart ([`nodes_chart`]) stacks the nodes by their Ready condition (Ready, then
-//! NotReady, then Unknown on top), with the nodes carrying a NoExecute `not-ready` /
-//! `unreachable` taint as a dashed line. The zones chart ([`zones_chart`]) shows the node
-//! lifecycle controller's state of each zone over time (Normal, PartialDisruption,
-//! FullDisruption), one line per zone, lines of different zones a few pixels apart.
+//! The nodes chart ([`nodes_chart`]) stacks the nodes in four parts that add up to all of
+//! them ([`node_partition`]): Ready and schedulable, Ready and cordoned, NotReady (False),
+//! Unknown; the nodes carrying a NoExecute `not-ready` / `unreachable` taint are a dashed
+//! line. The zones chart ([`zones_chart`]) shows the node lifecycle controller's state of
+//! each zone over time (Normal, PartialDisruption, FullDisruption), one line per zone, lines
+//! of different zones a few pixels apart. The PDB chart ([`pdbs_chart`]) shows each
+//! PodDisruptionBudget's `disruptionsAllowed`.
+//!
+//! Colours: workload *i* has [`PALETTE`] colour *i* everywhere ([`workload_color`]); node
+//! states have one colour each (`NODE_*`), shared with the node timeline.
 //!
 //! The drawing is generic: a [`StepChart`] is any set of [`StepSeries`] (integer values that
 //! hold from one instant to the next) over simulated time, with the actions marked;
 //! [`render_png`] and [`render_svg`] draw one. A series can fill the area under it (stacked
-//! charts draw the largest total first), and the y axis can name its values. Later charts
-//! (pending pods, PDBs) only build a different `StepChart`.
+//! charts draw the largest total first), and the y axis can name its values.
 //!
 //! Text is drawn with the bundled DejaVu Sans (`assets/DejaVuSans.ttf`, licence in
 //! `assets/DejaVuSans-LICENSE.txt`), so the PNG does not depend on the fonts of the machine
@@ -34,10 +44,11 @@ use crate::text::GlyphText;
 use kubesim_engine::SimTime;
 use kubesim_model::trace::{
     COL_CONTAINER_RESTARTS, COL_NODES_NOEXECUTE, COL_NODES_NOT_READY, COL_NODES_READY,
-    COL_NODES_UNKNOWN, COL_PODS_FAILED, COL_PODS_PENDING, COL_PODS_RUNNING, COL_PODS_SUCCEEDED,
-    COL_PODS_TERMINATING, ZONE_STATES, split_zone_column,
+    COL_NODES_READY_CORDONED, COL_NODES_UNKNOWN, COL_PODS_FAILED, COL_PODS_PENDING,
+    COL_PODS_RUNNING, COL_PODS_SUCCEEDED, COL_PODS_TERMINATING, ZONE_STATES, pdb_ref,
+    split_pdb_column, split_zone_column, workload_ref,
 };
-use kubesim_model::{Mark, Trace};
+use kubesim_model::{Cluster, Mark, Trace};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -52,10 +63,11 @@ pub const SIZE: (u32, u32) = (1000, 500);
 /// The font family every chart text uses (registered as DejaVu Sans).
 pub const FONT_FAMILY: &str = "sans-serif";
 
-static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+/// The bundled DejaVu Sans (PNG text is drawn from it glyph by glyph).
+pub static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
-/// Registers the bundled font with plotters (once per process).
-fn ensure_font() {
+/// Registers the bundled font with plotters (once per process); call before drawing.
+pub fn ensure_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bundled font is a valid TrueType file; if registration ever failed, drawing
@@ -65,17 +77,20 @@ fn ensure_font() {
 }
 
 /// An RGB colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Rgb(pub u8, pub u8, pub u8);
 
 impl Rgb {
-    fn color(self) -> RGBColor {
+    /// The plotters colour.
+    pub fn color(self) -> RGBColor {
         RGBColor(self.0, self.1, self.2)
     }
 }
 
 /// Series colours, in order (Tableau 10 without its grey, which marks actions, then darker
-/// colours); used again from the start past the last.
+/// colours); used again from the start past the last. Workload `i` (in the order of the
+/// metrics columns) has colour `i` in every chart: its ready, available and desired lines,
+/// its restarts, its expectation thresholds and the PodDisruptionBudgets that cover it.
 pub const PALETTE: [Rgb; 15] = [
     Rgb(31, 119, 180),
     Rgb(255, 127, 14),
@@ -95,19 +110,22 @@ pub const PALETTE: [Rgb; 15] = [
 ];
 
 /// The colour of action lines.
-const MARK_GREY: RGBColor = RGBColor(150, 150, 150);
+pub(crate) const MARK_GREY: RGBColor = RGBColor(150, 150, 150);
 /// The colour of action labels.
-const MARK_TEXT: RGBColor = RGBColor(90, 90, 90);
+pub(crate) const MARK_TEXT: RGBColor = RGBColor(90, 90, 90);
 /// The colour of legend entries that stand for no series in particular.
-const NEUTRAL: RGBColor = RGBColor(80, 80, 80);
+const NEUTRAL: Rgb = Rgb(80, 80, 80);
 
 /// One step line: each value holds from its instant until the next point (or the end).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepSeries {
     /// The colour.
     pub color: Rgb,
     /// Drawn dashed (e.g. a target) rather than solid.
     pub dashed: bool,
+    /// Drawn dotted and thinner (a secondary figure, e.g. available next to ready); wins
+    /// over `dashed`.
+    pub dotted: bool,
     /// Series in the same lane are drawn at their exact height; different lanes are drawn a
     /// few pixels apart, so that lines of different workloads with equal values stay visible
     /// side by side. Lanes are numbered from 0.
@@ -120,7 +138,7 @@ pub struct StepSeries {
 }
 
 /// One line of the legend.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LegendEntry {
     /// The text.
     pub label: String,
@@ -128,14 +146,34 @@ pub struct LegendEntry {
     pub color: Rgb,
     /// Whether the swatch is dashed.
     pub dashed: bool,
+    /// Whether the swatch is dotted.
+    pub dotted: bool,
+    /// Whether the swatch is a filled box (an area or a bar) rather than a line.
+    pub filled: bool,
+}
+
+/// A horizontal dashed line over a time window, labelled at its right end: an expectation's
+/// threshold ("ready ≥ 2 from 1m to 5m").
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HLine {
+    /// The height, in units of the y axis.
+    pub value: f64,
+    /// Where the line starts.
+    pub from: SimTime,
+    /// Where it ends (clipped to the end of the run).
+    pub to: SimTime,
+    /// The colour.
+    pub color: Rgb,
+    /// A short label drawn above the line's right end.
+    pub label: String,
 }
 
 /// A chart of step series over simulated time, with the scenario's actions marked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepChart {
     /// Title, drawn above the chart.
     pub title: String,
-    /// The y axis description.
+    /// The y axis description, with its unit.
     pub y_label: String,
     /// The end of the x axis (the end of the run).
     pub end: SimTime,
@@ -145,120 +183,268 @@ pub struct StepChart {
     pub y_names: Vec<String>,
     /// The lines, drawn in order (later ones on top).
     pub series: Vec<StepSeries>,
+    /// Thresholds, drawn dashed over their window, on top of the series.
+    pub hlines: Vec<HLine>,
     /// The legend, right of the plot.
     pub legend: Vec<LegendEntry>,
     /// Actions, drawn as labelled vertical lines.
     pub marks: Vec<Mark>,
+    /// What the chart says where it has no series (e.g. `no workloads`).
+    pub empty_text: String,
 }
 
-/// The ready chart: ready (solid) and desired (dashed) replicas of each top-level workload,
-/// one colour per workload in the order of the metrics columns.
-pub fn ready_chart(scenario: &str, trace: &Trace) -> StepChart {
+/// Which figure of a workload an expectation threshold bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ThresholdKind {
+    /// Ready replicas (`status.readyReplicas`).
+    #[default]
+    Ready,
+    /// Available replicas (`status.availableReplicas`).
+    Available,
+}
+
+impl ThresholdKind {
+    /// `ready` or `available`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ready => "ready",
+            Self::Available => "available",
+        }
+    }
+}
+
+/// An expectation's lower bound on a workload's ready or available replicas over a window,
+/// drawn on the ready chart as a dashed line in the workload's colour.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Threshold {
+    /// The workload, as a kubectl reference (`deployment/web`, `statefulset/shop/db`).
+    pub workload: String,
+    /// Ready or available replicas.
+    pub kind: ThresholdKind,
+    /// The bound, in replicas (a percentage already resolved against `replicas`).
+    pub value: f64,
+    /// Start of the window.
+    pub from: SimTime,
+    /// End of the window (clipped to the end of the run).
+    pub to: SimTime,
+    /// A short label, e.g. `ready ≥ 2`.
+    pub label: String,
+}
+
+/// The colour of top-level workload `i` (in the order of the metrics columns) in every chart.
+pub fn workload_color(i: usize) -> Rgb {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// The ready chart: ready (solid), available (dotted, only for workloads where it ever
+/// differs from ready, i.e. `minReadySeconds`) and desired (dashed) replicas of each
+/// top-level workload, one colour per workload in the order of the metrics columns; the
+/// `thresholds` of expectations dashed over their windows, labelled at their right end.
+pub fn ready_chart(scenario: &str, trace: &Trace, thresholds: &[Threshold]) -> StepChart {
     let mut desired_lines = Vec::new();
     let mut ready_lines = Vec::new();
     let mut legend = Vec::new();
     let mut top = 0;
-    for (lane, w) in workload_columns(&trace.metrics).iter().enumerate() {
-        let color = PALETTE[lane % PALETTE.len()];
+    let mut any_available = false;
+    let workloads = workload_columns(&trace.metrics);
+    for (lane, w) in workloads.iter().enumerate() {
+        let color = workload_color(lane);
         let desired = column_points(trace, w.desired);
         let ready = column_points(trace, w.ready);
-        top = desired.iter().chain(&ready).map(|&(_, v)| v).fold(top, i64::max);
-        desired_lines.push(StepSeries { color, dashed: true, lane, points: desired, fill: false });
-        ready_lines.push(StepSeries { color, dashed: false, lane, points: ready, fill: false });
-        legend.push(LegendEntry { label: w.workload.clone(), color, dashed: false });
+        let available = column_points(trace, w.available);
+        top = desired.iter().chain(&ready).chain(&available).map(|&(_, v)| v).fold(top, i64::max);
+        let differs = match (w.ready, w.available) {
+            (Some(r), Some(a)) => trace.metrics.rows.iter().any(|(_, v)| v[r] != v[a]),
+            _ => false,
+        };
+        desired_lines.push(StepSeries {
+            color,
+            dashed: true,
+            lane,
+            points: desired,
+            ..Default::default()
+        });
+        if differs {
+            any_available = true;
+            ready_lines.push(StepSeries {
+                color,
+                dotted: true,
+                lane,
+                points: available,
+                ..Default::default()
+            });
+        }
+        ready_lines.push(StepSeries { color, lane, points: ready, ..Default::default() });
+        legend.push(LegendEntry { label: w.workload.clone(), color, ..Default::default() });
     }
     // The desired lines are the reference: under every ready line.
     let mut series = desired_lines;
     series.append(&mut ready_lines);
     if !legend.is_empty() {
-        let n = NEUTRAL;
         legend.push(LegendEntry {
-            label: "desired".to_string(),
-            color: Rgb(n.0, n.1, n.2),
+            label: "desired".into(),
+            color: NEUTRAL,
             dashed: true,
+            ..Default::default()
+        });
+        if any_available {
+            legend.push(LegendEntry {
+                label: "available".into(),
+                color: NEUTRAL,
+                dotted: true,
+                ..Default::default()
+            });
+        }
+    }
+    let mut hlines = Vec::new();
+    for t in thresholds {
+        let color =
+            workloads.iter().position(|w| w.workload == t.workload).map_or(NEUTRAL, workload_color);
+        top = top.max(t.value.ceil() as i64);
+        hlines.push(HLine {
+            value: t.value,
+            from: t.from,
+            to: t.to.min(trace.end),
+            color,
+            label: t.label.clone(),
+        });
+    }
+    if !hlines.is_empty() {
+        legend.push(LegendEntry {
+            label: "expectation".into(),
+            color: NEUTRAL,
+            dashed: true,
+            dotted: false,
+            filled: false,
         });
     }
     StepChart {
-        title: format!("{scenario}: ready replicas per workload"),
-        y_label: "ready replicas".to_string(),
+        title: format!(
+            "{scenario}: {} replicas per workload",
+            if any_available { "ready and available" } else { "ready" }
+        ),
+        y_label: "replicas (pods)".to_string(),
         end: trace.end,
         y_max: top + 1,
-        y_names: Vec::new(),
         series,
+        hlines,
         legend,
         marks: trace.marks.clone(),
+        empty_text: "no workloads".into(),
+        ..Default::default()
     }
 }
 
-/// Colours of the node conditions.
-const READY_GREEN: Rgb = Rgb(44, 160, 44);
-const NOT_READY_ORANGE: Rgb = Rgb(255, 127, 14);
-const UNKNOWN_RED: Rgb = Rgb(214, 39, 40);
-const NOEXECUTE_PURPLE: Rgb = Rgb(148, 103, 189);
+/// Colours of node states, the same in the nodes chart and the node timeline.
+pub const NODE_READY: Rgb = Rgb(44, 160, 44);
+/// Ready but cordoned (`spec.unschedulable`).
+pub const NODE_CORDONED: Rgb = Rgb(31, 119, 180);
+/// Being drained (kubectl drain between its start and end on the node).
+pub const NODE_DRAINING: Rgb = Rgb(148, 103, 189);
+/// `Ready=False`.
+pub const NODE_NOT_READY: Rgb = Rgb(255, 127, 14);
+/// `Ready=Unknown` (the node lifecycle controller stopped hearing from the node).
+pub const NODE_UNKNOWN: Rgb = Rgb(214, 39, 40);
+/// The Node object is deleted.
+pub const NODE_GONE: Rgb = Rgb(205, 205, 205);
+/// The line of NoExecute-tainted nodes.
+const NODE_NOEXECUTE: Rgb = Rgb(0, 0, 0);
 
-/// The nodes chart: nodes stacked by Ready condition (Ready, NotReady = False, Unknown), and
-/// the nodes with a NoExecute not-ready/unreachable taint as a dashed line.
-pub fn nodes_chart(scenario: &str, trace: &Trace) -> StepChart {
+/// The nodes that exist at each metrics row, split into four parts that add up to all of
+/// them: Ready and schedulable, Ready and cordoned, NotReady (`Ready=False`), Unknown.
+/// Empty when the metrics lack the ready and not-ready columns.
+pub fn node_partition(trace: &Trace) -> Vec<(SimTime, [i64; 4])> {
     let m = &trace.metrics;
-    let col = |name: &str| column_points(trace, m.column(name));
-    let ready = col(COL_NODES_READY);
-    let noexecute = col(COL_NODES_NOEXECUTE);
-    // Stack from the rows directly so that the three lines change at the same instants.
-    let idx = |name: &str| m.column(name);
-    let mut total = Vec::new();
-    let mut ready_plus_false = Vec::new();
-    if let (Some(r), Some(nr), Some(u)) =
-        (idx(COL_NODES_READY), idx(COL_NODES_NOT_READY), idx(COL_NODES_UNKNOWN))
-    {
-        for (t, v) in &m.rows {
-            total.push((*t, v[r] + v[nr]));
-            ready_plus_false.push((*t, v[r] + v[nr] - v[u]));
-        }
-    }
-    let dedup = |pts: Vec<(SimTime, i64)>| {
-        let mut out: Vec<(SimTime, i64)> = Vec::new();
-        for p in pts {
-            if out.last().is_none_or(|l: &(SimTime, i64)| l.1 != p.1) {
-                out.push(p);
-            }
-        }
-        out
+    let (Some(r), Some(nr)) = (m.column(COL_NODES_READY), m.column(COL_NODES_NOT_READY)) else {
+        return Vec::new();
     };
+    // Metrics without these columns have none of those nodes.
+    let (u, rc) = (m.column(COL_NODES_UNKNOWN), m.column(COL_NODES_READY_CORDONED));
+    m.rows
+        .iter()
+        .map(|(t, v)| {
+            let cordoned = rc.map_or(0, |c| v[c]);
+            let unknown = u.map_or(0, |c| v[c]);
+            (*t, [v[r] - cordoned, cordoned, v[nr] - unknown, unknown])
+        })
+        .collect()
+}
+
+/// The nodes chart: the nodes stacked by state (Ready and schedulable at the bottom, then
+/// Ready and cordoned, NotReady, Unknown: the top is the number of nodes), and the nodes with
+/// a NoExecute not-ready/unreachable taint as a dashed black line (left out if there never are any).
+pub fn nodes_chart(scenario: &str, trace: &Trace) -> StepChart {
+    let parts = node_partition(trace);
+    // Cumulative tops, drawn largest first so each band shows in its colour.
+    let band = |upto: usize| -> Vec<(SimTime, i64)> {
+        dedup(parts.iter().map(|(t, p)| (*t, p[..=upto].iter().sum())).collect())
+    };
+    let noexecute = column_points(trace, trace.metrics.column(COL_NODES_NOEXECUTE));
+    let total = band(3);
     let top = total.iter().chain(&noexecute).map(|p| p.1).max().unwrap_or(0);
-    let series = vec![
-        StepSeries { color: UNKNOWN_RED, dashed: false, lane: 0, points: dedup(total), fill: true },
-        StepSeries {
-            color: NOT_READY_ORANGE,
-            dashed: false,
-            lane: 0,
-            points: dedup(ready_plus_false),
+    let states = [
+        ("Ready", NODE_READY),
+        ("Ready, cordoned", NODE_CORDONED),
+        ("NotReady", NODE_NOT_READY),
+        ("Unknown", NODE_UNKNOWN),
+    ];
+    let mut series = Vec::new();
+    for (i, (_, color)) in states.iter().enumerate().rev() {
+        series.push(StepSeries {
+            color: *color,
+            points: band(i),
             fill: true,
-        },
-        StepSeries { color: READY_GREEN, dashed: false, lane: 0, points: ready, fill: true },
-        StepSeries {
-            color: NOEXECUTE_PURPLE,
+            ..Default::default()
+        });
+    }
+    let any_noexecute = noexecute.iter().any(|p| p.1 > 0);
+    if any_noexecute {
+        series.push(StepSeries {
+            color: NODE_NOEXECUTE,
             dashed: true,
-            lane: 0,
             points: noexecute,
-            fill: false,
-        },
-    ];
-    let legend = vec![
-        LegendEntry { label: "Ready".into(), color: READY_GREEN, dashed: false },
-        LegendEntry { label: "NotReady".into(), color: NOT_READY_ORANGE, dashed: false },
-        LegendEntry { label: "Unknown".into(), color: UNKNOWN_RED, dashed: false },
-        LegendEntry { label: "NoExecute-tainted".into(), color: NOEXECUTE_PURPLE, dashed: true },
-    ];
+            ..Default::default()
+        });
+    }
+    let mut legend: Vec<LegendEntry> = states
+        .iter()
+        .map(|(label, color)| LegendEntry {
+            label: (*label).into(),
+            color: *color,
+            filled: true,
+            ..Default::default()
+        })
+        .collect();
+    if any_noexecute {
+        legend.push(LegendEntry {
+            label: "NoExecute-tainted".into(),
+            color: NODE_NOEXECUTE,
+            dashed: true,
+            ..Default::default()
+        });
+    }
     StepChart {
-        title: format!("{scenario}: nodes by Ready condition"),
+        title: format!("{scenario}: nodes by condition"),
         y_label: "nodes".to_string(),
         end: trace.end,
         y_max: top + 1,
-        y_names: Vec::new(),
         series,
         legend,
         marks: trace.marks.clone(),
+        empty_text: "no nodes".into(),
+        ..Default::default()
     }
+}
+
+/// Keeps only the points where the value changes.
+fn dedup(points: Vec<(SimTime, i64)>) -> Vec<(SimTime, i64)> {
+    let mut out: Vec<(SimTime, i64)> = Vec::new();
+    for p in points {
+        if out.last().is_none_or(|l| l.1 != p.1) {
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// The zones chart: the node lifecycle controller's state of each zone over time.
@@ -271,15 +457,14 @@ pub fn zones_chart(scenario: &str, trace: &Trace) -> StepChart {
         let color = PALETTE[lane % PALETTE.len()];
         series.push(StepSeries {
             color,
-            dashed: false,
             lane,
             points: column_points(trace, Some(i)),
-            fill: false,
+            ..Default::default()
         });
         legend.push(LegendEntry {
             label: zone.trim_start_matches("zone/").to_string(),
             color,
-            dashed: false,
+            ..Default::default()
         });
         lane += 1;
     }
@@ -292,13 +477,18 @@ pub fn zones_chart(scenario: &str, trace: &Trace) -> StepChart {
         series,
         legend,
         marks: trace.marks.clone(),
+        empty_text: "no zones".into(),
+        ..Default::default()
     }
 }
+
+/// The colour of pending pods, in the pods chart and the pending chart.
+pub const PENDING_COLOR: Rgb = Rgb(204, 153, 0);
 
 /// The phase series of the pods chart: metrics column, legend label, colour (darker shades,
 /// so that they do not look like the first workload colours, which the restart lines use).
 const POD_SERIES: [(&str, &str, Rgb); 5] = [
-    (COL_PODS_PENDING, "pending", Rgb(204, 153, 0)),
+    (COL_PODS_PENDING, "pending", PENDING_COLOR),
     (COL_PODS_RUNNING, "running", Rgb(0, 100, 0)),
     (COL_PODS_TERMINATING, "terminating", Rgb(112, 48, 160)),
     (COL_PODS_SUCCEEDED, "succeeded", Rgb(0, 128, 128)),
@@ -316,8 +506,8 @@ pub fn pods_chart(scenario: &str, trace: &Trace) -> StepChart {
     let mut add = |points: Vec<(SimTime, i64)>, label: String, color: Rgb, dashed: bool| {
         top = points.iter().map(|&(_, v)| v).fold(top, i64::max);
         let lane = series.len();
-        series.push(StepSeries { color, dashed, lane, points, fill: false });
-        legend.push(LegendEntry { label, color, dashed });
+        series.push(StepSeries { color, dashed, lane, points, ..Default::default() });
+        legend.push(LegendEntry { label, color, dashed, ..Default::default() });
     };
     for (col, label, color) in POD_SERIES {
         let points = column_points(trace, trace.metrics.column(col));
@@ -331,8 +521,7 @@ pub fn pods_chart(scenario: &str, trace: &Trace) -> StepChart {
         let points = column_points(trace, w.restarts);
         if points.iter().any(|&(_, v)| v > 0) {
             restart_cols.extend(w.restarts);
-            let color = PALETTE[i % PALETTE.len()];
-            add(points, format!("restarts {}", w.workload), color, true);
+            add(points, format!("restarts {}", w.workload), workload_color(i), true);
         }
     }
     if let Some(total) = trace.metrics.column(COL_CONTAINER_RESTARTS) {
@@ -351,10 +540,95 @@ pub fn pods_chart(scenario: &str, trace: &Trace) -> StepChart {
         y_label: "pods / restarts".to_string(),
         end: trace.end,
         y_max: top + 1,
-        y_names: Vec::new(),
         series,
         legend,
         marks: trace.marks.clone(),
+        empty_text: "no pods".into(),
+        ..Default::default()
+    }
+}
+
+/// The pending chart: pods in phase Pending (not yet scheduled, or scheduled and starting:
+/// pulling images, running init containers), as a filled area.
+pub fn pending_chart(scenario: &str, trace: &Trace) -> StepChart {
+    let points = column_points(trace, trace.metrics.column(COL_PODS_PENDING));
+    let top = points.iter().map(|&(_, v)| v).max().unwrap_or(0);
+    let series = if points.is_empty() {
+        Vec::new()
+    } else {
+        vec![StepSeries { color: PENDING_COLOR, points, fill: true, ..Default::default() }]
+    };
+    StepChart {
+        title: format!("{scenario}: pending pods"),
+        y_label: "pending pods".to_string(),
+        end: trace.end,
+        y_max: top + 1,
+        legend: vec![LegendEntry {
+            label: "Pending".into(),
+            color: PENDING_COLOR,
+            filled: true,
+            ..Default::default()
+        }],
+        series,
+        marks: trace.marks.clone(),
+        empty_text: "no pods".into(),
+        ..Default::default()
+    }
+}
+
+/// The PDB chart: each PodDisruptionBudget's `status.disruptionsAllowed` over time, one line
+/// per PDB. A PDB is drawn in the colour of the top-level workload whose pod template it
+/// selects (the first, in the order of the metrics columns; `cluster` is the final state);
+/// PDBs that select no workload's pods take the palette colours after the workloads'. A second
+/// PDB over the same workload is dashed.
+pub fn pdbs_chart(scenario: &str, trace: &Trace, cluster: &Cluster) -> StepChart {
+    let workloads = workload_columns(&trace.metrics);
+    let mut next_free = workloads.len();
+    let mut used: Vec<usize> = Vec::new();
+    let mut series = Vec::new();
+    let mut legend = Vec::new();
+    let mut top = 0;
+    for (i, c) in trace.metrics.columns.iter().enumerate() {
+        let Some((pdb, "allowed")) = split_pdb_column(c) else { continue };
+        let selected =
+            cluster.pdbs.iter().find(|p| pdb_ref(&p.meta.namespace, &p.meta.name) == pdb).and_then(
+                |p| {
+                    workloads.iter().position(|w| {
+                        cluster.workloads.iter().any(|wl| {
+                            wl.owner.is_none()
+                                && wl.meta.namespace == p.meta.namespace
+                                && workload_ref(wl.kind, &wl.meta.namespace, &wl.meta.name)
+                                    == w.workload
+                                && p.selects(&wl.template.labels)
+                        })
+                    })
+                },
+            );
+        let (color_index, dashed) = match selected {
+            Some(w) => (w, used.contains(&w)),
+            None => {
+                next_free += 1;
+                (next_free - 1, false)
+            }
+        };
+        used.push(color_index);
+        let color = workload_color(color_index);
+        let points = column_points(trace, Some(i));
+        top = points.iter().map(|&(_, v)| v).fold(top, i64::max);
+        let lane = series.len();
+        series.push(StepSeries { color, dashed, lane, points, ..Default::default() });
+        legend.push(LegendEntry { label: pdb.to_string(), color, dashed, ..Default::default() });
+    }
+    StepChart {
+        title: format!("{scenario}: disruptions allowed per PodDisruptionBudget"),
+        y_label: "disruptionsAllowed (pods)".to_string(),
+        end: trace.end,
+        y_max: top + 1,
+        series,
+        legend,
+        marks: trace.marks.clone(),
+        empty_text: "no PodDisruptionBudgets".into(),
+        ..Default::default()
     }
 }
 
@@ -371,7 +645,7 @@ pub fn column_points(trace: &Trace, column: Option<usize>) -> Vec<(SimTime, i64)
     out
 }
 
-fn chart_err(file: &str) -> impl Fn(String) -> ReportError + '_ {
+pub(crate) fn chart_err(file: &str) -> impl Fn(String) -> ReportError + '_ {
     move |message| ReportError::Chart { file: file.to_string(), message }
 }
 
@@ -402,20 +676,20 @@ pub fn render_svg(chart: &StepChart) -> Result<String, ReportError> {
 }
 
 // Layout, in pixels.
-const TITLE_TOP: i32 = 10;
-const TITLE_SIZE: f64 = 20.0;
-const TITLE_BAND: i32 = 42;
-const MARK_FONT: f64 = 12.0;
-const MARK_ROW: i32 = 15;
-const MAX_MARK_ROWS: usize = 6;
-const LEGEND_FONT: f64 = 13.0;
-const LEGEND_ROW: i32 = 20;
-const SWATCH: i32 = 26;
-const MARGIN_LEFT: i32 = 10;
-const MARGIN_RIGHT: i32 = 20;
-const MARGIN_BOTTOM: i32 = 8;
-const X_LABEL_AREA: i32 = 48;
-const Y_LABEL_AREA: i32 = 62;
+pub(crate) const TITLE_TOP: i32 = 10;
+pub(crate) const TITLE_SIZE: f64 = 20.0;
+pub(crate) const TITLE_BAND: i32 = 42;
+pub(crate) const MARK_FONT: f64 = 12.0;
+pub(crate) const MARK_ROW: i32 = 15;
+pub(crate) const MAX_MARK_ROWS: usize = 6;
+pub(crate) const LEGEND_FONT: f64 = 13.0;
+pub(crate) const LEGEND_ROW: i32 = 20;
+pub(crate) const SWATCH: i32 = 26;
+pub(crate) const MARGIN_LEFT: i32 = 10;
+pub(crate) const MARGIN_RIGHT: i32 = 20;
+pub(crate) const MARGIN_BOTTOM: i32 = 8;
+pub(crate) const X_LABEL_AREA: i32 = 48;
+pub(crate) const Y_LABEL_AREA: i32 = 62;
 
 /// Where an action's label goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -485,17 +759,29 @@ fn place_labels(spans: &[(i32, i32)], widths: &[i32], limit: i32) -> (Vec<Placem
     (placed, rows)
 }
 
-/// Marks whose lines are closer than this many pixels share one label.
+/// Marks whose lines are closer than this many pixels share one label when there are more
+/// than [`MAX_OWN_LABELS`] of them.
 const MARK_GROUP_PX: i32 = 4;
+/// Up to this many marks at (nearly) the same place keep a label each, one row apart.
+const MAX_OWN_LABELS: usize = 3;
 
 /// Splits marks (by the x of their lines, ascending) into runs whose lines are less than
-/// [`MARK_GROUP_PX`] apart: such lines are one thick line on the chart, so they get one label.
+/// [`MARK_GROUP_PX`] apart: such lines are one thick line on the chart, so a run of more than
+/// [`MAX_OWN_LABELS`] marks gets one label; a shorter run keeps one label per mark.
 fn group_marks(xs: &[i32]) -> Vec<std::ops::Range<usize>> {
-    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
     for (i, &x) in xs.iter().enumerate() {
-        match groups.last_mut() {
+        match runs.last_mut() {
             Some(g) if x - xs[g.end - 1] < MARK_GROUP_PX => g.end = i + 1,
-            _ => groups.push(i..i + 1),
+            _ => runs.push(i..i + 1),
+        }
+    }
+    let mut groups = Vec::new();
+    for g in runs {
+        if g.len() <= MAX_OWN_LABELS {
+            groups.extend(g.map(|i| i..i + 1));
+        } else {
+            groups.push(g);
         }
     }
     groups
@@ -511,7 +797,7 @@ fn group_label(marks: &[Mark]) -> String {
 }
 
 /// `12`, `2.5`, `0.25`: minutes for the x axis, without trailing zeros.
-fn fmt_minutes(v: &f64) -> String {
+pub(crate) fn fmt_minutes(v: &f64) -> String {
     let hundredths = (v * 100.0).round() as i64;
     let (whole, frac) = (hundredths / 100, (hundredths % 100).abs());
     let sign = if hundredths < 0 && whole == 0 { "-" } else { "" };
@@ -522,7 +808,7 @@ fn fmt_minutes(v: &f64) -> String {
     }
 }
 
-fn minutes(t: SimTime) -> f64 {
+pub(crate) fn minutes(t: SimTime) -> f64 {
     t.0 as f64 / 60_000.0
 }
 
@@ -539,13 +825,167 @@ fn step_path(points: &[(SimTime, i64)], end: SimTime) -> Vec<(f64, i32)> {
 }
 
 /// The colour mixed 60 % with white: an opaque shade for filled areas.
-fn lighten(c: Rgb) -> RGBColor {
+pub(crate) fn lighten(c: Rgb) -> RGBColor {
     let mix = |v: u8| ((u16::from(v) * 2 + 255 * 3) / 5) as u8;
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
-fn font(size: f64) -> TextStyle<'static> {
+pub(crate) fn font(size: f64) -> TextStyle<'static> {
     TextStyle::from((FONT_FAMILY, size).into_font())
+}
+
+/// The end of a chart's x axis: the end of the run, or one minute for an empty run.
+pub(crate) fn axis_end(end: SimTime) -> SimTime {
+    if end.0 == 0 { SimTime(60_000) } else { end }
+}
+
+/// Draws the title centred at the top, shrunk until it fits.
+pub(crate) fn draw_title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let w = root.dim_in_pixel().0 as i32;
+    let mut title_size = TITLE_SIZE;
+    while title_size > 10.0 && root.estimate_text_size(title, &font(title_size))?.0 as i32 > w - 20
+    {
+        title_size -= 1.0;
+    }
+    let title_style = font(title_size).pos(Pos::new(HPos::Center, VPos::Top));
+    root.draw_text(title, &title_style, (w / 2, TITLE_TOP))
+}
+
+/// The width the legend takes on the right of the picture (0 without a legend).
+pub(crate) fn legend_width<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    legend: &[LegendEntry],
+) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
+    let w = root.dim_in_pixel().0 as i32;
+    let mut text = 0;
+    for e in legend {
+        text = text.max(root.estimate_text_size(&e.label, &font(LEGEND_FONT))?.0 as i32);
+    }
+    Ok(if legend.is_empty() { 0 } else { (text + SWATCH + 48).clamp(120, w / 3) })
+}
+
+/// The actions' labels, placed above the plot.
+pub(crate) struct MarkLayout {
+    /// The marks in time order.
+    marks: Vec<Mark>,
+    groups: Vec<std::ops::Range<usize>>,
+    labels: Vec<String>,
+    placements: Vec<Placement>,
+    /// Height of the band of labels above the plot, in pixels.
+    pub(crate) band: i32,
+}
+
+/// Places the labels of `marks` for a plot whose x pixel of an instant is `px`.
+pub(crate) fn layout_marks<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    marks: &[Mark],
+    px: impl Fn(SimTime) -> i32,
+) -> Result<MarkLayout, DrawingAreaErrorKind<DB::ErrorType>> {
+    let w = root.dim_in_pixel().0 as i32;
+    let mark_style = font(MARK_FONT);
+    // Marks in time order (a stable sort keeps same-instant marks in their order).
+    let mut marks = marks.to_vec();
+    marks.sort_by_key(|m| m.time);
+    let xs: Vec<i32> = marks.iter().map(|m| px(m.time)).collect();
+    let groups = group_marks(&xs);
+    let labels: Vec<String> = groups.iter().map(|g| group_label(&marks[g.clone()])).collect();
+    let spans: Vec<(i32, i32)> = groups.iter().map(|g| (xs[g.start], xs[g.end - 1])).collect();
+    let mut widths = Vec::with_capacity(labels.len());
+    for l in &labels {
+        widths.push(root.estimate_text_size(l, &mark_style)?.0 as i32);
+    }
+    let (placements, rows) = place_labels(&spans, &widths, w - 4);
+    let band = if rows == 0 { 0 } else { rows as i32 * MARK_ROW + 6 };
+    Ok(MarkLayout { marks, groups, labels, placements, band })
+}
+
+fn label_top(plot_top: i32, row: usize) -> i32 {
+    plot_top - 4 - (row as i32 + 1) * MARK_ROW
+}
+
+/// Draws the action lines from the bottom of the plot up to their labels; `x` gives the
+/// pixel of an instant.
+pub(crate) fn draw_mark_lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    layout: &MarkLayout,
+    x: impl Fn(SimTime) -> i32,
+    plot_top: i32,
+    plot_bottom: i32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    for (g, p) in layout.groups.iter().zip(&layout.placements) {
+        for m in &layout.marks[g.clone()] {
+            let line = vec![(x(m.time), plot_bottom), (x(m.time), label_top(plot_top, p.row) + 1)];
+            root.draw(&PathElement::new(line, MARK_GREY.stroke_width(1)))?;
+        }
+    }
+    Ok(())
+}
+
+/// Draws the action labels above the plot.
+pub(crate) fn draw_mark_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    layout: &MarkLayout,
+    x: impl Fn(SimTime) -> i32,
+    plot_top: i32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = font(MARK_FONT).color(&MARK_TEXT);
+    for ((g, p), label) in layout.groups.iter().zip(&layout.placements).zip(&layout.labels) {
+        let left = p.left + (x(layout.marks[g.start].time) - p.x0);
+        root.draw_text(label, &style, (left, label_top(plot_top, p.row)))?;
+    }
+    Ok(())
+}
+
+/// Draws the legend at `(lx, top)`, one row per entry and a last row for the action lines
+/// when `marks`; rows get closer when there are many entries and little `height`. Filled
+/// swatches are drawn in the light shade of areas, or in the full colour of bars if `solid`.
+pub(crate) fn draw_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    legend: &[LegendEntry],
+    marks: bool,
+    solid: bool,
+    (lx, top): (i32, i32),
+    height: i32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    if legend.is_empty() {
+        return Ok(());
+    }
+    let entries = legend.len() as i32 + i32::from(marks);
+    let row = (height / entries.max(1)).clamp(12, LEGEND_ROW);
+    let style = font(LEGEND_FONT).pos(Pos::new(HPos::Left, VPos::Center));
+    let mut ly = top;
+    for e in legend {
+        let y = ly + row / 2;
+        let color = e.color.color();
+        if e.filled {
+            let fill = if solid { e.color.color() } else { lighten(e.color) };
+            root.draw(&Rectangle::new([(lx + 2, y - 6), (lx + SWATCH - 2, y + 6)], fill.filled()))?;
+            root.draw(&Rectangle::new([(lx + 2, y - 6), (lx + SWATCH - 2, y + 6)], color))?;
+        } else {
+            let swatch = vec![(lx, y), (lx + SWATCH, y)];
+            if e.dotted {
+                root.draw(&DashedPathElement::new(swatch, 2, 3, color.stroke_width(2)))?;
+            } else if e.dashed {
+                root.draw(&DashedPathElement::new(swatch, 5, 3, color.stroke_width(2)))?;
+            } else {
+                root.draw(&PathElement::new(swatch, color.stroke_width(2)))?;
+            }
+        }
+        root.draw_text(&e.label, &style, (lx + SWATCH + 8, y))?;
+        ly += row;
+    }
+    if marks {
+        let y = ly + row / 2;
+        root.draw(&PathElement::new(
+            vec![(lx + SWATCH / 2, y - 7), (lx + SWATCH / 2, y + 7)],
+            MARK_GREY.stroke_width(1),
+        ))?;
+        root.draw_text("action", &style, (lx + SWATCH + 8, y))?;
+    }
+    Ok(())
 }
 
 /// Draws a [`StepChart`] on a drawing area of any backend.
@@ -556,51 +996,22 @@ fn draw<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let (w, h) = root.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
-
-    // Title, shrunk until it fits.
-    let mut title_size = TITLE_SIZE;
-    while title_size > 10.0
-        && root.estimate_text_size(&chart.title, &font(title_size))?.0 as i32 > w - 20
-    {
-        title_size -= 1.0;
-    }
-    let title_style = font(title_size).pos(Pos::new(HPos::Center, VPos::Top));
-    root.draw_text(&chart.title, &title_style, (w / 2, TITLE_TOP))?;
+    draw_title(root, &chart.title)?;
 
     // The legend takes the right of the picture.
-    let legend_style = font(LEGEND_FONT);
-    let mut legend_text = 0;
-    for e in &chart.legend {
-        legend_text = legend_text.max(root.estimate_text_size(&e.label, &legend_style)?.0 as i32);
-    }
-    let legend_w =
-        if chart.legend.is_empty() { 0 } else { (legend_text + SWATCH + 30).clamp(120, w / 3) };
+    let legend_w = legend_width(root, &chart.legend)?;
     let main_w = w - legend_w;
 
     // Where the x axis will be, to place the action labels before laying out the chart.
-    let end = if chart.end.0 == 0 { SimTime(60_000) } else { chart.end };
+    let end = axis_end(chart.end);
     let x_max = minutes(end);
     let plot_left = MARGIN_LEFT + Y_LABEL_AREA;
     let plot_right = main_w - MARGIN_RIGHT;
     let px = |t: SimTime| {
         plot_left + ((plot_right - plot_left) as f64 * minutes(t) / x_max).round() as i32
     };
-    let mark_style = font(MARK_FONT).color(&MARK_TEXT);
-    // Marks in time order (a stable sort keeps same-instant marks in their order).
-    let mut marks = chart.marks.clone();
-    marks.sort_by_key(|m| m.time);
-    let mark_xs: Vec<i32> = marks.iter().map(|m| px(m.time)).collect();
-    let groups = group_marks(&mark_xs);
-    let labels: Vec<String> = groups.iter().map(|g| group_label(&marks[g.clone()])).collect();
-    let spans: Vec<(i32, i32)> =
-        groups.iter().map(|g| (mark_xs[g.start], mark_xs[g.end - 1])).collect();
-    let mut widths = Vec::with_capacity(labels.len());
-    for l in &labels {
-        widths.push(root.estimate_text_size(l, &mark_style)?.0 as i32);
-    }
-    let (placements, rows) = place_labels(&spans, &widths, w - 4);
-    let band = if rows == 0 { 0 } else { rows as i32 * MARK_ROW + 6 };
-    let plot_top = TITLE_BAND + band;
+    let layout = layout_marks(root, &chart.marks, px)?;
+    let plot_top = TITLE_BAND + layout.band;
 
     let main = root.clone().shrink((0, 0), (main_w as u32, h as u32));
     let y_top = i32::try_from(chart.y_max.max(1)).unwrap_or(i32::MAX);
@@ -637,23 +1048,16 @@ fn draw<DB: DrawingBackend>(
         .draw()?;
 
     // Action lines under the series, from the bottom of the plot up to their label.
-    let (_, y_range) = ctx.plotting_area().get_pixel_range();
+    let (x_range, y_range) = ctx.plotting_area().get_pixel_range();
     let plot_bottom = y_range.end;
     let plot_top_px = y_range.start;
-    let label_top = |row: usize| plot_top_px - 4 - (row as i32 + 1) * MARK_ROW;
-    for (g, p) in groups.iter().zip(&placements) {
-        for m in &marks[g.clone()] {
-            let x = ctx.backend_coord(&(minutes(m.time), 0)).0;
-            let line = vec![(x, plot_bottom), (x, label_top(p.row) + 1)];
-            root.draw(&PathElement::new(line, MARK_GREY.stroke_width(1)))?;
-        }
-    }
+    let x_of = |t: SimTime| ctx.backend_coord(&(minutes(t), 0)).0;
+    draw_mark_lines(root, &layout, x_of, plot_top_px, plot_bottom)?;
 
     if chart.series.is_empty() {
         let style = font(15.0).color(&MARK_TEXT).pos(Pos::new(HPos::Center, VPos::Center));
-        let (x_range, _) = ctx.plotting_area().get_pixel_range();
         let centre = ((x_range.start + x_range.end) / 2, (plot_top_px + plot_bottom) / 2);
-        root.draw_text("no workloads", &style, centre)?;
+        root.draw_text(&chart.empty_text, &style, centre)?;
     }
 
     // Lanes a few pixels apart (at most a tenth of the height of one unit), centred on the
@@ -677,47 +1081,44 @@ fn draw<DB: DrawingBackend>(
             area.push((first, plot_bottom));
             root.draw(&Polygon::new(area, lighten(s.color).filled()))?;
         }
-        let style = s.color.color().stroke_width(2);
-        if s.dashed {
-            root.draw(&DashedPathElement::new(path, 7, 5, style))?;
+        if s.dotted {
+            root.draw(&DashedPathElement::new(path, 2, 3, s.color.color().stroke_width(2)))?;
+        } else if s.dashed {
+            root.draw(&DashedPathElement::new(path, 7, 5, s.color.color().stroke_width(2)))?;
         } else {
-            root.draw(&PathElement::new(path, style))?;
+            root.draw(&PathElement::new(path, s.color.color().stroke_width(2)))?;
         }
     }
 
-    for ((g, p), label) in groups.iter().zip(&placements).zip(&labels) {
-        let x = ctx.backend_coord(&(minutes(marks[g.start].time), 0)).0;
-        let left = p.left + (x - p.x0);
-        root.draw_text(label, &mark_style, (left, label_top(p.row)))?;
-    }
-
-    // Legend; rows get closer if there are many entries.
-    let entries = chart.legend.len() as i32 + i32::from(!chart.marks.is_empty());
-    let legend_row = ((h - plot_top_px - 10) / entries.max(1)).clamp(12, LEGEND_ROW);
-    let lx = main_w + 4;
-    let mut ly = plot_top_px + 4;
-    for e in &chart.legend {
-        let color = e.color.color().stroke_width(2);
-        let y = ly + legend_row / 2;
-        let swatch = vec![(lx, y), (lx + SWATCH, y)];
-        if e.dashed {
-            root.draw(&DashedPathElement::new(swatch, 5, 3, color))?;
-        } else {
-            root.draw(&PathElement::new(swatch, color))?;
-        }
-        let style = legend_style.pos(Pos::new(HPos::Left, VPos::Center));
-        root.draw_text(&e.label, &style, (lx + SWATCH + 8, y))?;
-        ly += legend_row;
-    }
-    if !chart.marks.is_empty() && !chart.legend.is_empty() {
-        let y = ly + legend_row / 2;
-        root.draw(&PathElement::new(
-            vec![(lx + SWATCH / 2, y - 7), (lx + SWATCH / 2, y + 7)],
-            MARK_GREY.stroke_width(1),
+    // Thresholds: dashed over their window, labelled above their right end.
+    let y_px = |v: f64| {
+        let frac = (v / f64::from(y_top)).clamp(0.0, 1.0);
+        plot_bottom - ((plot_bottom - plot_top_px) as f64 * frac).round() as i32
+    };
+    let threshold_style = font(MARK_FONT).pos(Pos::new(HPos::Right, VPos::Bottom));
+    for l in &chart.hlines {
+        let (x0, x1) = (x_of(l.from.min(end)), x_of(l.to.min(end)));
+        let y = y_px(l.value);
+        root.draw(&DashedPathElement::new(
+            vec![(x0, y), (x1, y)],
+            3,
+            3,
+            l.color.color().stroke_width(2),
         ))?;
-        let style = legend_style.pos(Pos::new(HPos::Left, VPos::Center));
-        root.draw_text("action", &style, (lx + SWATCH + 8, y))?;
+        let (tw, _) = root.estimate_text_size(&l.label, &font(MARK_FONT))?;
+        let right = x1.max(x0 + tw as i32 + 2);
+        root.draw_text(&l.label, &threshold_style.color(&l.color.color()), (right, y - 3))?;
     }
+
+    draw_mark_labels(root, &layout, x_of, plot_top_px)?;
+    draw_legend(
+        root,
+        &chart.legend,
+        !chart.marks.is_empty(),
+        false,
+        (main_w + 4, plot_top_px + 4),
+        h - plot_top_px - 10,
+    )?;
     Ok(())
 }
 
@@ -742,7 +1143,8 @@ mod tests {
 
     #[test]
     fn close_marks_share_a_label() {
-        assert_eq!(group_marks(&[10, 12, 13, 40, 40, 50]), vec![0..3, 3..5, 5..6]);
+        // Four lines within a few pixels share one label; two (or three) keep one each.
+        assert_eq!(group_marks(&[10, 12, 13, 14, 40, 40, 50]), vec![0..4, 4..5, 5..6, 6..7]);
         let m = |l: &str| Mark { time: SimTime(0), label: l.into() };
         assert_eq!(group_label(&[m("a")]), "a");
         assert_eq!(group_label(&[m("a"), m("b"), m("c")]), "a (+2 more)");

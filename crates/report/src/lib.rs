@@ -12,14 +12,17 @@
 //! | file | content |
 //! | --- | --- |
 //! | `events.csv` | One row per trace event, in trace order: `time,type,kind,namespace,object,reason,message,node`. `time` is seconds since the start with exactly three decimals (`61.250`). See [`csv_files`]. |
-//! | `metrics.csv` | `time` then one column per series of [`kubesim_model::Metrics`] (`pods_pending`, `nodes_ready`, `nodes_not_ready`, `nodes_cordoned`, `nodes_unknown`, `nodes_noexecute`, `deployment/web:desired`, `deployment/web:ready`, `deployment/web:available`, `deployment/web:restarts`, …, `pods_running`, `pods_succeeded`, `pods_failed`, `pods_terminating`, `container_restarts`, then per PDB `pdb/web:expected`, `:desired`, `:healthy`, `:allowed`, then per zone its state and not-Ready count): one row per instant at which a value changed, and a last row at the end of the run repeating the last values. See [`csv_files`]. |
+//! | `metrics.csv` | `time` then one column per series of [`kubesim_model::Metrics`] (`pods_pending`, `nodes_ready`, `nodes_not_ready`, `nodes_cordoned`, `nodes_unknown`, `nodes_noexecute`, `nodes_ready_cordoned`, `deployment/web:desired`, `deployment/web:ready`, `deployment/web:available`, `deployment/web:restarts`, …, `pods_running`, `pods_succeeded`, `pods_failed`, `pods_terminating`, `container_restarts`, then per PDB `pdb/web:expected`, `:desired`, `:healthy`, `:allowed`, then per zone its state and not-Ready count): one row per instant at which a value changed, and a last row at the end of the run repeating the last values. See [`csv_files`]. |
 //! | `summary.json` | The [`Summary`], pretty-printed, keys in struct order (PDBs, drains and node-pool upgrades: see [`disruptions`]). |
 //! | `summary.md` | A readable Markdown report: scenario, seed, simulated duration, events processed, the per-workload table, the actions with their times, counts of events by reason, the scenario's notes, and the chart. See [`markdown`]. |
 //! | `state.yaml` | The final objects as `kubectl get nodes,pods,deployments,replicasets,statefulsets,daemonsets,poddisruptionbudgets -o yaml` would show them (pods with init, app and ephemeral container statuses, `lastState`, `restartCount`, readiness-gate conditions). See [`state`]. |
-//! | `ready.png`, `ready.svg` | Chart of ready replicas per top-level workload over time, with the desired count dashed and the scenario's actions as vertical lines. 1000×500 px. See [`charts`]. |
-//! | `pods.png`, `pods.svg` | Chart of pods by phase (pending, running, succeeded, failed), pods terminating, and container restarts since the start (dashed), with the actions marked. See [`charts::pods_chart`]. |
-//! | `nodes.png`, `nodes.svg` | Nodes stacked by Ready condition (Ready, NotReady, Unknown) over time, with the NoExecute-tainted nodes dashed and the actions marked. |
-//! | `zones.png`, `zones.svg` | The node lifecycle controller's state of each zone (Normal, PartialDisruption, FullDisruption) over time. |
+//! | `ready.png`, `ready.svg` | Ready replicas per top-level workload over time, with the desired count dashed, available replicas dotted where they differ, expectation thresholds dashed over their window, and the scenario's actions as vertical lines. 1000×500 px. See [`charts::ready_chart`]. |
+//! | `pods.png`, `pods.svg` | Pods by phase (pending, running, succeeded, failed), pods terminating, and container restarts since the start (dashed), with the actions marked. See [`charts::pods_chart`]. |
+//! | `pending.png`, `pending.svg` | Pending pods over time. See [`charts::pending_chart`]. |
+//! | `nodes.png`, `nodes.svg` | Nodes stacked by condition (Ready, Ready and cordoned, NotReady, Unknown: the stack is the node count) over time, with the NoExecute-tainted nodes dashed. See [`charts::nodes_chart`]. |
+//! | `node-timeline.png`, `node-timeline.svg` | A Gantt chart, one row per node: Ready, cordoned, draining, NotReady, gone. 1000 px wide, as tall as its rows need. See [`timeline`]. |
+//! | `zones.png`, `zones.svg` | The node lifecycle controller's state of each zone (Normal, PartialDisruption, FullDisruption) over time. See [`charts::zones_chart`]. |
+//! | `pdbs.png`, `pdbs.svg` | Each PodDisruptionBudget's `disruptionsAllowed` over time. See [`charts::pdbs_chart`]. |
 //!
 //! [`summarize`] computes the [`Summary`] alone, and [`render_terminal`] turns it into a few
 //! lines and a `kubectl get`-style table for the terminal.
@@ -35,6 +38,7 @@ pub mod summary;
 pub mod terminal;
 mod text;
 pub mod timefmt;
+pub mod timeline;
 mod write;
 
 use kubesim_model::{Cluster, Scenario, Trace};
@@ -42,7 +46,7 @@ use std::path::PathBuf;
 
 pub use disruptions::{DrainSummary, PdbBlocked, PdbSummary, UpgradeSummary};
 pub use summary::{
-    ActionSummary, EventSummary, ExpectationVerdict, NodeSummary, PodSummary, Summary,
+    ActionSummary, EventSummary, ExpectationVerdict, NodeLine, NodeSummary, PodSummary, Summary,
     WorkloadSummary, summarize,
 };
 pub use terminal::render_terminal;

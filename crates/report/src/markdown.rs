@@ -3,7 +3,7 @@
 //! Sections, in order: the scenario (seed, simulated duration, end, events processed), the
 //! per-workload table, pods and nodes, the actions with their times, counts of events by
 //! reason, expectation verdicts (when checked), the scenario's notes, and the charts
-//! (`![ready replicas](ready.png)`, then the nodes and zones charts).
+//! (`![ready replicas](ready.png)`, then the pods, pending, nodes, node timeline, zones and PDB charts).
 
 use crate::summary::Summary;
 use std::fmt::Write;
@@ -257,10 +257,18 @@ fn write_md(o: &mut String, s: &Summary) -> std::fmt::Result {
     writeln!(o)?;
     writeln!(o, "![pods by phase and container restarts](pods.png)")?;
     writeln!(o)?;
+    writeln!(o, "![pending pods](pending.png)")?;
+    writeln!(o)?;
     writeln!(o, "## Nodes and zones")?;
     writeln!(o)?;
-    writeln!(o, "![nodes by Ready condition](nodes.png)")?;
+    writeln!(o, "![nodes by condition](nodes.png)")?;
+    writeln!(o)?;
+    writeln!(o, "![node timeline](node-timeline.png)")?;
     writeln!(o)?;
     writeln!(o, "![zone states](zones.png)")?;
+    writeln!(o)?;
+    writeln!(o, "## PodDisruptionBudgets")?;
+    writeln!(o)?;
+    writeln!(o, "![disruptions allowed per PodDisruptionBudget](pdbs.png)")?;
     Ok(())
 }

@@ -40,6 +40,9 @@ pub struct Summary {
     pub pods: PodSummary,
     /// Nodes at the end of the run.
     pub nodes: NodeSummary,
+    /// Every node that existed during the run, in the cluster's node order (creation order),
+    /// with its status at the end and the time it spent in each state of the node timeline.
+    pub node_list: Vec<NodeLine>,
     /// The scenario's actions, in time order.
     pub actions: Vec<ActionSummary>,
     /// Counts of events.
@@ -133,6 +136,42 @@ pub struct NodeSummary {
     pub cordoned: i64,
 }
 
+/// One node over the run: `kubectl get nodes` at the end, and the time it spent in each
+/// state of the node timeline (see [`crate::timeline`]; where states overlap the most severe
+/// counts: gone, NotReady, draining, cordoned, Ready).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeLine {
+    /// The node's name.
+    pub node: String,
+    /// `kubectl get nodes` STATUS at the end: `Ready`, `NotReady` (False or Unknown), with
+    /// `,SchedulingDisabled` when cordoned; `Deleted` for a Node object deleted during the run.
+    pub status: String,
+    /// The zone (`topology.kubernetes.io/zone`), if any.
+    pub zone: Option<String>,
+    /// The node pool, if any.
+    pub pool: Option<String>,
+    /// `creationTimestamp`, in ms (0 for the scenario's nodes).
+    pub created_ms: u64,
+    /// `creationTimestamp`, as a clock.
+    pub created: String,
+    /// When the Node object was deleted, in ms (`null` if it still exists).
+    pub deleted_ms: Option<u64>,
+    /// When the Node object was deleted, as a clock.
+    pub deleted: Option<String>,
+    /// Time spent NotReady, in ms.
+    pub not_ready_ms: u64,
+    /// Time spent NotReady, Go style.
+    pub not_ready: String,
+    /// Time spent cordoned while Ready (not draining), in ms.
+    pub cordoned_ms: u64,
+    /// Time spent cordoned while Ready, Go style.
+    pub cordoned: String,
+    /// Time spent being drained while Ready, in ms.
+    pub draining_ms: u64,
+    /// Time spent being drained while Ready, Go style.
+    pub draining: String,
+}
+
 /// One action of the scenario's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActionSummary {
@@ -193,6 +232,7 @@ pub fn summarize(out: &RunOutput) -> Summary {
             .collect(),
         pods: summarize_pods(trace),
         nodes: summarize_nodes(out),
+        node_list: node_lines(out),
         actions: trace
             .marks
             .iter()
@@ -369,6 +409,48 @@ fn summarize_nodes(out: &RunOutput) -> NodeSummary {
         cordoned: from_metrics(COL_NODES_CORDONED)
             .unwrap_or_else(|| count(live().filter(|n| n.unschedulable).count())),
     }
+}
+
+fn node_lines(out: &RunOutput) -> Vec<NodeLine> {
+    use crate::timeline::NodeState;
+    let rows = crate::timeline::node_rows(out);
+    out.cluster
+        .nodes
+        .iter()
+        .zip(rows)
+        .map(|(n, row)| {
+            let time_in = |state: NodeState| -> u64 {
+                row.spans.iter().filter(|s| s.state == state).map(|s| s.to.0 - s.from.0).sum()
+            };
+            let status = if n.removed.is_some() {
+                "Deleted".to_string()
+            } else {
+                let ready = if n.is_ready() { "Ready" } else { "NotReady" };
+                if n.unschedulable { format!("{ready},SchedulingDisabled") } else { ready.into() }
+            };
+            let (not_ready, cordoned, draining) = (
+                time_in(NodeState::NotReady),
+                time_in(NodeState::Cordoned),
+                time_in(NodeState::Draining),
+            );
+            NodeLine {
+                node: n.meta.name.clone(),
+                status,
+                zone: n.zone.clone(),
+                pool: n.pool.clone(),
+                created_ms: n.meta.creation.0,
+                created: n.meta.creation.to_string(),
+                deleted_ms: n.removed.map(|t| t.0),
+                deleted: n.removed.map(|t| t.to_string()),
+                not_ready_ms: not_ready,
+                not_ready: SimDuration(not_ready).to_string(),
+                cordoned_ms: cordoned,
+                cordoned: SimDuration(cordoned).to_string(),
+                draining_ms: draining,
+                draining: SimDuration(draining).to_string(),
+            }
+        })
+        .collect()
 }
 
 fn summarize_events(trace: &Trace) -> EventSummary {

@@ -7,22 +7,43 @@ use std::fmt::Write;
 /// What a table cell shows for a figure that does not exist (as kubectl does).
 const NONE: &str = "<none>";
 
-/// A few lines about the run, then a `kubectl get`-style table of the workloads:
+/// Nodes tables longer than this show only the nodes that were not Ready throughout.
+pub const MAX_NODE_ROWS: usize = 20;
+
+/// The run's report for the terminal, in the style of `kubectl get`: a line about the run,
+/// then tables with upper-case headers and aligned columns (no borders) of the actions, the
+/// workloads, the nodes, and where there are any the PodDisruptionBudgets, drains and
+/// node-pool upgrades, then a line about pods and events and the expectations' verdicts:
 ///
 /// ```text
+/// scenario quickstart (seed 42): simulated 3m0s, ended at 00:03:00.000, 30 events processed, 25 trace events
+///
+/// AT             ACTION
+/// 00:01:00.000   delete-pod app=web
+///
 /// WORKLOAD         DESIRED   READY   AVAILABLE   LOWEST-READY   AT             TIME-TO-READY   RECOVERED      BELOW-DESIRED   RESTARTS
 /// deployment/web   3         3       3           2              00:01:00.000   30s             00:01:15.000   15s             0
+///
+/// NODE     STATUS   ZONE     POOL   CREATED        DELETED   NOT-READY   CORDONED   DRAINING
+/// pool-1   Ready    zone-a   pool   00:00:00.000   <none>    0s          0s         0s
 /// ```
 ///
 /// `TIME-TO-READY` is the time from the start until ready first reached desired;
 /// `LOWEST-READY`, `AT`, `RECOVERED` and `BELOW-DESIRED` look at the time after that;
 /// `RESTARTS` counts the container restarts of the workload's pods over the run (see
-/// [`crate::WorkloadSummary`]). The text ends with a newline.
+/// [`crate::WorkloadSummary`]). A node's `STATUS` is `kubectl get nodes`' at the end, and
+/// `NOT-READY`, `CORDONED`, `DRAINING` the time it spent so (see [`crate::NodeLine`]); with
+/// more than [`MAX_NODE_ROWS`] nodes only those that were not Ready throughout are listed.
+/// The text ends with a newline.
 pub fn render_terminal(s: &Summary) -> String {
     let mut o = String::new();
     // Writing to a String cannot fail.
     let _ = write_terminal(&mut o, s);
     o
+}
+
+fn opt(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| NONE.to_string())
 }
 
 fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
@@ -32,11 +53,20 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
         s.scenario, s.seed, s.duration, s.end, s.events_processed, s.trace_events
     )?;
     if !s.actions.is_empty() {
-        writeln!(o, "actions:")?;
-        for a in &s.actions {
-            writeln!(o, "  {}  {}", a.at, a.label)?;
-        }
+        let rows: Vec<Vec<String>> =
+            s.actions.iter().map(|a| vec![a.at.clone(), a.label.clone()]).collect();
+        writeln!(o)?;
+        o.push_str(&table(&["AT", "ACTION"], &rows));
     }
+    writeln!(o)?;
+    if s.workloads.is_empty() {
+        writeln!(o, "No workloads.")?;
+    } else {
+        write_workloads(o, s);
+    }
+    write_nodes(o, s)?;
+    write_disruptions(o, s)?;
+    writeln!(o)?;
     match &s.pods.max_pending_at {
         Some(at) => write!(o, "pods: at most {} pending (first at {})", s.pods.max_pending, at)?,
         None => write!(o, "pods: none pending")?,
@@ -60,7 +90,6 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
         "events: {} ({} warnings): {} SuccessfulCreate, {} Scheduled, {} FailedScheduling, {} Killing",
         e.total, e.warnings, e.successful_create, e.scheduled, e.failed_scheduling, e.killing
     )?;
-    write_disruptions(o, s)?;
     if !s.expectations.is_empty() {
         let failed = s.expectations.iter().filter(|x| !x.passed).count();
         writeln!(o, "expectations: {} passed, {} failed", s.expectations.len() - failed, failed)?;
@@ -68,12 +97,10 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
             writeln!(o, "  FAIL {}: {}", x.expectation, x.detail)?;
         }
     }
-    writeln!(o)?;
-    if s.workloads.is_empty() {
-        writeln!(o, "No workloads.")?;
-        return Ok(());
-    }
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| NONE.to_string());
+    Ok(())
+}
+
+fn write_workloads(o: &mut String, s: &Summary) {
     let rows: Vec<Vec<String>> = s
         .workloads
         .iter()
@@ -107,65 +134,69 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
         ],
         &rows,
     ));
+}
+
+/// The nodes table (only the eventful nodes of a large cluster).
+fn write_nodes(o: &mut String, s: &Summary) -> std::fmt::Result {
+    if s.node_list.is_empty() {
+        return Ok(());
+    }
+    let quiet = |n: &&crate::NodeLine| {
+        n.created_ms == 0
+            && n.deleted_ms.is_none()
+            && n.not_ready_ms == 0
+            && n.cordoned_ms == 0
+            && n.draining_ms == 0
+            && n.status == "Ready"
+    };
+    let shown: Vec<&crate::NodeLine> = if s.node_list.len() > MAX_NODE_ROWS {
+        s.node_list.iter().filter(|n| !quiet(n)).collect()
+    } else {
+        s.node_list.iter().collect()
+    };
+    let rows: Vec<Vec<String>> = shown
+        .iter()
+        .map(|n| {
+            vec![
+                n.node.clone(),
+                n.status.clone(),
+                opt(&n.zone),
+                opt(&n.pool),
+                n.created.clone(),
+                opt(&n.deleted),
+                n.not_ready.clone(),
+                n.cordoned.clone(),
+                n.draining.clone(),
+            ]
+        })
+        .collect();
+    writeln!(o)?;
+    if !rows.is_empty() {
+        o.push_str(&table(
+            &[
+                "NODE",
+                "STATUS",
+                "ZONE",
+                "POOL",
+                "CREATED",
+                "DELETED",
+                "NOT-READY",
+                "CORDONED",
+                "DRAINING",
+            ],
+            &rows,
+        ));
+    }
+    let hidden = s.node_list.len() - shown.len();
+    if hidden > 0 {
+        writeln!(o, "({hidden} more nodes Ready and schedulable throughout)")?;
+    }
     Ok(())
 }
 
-/// Drains started by actions (with their node errors), node-pool upgrades, then a table of
-/// PodDisruptionBudgets.
+/// Tables of the PodDisruptionBudgets, the drains (with their node errors underneath) and
+/// the node-pool upgrades.
 fn write_disruptions(o: &mut String, s: &Summary) -> std::fmt::Result {
-    let drains: Vec<_> = s.drains.iter().filter(|d| d.upgrade.is_none()).collect();
-    if !drains.is_empty() {
-        writeln!(o, "drains:")?;
-        for d in drains {
-            let end = match &d.end {
-                Some(e) => format!("{} at {e} ({})", d.outcome, d.duration),
-                None => format!("still running at the end ({})", d.duration),
-            };
-            write!(
-                o,
-                "  {}  {}: {end}; {} evicted, {} refused",
-                d.start, d.label, d.evictions_allowed, d.evictions_refused
-            )?;
-            if d.deletions > 0 {
-                write!(o, ", {} deleted", d.deletions)?;
-            }
-            for b in &d.blocked_by {
-                write!(o, "; blocked by {} for {}", b.pdb, b.blocked)?;
-            }
-            writeln!(o)?;
-            for e in &d.errors {
-                writeln!(o, "      error: {e}")?;
-            }
-        }
-    }
-    if !s.upgrades.is_empty() {
-        writeln!(o, "upgrades:")?;
-        for u in &s.upgrades {
-            let end = match (&u.end, &u.failure) {
-                (Some(e), _) => format!("succeeded at {e} ({})", u.duration),
-                (None, Some(f)) => format!("failed ({f}); {} at the end", u.duration),
-                (None, None) => format!("still running at the end ({})", u.duration),
-            };
-            write!(
-                o,
-                "  {}  {}: {end}; {} nodes replaced, peak {} extra node{}; blocked by PDBs for {}",
-                u.start,
-                u.label,
-                u.new_nodes.len(),
-                u.peak_extra_nodes,
-                if u.peak_extra_nodes == 1 { "" } else { "s" },
-                u.blocked_by_pdbs
-            )?;
-            if !u.forced_nodes.is_empty() {
-                write!(
-                    o,
-                    "; pods deleted after the drain timeout on {}",
-                    u.forced_nodes.join(", ")
-                )?;
-            }
-            writeln!(o)?;
-        }
-    }
     if !s.pdbs.is_empty() {
         let rows: Vec<Vec<String>> = s
             .pdbs
@@ -195,6 +226,90 @@ fn write_disruptions(o: &mut String, s: &Summary) -> std::fmt::Result {
             ],
             &rows,
         ));
+    }
+    let drains: Vec<_> = s.drains.iter().filter(|d| d.upgrade.is_none()).collect();
+    if !drains.is_empty() {
+        let rows: Vec<Vec<String>> = drains
+            .iter()
+            .map(|d| {
+                let blocked: Vec<String> =
+                    d.blocked_by.iter().map(|b| format!("{} {}", b.pdb, b.blocked)).collect();
+                vec![
+                    d.label.clone(),
+                    d.start.clone(),
+                    opt(&d.end),
+                    d.outcome.clone(),
+                    d.duration.clone(),
+                    d.evictions_allowed.to_string(),
+                    d.evictions_refused.to_string(),
+                    d.deletions.to_string(),
+                    if blocked.is_empty() { NONE.to_string() } else { blocked.join(", ") },
+                ]
+            })
+            .collect();
+        writeln!(o)?;
+        o.push_str(&table(
+            &[
+                "DRAIN",
+                "START",
+                "END",
+                "OUTCOME",
+                "DURATION",
+                "EVICTED",
+                "REFUSED",
+                "DELETED",
+                "BLOCKED-BY",
+            ],
+            &rows,
+        ));
+        for d in &drains {
+            for e in &d.errors {
+                writeln!(o, "error: {}: {e}", d.label)?;
+            }
+        }
+    }
+    if !s.upgrades.is_empty() {
+        let rows: Vec<Vec<String>> = s
+            .upgrades
+            .iter()
+            .map(|u| {
+                vec![
+                    u.label.clone(),
+                    u.start.clone(),
+                    opt(&u.end),
+                    u.outcome.clone(),
+                    u.duration.clone(),
+                    u.new_nodes.len().to_string(),
+                    u.peak_extra_nodes.to_string(),
+                    u.blocked_by_pdbs.clone(),
+                    if u.forced_nodes.is_empty() {
+                        NONE.to_string()
+                    } else {
+                        u.forced_nodes.join(",")
+                    },
+                ]
+            })
+            .collect();
+        writeln!(o)?;
+        o.push_str(&table(
+            &[
+                "UPGRADE",
+                "START",
+                "END",
+                "OUTCOME",
+                "DURATION",
+                "REPLACED",
+                "PEAK-EXTRA",
+                "PDB-BLOCKED",
+                "FORCED",
+            ],
+            &rows,
+        ));
+        for u in &s.upgrades {
+            if let Some(f) = &u.failure {
+                writeln!(o, "error: {}: {f}", u.label)?;
+            }
+        }
     }
     Ok(())
 }

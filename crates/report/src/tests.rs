@@ -294,8 +294,10 @@ fn terminal_table_is_aligned() {
     let run = fixture::run();
     let text = render_terminal(&summarize(&run.output()));
     let lines: Vec<&str> = text.lines().collect();
-    let n = lines.len();
-    let (header, web, db) = (lines[n - 3], lines[n - 2], lines[n - 1]);
+    let n = lines.iter().position(|l| l.starts_with("WORKLOAD")).expect("workloads table");
+    let (header, web, db) = (lines[n], lines[n + 1], lines[n + 2]);
+    // One row per workload, then a blank line.
+    assert_eq!(lines[n + 3], "");
     assert!(
         header.starts_with(
             "WORKLOAD              DESIRED   READY   AVAILABLE   LOWEST-READY   AT   "
@@ -316,18 +318,30 @@ fn terminal_table_is_aligned() {
             assert_eq!(row.as_bytes()[at - 1], b' ', "{col} in {row:?}");
         }
     }
-    assert!(text.contains("00:01:01.000  cordon node-2"));
-    assert!(text.ends_with("30s             1\n"));
+    assert!(text.contains("AT             ACTION\n00:01:00.000   delete pod web-7d9f-gone1\n"));
+    assert!(text.contains("00:01:01.000   cordon node-2\n"));
+    // The nodes, as `kubectl get nodes` shows them at the end: node-2 is cordoned.
+    let n = lines.iter().position(|l| l.starts_with("NODE ")).expect("nodes table");
+    assert!(lines[n].starts_with("NODE     STATUS                     ZONE     POOL     CREATED "));
+    assert!(
+        lines[n + 1]
+            .starts_with("node-1   Ready                      zone-a   <none>   00:00:00.000")
+    );
+    assert!(
+        lines[n + 2]
+            .starts_with("node-2   Ready,SchedulingDisabled   zone-b   <none>   00:00:00.000")
+    );
+    assert!(text.ends_with("1 Killing\n"));
 }
 
 #[test]
 fn charts_are_byte_identical_across_renders() {
     let run = fixture::run();
     let tmp = tempfile::tempdir().unwrap();
-    let chart = ready_chart(&run.scenario.name, &run.trace);
+    let chart = ready_chart(&run.scenario.name, &run.trace, &[]);
     let (a, b) = (tmp.path().join("a.png"), tmp.path().join("b.png"));
     render_png(&chart, &a).unwrap();
-    render_png(&ready_chart(&run.scenario.name, &run.trace), &b).unwrap();
+    render_png(&ready_chart(&run.scenario.name, &run.trace, &[]), &b).unwrap();
     let (a, b) = (fs::read(a).unwrap(), fs::read(b).unwrap());
     assert!(a.starts_with(b"\x89PNG\r\n\x1a\n"));
     // 1000 × 500 in the IHDR chunk.
@@ -342,7 +356,7 @@ fn charts_are_byte_identical_across_renders() {
 #[test]
 fn ready_chart_series() {
     let run = fixture::run();
-    let chart = ready_chart(&run.scenario.name, &run.trace);
+    let chart = ready_chart(&run.scenario.name, &run.trace, &[]);
     assert_eq!(chart.title, "demo: ready replicas per workload");
     // Largest count is 3 (web desired): the axis goes to 4.
     assert_eq!(chart.y_max, 4);
@@ -498,7 +512,7 @@ fn busy_chart_renders() {
         events_processed: 0,
         ..Trace::default()
     };
-    let chart = ready_chart("busy-scenario-with-a-rather-long-name", &trace);
+    let chart = ready_chart("busy-scenario-with-a-rather-long-name", &trace, &[]);
     assert_eq!(chart.y_max, 10 + 5 * 9 + 1);
     let tmp = tempfile::tempdir().unwrap();
     let out = std::env::var("KUBESIM_REPORT_DEMO_DIR")
@@ -508,7 +522,7 @@ fn busy_chart_renders() {
     render_svg(&chart).unwrap();
 
     // Degenerate: no metrics, no marks, a run that ended at 0.
-    let empty = ready_chart("empty", &Trace::default());
+    let empty = ready_chart("empty", &Trace::default(), &[]);
     render_png(&empty, &out.join("empty.png")).unwrap();
 }
 
@@ -638,5 +652,191 @@ fn state_yaml_shows_the_pod_lifecycle() {
         "type: example.com/lb\n",
     ] {
         assert!(yaml.contains(needle), "missing {needle:?} in\n{yaml}");
+    }
+}
+
+/// The texts of an SVG document (plotters writes each `<text>` with its content on its own
+/// line).
+fn svg_texts(svg: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut lines = svg.lines();
+    while let Some(l) = lines.next() {
+        if l.starts_with("<text")
+            && let Some(t) = lines.next()
+        {
+            out.push(t.to_string());
+        }
+    }
+    out
+}
+
+/// The horizontal two-point `<polyline>`s of one stroke colour: `(x0, x1, y)`.
+fn horizontal_segments(svg: &str, stroke: &str) -> Vec<(i32, i32, i32)> {
+    let mut out = Vec::new();
+    for l in svg.lines().filter(|l| l.starts_with("<polyline") && l.contains(stroke)) {
+        let Some(points) = l.split("points=\"").nth(1).and_then(|p| p.split('"').next()) else {
+            continue;
+        };
+        let pts: Vec<(i32, i32)> = points
+            .split_whitespace()
+            .filter_map(|p| p.split_once(','))
+            .map(|(x, y)| (x.parse().unwrap(), y.parse().unwrap()))
+            .collect();
+        if let [(x0, y0), (x1, y1)] = pts[..]
+            && y0 == y1
+        {
+            out.push((x0.min(x1), x0.max(x1), y0));
+        }
+    }
+    out
+}
+
+#[test]
+fn ready_chart_draws_a_threshold_dashed_over_its_window() {
+    use crate::charts::{PALETTE, Threshold, ThresholdKind};
+    let run = fixture::run();
+    let threshold = Threshold {
+        workload: "deployment/web".into(),
+        kind: ThresholdKind::Ready,
+        value: 2.0,
+        from: kubesim_engine::SimTime(60_000),
+        to: kubesim_engine::SimTime(100_000),
+        label: "ready >= 2".into(),
+    };
+    let plain = ready_chart("demo", &run.trace, &[]);
+    let chart = ready_chart("demo", &run.trace, std::slice::from_ref(&threshold));
+    // In web's colour (the first workload: PALETTE[0]), with a legend entry.
+    assert_eq!(chart.hlines.len(), 1);
+    assert_eq!(chart.hlines[0].color, PALETTE[0]);
+    assert!(chart.legend.iter().any(|e| e.label == "expectation" && e.dashed));
+    assert!(plain.hlines.is_empty());
+    let (with, without) = (render_svg(&chart).unwrap(), render_svg(&plain).unwrap());
+    assert!(svg_texts(&with).iter().any(|t| t == "ready &gt;= 2"), "label drawn");
+    // The dashes: horizontal segments in web's colour that only the chart with the threshold
+    // has, all at one height, spanning 60 s to 100 s of the 120 s run: a third of the plot.
+    let web = "stroke=\"#1F77B4\"";
+    let before = horizontal_segments(&without, web);
+    let dashes: Vec<_> =
+        horizontal_segments(&with, web).into_iter().filter(|s| !before.contains(s)).collect();
+    assert!(dashes.len() >= 5, "dashed: many short segments, got {dashes:?}");
+    assert!(dashes.iter().all(|d| d.2 == dashes[0].2), "{dashes:?}");
+    let (left, right) =
+        (dashes.iter().map(|d| d.0).min().unwrap(), dashes.iter().map(|d| d.1).max().unwrap());
+    // The x axis: the x of each grid line is on the SVG; a 60 s to 100 s window is 40/120
+    // of the plot width, which runs from x(0) to x(120 s).
+    let dash_len = dashes.iter().map(|d| d.1 - d.0).max().unwrap();
+    assert!(dash_len <= 4, "short dashes: {dash_len}");
+    let plot_w = f64::from(right - left) * 120.0 / 40.0;
+    assert!((500.0..800.0).contains(&plot_w), "window is a third of the plot: {plot_w}");
+    // The threshold is under the ready line at 3 (a larger y in pixels).
+    let ready_at_3 = before.iter().map(|s| s.2).min().unwrap();
+    assert!(dashes[0].2 > ready_at_3);
+}
+
+#[test]
+fn every_chart_has_its_title_and_legend_in_the_svg() {
+    use crate::charts::{nodes_chart, pdbs_chart, pending_chart, pods_chart, zones_chart};
+    let run = fixture::run();
+    let t = &run.trace;
+    for (chart, legend) in [
+        (ready_chart("demo", t, &[]), &["deployment/web", "statefulset/shop/db", "desired"][..]),
+        (pods_chart("demo", t), &["pending"][..]),
+        (pending_chart("demo", t), &["Pending"][..]),
+        (nodes_chart("demo", t), &["Ready", "Ready, cordoned", "NotReady", "Unknown"][..]),
+        (zones_chart("demo", t), &[][..]),
+        (pdbs_chart("demo", t, &run.cluster), &[][..]),
+    ] {
+        let svg = render_svg(&chart).unwrap();
+        let texts = svg_texts(&svg);
+        assert!(texts.contains(&chart.title), "{} in {texts:?}", chart.title);
+        assert!(texts.iter().any(|t| t == "time (min)"), "x axis in minutes");
+        assert!(texts.contains(&chart.y_label), "{}", chart.y_label);
+        for l in legend {
+            assert!(texts.iter().any(|t| t == l), "legend {l} of {}", chart.title);
+        }
+        if chart.series.is_empty() {
+            assert!(texts.contains(&chart.empty_text), "{}", chart.title);
+        }
+        // Every action is labelled.
+        for m in &t.marks {
+            assert!(texts.contains(&m.label), "{} on {}", m.label, chart.title);
+        }
+    }
+}
+
+#[test]
+fn nodes_chart_stacks_a_partition_of_the_nodes() {
+    use crate::charts::{node_partition, nodes_chart};
+    let run = fixture::run();
+    // The fixture's metrics have 2 Ready nodes, 0 not Ready and no ready-cordoned column:
+    // every row is [2 Ready, 0 cordoned, 0 NotReady, 0 Unknown].
+    let parts = node_partition(&run.trace);
+    assert_eq!(parts.len(), run.trace.metrics.rows.len());
+    assert!(parts.iter().all(|(_, p)| *p == [2, 0, 0, 0]), "{parts:?}");
+    let chart = nodes_chart("demo", &run.trace);
+    // Bands drawn largest total first; the top one is the node count.
+    let tops: Vec<i64> = chart.series.iter().map(|s| s.points[0].1).collect();
+    assert_eq!(tops, vec![2, 2, 2, 2]);
+    assert!(chart.series.iter().all(|s| s.fill));
+}
+
+#[test]
+fn pdb_chart_takes_the_colour_of_the_workload_it_covers() {
+    use crate::charts::{PALETTE, pdbs_chart};
+    let mut run = fixture::run();
+    // Give the trace the PDB's columns: web-pdb allows 1, then 0 while web is at 2 (60 s).
+    let m = &mut run.trace.metrics;
+    for f in kubesim_model::trace::PDB_FIELDS {
+        m.columns.push(format!("pdb/web-pdb:{f}"));
+    }
+    for (t, row) in m.rows.iter_mut() {
+        let allowed = i64::from(!(60_000..75_000).contains(&t.0));
+        row.extend([3, 2, 2 + allowed, allowed]);
+    }
+    let chart = pdbs_chart("demo", &run.trace, &run.cluster);
+    // web-pdb selects app=web: deployment/web's pods, the first workload.
+    assert_eq!(chart.series.len(), 1);
+    assert_eq!(chart.series[0].color, PALETTE[0]);
+    assert_eq!(chart.legend[0].label, "pdb/web-pdb");
+    let points: Vec<(u64, i64)> = chart.series[0].points.iter().map(|&(t, v)| (t.0, v)).collect();
+    assert_eq!(points, vec![(0, 1), (60_000, 0), (75_000, 1)]);
+    assert_eq!(chart.y_max, 2);
+    let texts = svg_texts(&render_svg(&chart).unwrap());
+    assert!(texts.iter().any(|t| t == "pdb/web-pdb"));
+}
+
+#[test]
+fn node_timeline_has_one_row_per_node() {
+    use crate::timeline::{NodeState, node_timeline, render_timeline_svg};
+    let mut run = fixture::run();
+    // node-2 is cordoned at 61 s (the `cordon node-2` action): the kubelet's event.
+    run.trace.events.push(kubesim_model::TraceEvent {
+        time: kubesim_engine::SimTime(61_000),
+        event_type: kubesim_model::EventType::Normal,
+        kind: kubesim_model::Kind::Node,
+        namespace: String::new(),
+        name: "node-2".into(),
+        reason: "NodeNotSchedulable",
+        message: "Node node-2 status is now: NodeNotSchedulable".into(),
+        node: "node-2".into(),
+    });
+    let t = node_timeline(&run.output());
+    type Spans = Vec<(u64, u64, NodeState)>;
+    let rows: Vec<(&str, Spans)> = t
+        .rows
+        .iter()
+        .map(|r| (r.node.as_str(), r.spans.iter().map(|s| (s.from.0, s.to.0, s.state)).collect()))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("node-1", vec![(0, 120_000, NodeState::Ready)]),
+            ("node-2", vec![(0, 61_000, NodeState::Ready), (61_000, 120_000, NodeState::Cordoned)]),
+        ]
+    );
+    let texts = svg_texts(&render_timeline_svg(&t).unwrap());
+    assert!(texts.contains(&"demo: node timeline".to_string()));
+    for n in ["node-1", "node-2", "Ready", "cordoned", "draining", "NotReady", "gone (deleted)"] {
+        assert!(texts.iter().any(|t| t == n), "{n} in {texts:?}");
     }
 }

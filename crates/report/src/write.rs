@@ -1,21 +1,31 @@
 //! Writing the results directory atomically.
 
-use crate::charts::{nodes_chart, pods_chart, ready_chart, render_png, render_svg, zones_chart};
+use crate::charts::{
+    nodes_chart, pdbs_chart, pending_chart, pods_chart, ready_chart, render_png, render_svg,
+    zones_chart,
+};
 use crate::csv_files::{events_csv, metrics_csv};
 use crate::markdown::summary_md;
 use crate::state::state_yaml;
 use crate::summary::summarize;
+use crate::timeline::{node_timeline, render_timeline_png, render_timeline_svg};
 use crate::{ReportError, RunOutput};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The files [`write_results`] writes, sorted by name.
-pub const FILES: [&str; 13] = [
+pub const FILES: [&str; 19] = [
     "events.csv",
     "metrics.csv",
+    "node-timeline.png",
+    "node-timeline.svg",
     "nodes.png",
     "nodes.svg",
+    "pdbs.png",
+    "pdbs.svg",
+    "pending.png",
+    "pending.svg",
     "pods.png",
     "pods.svg",
     "ready.png",
@@ -61,14 +71,19 @@ fn render_into(tmp: &Path, out: &RunOutput) -> Result<(), ReportError> {
     write_file(tmp, "summary.md", summary_md(&summary).as_bytes())?;
     write_file(tmp, "state.yaml", state_yaml(out.cluster)?.as_bytes())?;
     for (name, chart) in [
-        ("ready", ready_chart(&out.scenario.name, out.trace)),
+        ("ready", ready_chart(&out.scenario.name, out.trace, &[])),
         ("pods", pods_chart(&out.scenario.name, out.trace)),
+        ("pending", pending_chart(&out.scenario.name, out.trace)),
         ("nodes", nodes_chart(&out.scenario.name, out.trace)),
+        ("pdbs", pdbs_chart(&out.scenario.name, out.trace, out.cluster)),
         ("zones", zones_chart(&out.scenario.name, out.trace)),
     ] {
         render_png(&chart, &tmp.join(format!("{name}.png")))?;
         write_file(tmp, &format!("{name}.svg"), render_svg(&chart)?.as_bytes())?;
     }
+    let timeline = node_timeline(out);
+    render_timeline_png(&timeline, &tmp.join("node-timeline.png"))?;
+    write_file(tmp, "node-timeline.svg", render_timeline_svg(&timeline)?.as_bytes())?;
     Ok(())
 }
 

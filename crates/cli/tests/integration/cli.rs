@@ -10,17 +10,7 @@ fn run_writes_every_output_file() {
     let o = kubesim(&["run", file.to_str().unwrap()], tmp.path());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let dir = tmp.path().join("results/quickstart");
-    for f in [
-        "events.csv",
-        "metrics.csv",
-        "summary.json",
-        "summary.md",
-        "state.yaml",
-        "ready.png",
-        "ready.svg",
-        "pods.png",
-        "pods.svg",
-    ] {
+    for f in kubesim_report::FILES {
         assert!(dir.join(f).is_file(), "missing {f}");
     }
     let stdout = String::from_utf8_lossy(&o.stdout);

@@ -1,12 +1,14 @@
 //! End-to-end tests: the project's scenarios tell the story their top comment promises, the
 //! outputs are deterministic, and bad input gets one clear error and exit code 2.
 
+mod charts;
 mod cli;
 mod determinism;
 mod disruptions;
 mod golden;
 mod lifecycle;
 mod node_scenarios;
+mod output;
 mod scenarios;
 mod support;
 mod topology_spread;

@@ -9,7 +9,7 @@ use serde_json::Value;
 /// `kubesim explain scenarios/topology-spread/<name>.yaml --pod mypod --json`, parsed.
 fn explain(name: &str) -> Value {
     let file = root().join("scenarios/topology-spread").join(format!("{name}.yaml"));
-    let o = kubesim(&["explain", file.to_str().unwrap(), "--pod", "mypod", "--json"], &root());
+    let o = kubesim(&["explain", file.to_str().unwrap(), "--pod", "mypod", "-o", "json"], &root());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).expect("explain --json prints JSON")
 }
