@@ -4,6 +4,9 @@
 //! a checked plan (scenario loaded and validated, overrides applied) before anything runs.
 //! Exit codes: 0 success, 1 internal error, 2 bad input.
 
+mod check;
+mod output;
+
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,10 +38,25 @@ enum Command {
         /// The scenario file.
         file: PathBuf,
     },
+    /// Run scenarios and check their expectations (`expect:`): exit 0 if all hold, 1 if one
+    /// fails, 2 on bad input.
+    Check {
+        /// Scenario files, or directories searched recursively (files of Kubernetes manifests
+        /// in them are skipped).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Also write a JUnit XML report (one testsuite per scenario, one testcase per
+        /// expectation) to this file.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Output format on stdout.
+        #[arg(long, short = 'o', value_enum, default_value_t)]
+        output: output::OutputFormat,
+    },
 }
 
 /// Why a command failed: bad input (exit 2) or a fault of ours (exit 1).
-enum Failure {
+pub(crate) enum Failure {
     BadInput(String),
     Internal(anyhow::Error),
 }
@@ -115,6 +133,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run { file, seed, out } => run(&file, seed, out),
         Command::Validate { file } => validate(&file),
+        Command::Check { paths, junit, output } => {
+            match check::check(&paths, junit.as_deref(), output) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::from(1),
+                Err(e) => Err(e),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
