@@ -115,6 +115,18 @@ impl Expectations<'_> {
         }
         let Target::Workload(id) = refs::resolve(self.cluster, &r).map_err(|p| {
             let mut p = p;
+            if p.hint.is_none()
+                && let Some(w) = self
+                    .cluster
+                    .workloads
+                    .iter()
+                    .find(|w| w.kind == r.kind && w.meta.name == r.name && w.owner.is_none())
+            {
+                p = p.hint(Some(format!(
+                    "did you mean `{}/{}/{}` (namespace `{}`)?",
+                    w.meta.namespace, r.alias, r.name, w.meta.namespace
+                )));
+            }
             if p.hint.is_none() {
                 let names: Vec<String> = self
                     .cluster
@@ -182,6 +194,20 @@ impl Expectations<'_> {
             .enumerate()
             .filter(|(_, a)| a.label == label && at.is_none_or(|t| a.at == t))
             .collect();
+        // `upgrade-pool blue` names `upgrade-pool blue (maxSurge 1, maxUnavailable 0)`, and
+        // `delete-pod app=shop` names `delete-pod app=shop x2`: a label up to a space.
+        let found = if found.is_empty() {
+            self.actions
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| {
+                    a.label.strip_prefix(label).is_some_and(|rest| rest.starts_with(' '))
+                        && at.is_none_or(|t| a.at == t)
+                })
+                .collect()
+        } else {
+            found
+        };
         match found.as_slice() {
             [one] => Ok(*one),
             [] => {
