@@ -254,8 +254,13 @@ pub fn check(
     if let Some(path) = junit {
         let xml = render_junit(&c)
             .map_err(|e| Failure::Internal(anyhow::anyhow!("rendering JUnit XML: {e}")))?;
-        write_atomic(path, &xml)
-            .map_err(|e| Failure::Internal(anyhow::anyhow!("writing {}: {e}", path.display())))?;
+        // An unwritable `--junit` path is the caller's input, not a failed expectation: exit 2.
+        write_atomic(path, &xml).map_err(|e| {
+            Failure::BadInput(format!(
+                "error: cannot write the JUnit report `{}`: {e}",
+                path.display()
+            ))
+        })?;
     }
     print!("{stdout}");
     Ok(c.failed() == 0)

@@ -570,3 +570,300 @@ pub fn thresholds(scenario: &Scenario, trace: &Trace) -> Vec<ThresholdLine> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each kind against the fixture run (see `fixture.rs`: web dips to 2 at 60 s and is back
+    //! at 75 s; shop/db dips to 1 at 90 s and stays; the run ends at 120 s).
+    use super::*;
+    use crate::fixture::{self, Run};
+    use kubesim_model::{
+        ActionRef, DrainOutcome, DrainRecord, EventType, EvictionRecord, Expect, TraceEvent,
+    };
+
+    fn s(secs: u64) -> SimTime {
+        SimTime(secs * 1000)
+    }
+
+    fn check_one(run: &mut Run, x: Expectation) -> ExpectationVerdict {
+        run.scenario.expectations = vec![Expect { expectation: x, text: "x".into() }];
+        evaluate(&run.output()).remove(0)
+    }
+
+    fn ready(workload: &str, min: IntOrPercent, from: u64, to: Option<u64>) -> Expectation {
+        Expectation::MinReplicas {
+            kind: ReplicaKind::Ready,
+            workload: workload.into(),
+            min,
+            from: s(from),
+            to: to.map(s),
+        }
+    }
+
+    #[test]
+    fn ready_floor_reports_the_lowest_point() {
+        let mut run = fixture::run();
+        // web: 3 from 30 s, 2 at 60 s, 3 again at 75 s -> a floor of 3 fails at 60 s with 2.
+        let v = check_one(&mut run, ready("deployment/web", IntOrPercent::Int(3), 30, None));
+        assert!(!v.passed, "{v:?}");
+        assert_eq!((v.worst_at_ms, v.worst_value), (Some(60_000), Some(2)));
+        // From 75 s on it stays at 3.
+        let v = check_one(&mut run, ready("deployment/web", IntOrPercent::Int(3), 75, None));
+        assert!(v.passed && v.worst_value == Some(3), "{v:?}");
+        // A window starting inside the dip: the row in effect at 65 s (2, from 60 s) counts, at 65 s.
+        let v = check_one(&mut run, ready("deployment/web", IntOrPercent::Int(3), 65, Some(80)));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (false, Some(65_000), Some(2)));
+        // A window that ends before the dip passes.
+        let v = check_one(&mut run, ready("deployment/web", IntOrPercent::Int(3), 30, Some(59)));
+        assert!(v.passed, "{v:?}");
+    }
+
+    #[test]
+    fn percent_floors_round_up_like_min_available() {
+        let mut run = fixture::run();
+        // db: desired 2, 1 ready at 90 s. 50% of 2 = 1 -> holds; 51% of 2 = 1.02 -> 2 -> fails.
+        let v =
+            check_one(&mut run, ready("statefulset/shop/db", IntOrPercent::Percent(50), 40, None));
+        assert!(v.passed, "{v:?}");
+        let v =
+            check_one(&mut run, ready("statefulset/shop/db", IntOrPercent::Percent(51), 40, None));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (false, Some(90_000), Some(1)));
+        // Available follows ready in the fixture.
+        let v = check_one(
+            &mut run,
+            Expectation::MinReplicas {
+                kind: ReplicaKind::Available,
+                workload: "statefulset/shop/db".into(),
+                min: IntOrPercent::Int(2),
+                from: s(40),
+                to: None,
+            },
+        );
+        assert_eq!((v.passed, v.worst_at_ms), (false, Some(90_000)));
+    }
+
+    fn action(at: u64, label: &str) -> ActionRef {
+        ActionRef { index: 0, at: s(at), label: label.into() }
+    }
+
+    #[test]
+    fn completes_measures_the_drain() {
+        let mut run = fixture::run();
+        run.trace.drains.push(DrainRecord {
+            label: "drain node-2".into(),
+            start: s(61),
+            end: Some(s(100)),
+            outcome: DrainOutcome::Drained,
+            nodes: Vec::new(),
+            evictions_allowed: 0,
+            evictions_refused: 0,
+            deletions: 0,
+            blocked: Vec::new(),
+            upgrade: None,
+        });
+        let x = |within: u64| Expectation::Completes {
+            action: action(61, "drain node-2"),
+            operation: Operation::Drain,
+            within: SimDuration::from_secs(within),
+        };
+        // 61 s -> 100 s: 39 s.
+        let v = check_one(&mut run, x(39));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (true, Some(100_000), Some(39_000)));
+        let v = check_one(&mut run, x(38));
+        assert!(!v.passed, "{v:?}");
+        // A drain that never ended is measured to the end of the run and fails.
+        run.trace.drains[0].end = None;
+        run.trace.drains[0].outcome = DrainOutcome::Running;
+        let v = check_one(&mut run, x(100));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (false, Some(120_000), Some(59_000)));
+    }
+
+    fn pod_id(run: &Run, name: &str) -> PodId {
+        PodId(run.cluster.pods.iter().position(|p| p.meta.name == name).unwrap() as u32)
+    }
+
+    #[test]
+    fn pending_finds_the_longest() {
+        let mut run = fixture::run();
+        // Every web pod leaves Pending 10 s after its creation; db-0 (created at 90 s) never
+        // does: Pending 30 s to the end of the run (120 s).
+        for name in ["web-7d9f-abcde", "web-7d9f-fghij", "web-7d9f-klmno", "web-7d9f-gone1"] {
+            let id = pod_id(&run, name);
+            let t = run.cluster.pods[id.index()].meta.creation + SimDuration::from_secs(10);
+            run.trace.left_pending.push((id, t));
+        }
+        let x = |workload: Option<&str>, max: u64| Expectation::MaxPending {
+            workload: workload.map(String::from),
+            max: SimDuration::from_secs(max),
+        };
+        let v = check_one(&mut run, x(None, 29));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (false, Some(90_000), Some(30_000)));
+        assert!(
+            v.detail.contains("shop/db-0") && v.detail.contains("still Pending"),
+            "{}",
+            v.detail
+        );
+        assert!(check_one(&mut run, x(None, 30)).passed);
+        // web's pods only: 10 s.
+        let v = check_one(&mut run, x(Some("deployment/web"), 10));
+        assert_eq!((v.passed, v.worst_value), (true, Some(10_000)));
+    }
+
+    fn event(t: u64, ns: &str, name: &str, reason: &'static str, msg: &str) -> TraceEvent {
+        TraceEvent {
+            time: SimTime(t),
+            event_type: EventType::Normal,
+            kind: Kind::Pod,
+            namespace: ns.into(),
+            name: name.into(),
+            reason,
+            message: msg.into(),
+            node: String::new(),
+        }
+    }
+
+    #[test]
+    fn evictions_count_both_eviction_paths() {
+        let mut run = fixture::run();
+        run.trace.events.extend([
+            event(
+                60_000,
+                "default",
+                "web-7d9f-gone1",
+                "EvictionByEvictionAPI",
+                "Eviction API: evicting",
+            ),
+            event(
+                61_000,
+                "default",
+                "web-7d9f-klmno",
+                "EvictionByEvictionAPI",
+                "Eviction API: evicting",
+            ),
+            event(
+                95_000,
+                "shop",
+                "db-0",
+                "TaintManagerEviction",
+                "Cancelling deletion of Pod shop/db-0",
+            ),
+            event(
+                100_000,
+                "shop",
+                "db-0",
+                "TaintManagerEviction",
+                "Marking for deletion Pod shop/db-0",
+            ),
+        ]);
+        let x = |workload: Option<&str>, max: u64| Expectation::MaxEvictions {
+            workload: workload.map(String::from),
+            max,
+        };
+        // 3 evictions (the cancellation is not one); the third, at 100 s, breaks a limit of 2.
+        let v = check_one(&mut run, x(None, 2));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (false, Some(100_000), Some(3)));
+        let v = check_one(&mut run, x(Some("deployment/web"), 2));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (true, Some(61_000), Some(2)));
+        let v = check_one(&mut run, x(Some("statefulset/shop/db"), 0));
+        assert_eq!((v.passed, v.worst_at_ms), (false, Some(100_000)));
+    }
+
+    #[test]
+    fn restarts_per_workload() {
+        let mut run = fixture::run();
+        // db's restarts column turns 1 at 90 s.
+        let x =
+            |max| Expectation::MaxRestarts { workload: Some("statefulset/shop/db".into()), max };
+        let v = check_one(&mut run, x(0));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (false, Some(90_000), Some(1)));
+        let v = check_one(&mut run, x(1));
+        assert_eq!((v.passed, v.worst_at_ms), (true, Some(90_000)));
+        let v = check_one(
+            &mut run,
+            Expectation::MaxRestarts { workload: Some("deployment/web".into()), max: 0 },
+        );
+        assert_eq!((v.passed, v.worst_value), (true, Some(0)));
+    }
+
+    #[test]
+    fn recovery_after_an_action() {
+        let mut run = fixture::run();
+        let x = |at: u64, within: u64, workloads: &[&str]| Expectation::Recovers {
+            after: action(at, "delete pod"),
+            within: SimDuration::from_secs(within),
+            workloads: workloads.iter().map(|w| w.to_string()).collect(),
+        };
+        // After 60 s: web back at 75 s, db full until 90 s: all back at 75 s, 15 s after.
+        let v = check_one(&mut run, x(60, 20, &[]));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (true, Some(75_000), Some(15_000)));
+        // Within 10 s (deadline 70 s) web is still short; it is back at 75 s: late.
+        let v = check_one(&mut run, x(60, 10, &["deployment/web"]));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (false, Some(75_000), Some(15_000)));
+        // db never comes back after 90 s: measured to the end.
+        let v = check_one(&mut run, x(90, 10, &[]));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (false, Some(120_000), Some(30_000)));
+        // Only web, after 90 s: already full, recovered at once.
+        let v = check_one(&mut run, x(90, 10, &["deployment/web"]));
+        assert_eq!((v.passed, v.worst_value), (true, Some(0)));
+    }
+
+    #[test]
+    fn events_by_reason_deadline_object_and_workload() {
+        let mut run = fixture::run();
+        // FailedScheduling for shop/db-0 at 61.25 s and 90 s.
+        let x = |occurs, before: Option<u64>, object: Option<&str>, workload: Option<&str>| {
+            Expectation::Event {
+                occurs,
+                reason: "FailedScheduling".into(),
+                before: before.map(|b| SimTime(b)),
+                object: object.map(|n| ("Pod".to_string(), "shop".to_string(), n.to_string())),
+                workload: workload.map(String::from),
+            }
+        };
+        let v = check_one(&mut run, x(true, Some(60_000), None, None));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (false, Some(61_250), Some(0)));
+        let v = check_one(&mut run, x(true, Some(61_250), Some("db-0"), None));
+        assert_eq!((v.passed, v.worst_value), (true, Some(1)));
+        let v = check_one(&mut run, x(true, None, Some("db-1"), None));
+        assert!(!v.passed && v.worst_at_ms.is_none(), "{v:?}");
+        // noEvent: the first forbidden one is the worst point.
+        let v = check_one(&mut run, x(false, None, None, Some("statefulset/shop/db")));
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (false, Some(61_250), Some(2)));
+        let v = check_one(&mut run, x(false, None, None, Some("deployment/web")));
+        assert!(v.passed, "{v:?}");
+    }
+
+    #[test]
+    fn pdb_violations_from_the_eviction_records() {
+        let mut run = fixture::run();
+        let rec = |t: u64, healthy_after: i64, was_healthy: bool| EvictionRecord {
+            time: s(t),
+            pod: "default/web-7d9f-abcde".into(),
+            pdb: Some("pdb/web-pdb".into()),
+            pod_was_healthy: was_healthy,
+            healthy_after,
+            desired_healthy: 2,
+        };
+        // 2 of 2 left: fine; an unhealthy pod evicted below the budget takes nothing away;
+        // 1 of 2 left at 70 s: a violation.
+        run.trace.evictions = vec![rec(60, 2, true), rec(65, 1, false), rec(70, 1, true)];
+        let v = check_one(&mut run, Expectation::NoPdbViolation { pdb: None });
+        assert_eq!((v.passed, v.worst_at_ms, v.worst_value), (false, Some(70_000), Some(1)));
+        assert!(v.detail.contains("1 healthy of 2"), "{}", v.detail);
+        let v = check_one(&mut run, Expectation::NoPdbViolation { pdb: Some("pdb/other".into()) });
+        assert!(v.passed, "{v:?}");
+    }
+
+    #[test]
+    fn thresholds_for_the_ready_chart() {
+        let mut run = fixture::run();
+        run.scenario.expectations = vec![Expect {
+            expectation: ready("deployment/web", IntOrPercent::Percent(66), 30, None),
+            text: "ready web".into(),
+        }];
+        // 66% of 3 desired, rounded up: 2 replicas, from 30 s to the end (120 s).
+        let t = thresholds(&run.scenario, &run.trace);
+        assert_eq!(t.len(), 1);
+        assert_eq!((t[0].replicas, t[0].from, t[0].to), (2.0, s(30), s(120)));
+    }
+}

@@ -1,6 +1,7 @@
 //! End-to-end tests: the project's scenarios tell the story their top comment promises, the
 //! outputs are deterministic, and bad input gets one clear error and exit code 2.
 
+mod check;
 mod cli;
 mod determinism;
 mod disruptions;
