@@ -500,10 +500,10 @@ fn recovers(
     while first_full > 0 && points[first_full - 1].1 == 0 {
         first_full -= 1;
     }
-    let full_since = Some(points[first_full].0);
+    let full_since = points[first_full].0;
     let recovered_late = points[at_deadline..].iter().find(|(_, s)| *s == 0).map(|(t, _)| *t);
     if ok_at_deadline {
-        let s = full_since.unwrap_or(after);
+        let s = full_since;
         let took = s.saturating_since(after);
         return verdict(
             e,
@@ -815,7 +815,7 @@ mod tests {
             Expectation::Event {
                 occurs,
                 reason: "FailedScheduling".into(),
-                before: before.map(|b| SimTime(b)),
+                before: before.map(SimTime),
                 object: object.map(|n| ("Pod".to_string(), "shop".to_string(), n.to_string())),
                 workload: workload.map(String::from),
             }
