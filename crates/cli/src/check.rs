@@ -161,10 +161,11 @@ pub fn render_text(c: &Checked) -> String {
             }
         }
     }
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     o.push_str(&format!(
-        "\n{} scenarios, {} expectations: {} passed, {} failed\n",
-        c.runs.len(),
-        c.total(),
+        "\n{}, {}: {} passed, {} failed\n",
+        plural(c.runs.len(), "scenario"),
+        plural(c.total(), "expectation"),
         c.total() - failed,
         failed
     ));

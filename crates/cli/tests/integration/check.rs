@@ -115,7 +115,7 @@ fn a_failing_expectation_exits_1_with_its_worst_point() {
         text.contains("ready deployment/web >= 3 from 10s to the end: 2 replicas at 00:01:00.000"),
         "{text}"
     );
-    assert!(text.contains("1 scenarios, 3 expectations: 2 passed, 1 failed"), "{text}");
+    assert!(text.contains("1 scenario, 3 expectations: 2 passed, 1 failed"), "{text}");
 }
 
 #[test]
