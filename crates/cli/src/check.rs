@@ -7,7 +7,7 @@
 //! command line is always read as a scenario.
 //!
 //! Every scenario is loaded before any runs: one bad file (named with line, column and field)
-//! and nothing runs and nothing is written (exit 2). Then each runs with its own seed; the
+//! and nothing runs and nothing is written (exit 2); so does finding no scenario at all. Then each runs with its own seed; the
 //! table (or the JSON document) goes to stdout, the JUnit XML (`--junit FILE`) to a temporary
 //! file renamed into place. Exit 0 when every expectation holds, 1 when one fails.
 
@@ -81,6 +81,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
 /// Loads every scenario, then runs each and checks its expectations.
 pub fn check_paths(paths: &[PathBuf]) -> Result<Checked, Failure> {
     let files = scenario_files(paths)?;
+    if files.is_empty() {
+        // A CI job pointed at the wrong directory must not pass with nothing checked.
+        let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
+        return Err(Failure::BadInput(format!(
+            "error: no kubesim scenario in {} (only Kubernetes manifests or no YAML)",
+            shown.join(", ")
+        )));
+    }
     let mut loaded = Vec::with_capacity(files.len());
     for f in &files {
         let s = kubesim_scenario::load(f).map_err(|e| Failure::BadInput(e.to_string()))?;

@@ -2,7 +2,7 @@
 //!
 //! Two stages, like ripgrep: clap parses the flags into [`Cli`]; each command turns them into
 //! a checked plan (scenario loaded and validated, overrides applied) before anything runs.
-//! Exit codes: 0 success, 1 internal error, 2 bad input.
+//! Exit codes: 0 success, 1 internal error (for `check`: an expectation failed), 2 bad input.
 
 mod check;
 mod output;

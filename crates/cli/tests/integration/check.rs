@@ -168,3 +168,13 @@ fn a_bad_expectation_exits_2_naming_file_line_and_column() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("exactly one kind"), "{err}");
 }
+
+#[test]
+fn a_directory_without_scenarios_is_bad_input() {
+    // scenarios/manifests/ holds only Kubernetes manifests: nothing to check is an error, so
+    // that a CI job pointed at the wrong directory does not pass.
+    let o = kubesim(&["check", "scenarios/manifests"], &root());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("no kubesim scenario in `scenarios/manifests`"), "{err}");
+}
