@@ -178,3 +178,35 @@ fn a_directory_without_scenarios_is_bad_input() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("no kubesim scenario in `scenarios/manifests`"), "{err}");
 }
+
+#[test]
+fn the_trace_records_what_expectations_need() {
+    // drain-with-pdb: PDB `api` (maxUnavailable 1 of 3: desiredHealthy 2). Each eviction
+    // (0:30, 0:50, 1:05) takes a Ready pod while 3 are healthy (the previous replacement is
+    // Ready at 0:46 and 1:01), leaving 2: none below the budget.
+    let out = run("drain-with-pdb");
+    let evictions: Vec<(u64, Option<&str>, bool, i64, i64)> = out
+        .trace
+        .evictions
+        .iter()
+        .map(|r| {
+            (r.time.0, r.pdb.as_deref(), r.pod_was_healthy, r.healthy_after, r.desired_healthy)
+        })
+        .collect();
+    assert_eq!(
+        evictions,
+        vec![
+            (30_000, Some("pdb/api"), true, 2, 2),
+            (50_000, Some("pdb/api"), true, 2, 2),
+            (65_000, Some("pdb/api"), true, 2, 2),
+        ]
+    );
+
+    // quickstart: the three first pods leave Pending when their containers start (pull 5 s +
+    // start 1 s: 0:06), the replacement of the deleted pod at 1:01 (image present); the deleted
+    // pod was Running, so its deletion is not an end of Pending.
+    let out = run("quickstart");
+    let mut left: Vec<u64> = out.trace.left_pending.iter().map(|(_, t)| t.0).collect();
+    left.sort_unstable();
+    assert_eq!(left, vec![6_000, 6_000, 6_000, 61_000]);
+}
