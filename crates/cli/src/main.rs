@@ -1,16 +1,18 @@
-//! `kubesim`: run a scenario, check one without running it, or explain a pod's scheduling.
+//! `kubesim`: run a scenario, validate one without running it, explain a pod's scheduling,
+//! check scenarios' expectations.
 //!
 //! Two stages, like ripgrep: clap parses the flags into [`Cli`]; each command turns them into
 //! a checked plan (scenario loaded and validated, overrides applied) before anything runs.
-//! Exit codes: 0 success, 1 internal error, 2 bad input.
+//! Exit codes: 0 success, 1 internal error (for `check`: an expectation failed), 2 bad input.
 
+mod check;
 mod explain;
 mod output;
 mod run;
 mod validate;
 
 use clap::{Parser, Subcommand};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// A deterministic discrete-event simulator of Kubernetes clusters.
@@ -29,6 +31,21 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Explain one scheduling attempt of a pod: every node's filter verdicts and scores.
     Explain(explain::ExplainArgs),
+    /// Run scenarios and check their expectations (`expect:`): exit 0 if all hold, 1 if one
+    /// fails, 2 on bad input.
+    Check {
+        /// Scenario files, or directories searched recursively (files of Kubernetes manifests
+        /// in them are skipped).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Also write a JUnit XML report (one testsuite per scenario, one testcase per
+        /// expectation) to this file.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Output format on stdout.
+        #[arg(long, short = 'o', value_enum, default_value_t)]
+        output: output::OutputFormat,
+    },
 }
 
 /// Why a command failed: bad input (exit 2) or a fault of ours (exit 1).
@@ -54,6 +71,13 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::validate(args),
         Command::Explain(args) => explain::explain_cmd(args),
+        Command::Check { paths, junit, output } => {
+            match check::check(&paths, junit.as_deref(), output) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::from(1),
+                Err(e) => Err(e),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

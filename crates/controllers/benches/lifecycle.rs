@@ -75,6 +75,7 @@ fn scenario(probes: bool, crash: bool) -> Scenario {
         params: Params::default(),
         cluster,
         actions,
+        expectations: vec![],
         notes: vec![],
     }
 }

@@ -167,6 +167,7 @@ fn scenario(fail_zone_a: bool) -> Scenario {
         params: Params::default(),
         cluster,
         actions,
+        expectations: vec![],
         notes: vec![],
     }
 }

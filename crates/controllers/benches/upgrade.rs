@@ -72,6 +72,7 @@ fn scenario(nodes: u32) -> Scenario {
             kind: ActionKind::UpgradePool { pool: "pool".into(), settings },
             label: "upgrade-pool pool".into(),
         }],
+        expectations: vec![],
         notes: vec![],
     }
 }

@@ -84,6 +84,7 @@ pub fn delete_pod(w: &mut World, pod: PodId, grace_seconds: Option<u64>) {
         return;
     }
     let now = w.now;
+    note_left_pending(w, pod);
     w.cluster.set_deletion(pod, SimTime(now.0 + grace * 1000), grace);
     w.scheduler_events.push(ClusterEvent::AssignedPodUpdate(pod));
     w.queue.schedule(now, Event::KubeletSyncPod(pod));
@@ -99,6 +100,7 @@ pub fn remove_pod(w: &mut World, pod: PodId) {
     let node = p.node;
     let bound = node.is_some();
     let was_terminal = p.status.phase.is_terminal();
+    note_left_pending(w, pod);
     w.cluster.remove_pod(pod, w.now);
     for ev in w.take_removal_watchers(pod) {
         w.queue.schedule(w.now, ev);
@@ -131,6 +133,16 @@ pub fn remove_pod(w: &mut World, pod: PodId) {
     notify_owner(w, pod);
 }
 
+/// Records in the trace that a pod in phase Pending and not being deleted stops being
+/// counted as pending (for the `pending` expectation).
+fn note_left_pending(w: &mut World, pod: PodId) {
+    let p = &w.cluster.pods[pod.index()];
+    if p.status.phase == PodPhase::Pending && p.meta.deletion.is_none() && p.removed.is_none() {
+        let now = w.now;
+        w.trace.left_pending.push((pod, now));
+    }
+}
+
 /// Sets the phase of a pod, telling its owner and (when it frees resources) the scheduler.
 /// A pod turning Succeeded or Failed may put the terminated pods above PodGC's threshold.
 pub fn set_pod_phase(w: &mut World, pod: PodId, phase: PodPhase) {
@@ -139,6 +151,7 @@ pub fn set_pod_phase(w: &mut World, pod: PodId, phase: PodPhase) {
         return;
     }
     let frees = p.node.is_some() && !p.status.phase.is_terminal() && phase.is_terminal();
+    note_left_pending(w, pod);
     w.cluster.set_phase(pod, phase);
     if frees {
         // The scheduler's informer watches only non-terminal pods: a terminal pod is a delete.

@@ -254,6 +254,10 @@ pub fn evict(w: &mut World, pod: PodId, grace: Option<u64>) -> EvictionResponse 
     };
     match decision {
         Ok(allowed) => {
+            let was_healthy = {
+                let p = &w.cluster.pods[pod.index()];
+                p.is_ready() && p.meta.deletion.is_none()
+            };
             if let Allowed::Budget { pdb, .. } = &allowed {
                 let now = w.now;
                 let name = w.cluster.pods[pod.index()].meta.name.clone();
@@ -274,10 +278,45 @@ pub fn evict(w: &mut World, pod: PodId, grace: Option<u64>) -> EvictionResponse 
                 MSG_EVICTING,
             );
             api::delete_pod(w, pod, grace);
+            record_eviction(w, pod, ids.first().copied().filter(|_| ids.len() == 1), was_healthy);
             EvictionResponse::Evicted(allowed)
         }
         Err(refused) => EvictionResponse::Refused(refused),
     }
+}
+
+/// Records an allowed eviction in the trace with the PDB's healthy pods after it, counted on
+/// the objects (for the `noPdbViolation` expectation; Kubernetes records nothing).
+fn record_eviction(w: &mut World, pod: PodId, pdb: Option<PdbId>, was_healthy: bool) {
+    let p = &w.cluster.pods[pod.index()];
+    let name = format!("{}/{}", p.meta.namespace, p.meta.name);
+    let (pdb_ref, healthy_after, desired) = match pdb {
+        Some(id) => {
+            let b = &w.cluster.pdbs[id.index()];
+            let healthy = w
+                .cluster
+                .pods_of_pdb(id)
+                .iter()
+                .map(|&q| &w.cluster.pods[q.index()])
+                .filter(|q| q.meta.deletion.is_none() && q.is_ready())
+                .count() as i64;
+            (
+                Some(kubesim_model::trace::pdb_ref(&b.meta.namespace, &b.meta.name)),
+                healthy,
+                i64::from(b.status.desired_healthy),
+            )
+        }
+        None => (None, 0, 0),
+    };
+    let time = w.now;
+    w.trace.evictions.push(kubesim_model::EvictionRecord {
+        time,
+        pod: name,
+        pdb: pdb_ref,
+        pod_was_healthy: was_healthy,
+        healthy_after,
+        desired_healthy: desired,
+    });
 }
 
 /// The event kubesim records for an eviction decision: (type, reason, message). `drain_retry`

@@ -121,3 +121,30 @@ pub struct UpgradeRecord {
     /// Time spent waiting for new nodes to be provisioned.
     pub provisioning_wait: SimDuration,
 }
+
+/// One eviction the Eviction API allowed, with what it did to the pod's PodDisruptionBudget,
+/// counted on the objects at that instant (not on the PDB's status, which may be stale).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvictionRecord {
+    /// When it was allowed.
+    pub time: SimTime,
+    /// The pod, `namespace/name`.
+    pub pod: String,
+    /// The PDB that matched the pod, as `pdb/<name>` (`pdb/<ns>/<name>` outside `default`);
+    /// None when none did.
+    pub pdb: Option<String>,
+    /// Whether the pod counted as healthy for the PDB (Ready, not being deleted) before.
+    pub pod_was_healthy: bool,
+    /// The PDB's pods that are Ready and not being deleted, after the eviction.
+    pub healthy_after: i64,
+    /// The PDB's `desiredHealthy`.
+    pub desired_healthy: i64,
+}
+
+impl EvictionRecord {
+    /// Whether the eviction took a healthy pod away from a PDB that then had fewer healthy
+    /// pods than it needs.
+    pub fn violates_pdb(&self) -> bool {
+        self.pdb.is_some() && self.pod_was_healthy && self.healthy_after < self.desired_healthy
+    }
+}

@@ -10,6 +10,7 @@ pub mod behaviour;
 pub mod build;
 pub mod cluster;
 pub mod disruption;
+pub mod expect;
 pub mod labels;
 pub mod meta;
 pub mod node;
@@ -33,8 +34,10 @@ pub use action::{
 pub use behaviour::{Behaviour, BehaviourId, Crash, CrashChance, Exit, Hook};
 pub use cluster::Cluster;
 pub use disruption::{
-    BlockedSpan, DrainOutcome, DrainRecord, NodeDrainRecord, UpgradeOutcome, UpgradeRecord,
+    BlockedSpan, DrainOutcome, DrainRecord, EvictionRecord, NodeDrainRecord, UpgradeOutcome,
+    UpgradeRecord,
 };
+pub use expect::{ActionRef, Expect, Expectation, Operation, ReplicaKind, ThresholdLine};
 pub use labels::{LabelSelector, Labels, Operator, Requirement};
 pub use meta::{Kind, Meta, NodeId, OwnerRef, PdbId, PodId, WorkloadId};
 pub use node::{

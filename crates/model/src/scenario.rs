@@ -20,6 +20,8 @@ pub struct Scenario {
     pub cluster: Cluster,
     /// The timeline, sorted by time (stable: file order within one instant).
     pub actions: Vec<Action>,
+    /// `expect`: what must hold of the run, in file order.
+    pub expectations: Vec<crate::expect::Expect>,
     /// Notes for `kubesim validate`: fields read but not simulated, defaults applied, etc.
     pub notes: Vec<String>,
 }

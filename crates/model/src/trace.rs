@@ -112,6 +112,13 @@ pub struct Trace {
     pub drains: Vec<crate::disruption::DrainRecord>,
     /// Node-pool upgrades, in start order.
     pub upgrades: Vec<crate::disruption::UpgradeRecord>,
+    /// Evictions the Eviction API allowed, in time order (for `noPdbViolation`).
+    pub evictions: Vec<crate::disruption::EvictionRecord>,
+    /// When pods stopped being Pending (turned Running, Succeeded or Failed, or started
+    /// being deleted, or were removed), in time order: with each pod's creation time (or t = 0
+    /// for pods Pending at the start) this gives how long each pod was Pending. A pod may
+    /// appear more than once; its first entry counts.
+    pub left_pending: Vec<(crate::meta::PodId, SimTime)>,
 }
 
 /// Column name of the count of pods in phase Pending (bound or not) that are not being deleted.

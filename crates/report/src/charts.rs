@@ -193,43 +193,10 @@ pub struct StepChart {
     pub empty_text: String,
 }
 
-/// Which figure of a workload an expectation threshold bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ThresholdKind {
-    /// Ready replicas (`status.readyReplicas`).
-    #[default]
-    Ready,
-    /// Available replicas (`status.availableReplicas`).
-    Available,
-}
-
-impl ThresholdKind {
-    /// `ready` or `available`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ready => "ready",
-            Self::Available => "available",
-        }
-    }
-}
-
-/// An expectation's lower bound on a workload's ready or available replicas over a window,
-/// drawn on the ready chart as a dashed line in the workload's colour.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Threshold {
-    /// The workload, as a kubectl reference (`deployment/web`, `statefulset/shop/db`).
-    pub workload: String,
-    /// Ready or available replicas.
-    pub kind: ThresholdKind,
-    /// The bound, in replicas (a percentage already resolved against `replicas`).
-    pub value: f64,
-    /// Start of the window.
-    pub from: SimTime,
-    /// End of the window (clipped to the end of the run).
-    pub to: SimTime,
-    /// A short label, e.g. `ready ≥ 2`.
-    pub label: String,
-}
+/// An expectation's lower bound on a workload's ready or available replicas over a window
+/// (`kubesim_model::ThresholdLine`, from [`crate::expectations::thresholds`]), drawn on the
+/// ready chart as a dashed line in the workload's colour.
+pub use kubesim_model::ThresholdLine as Threshold;
 
 /// The colour of top-level workload `i` (in the order of the metrics columns) in every chart.
 pub fn workload_color(i: usize) -> Rgb {
@@ -300,9 +267,9 @@ pub fn ready_chart(scenario: &str, trace: &Trace, thresholds: &[Threshold]) -> S
     for t in thresholds {
         let color =
             workloads.iter().position(|w| w.workload == t.workload).map_or(NEUTRAL, workload_color);
-        top = top.max(t.value.ceil() as i64);
+        top = top.max(t.replicas.ceil() as i64);
         hlines.push(HLine {
-            value: t.value,
+            value: t.replicas,
             from: t.from,
             to: t.to.min(trace.end),
             color,

@@ -435,6 +435,7 @@ pub fn run() -> Run {
         params: Params::default(),
         cluster: Cluster::new(),
         actions: Vec::new(),
+        expectations: vec![],
         notes: vec!["spec.affinity.podAffinity is read but not simulated".into()],
     };
     Run { scenario, cluster: c, trace }

@@ -32,6 +32,7 @@
 pub mod charts;
 pub mod csv_files;
 pub mod disruptions;
+pub mod expectations;
 pub mod markdown;
 pub mod state;
 pub mod summary;
@@ -45,6 +46,7 @@ use kubesim_model::{Cluster, Scenario, Trace};
 use std::path::PathBuf;
 
 pub use disruptions::{DrainSummary, PdbBlocked, PdbSummary, UpgradeSummary};
+pub use expectations::{evaluate as evaluate_expectations, thresholds};
 pub use summary::{
     ActionSummary, EventSummary, ExpectationVerdict, NodeLine, NodeSummary, PodSummary, Summary,
     WorkloadSummary, summarize,

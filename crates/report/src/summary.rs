@@ -55,8 +55,8 @@ pub struct Summary {
     pub upgrades: Vec<crate::disruptions::UpgradeSummary>,
     /// The scenario's notes (fields read but not simulated, defaults applied, …).
     pub notes: Vec<String>,
-    /// Verdicts of the scenario's expectations; empty until expectations are checked
-    /// (filled by the caller that checks them, after [`summarize`]).
+    /// Verdicts of the scenario's expectations (`expect:`), in file order (see
+    /// [`crate::expectations`]).
     pub expectations: Vec<ExpectationVerdict>,
 }
 
@@ -209,11 +209,24 @@ pub struct ExpectationVerdict {
     pub expectation: String,
     /// Whether the run met it.
     pub passed: bool,
-    /// What was observed (why it passed or failed).
+    /// The kind, as the scenario file spells it (`ready`, `completes`, `noEvent`, ...).
+    pub kind: String,
+    /// What was observed at the worst point (why it passed or failed).
     pub detail: String,
+    /// When the worst point was, in ms (`null` when there is none, e.g. no eviction at all):
+    /// the lowest ready count, the end of a drain, the start of the longest Pending, the
+    /// eviction that broke a limit, the first forbidden event, ...
+    pub worst_at_ms: Option<u64>,
+    /// When the worst point was, as a clock.
+    pub worst_at: Option<String>,
+    /// The value at the worst point, in `unit`.
+    pub worst_value: Option<i64>,
+    /// The unit of `worst_value`: `replicas`, `ms`, `evictions`, `restarts`, `events` or
+    /// `violations`.
+    pub unit: String,
 }
 
-/// Computes the [`Summary`] of a run. `expectations` is left empty.
+/// Computes the [`Summary`] of a run, with the verdicts of the scenario's expectations.
 pub fn summarize(out: &RunOutput) -> Summary {
     let trace = out.trace;
     let scenario = out.scenario;
@@ -247,7 +260,7 @@ pub fn summarize(out: &RunOutput) -> Summary {
         drains: crate::disruptions::summarize_drains(trace),
         upgrades: crate::disruptions::summarize_upgrades(trace),
         notes: scenario.notes.clone(),
-        expectations: Vec::new(),
+        expectations: crate::expectations::evaluate(out),
     }
 }
 

@@ -693,12 +693,13 @@ fn horizontal_segments(svg: &str, stroke: &str) -> Vec<(i32, i32, i32)> {
 
 #[test]
 fn ready_chart_draws_a_threshold_dashed_over_its_window() {
-    use crate::charts::{PALETTE, Threshold, ThresholdKind};
+    use crate::charts::{PALETTE, Threshold};
+    use kubesim_model::ReplicaKind;
     let run = fixture::run();
     let threshold = Threshold {
         workload: "deployment/web".into(),
-        kind: ThresholdKind::Ready,
-        value: 2.0,
+        kind: ReplicaKind::Ready,
+        replicas: 2.0,
         from: kubesim_engine::SimTime(60_000),
         to: kubesim_engine::SimTime(100_000),
         label: "ready >= 2".into(),

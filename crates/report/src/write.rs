@@ -70,8 +70,9 @@ fn render_into(tmp: &Path, out: &RunOutput) -> Result<(), ReportError> {
     write_file(tmp, "summary.json", json.as_bytes())?;
     write_file(tmp, "summary.md", summary_md(&summary).as_bytes())?;
     write_file(tmp, "state.yaml", state_yaml(out.cluster)?.as_bytes())?;
+    let thresholds = crate::expectations::thresholds(out.scenario, out.trace);
     for (name, chart) in [
-        ("ready", ready_chart(&out.scenario.name, out.trace, &[])),
+        ("ready", ready_chart(&out.scenario.name, out.trace, &thresholds)),
         ("pods", pods_chart(&out.scenario.name, out.trace)),
         ("pending", pending_chart(&out.scenario.name, out.trace)),
         ("nodes", nodes_chart(&out.scenario.name, out.trace)),

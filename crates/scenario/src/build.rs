@@ -99,6 +99,14 @@ pub(crate) fn build<'a>(
             ));
         }
     }
+    let expectations = crate::expect::Expectations {
+        main,
+        root,
+        cluster: &b.cluster,
+        actions: &actions,
+        duration,
+    }
+    .resolve(file.expect.as_deref().unwrap_or_default())?;
     if b.cluster.nodes.is_empty() {
         b.notes.push("the cluster has no nodes: no pod can be scheduled".to_string());
     }
@@ -109,6 +117,7 @@ pub(crate) fn build<'a>(
         params: b.params,
         cluster: b.cluster,
         actions,
+        expectations,
         notes: b.notes,
     })
 }

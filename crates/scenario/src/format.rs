@@ -30,6 +30,8 @@ pub(crate) struct ScenarioFile {
     /// Pass 1 of the manifests (see the module docs).
     pub workloads: Option<Loose>,
     pub actions: Option<Vec<ActionFile>>,
+    /// What must hold of the run (checked in `expect.rs`).
+    pub expect: Option<Vec<ExpectFile>>,
 }
 
 /// `params`: every field optional; names are the camelCase of `kubesim_model::Params`.
@@ -669,6 +671,134 @@ pub(crate) struct ScaleFile {
     pub workload: String,
     pub replicas: u32,
     pub namespace: Option<String>,
+}
+
+/// `expect[]`: exactly one kind of expectation (checked in `expect.rs`, with positions).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct ExpectFile {
+    pub ready: Option<ReplicasExpectFile>,
+    pub available: Option<ReplicasExpectFile>,
+    pub completes: Option<CompletesFile>,
+    pub pending: Option<PendingFile>,
+    pub evictions: Option<CountExpectFile>,
+    pub restarts: Option<CountExpectFile>,
+    pub recovers: Option<RecoversFile>,
+    pub event: Option<EventExpectFile>,
+    pub no_event: Option<EventExpectFile>,
+    pub no_pdb_violation: Option<NoPdbViolationFile>,
+}
+
+/// The kinds of an expectation, as written.
+pub(crate) const EXPECT_KINDS: [&str; 10] = [
+    "ready",
+    "available",
+    "completes",
+    "pending",
+    "evictions",
+    "restarts",
+    "recovers",
+    "event",
+    "noEvent",
+    "noPdbViolation",
+];
+
+/// `ready` / `available`: a floor of replicas over a window.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct ReplicasExpectFile {
+    pub workload: String,
+    pub min: Floor,
+    pub from: Option<Dur>,
+    pub to: Option<Dur>,
+}
+
+/// `completes`: a drain or an upgrade ends within a time.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct CompletesFile {
+    pub action: String,
+    pub within: Dur,
+}
+
+/// `pending`: no pod Pending longer than `max`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct PendingFile {
+    pub max: Dur,
+    pub workload: Option<String>,
+}
+
+/// `evictions` / `restarts`: at most `max`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct CountExpectFile {
+    pub max: u64,
+    pub workload: Option<String>,
+}
+
+/// `recovers`: every workload back to desired within a time after an action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RecoversFile {
+    pub after: String,
+    pub within: Dur,
+    pub workloads: Option<Vec<String>>,
+}
+
+/// `event` / `noEvent`: an event reason (not) recorded by a time.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct EventExpectFile {
+    pub reason: String,
+    pub before: Option<Dur>,
+    pub object: Option<String>,
+    pub workload: Option<String>,
+}
+
+/// `noPdbViolation`: optionally one PDB.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct NoPdbViolationFile {
+    pub pdb: Option<String>,
+}
+
+/// A floor of replicas: a count or a percentage of desired (`2`, `"66%"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Floor(pub kubesim_model::IntOrPercent);
+
+const FLOOR_EXPECTED: &str = "a number of replicas (`2`) or a percentage of desired (`\"66%\"`)";
+
+impl<'de> Deserialize<'de> for Floor {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use kubesim_model::IntOrPercent as V2;
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Floor;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(FLOOR_EXPECTED)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Floor, E> {
+                i64::try_from(v)
+                    .map(|v| Floor(V2::Int(v)))
+                    .map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Floor, E> {
+                if v < 0 {
+                    return Err(E::invalid_value(Unexpected::Signed(v), &self));
+                }
+                Ok(Floor(V2::Int(v)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Floor, E> {
+                match V2::parse(s) {
+                    Some(v @ V2::Percent(p)) if (0..=100).contains(&p) => Ok(Floor(v)),
+                    Some(v @ V2::Int(i)) if i >= 0 => Ok(Floor(v)),
+                    _ => Err(E::invalid_value(Unexpected::Str(s), &self)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A duration written Go/kubectl style (`250ms`, `30s`, `1h30m`, `1.5h`) or ISO 8601 (`PT5M`).

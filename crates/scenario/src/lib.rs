@@ -30,6 +30,7 @@
 mod actions;
 mod build;
 mod error;
+mod expect;
 mod format;
 mod manifest;
 mod objects;
@@ -63,6 +64,18 @@ pub fn load(path: &FsPath) -> Result<Loaded, ScenarioError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ScenarioError::bare(path, format!("cannot read the scenario file: {e}")))?;
     load_str(&text, path)
+}
+
+/// Whether `text` is a kubesim scenario rather than a file of Kubernetes manifests (which
+/// `kubesim check` skips when it walks a directory): one YAML document, a mapping with a
+/// `name` and without the `apiVersion` and `kind` every Kubernetes object has. A file that is
+/// not even YAML is an error (it may be a broken scenario).
+pub fn is_scenario(text: &str, path: &FsPath) -> Result<bool, ScenarioError> {
+    let src = Source::new(path, text)?;
+    let [doc] = src.index.docs.as_slice() else { return Ok(false) };
+    let Some(root) = doc.root else { return Ok(false) };
+    let keys: Vec<&str> = src.index.keys(root).collect();
+    Ok(keys.contains(&"name") && !keys.contains(&"apiVersion") && !keys.contains(&"kind"))
 }
 
 /// Reads a scenario from `text`; `path` names it in messages, and `include:`s are read

@@ -2,6 +2,7 @@
 //! outputs are deterministic, and bad input gets one clear error and exit code 2.
 
 mod charts;
+mod check;
 mod cli;
 mod determinism;
 mod disruptions;

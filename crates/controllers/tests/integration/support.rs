@@ -34,6 +34,7 @@ pub fn scenario(
                 kind,
             })
             .collect(),
+        expectations: vec![],
         notes: vec![],
     }
 }
