@@ -1,8 +1,14 @@
-//! `kubesim`: run a scenario, or check one without running it.
+//! `kubesim`: run a scenario, check one without running it, or sweep one over parameters
+//! and seeds.
 //!
 //! Two stages, like ripgrep: clap parses the flags into [`Cli`]; each command turns them into
 //! a checked plan (scenario loaded and validated, overrides applied) before anything runs.
 //! Exit codes: 0 success, 1 internal error, 2 bad input.
+
+mod merge;
+mod output;
+mod progress;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -35,6 +41,11 @@ enum Command {
         /// The scenario file.
         file: PathBuf,
     },
+    /// Run a scenario over a grid of parameter values x seeds, in parallel, and write
+    /// sweep.csv, sweep-summary.csv and charts.
+    Sweep(sweep::SweepArgs),
+    /// Join the outputs of `sweep --shard K/N` runs into the whole sweep's outputs.
+    Merge(merge::MergeArgs),
 }
 
 /// Why a command failed: bad input (exit 2) or a fault of ours (exit 1).
@@ -60,7 +71,7 @@ fn run(file: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<(), Failu
     }
     let dir = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
     let started = Instant::now();
-    let outcome = kubesim_controllers::run(&scenario);
+    let outcome = progress::run(&scenario);
     let wall = started.elapsed();
     let output = kubesim_report::RunOutput {
         scenario: &scenario,
@@ -115,6 +126,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run { file, seed, out } => run(&file, seed, out),
         Command::Validate { file } => validate(&file),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => merge::merge(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -52,10 +52,10 @@ pub const SIZE: (u32, u32) = (1000, 500);
 /// The font family every chart text uses (registered as DejaVu Sans).
 pub const FONT_FAMILY: &str = "sans-serif";
 
-static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+pub(crate) static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
 /// Registers the bundled font with plotters (once per process).
-fn ensure_font() {
+pub(crate) fn ensure_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bundled font is a valid TrueType file; if registration ever failed, drawing
@@ -539,12 +539,12 @@ fn step_path(points: &[(SimTime, i64)], end: SimTime) -> Vec<(f64, i32)> {
 }
 
 /// The colour mixed 60 % with white: an opaque shade for filled areas.
-fn lighten(c: Rgb) -> RGBColor {
+pub(crate) fn lighten(c: Rgb) -> RGBColor {
     let mix = |v: u8| ((u16::from(v) * 2 + 255 * 3) / 5) as u8;
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
-fn font(size: f64) -> TextStyle<'static> {
+pub(crate) fn font(size: f64) -> TextStyle<'static> {
     TextStyle::from((FONT_FAMILY, size).into_font())
 }
 
