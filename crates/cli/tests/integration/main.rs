@@ -2,6 +2,7 @@
 //! outputs are deterministic, and bad input gets one clear error and exit code 2.
 
 mod cli;
+mod common_random_numbers;
 mod determinism;
 mod disruptions;
 mod golden;
@@ -9,4 +10,5 @@ mod lifecycle;
 mod node_scenarios;
 mod scenarios;
 mod support;
+mod sweep;
 mod walkthrough;
