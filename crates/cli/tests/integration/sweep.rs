@@ -230,3 +230,43 @@ fn set_reaches_included_manifests_and_adds_missing_keys() {
     let web = plain.scenario.cluster.workloads.iter().find(|w| w.meta.name == "web").unwrap();
     assert_eq!(web.replicas, 3);
 }
+
+/// The figures of one run of the study with `maxSurge` set and the seed replaced.
+fn study_run(surge: &str, seed: u64) -> Vec<kubesim_report::figures::Figure> {
+    let file = root().join("scenarios/studies/surge-vs-duration.yaml");
+    let set = kubesim_scenario::Set { path: "actions[0].maxSurge".into(), value: surge.into() };
+    let mut s =
+        kubesim_scenario::load_with(&file, &[set]).unwrap_or_else(|e| panic!("{e}")).scenario;
+    s.seed = seed;
+    let o = kubesim_controllers::run(&s);
+    let out = kubesim_report::RunOutput { scenario: &s, cluster: &o.cluster, trace: &o.trace };
+    kubesim_report::figures::figures(&out, &kubesim_report::summarize(&out))
+}
+
+fn figure(f: &[kubesim_report::figures::Figure], name: &str) -> f64 {
+    f.iter().find(|x| x.name == name).and_then(|x| x.value).unwrap_or_else(|| panic!("{name}"))
+}
+
+#[test]
+fn surge_study_tells_its_story() {
+    for seed in [1, 2] {
+        let (one, three) = (study_run("1", seed), study_run("3", seed));
+        let d1 = figure(&one, "upgrade_duration_s");
+        let d3 = figure(&three, "upgrade_duration_s");
+        // maxSurge 1: nine batches, each a provisioning of 1-3 min plus drains: at least
+        // 9 minutes, and faster with three batches of three.
+        assert!(d1 >= 9.0 * 60.0, "seed {seed}: {d1}");
+        assert!(d3 < d1, "seed {seed}: surge 3 {d3} s, surge 1 {d1} s");
+        // Up to 1 resp. 3 surge nodes at a time.
+        assert_eq!(figure(&one, "upgrade_peak_extra_nodes"), 1.0);
+        assert!(figure(&three, "upgrade_peak_extra_nodes") <= 3.0);
+        // web's PDB (maxUnavailable 1) keeps 8 of 9 Ready at worst, whatever the surge.
+        for f in [&one, &three] {
+            assert_eq!(figure(f, "deployment/web:min_ready"), 8.0, "seed {seed}");
+        }
+        // api has no PDB: draining three nodes at once takes more of its pods at once.
+        let (a1, a3) =
+            (figure(&one, "deployment/api:min_ready"), figure(&three, "deployment/api:min_ready"));
+        assert!(a3 < a1, "seed {seed}: api lowest ready {a3} with surge 3, {a1} with surge 1");
+    }
+}
