@@ -270,3 +270,34 @@ fn surge_study_tells_its_story() {
         assert!(a3 < a1, "seed {seed}: api lowest ready {a3} with surge 3, {a1} with surge 1");
     }
 }
+
+#[test]
+fn json_output_is_one_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = root().join("scenarios/quickstart.yaml");
+    let out = tmp.path().join("q");
+    let o = kubesim(
+        &[
+            "sweep",
+            file.to_str().unwrap(),
+            "--set",
+            "actions[0].count=1,2",
+            "--seeds",
+            "2",
+            "--shard",
+            "2/2",
+            "--output",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is JSON only");
+    // 2 values x 2 seeds = 4 runs; shard 2 of 2 holds runs 1 and 3.
+    assert_eq!(doc["runs"], 2);
+    assert_eq!(doc["gridRuns"], 4);
+    assert_eq!(doc["shard"]["index"], 2);
+    assert_eq!(doc["files"], serde_json::json!(["sweep.json", "sweep.csv"]));
+}
