@@ -182,6 +182,7 @@ impl SweepTable {
                     p50: nearest_rank(&v, 50.0),
                     p90: nearest_rank(&v, 90.0),
                     max: nearest_rank(&v, 100.0),
+                    min: v.first().copied(),
                 }
             })
             .collect();

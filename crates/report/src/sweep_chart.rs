@@ -3,8 +3,8 @@
 //!
 //! The x axis has one place per value of the parameter, in the order given to `--set`. At
 //! each, the band runs from the 10th to the 90th percentile of the runs with that value, the
-//! line joins the medians (p50, with a dot), and a cross marks the largest value (percentiles
-//! are nearest-rank, see [`crate::sweep`]). Figures in seconds are drawn in minutes,
+//! line joins the medians (p50, with a dot), a cross marks the largest value and a triangle
+//! the smallest (percentiles are nearest-rank, see [`crate::sweep`]). Figures in seconds are drawn in minutes,
 //! percentages from 0 to 100. Text, colours and the PNG's font handling are those of
 //! [`crate::charts`].
 
@@ -31,6 +31,8 @@ pub struct SweepPoint {
     pub p90: Option<f64>,
     /// Largest value.
     pub max: Option<f64>,
+    /// Smallest value (the worst run of a figure that is a minimum, like `min_ready_pct`).
+    pub min: Option<f64>,
 }
 
 /// A sweep chart.
@@ -199,6 +201,11 @@ fn draw<DB: DrawingBackend>(
     let maxes: Vec<(f64, f64)> =
         chart.points.iter().enumerate().filter_map(|(i, p)| Some(at(i, p.max?))).collect();
     ctx.draw_series(maxes.iter().map(|&p| Cross::new(p, 5, max_rgb.stroke_width(2))))?;
+    let min_color = PALETTE[4];
+    let min_rgb = RGBColor(min_color.0, min_color.1, min_color.2);
+    let mins: Vec<(f64, f64)> =
+        chart.points.iter().enumerate().filter_map(|(i, p)| Some(at(i, p.min?))).collect();
+    ctx.draw_series(mins.iter().map(|&p| TriangleMarker::new(p, 5, min_rgb.filled())))?;
     // The number of runs under each place, when some runs have no value.
     let total = chart.points.iter().map(|p| p.n).max().unwrap_or(0);
     for (i, p) in chart.points.iter().enumerate() {
@@ -222,6 +229,9 @@ fn draw<DB: DrawingBackend>(
     ly += 22;
     root.draw(&Cross::new((lx + 13, ly), 5, max_rgb.stroke_width(2)))?;
     root.draw_text("max", &text, (lx + 34, ly))?;
+    ly += 22;
+    root.draw(&TriangleMarker::new((lx + 13, ly), 5, min_rgb.filled()))?;
+    root.draw_text("min", &text, (lx + 34, ly))?;
     ly += 30;
     let note = font(12.0).pos(Pos::new(HPos::Left, VPos::Center));
     root.draw_text(&format!("{total} runs per value"), &note, (lx, ly))?;
