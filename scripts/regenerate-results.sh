@@ -8,3 +8,9 @@ for f in scenarios/*.yaml; do
   ./target/release/kubesim run "$f" >/dev/null
   echo "regenerated results/$(basename "$f" .yaml)/"
 done
+# The example study (its command is in the file's opening comment).
+./target/release/kubesim sweep scenarios/studies/surge-vs-duration.yaml \
+  --set 'actions[0].maxSurge=1,2,3,4' --seeds 100 --jobs 2 \
+  --chart upgrade_duration_s --chart min_ready_pct --chart deployment/web:min_ready_pct \
+  --out results/studies/surge-vs-duration >/dev/null
+echo "regenerated results/studies/surge-vs-duration/"

@@ -1,5 +1,5 @@
 //! `kubesim`: run a scenario, validate one without running it, explain a pod's scheduling,
-//! check scenarios' expectations.
+//! check scenarios' expectations, or sweep one over parameters and seeds.
 //!
 //! Two stages, like ripgrep: clap parses the flags into [`Cli`]; each command turns them into
 //! a checked plan (scenario loaded and validated, overrides applied) before anything runs.
@@ -7,8 +7,11 @@
 
 mod check;
 mod explain;
+mod merge;
 mod output;
+mod progress;
 mod run;
+mod sweep;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +49,11 @@ enum Command {
         #[arg(long, short = 'o', value_enum, default_value_t)]
         output: output::OutputFormat,
     },
+    /// Run a scenario over a grid of parameter values x seeds, in parallel, and write
+    /// sweep.csv, sweep-summary.csv and charts.
+    Sweep(sweep::SweepArgs),
+    /// Join the outputs of `sweep --shard K/N` runs into the whole sweep's outputs.
+    Merge(merge::MergeArgs),
 }
 
 /// Why a command failed: bad input (exit 2) or a fault of ours (exit 1).
@@ -78,6 +86,8 @@ fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => merge::merge(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

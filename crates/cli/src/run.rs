@@ -31,7 +31,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     }
     let dir = args.out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
     let started = Instant::now();
-    let outcome = kubesim_controllers::run(&scenario);
+    let outcome = crate::progress::run(&scenario);
     let wall = started.elapsed();
     let output = kubesim_report::RunOutput {
         scenario: &scenario,

@@ -196,6 +196,18 @@ impl Simulation {
         self.finish()
     }
 
+    /// Runs to the end like [`Simulation::run`], calling `progress` with the simulated time
+    /// after every `every` events (for a progress bar; [`Simulation::run`] pays nothing for it).
+    pub fn run_with_progress(mut self, every: u64, progress: &mut dyn FnMut(SimTime)) -> Outcome {
+        let every = every.max(1);
+        while self.step() {
+            if self.processed.is_multiple_of(every) {
+                progress(self.world.now);
+            }
+        }
+        self.finish()
+    }
+
     /// Handles the next event, if there is one before the end; false when the run is over.
     /// Lets tests look at the world between events (a run is `while sim.step() {}` then
     /// [`Simulation::finish`]). Late events (see [`Event::is_late`]) are held until nothing

@@ -27,15 +27,22 @@
 //! [`summarize`] computes the [`Summary`] alone, and [`render_terminal`] turns it into a few
 //! lines and a `kubectl get`-style table for the terminal.
 //!
+//! For `kubesim sweep`, [`figures`] turns one run into named numbers, [`sweep`] writes
+//! `sweep.csv` and `sweep-summary.csv` (nearest-rank percentiles per variant) and
+//! [`sweep_chart`] draws a figure against a parameter with its spread over the seeds.
+//!
 //! Timestamps in `state.yaml` are RFC 3339, taking simulated t = 0 as [`EPOCH`].
 
 pub mod charts;
 pub mod csv_files;
 pub mod disruptions;
 pub mod expectations;
+pub mod figures;
 pub mod markdown;
 pub mod state;
 pub mod summary;
+pub mod sweep;
+pub mod sweep_chart;
 pub mod terminal;
 mod text;
 pub mod timefmt;

@@ -36,16 +36,19 @@ mod manifest;
 mod objects;
 mod read;
 mod refs;
+mod set;
 mod source;
 mod yaml;
 
 pub use error::ScenarioError;
 /// Parses a Go/kubectl-style duration (`90s`, `1m30s`) as scenario files write them.
 pub use format::parse_duration;
+pub use set::{Set, load_str_with, load_with};
 
 use error::Problem;
 use objects::{Loose, Plan, TypedDoc};
 use source::Source;
+use std::collections::BTreeMap;
 use std::path::{Path as FsPath, PathBuf};
 use yaml::{Node, Path};
 
@@ -81,6 +84,16 @@ pub fn is_scenario(text: &str, path: &FsPath) -> Result<bool, ScenarioError> {
 /// Reads a scenario from `text`; `path` names it in messages, and `include:`s are read
 /// relative to its directory.
 pub fn load_str(text: &str, path: &FsPath) -> Result<Loaded, ScenarioError> {
+    load_texts(text, path, &BTreeMap::new())
+}
+
+/// [`load_str`], reading an included file from `includes` when it holds its (resolved) path:
+/// the text `--set` changed (see `set.rs`).
+fn load_texts(
+    text: &str,
+    path: &FsPath,
+    includes: &BTreeMap<PathBuf, String>,
+) -> Result<Loaded, ScenarioError> {
     let main = Source::new(path, text)?;
     let root = scenario_root(&main)?;
     let mut file: format::ScenarioFile =
@@ -91,7 +104,7 @@ pub fn load_str(text: &str, path: &FsPath) -> Result<Loaded, ScenarioError> {
     let mut included: Vec<(Source, Vec<Loose>)> = Vec::new();
     for entry in &entries {
         if let WorkloadEntry::Include { index, file } = entry {
-            included.push(read_include(&main, root, *index, file)?);
+            included.push(read_include(&main, root, *index, file, includes)?);
         }
     }
     let mut manifests = Vec::new();
@@ -250,10 +263,15 @@ fn read_include(
     root: Node,
     index: usize,
     file: &str,
+    includes: &BTreeMap<PathBuf, String>,
 ) -> Result<(Source, Vec<Loose>), ScenarioError> {
     let dir = main.path.parent().unwrap_or(FsPath::new(""));
     let resolved = dir.join(file);
-    let text = std::fs::read_to_string(&resolved).map_err(|e| {
+    let read = match includes.get(&resolved) {
+        Some(text) => Ok(text.clone()),
+        None => std::fs::read_to_string(&resolved),
+    };
+    let text = read.map_err(|e| {
         let resolved_note = if resolved == FsPath::new(file) {
             String::new()
         } else {

@@ -238,6 +238,32 @@ impl Index {
         }
     }
 
+    /// What `--set` needs to edit node `n` in place (see `set.rs`): its bytes, its own mapping
+    /// entries (not those it merges), its items, and whether it is an alias, a flow
+    /// collection or nothing at all.
+    pub fn edit_view(&self, n: Node, text: &str) -> EditView {
+        let data = self.data(n);
+        let (entries, items) = match &data.shape {
+            Shape::Map(entries) => {
+                (Some(entries.iter().map(|e| (e.key.clone(), e.key_span, e.value)).collect()), None)
+            }
+            Shape::Seq(items) => (None, Some(items.clone())),
+            _ => (None, None),
+        };
+        let flow = data.bytes.clone().and_then(|r| text.get(r)).is_some_and(|t| {
+            let t = t.trim_start();
+            t.starts_with('{') || t.starts_with('[')
+        });
+        EditView {
+            bytes: data.bytes.clone(),
+            entries,
+            items,
+            alias: matches!(data.shape, Shape::Alias(_)),
+            empty: matches!(data.shape, Shape::Scalar { empty: true, .. }),
+            flow,
+        }
+    }
+
     /// What is written at `n`; `text` is the file the index was built from.
     pub fn written<'t>(&self, n: Node, text: &'t str) -> Written<'t> {
         let data = self.data(self.resolve(n));
@@ -437,6 +463,23 @@ impl Builder<'_> {
             },
         }
     }
+}
+
+/// One node as `--set` sees it (see [`Index::edit_view`]).
+#[derive(Debug, Clone)]
+pub(crate) struct EditView {
+    /// The node's bytes in the file.
+    pub bytes: Option<Range<usize>>,
+    /// A mapping's own entries: key, key span, value.
+    pub entries: Option<Vec<(String, Span, Node)>>,
+    /// A list's items.
+    pub items: Option<Vec<Node>>,
+    /// Whether it is an alias (`*name`).
+    pub alias: bool,
+    /// Whether nothing is written (`key:`).
+    pub empty: bool,
+    /// Whether it is a flow collection (`{...}` or `[...]`).
+    pub flow: bool,
 }
 
 /// One step of a [`Path`].

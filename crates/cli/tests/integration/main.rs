@@ -4,6 +4,7 @@
 mod charts;
 mod check;
 mod cli;
+mod common_random_numbers;
 mod determinism;
 mod disruptions;
 mod golden;
@@ -12,5 +13,6 @@ mod node_scenarios;
 mod output;
 mod scenarios;
 mod support;
+mod sweep;
 mod topology_spread;
 mod walkthrough;
