@@ -1062,7 +1062,9 @@ fn draw<DB: DrawingBackend>(
         let frac = (v / f64::from(y_top)).clamp(0.0, 1.0);
         plot_bottom - ((plot_bottom - plot_top_px) as f64 * frac).round() as i32
     };
+    // Labels that would overlap an earlier one (two floors at the same height) move up a line.
     let threshold_style = font(MARK_FONT).pos(Pos::new(HPos::Right, VPos::Bottom));
+    let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
     for l in &chart.hlines {
         let (x0, x1) = (x_of(l.from.min(end)), x_of(l.to.min(end)));
         let y = y_px(l.value);
@@ -1072,9 +1074,17 @@ fn draw<DB: DrawingBackend>(
             3,
             l.color.color().stroke_width(2),
         ))?;
-        let (tw, _) = root.estimate_text_size(&l.label, &font(MARK_FONT))?;
-        let right = x1.max(x0 + tw as i32 + 2);
-        root.draw_text(&l.label, &threshold_style.color(&l.color.color()), (right, y - 3))?;
+        let (tw, th) = root.estimate_text_size(&l.label, &font(MARK_FONT))?;
+        let (tw, th) = (tw as i32, th as i32);
+        let right = x1.max(x0 + tw + 2);
+        let mut bottom = y - 3;
+        while placed.iter().any(|&(l0, t0, r0, b0)| {
+            right - tw < r0 && l0 < right && bottom - th < b0 && t0 < bottom
+        }) {
+            bottom -= th + 2;
+        }
+        placed.push((right - tw, bottom - th, right, bottom));
+        root.draw_text(&l.label, &threshold_style.color(&l.color.color()), (right, bottom))?;
     }
 
     draw_mark_labels(root, &layout, x_of, plot_top_px)?;
