@@ -13,7 +13,8 @@ pub const MAX_NODE_ROWS: usize = 20;
 /// The run's report for the terminal, in the style of `kubectl get`: a line about the run,
 /// then tables with upper-case headers and aligned columns (no borders) of the actions, the
 /// workloads, the nodes, and where there are any the PodDisruptionBudgets, drains and
-/// node-pool upgrades, then a line about pods and events and the expectations' verdicts:
+/// node-pool upgrades, then a line about pods and events, and the expectations' verdicts (a
+/// table with each one's worst point, and a count):
 ///
 /// ```text
 /// scenario quickstart (seed 42): simulated 3m0s, ended at 00:03:00.000, 30 events processed, 25 trace events
@@ -91,11 +92,18 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
         e.total, e.warnings, e.successful_create, e.scheduled, e.failed_scheduling, e.killing
     )?;
     if !s.expectations.is_empty() {
+        let rows: Vec<Vec<String>> = s
+            .expectations
+            .iter()
+            .map(|x| {
+                let result = if x.passed { "pass" } else { "FAIL" };
+                vec![x.expectation.clone(), result.to_string(), x.detail.clone()]
+            })
+            .collect();
+        writeln!(o)?;
+        o.push_str(&table(&["EXPECTATION", "RESULT", "WORST"], &rows));
         let failed = s.expectations.iter().filter(|x| !x.passed).count();
         writeln!(o, "expectations: {} passed, {} failed", s.expectations.len() - failed, failed)?;
-        for x in s.expectations.iter().filter(|x| !x.passed) {
-            writeln!(o, "  FAIL {}: {}", x.expectation, x.detail)?;
-        }
     }
     Ok(())
 }

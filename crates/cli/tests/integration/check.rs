@@ -125,6 +125,11 @@ fn run_shows_the_verdicts_and_still_exits_0() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("expectations: 2 passed, 1 failed"), "{stdout}");
+    // The EXPECTATION table lists every verdict; the failing floor with its worst point.
+    assert!(stdout.contains("EXPECTATION"), "{stdout}");
+    let row = stdout.lines().find(|l| l.starts_with("ready deployment/web >= 3")).unwrap();
+    assert!(row.contains("   FAIL   ") && row.contains("00:01:00.000"), "{row}");
+    assert_eq!(stdout.lines().filter(|l| l.contains("   pass   ")).count(), 2, "{stdout}");
     let summary = fs::read_to_string(tmp.path().join("results/dip/summary.json")).unwrap();
     assert!(summary.contains("\"worst_at_ms\": 60000"), "{summary}");
 }
