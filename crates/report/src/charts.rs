@@ -616,30 +616,65 @@ pub(crate) fn chart_err(file: &str) -> impl Fn(String) -> ReportError + '_ {
     move |message| ReportError::Chart { file: file.to_string(), message }
 }
 
-/// Draws `chart` into a PNG file of [`SIZE`].
-pub fn render_png(chart: &StepChart, path: &Path) -> Result<(), ReportError> {
+/// A chart that draws itself on any plotters backend: the run charts, the node timeline and
+/// the sweep chart share the PNG and SVG rendering below.
+pub(crate) trait Drawing {
+    /// The picture's size in pixels.
+    fn size(&self) -> (u32, u32);
+    /// Draws the whole picture on `root`.
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>;
+}
+
+/// Draws `chart` into a PNG file (text from the bundled font, so every machine writes the
+/// same bytes).
+pub(crate) fn png(chart: &impl Drawing, path: &Path) -> Result<(), ReportError> {
     ensure_font();
     let file = path
         .file_name()
         .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let err = chart_err(&file);
-    let backend =
-        GlyphText::new(BitMapBackend::new(path, SIZE), FONT).map_err(|e| err(e.to_string()))?;
+    let backend = GlyphText::new(BitMapBackend::new(path, chart.size()), FONT)
+        .map_err(|e| err(e.to_string()))?;
     let root = backend.into_drawing_area();
-    draw(&root, chart).map_err(|e| err(e.to_string()))?;
+    chart.draw_on(&root).map_err(|e| err(e.to_string()))?;
     root.present().map_err(|e| err(e.to_string()))
+}
+
+/// Draws `chart` as an SVG document.
+pub(crate) fn svg(chart: &impl Drawing) -> Result<String, ReportError> {
+    ensure_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, chart.size()).into_drawing_area();
+        chart.draw_on(&root).map_err(|e| chart_err("svg")(e.to_string()))?;
+        root.present().map_err(|e| chart_err("svg")(e.to_string()))?;
+    }
+    Ok(svg)
+}
+
+impl Drawing for StepChart {
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        draw(root, self)
+    }
+}
+
+/// Draws `chart` into a PNG file of [`SIZE`].
+pub fn render_png(chart: &StepChart, path: &Path) -> Result<(), ReportError> {
+    png(chart, path)
 }
 
 /// Draws `chart` as an SVG document of [`SIZE`].
 pub fn render_svg(chart: &StepChart) -> Result<String, ReportError> {
-    ensure_font();
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        draw(&root, chart).map_err(|e| chart_err("svg")(e.to_string()))?;
-        root.present().map_err(|e| chart_err("svg")(e.to_string()))?;
-    }
-    Ok(svg)
+    svg(chart)
 }
 
 // Layout, in pixels.

@@ -9,8 +9,7 @@
 //! [`crate::charts`].
 
 use crate::ReportError;
-use crate::charts::{FONT, PALETTE, SIZE, ensure_font, font, lighten};
-use crate::text::GlyphText;
+use crate::charts::{PALETTE, SIZE, font, lighten};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -59,34 +58,26 @@ fn axis(figure: &str) -> (f64, String) {
     }
 }
 
-fn chart_err(file: &str) -> impl Fn(String) -> ReportError + '_ {
-    move |message| ReportError::Chart { file: file.to_string(), message }
+impl crate::charts::Drawing for SweepChart {
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        draw(root, self)
+    }
 }
 
 /// Draws `chart` into a PNG file of [`SIZE`].
 pub fn render_png(chart: &SweepChart, path: &Path) -> Result<(), ReportError> {
-    ensure_font();
-    let file = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let err = chart_err(&file);
-    let backend =
-        GlyphText::new(BitMapBackend::new(path, SIZE), FONT).map_err(|e| err(e.to_string()))?;
-    let root = backend.into_drawing_area();
-    draw(&root, chart).map_err(|e| err(e.to_string()))?;
-    root.present().map_err(|e| err(e.to_string()))
+    crate::charts::png(chart, path)
 }
 
 /// Draws `chart` as an SVG document of [`SIZE`].
 pub fn render_svg(chart: &SweepChart) -> Result<String, ReportError> {
-    ensure_font();
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        draw(&root, chart).map_err(|e| chart_err("svg")(e.to_string()))?;
-        root.present().map_err(|e| chart_err("svg")(e.to_string()))?;
-    }
-    Ok(svg)
+    crate::charts::svg(chart)
 }
 
 /// A round top for the y axis: the largest value plus a tenth, rounded up to 1, 1.5, 2, 2.5,

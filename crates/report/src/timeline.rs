@@ -24,12 +24,11 @@
 use crate::ReportError;
 use crate::RunOutput;
 use crate::charts::{
-    FONT, LEGEND_ROW, LegendEntry, MARGIN_LEFT, MARGIN_RIGHT, MARK_ROW, MARK_TEXT, MAX_MARK_ROWS,
+    LEGEND_ROW, LegendEntry, MARGIN_LEFT, MARGIN_RIGHT, MARK_ROW, MARK_TEXT, MAX_MARK_ROWS,
     NODE_CORDONED, NODE_DRAINING, NODE_GONE, NODE_READY, NODE_UNKNOWN, Rgb, SIZE, TITLE_BAND,
-    axis_end, chart_err, draw_legend, draw_mark_labels, draw_mark_lines, draw_title, ensure_font,
-    font, layout_marks, legend_width, minutes,
+    axis_end, draw_legend, draw_mark_labels, draw_mark_lines, draw_title, font, layout_marks,
+    legend_width, minutes,
 };
-use crate::text::GlyphText;
 use kubesim_engine::SimTime;
 use kubesim_model::{CondStatus, Kind, Mark};
 use plotters::coord::Shift;
@@ -255,30 +254,26 @@ pub fn timeline_size(t: &NodeTimeline) -> (u32, u32) {
     (SIZE.0, h as u32)
 }
 
+impl crate::charts::Drawing for NodeTimeline {
+    fn size(&self) -> (u32, u32) {
+        timeline_size(self)
+    }
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        draw_timeline(root, self)
+    }
+}
+
 /// Draws the timeline into a PNG file of [`timeline_size`].
 pub fn render_timeline_png(t: &NodeTimeline, path: &Path) -> Result<(), ReportError> {
-    ensure_font();
-    let file = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let err = chart_err(&file);
-    let backend = GlyphText::new(BitMapBackend::new(path, timeline_size(t)), FONT)
-        .map_err(|e| err(e.to_string()))?;
-    let root = backend.into_drawing_area();
-    draw_timeline(&root, t).map_err(|e| err(e.to_string()))?;
-    root.present().map_err(|e| err(e.to_string()))
+    crate::charts::png(t, path)
 }
 
 /// Draws the timeline as an SVG document of [`timeline_size`].
 pub fn render_timeline_svg(t: &NodeTimeline) -> Result<String, ReportError> {
-    ensure_font();
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, timeline_size(t)).into_drawing_area();
-        draw_timeline(&root, t).map_err(|e| chart_err("svg")(e.to_string()))?;
-        root.present().map_err(|e| chart_err("svg")(e.to_string()))?;
-    }
-    Ok(svg)
+    crate::charts::svg(t)
 }
 
 fn draw_timeline<DB: DrawingBackend>(
