@@ -98,14 +98,17 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<Checked, Failure> {
         .into_iter()
         .map(|(f, scenario)| {
             let outcome = kubesim_controllers::run(&scenario);
+            if let Some(why) = &outcome.stalled {
+                return Err(Failure::BadInput(format!("error: {}: {why}", f.display())));
+            }
             let out = kubesim_report::RunOutput {
                 scenario: &scenario,
                 cluster: &outcome.cluster,
                 trace: &outcome.trace,
             };
-            (f, kubesim_report::summarize(&out))
+            Ok((f, kubesim_report::summarize(&out)))
         })
-        .collect();
+        .collect::<Result<_, Failure>>()?;
     Ok(Checked { runs })
 }
 

@@ -32,6 +32,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let dir = args.out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
     let started = Instant::now();
     let outcome = crate::progress::run(&scenario);
+    if let Some(why) = &outcome.stalled {
+        // Nothing is written: a run cut short is no result.
+        return Err(Failure::BadInput(format!("error: {}: {why}", args.file.display())));
+    }
     let wall = started.elapsed();
     let output = kubesim_report::RunOutput {
         scenario: &scenario,

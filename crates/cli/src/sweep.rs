@@ -217,11 +217,18 @@ fn default_charts(scenario: &Scenario, by: &str) -> Vec<ChartSpec> {
         .collect()
 }
 
-/// One run: the figures, formatted.
-fn run_one(scenario: &Scenario, seed: u64) -> (Vec<String>, Vec<String>) {
+/// One run's figures: their names and their formatted values.
+type RunFigures = (Vec<String>, Vec<String>);
+
+/// One run: the figures, formatted; `Err` when the run stalled (see
+/// `kubesim_controllers::MAX_EVENTS_PER_INSTANT`).
+fn run_one(scenario: &Scenario, seed: u64) -> Result<RunFigures, String> {
     let mut s = scenario.clone();
     s.seed = seed;
     let outcome = kubesim_controllers::run(&s);
+    if let Some(why) = outcome.stalled {
+        return Err(format!("the run with seed {seed}: {why}"));
+    }
     let output = kubesim_report::RunOutput {
         scenario: &s,
         cluster: &outcome.cluster,
@@ -232,7 +239,7 @@ fn run_one(scenario: &Scenario, seed: u64) -> (Vec<String>, Vec<String>) {
     let names = figures.iter().map(|f| f.name.clone()).collect();
     let values =
         figures.iter().map(|f| kubesim_report::figures::format_value(&f.name, f.value)).collect();
-    (names, values)
+    Ok((names, values))
 }
 
 /// Writes a sweep directory: `sweep.json`, `sweep.csv` and, for a whole grid,
@@ -411,7 +418,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let bar = Progress::runs(mine.len() as u64);
     let started = Instant::now();
     let seeds = args.seeds as usize;
-    let results: Vec<(Vec<String>, Vec<String>)> = pool.install(|| {
+    let results: Result<Vec<RunFigures>, String> = pool.install(|| {
         mine.par_iter()
             .map(|&i| {
                 let r = run_one(&scenarios[i / seeds], (i % seeds) as u64 + 1);
@@ -421,6 +428,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             .collect()
     });
     bar.finish();
+    let results = results.map_err(|why| Failure::BadInput(format!("error: {why}")))?;
     let wall = started.elapsed().as_secs_f64();
 
     let figures = results.first().map(|r| r.0.clone()).unwrap_or_default();

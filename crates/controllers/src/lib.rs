@@ -44,4 +44,4 @@ pub mod tainteviction;
 pub mod workloads;
 pub mod world;
 
-pub use simulation::{Outcome, Simulation, run};
+pub use simulation::{MAX_EVENTS_PER_INSTANT, Outcome, Simulation, run};

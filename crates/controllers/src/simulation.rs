@@ -16,7 +16,7 @@ use crate::world::{Event, World, streams};
 use kubesim_engine::{RngStreams, SimTime};
 use kubesim_model::{Cluster, PodPhase, Scenario, Trace};
 use rand_chacha::ChaCha8Rng;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// A simulation of one scenario with one seed.
 pub struct Simulation {
@@ -35,6 +35,12 @@ pub struct Simulation {
     action_rng: ChaCha8Rng,
     end: SimTime,
     processed: u64,
+    /// `processed` when the current instant began.
+    instant_start: u64,
+    /// The most events one instant may take (see [`MAX_EVENTS_PER_INSTANT`]).
+    instant_limit: u64,
+    /// Why the run stopped early, when it did.
+    stalled: Option<String>,
     /// Late events held until everything else at their instant has run (see [`Event::is_late`]).
     late: VecDeque<Event>,
 }
@@ -45,7 +51,20 @@ pub struct Outcome {
     pub cluster: Cluster,
     /// What happened.
     pub trace: Trace,
+    /// Set when the run stopped because one instant took more than
+    /// [`MAX_EVENTS_PER_INSTANT`] events: why, and which event reasons repeated. The cluster
+    /// and trace are then cut short and must not be reported as a result.
+    pub stalled: Option<String>,
 }
+
+/// The most queue events one instant of simulated time may take before the run stops as
+/// stalled. Every component of kubesim reacts at once (no API latency, no controller
+/// work-queue delay), so a loop that a real cluster runs at the pace of its API server — a
+/// ReplicaSet replacing, at once, pods that the taint eviction controller deletes at once
+/// (a template pinned by `nodeName` to a node with a NoExecute taint it does not tolerate) —
+/// would never let simulated time advance. Real instants stay far below this: creating 150,000
+/// pods at t = 0 takes under a million events.
+pub const MAX_EVENTS_PER_INSTANT: u64 = 5_000_000;
 
 impl Simulation {
     /// Sets up a run: every component, the scenario's actions as timed events, and a first
@@ -110,6 +129,9 @@ impl Simulation {
             action_rng: rngs.stream(streams::ACTIONS),
             end: SimTime::ZERO + scenario.duration,
             processed: 0,
+            instant_start: 0,
+            instant_limit: MAX_EVENTS_PER_INSTANT,
+            stalled: None,
             world,
             late: VecDeque::new(),
         }
@@ -213,6 +235,13 @@ impl Simulation {
     /// [`Simulation::finish`]). Late events (see [`Event::is_late`]) are held until nothing
     /// else is left at their instant.
     pub fn step(&mut self) -> bool {
+        if self.stalled.is_some() {
+            return false;
+        }
+        if self.processed - self.instant_start >= self.instant_limit {
+            self.stalled = Some(self.stall_report());
+            return false;
+        }
         loop {
             let next = self.world.queue.peek_time();
             if next.is_none_or(|t| t > self.world.now) {
@@ -231,6 +260,7 @@ impl Simulation {
                 // The previous instant is settled: take its metrics.
                 self.record_metrics();
                 self.world.now = t;
+                self.instant_start = self.processed;
             }
             let (_, ev) = self.world.queue.pop().expect("peeked");
             if ev.is_late() && self.world.queue.peek_time() == Some(self.world.now) {
@@ -241,6 +271,33 @@ impl Simulation {
             self.dispatch(ev);
             return true;
         }
+    }
+
+    /// Lowers [`MAX_EVENTS_PER_INSTANT`] (for tests of the guard).
+    pub fn set_instant_limit(&mut self, limit: u64) {
+        self.instant_limit = limit.max(1);
+    }
+
+    /// Why the run stalled: the instant, and the event reasons recorded most at it.
+    fn stall_report(&self) -> String {
+        let now = self.world.now;
+        let mut counts: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+        for e in self.world.trace.events.iter().rev().take_while(|e| e.time == now) {
+            *counts.entry((e.reason, e.kind.as_str())).or_default() += 1;
+        }
+        let mut top: Vec<((&str, &str), u64)> = counts.into_iter().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let reasons: Vec<String> =
+            top.iter().take(4).map(|((r, k), n)| format!("{r} on a {k} x{n}")).collect();
+        format!(
+            "the run stalled at {now}: more than {} events at this one instant, so simulated time \
+             could not advance. Components that react at once are undoing each other's work in \
+             a loop (for example a ReplicaSet replacing pods that are deleted as soon as they \
+             exist: a pod template pinned by `nodeName` to a node with a NoExecute taint it does \
+             not tolerate). The events recorded most at that instant: {}",
+            self.instant_limit,
+            if reasons.is_empty() { "none".to_string() } else { reasons.join(", ") }
+        )
     }
 
     fn record_metrics(&mut self) {
@@ -254,7 +311,11 @@ impl Simulation {
         let mut trace = std::mem::take(&mut self.world.trace);
         trace.end = self.end;
         trace.events_processed = self.processed;
-        Outcome { cluster: std::mem::take(&mut self.world.cluster), trace }
+        Outcome {
+            cluster: std::mem::take(&mut self.world.cluster),
+            trace,
+            stalled: self.stalled.take(),
+        }
     }
 
     /// `kubesim explain`: runs until the requested scheduling attempt has happened (or the

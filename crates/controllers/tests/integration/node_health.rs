@@ -759,3 +759,42 @@ fn nodes_added_at_run_time_count_for_their_zone() {
         .collect();
     assert_eq!(deleted, vec![460_100, 460_100]);
 }
+
+#[test]
+fn a_loop_at_one_instant_stops_the_run_as_stalled() {
+    // The same pinned Deployment without a toleration: the taint eviction controller deletes
+    // each pod as soon as it is bound (no tolerationSeconds: at once) and the ReplicaSet
+    // replaces it at once, so simulated time never leaves t = 0. With the guard lowered to
+    // 10,000 events the run stops at t = 0 as stalled, naming the repeated reasons; nothing
+    // after t = 0 happened.
+    let mut nodes = zoned_nodes(&[("a", 1)]);
+    nodes[0].taints.push(Taint {
+        key: "dedicated".into(),
+        value: "batch".into(),
+        effect: TaintEffect::NoExecute,
+        time_added: Some(SimTime::ZERO),
+    });
+    let mut spec = SpecBuilder::new().image("batch:1").build();
+    spec.node_name = Some("a-1".into());
+    let s = long(
+        scenario(nodes, vec![WorkloadBuilder::deployment("pinned", 1, spec).build()], vec![]),
+        2,
+    );
+    let mut sim = kubesim_controllers::Simulation::new(&s);
+    sim.set_instant_limit(10_000);
+    while sim.step() {}
+    let out = sim.finish();
+    let why = out.stalled.expect("stalled");
+    assert!(why.starts_with("the run stalled at 00:00:00.000: more than 10000 events"), "{why}");
+    assert!(
+        why.contains("TaintManagerEviction on a Pod") && why.contains("SuccessfulCreate"),
+        "{why}"
+    );
+    assert!(out.trace.events.iter().all(|e| e.time == SimTime::ZERO));
+    // The sibling test above shows that a run with time to advance is not stalled.
+    let healthy = kubesim_controllers::run(&long(
+        scenario(zoned_nodes(&[("a", 1)]), vec![web(2)], vec![]),
+        2,
+    ));
+    assert!(healthy.stalled.is_none());
+}
