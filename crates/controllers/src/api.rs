@@ -299,7 +299,8 @@ pub fn add_node(w: &mut World, node: Node) -> NodeId {
 /// The Node object is deleted (`DELETE nodes/<name>`, its VM is gone): `RemovingNode` from
 /// the node lifecycle controller (recorded here, at the deletion, rather than at its next
 /// pass); the scheduler drops it (`NodeDelete`); DaemonSets delete their pod there; the taint eviction
-/// controller forgets it. Pods still bound to it are left to PodGC (`gcOrphaned`).
+/// controller forgets it. Pods still bound to it are left to PodGC (`gcOrphaned`), which is
+/// kicked.
 pub fn delete_node(w: &mut World, node: NodeId) {
     if w.cluster.nodes[node.index()].removed.is_some() {
         return;
@@ -319,6 +320,10 @@ pub fn delete_node(w: &mut World, node: NodeId) {
     w.sync_daemonsets();
     // The taint eviction controller forgets the node's pending evictions.
     w.queue.schedule(w.now, Event::TaintEvictionNodeUpdate(node));
+    // PodGC's gcOrphaned collects the pods still bound to it after its quarantine.
+    if !w.cluster.pods_on_node(node).is_empty() {
+        crate::podgc::kick(w);
+    }
 }
 
 /// Changes a node (`PATCH nodes/<name>`: labels, taints, allocatable, ...) and tells the

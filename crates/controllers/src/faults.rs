@@ -169,7 +169,6 @@ impl NodeHealth {
         }
         api::delete_node(w, n);
         self.nlc.node_updated(w, n);
-        self.podgc.kick(w);
     }
 
     /// Handles [`Event::SpotTermination`]: the machine is terminated.

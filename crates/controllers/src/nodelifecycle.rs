@@ -273,6 +273,8 @@ pub struct NodeLifecycleController {
     zones: Vec<Zone>,
     /// Zones by `GetZoneKey` (region and zone).
     zone_index: BTreeMap<String, usize>,
+    /// The `World::node_set_version` the node records were last brought up to date for.
+    node_set_version: Option<u64>,
     /// Nodes counted not Ready (visited by every pass).
     unhealthy: BTreeSet<NodeId>,
     /// Nodes touched since the last pass.
@@ -315,13 +317,14 @@ impl NodeLifecycleController {
             nodes: Vec::with_capacity(w.cluster.nodes.len()),
             zones: Vec::new(),
             zone_index: BTreeMap::new(),
+            node_set_version: None,
             unhealthy: BTreeSet::new(),
             dirty: BTreeSet::new(),
             expiring: BTreeMap::new(),
             passes: BTreeSet::new(),
             passes_run: 0,
         };
-        nlc.learn_nodes(w);
+        let _ = nlc.learn_nodes(w);
         nlc.dirty = nlc.unhealthy.clone();
         for z in 0..nlc.zones.len() {
             let zone = &nlc.zones[z];
@@ -335,12 +338,25 @@ impl NodeLifecycleController {
         nlc
     }
 
-    /// `classifyNodes`' newly added nodes: takes in the nodes created since the controller last
-    /// looked (at t = 0 every node; later the nodes of `add-node` actions and node-pool
-    /// upgrades). A node of a zone not seen before makes a new zone, in state `Initial` until
-    /// the next pass computes it, with a full token bucket (`addPodEvictorForNewZone`).
-    /// Called at every entry point, so a node is known before anything asks about it.
-    fn learn_nodes(&mut self, w: &World) {
+    /// `classifyNodes`: takes in the nodes created since the controller last looked (at t = 0
+    /// every node; later the nodes of `add-node` actions and node-pool upgrades) and forgets
+    /// the deleted ones (their zone no longer counts them). A node of a zone not seen before
+    /// makes a new zone, in state `Initial` until the next pass computes it, with a full token
+    /// bucket (`addPodEvictorForNewZone`). Called at every entry point, so a node is known
+    /// before anything asks about it; it does work only when the node set changed
+    /// (`World::node_set_version`).
+    /// Returns whether a node was forgotten.
+    fn learn_nodes(&mut self, w: &World) -> bool {
+        if self.node_set_version == Some(w.node_set_version) {
+            return false;
+        }
+        self.node_set_version = Some(w.node_set_version);
+        let mut forgot = false;
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].known && w.cluster.nodes[i].removed.is_some() {
+                forgot |= self.forget_node(NodeId(i as u32));
+            }
+        }
         for i in self.nodes.len()..w.cluster.nodes.len() {
             let n = &w.cluster.nodes[i];
             let (key, name) = zone_key(n);
@@ -392,6 +408,7 @@ impl NodeLifecycleController {
                 probe_floor: HbTime::MIN,
             });
         }
+        forgot
     }
 
     /// The controller's settings.
@@ -433,6 +450,8 @@ impl NodeLifecycleController {
     /// Heartbeats of `node` stopped; the last one reached the API server at `last`. Schedules
     /// the pass at which its grace period runs out.
     pub fn heartbeats_stopped(&mut self, w: &mut World, node: NodeId, last: HbTime) {
+        // A node forgotten here changes zone counts that the next pass (requested below)
+        // reads.
         self.learn_nodes(w);
         let rec = &self.nodes[node.index()];
         let period = self.period();
@@ -448,6 +467,8 @@ impl NodeLifecycleController {
     /// A kubelet posted a status change: the NoSchedule condition taints follow at once, the
     /// next pass looks at the node.
     pub fn node_status_changed(&mut self, w: &mut World, node: NodeId) {
+        // A node forgotten here changes zone counts that the next pass (requested below)
+        // reads.
         self.learn_nodes(w);
         self.no_schedule_tainting_pass(w, node);
         self.dirty.insert(node);
@@ -457,6 +478,8 @@ impl NodeLifecycleController {
 
     /// Someone else changed the node (its taints, or deleted it): the next pass looks at it.
     pub fn node_updated(&mut self, w: &mut World, node: NodeId) {
+        // A node forgotten here changes zone counts that the next pass (requested below)
+        // reads.
         self.learn_nodes(w);
         if w.cluster.nodes[node.index()].removed.is_none() {
             self.no_schedule_tainting_pass(w, node);
@@ -490,7 +513,7 @@ impl NodeLifecycleController {
 
     /// Handles [`Event::NodeMonitorPass`]: `monitorNodeHealth` for the nodes that can change.
     pub fn monitor_pass(&mut self, w: &mut World, hb: &NodeHeartbeats) {
-        self.learn_nodes(w);
+        let forgot = self.learn_nodes(w);
         let now = w.now;
         self.passes.remove(&now);
         self.passes_run += 1;
@@ -501,7 +524,7 @@ impl NodeLifecycleController {
         }
         let mut visit = std::mem::take(&mut self.dirty);
         visit.extend(self.unhealthy.iter().copied());
-        let mut changed = false;
+        let mut changed = forgot;
         let grace = self.cfg.node_monitor_grace_period.as_millis() as HbTime;
         let period = self.period();
         for n in visit {
@@ -510,7 +533,7 @@ impl NodeLifecycleController {
                 continue;
             }
             if w.cluster.nodes[n.index()].removed.is_some() {
-                changed |= self.forget_node(w, n);
+                changed |= self.forget_node(n);
                 continue;
             }
             // tryUpdateNodeHealth
@@ -574,7 +597,7 @@ impl NodeLifecycleController {
     }
 
     /// `classifyNodes` found the node deleted: it no longer counts.
-    fn forget_node(&mut self, w: &mut World, n: NodeId) -> bool {
+    fn forget_node(&mut self, n: NodeId) -> bool {
         let rec = &mut self.nodes[n.index()];
         rec.known = false;
         if !rec.excluded {
@@ -586,7 +609,6 @@ impl NodeLifecycleController {
         }
         self.unhealthy.remove(&n);
         // `RemovingNode` is recorded by `api::delete_node`.
-        let _ = w;
         true
     }
 

@@ -31,14 +31,12 @@ use crate::drain::{DrainOwner, Drains};
 use crate::world::{Event, World, streams};
 use kubesim_engine::{RngStreams, SimDuration, SimTime};
 use kubesim_model::{
-    CondStatus, DrainOptions, DrainOutcome, DrainTimeoutBehaviour, EventType, NodeId,
-    PodConditionType, PodPhase, UpgradeOutcome, UpgradeRecord, UpgradeSettings,
+    DrainOptions, DrainOutcome, DrainTimeoutBehaviour, EventType, NodeId, UpgradeOutcome,
+    UpgradeRecord, UpgradeSettings,
 };
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, VecDeque};
 
-/// PodGC's `quarantineTime` before it deletes the pods of a node that no longer exists.
-pub const ORPHAN_QUARANTINE: SimDuration = SimDuration::from_secs(40);
 /// How long an upgrade waits before draining a node again after its drain failed.
 pub const REDRAIN_DELAY: SimDuration = SimDuration::from_secs(5);
 
@@ -84,30 +82,6 @@ fn create_pool_node(w: &mut World, pool: usize, zone: Option<String>) -> NodeId 
     let zone = zone.or_else(|| p.zone_of(index).map(str::to_string));
     let node = p.make_node(&name, zone.as_deref(), uid, w.now);
     api::add_node(w, node)
-}
-
-/// PodGC's `gcOrphaned` for a deleted node: every pod still bound to it gets
-/// `DisruptionTarget` (`DeletionByPodGC`, "PodGC: node no longer exists"), phase Failed if it
-/// had not terminated, and is deleted with grace 0.
-pub fn gc_orphaned_pods(w: &mut World, node: NodeId) {
-    if w.cluster.nodes[node.index()].removed.is_none() {
-        return;
-    }
-    let pods: Vec<_> = w.cluster.pods_on_node(node).iter().copied().collect();
-    for p in pods {
-        api::set_pod_condition(
-            w,
-            p,
-            PodConditionType::DisruptionTarget,
-            CondStatus::True,
-            "DeletionByPodGC",
-            "PodGC: node no longer exists",
-        );
-        if !w.cluster.pods[p.index()].status.phase.is_terminal() {
-            api::set_pod_phase(w, p, PodPhase::Failed);
-        }
-        api::remove_pod(w, p);
-    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -383,7 +357,6 @@ impl NodePools {
                     w.schedule_at(at, Event::UpgradeTick(id));
                 }
                 api::delete_node(w, node);
-                w.schedule(ORPHAN_QUARANTINE, Event::OrphanedPodsGc(node));
                 self.note_size(w, id);
                 self.check_batch(w, drains, id);
             }

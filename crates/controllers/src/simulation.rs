@@ -8,7 +8,7 @@ use crate::faults::NodeHealth;
 use crate::kubelet::Kubelet;
 use crate::metrics::MetricsRecorder;
 use crate::node_heartbeat::KubeletGate;
-use crate::nodepool::{self, NodePools};
+use crate::nodepool::NodePools;
 use crate::scheduler::Scheduler;
 use crate::scheduler::explain::{AttemptRecord, ExplainRequest};
 use crate::workloads::WorkloadControllers;
@@ -195,7 +195,6 @@ impl Simulation {
             Event::DrainTimeout(d, n) => self.drains.timeout(w, d, n),
             Event::DrainFinished(d) => self.node_pools.drain_finished(w, &mut self.drains, d),
             Event::UpgradeTick(u) => self.node_pools.tick(w, &mut self.drains, u),
-            Event::OrphanedPodsGc(n) => nodepool::gc_orphaned_pods(w, n),
             Event::NodeMonitorPass => nh.nlc.monitor_pass(w, &nh.heartbeats),
             Event::NoExecuteTaintingPass(zone, generation) => {
                 nh.nlc.no_execute_tainting_pass(w, zone, generation)

@@ -47,8 +47,6 @@ pub enum Event {
     DrainFinished(u32),
     /// A node-pool upgrade has something due: a new node is up, or a drain timeout expires.
     UpgradeTick(u32),
-    /// PodGC's orphan cleanup for a deleted node (40 s quarantine after the deletion).
-    OrphanedPodsGc(NodeId),
     // ----- Node health: heartbeats, node lifecycle, taint eviction, PodGC, faults --------
     /// The node lifecycle controller's `monitorNodeHealth` pass. A *late* event: it runs
     /// after every other event of its instant (see [`Event::is_late`]).
