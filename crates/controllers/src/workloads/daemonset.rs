@@ -23,7 +23,7 @@ use crate::api;
 use crate::world::World;
 use kubesim_model::{
     EventType, NodeId, NodeSelectorTerm, Operator, PodId, Requirement, TaintEffect, Toleration,
-    TolerationOperator, WorkloadId, WorkloadStatus,
+    TolerationOperator, WorkloadId,
 };
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
@@ -178,26 +178,12 @@ pub fn sync(w: &mut World, id: WorkloadId, rng: &mut ChaCha8Rng) {
 }
 
 fn update_status(w: &mut World, id: WorkloadId, eligible: &[NodeId]) {
-    let now = w.now;
-    let mrs = w.cluster.workloads[id.index()].min_ready_seconds;
     let mut is_eligible = vec![false; w.cluster.nodes.len()];
     for n in eligible {
         is_eligible[n.index()] = true;
     }
-    let mut st = WorkloadStatus::default();
-    for &p in w.cluster.pods_of(id) {
-        let pod = &w.cluster.pods[p.index()];
-        if !pod.is_active() || !pod.node.is_some_and(|n| is_eligible[n.index()]) {
-            continue;
-        }
-        st.replicas += 1;
-        if pod.is_ready() {
-            st.ready_replicas += 1;
-        }
-        if pod.is_available(now, mrs) {
-            st.available_replicas += 1;
-        }
-    }
+    let mut st =
+        super::active_pod_counts(w, id, |pod| pod.node.is_some_and(|n| is_eligible[n.index()]));
     st.updated_replicas = st.replicas;
     let wl = &mut w.cluster.workloads[id.index()];
     wl.replicas = eligible.len() as u32;

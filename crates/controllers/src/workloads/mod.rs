@@ -11,7 +11,7 @@ pub mod statefulset;
 
 use crate::world::{World, streams};
 use kubesim_engine::RngStreams;
-use kubesim_model::{Kind, Pod, PodStatus, WorkloadId};
+use kubesim_model::{Kind, Pod, PodStatus, WorkloadId, WorkloadStatus};
 use rand_chacha::ChaCha8Rng;
 
 /// The workload controllers (kube-controller-manager's replicaset, deployment, statefulset
@@ -41,6 +41,33 @@ impl WorkloadControllers {
             _ => {}
         }
     }
+}
+
+/// `replicas`, `readyReplicas` and `availableReplicas` over a workload's active pods (not
+/// terminating, not terminal) that `counts` keeps, as the ReplicaSet and DaemonSet
+/// controllers compute them (`calculateStatus`, `updateDaemonSetStatus`).
+pub fn active_pod_counts(
+    w: &World,
+    id: WorkloadId,
+    counts: impl Fn(&Pod) -> bool,
+) -> WorkloadStatus {
+    let now = w.now;
+    let mrs = w.cluster.workloads[id.index()].min_ready_seconds;
+    let mut st = WorkloadStatus::default();
+    for &p in w.cluster.pods_of(id) {
+        let pod = &w.cluster.pods[p.index()];
+        if !pod.is_active() || !counts(pod) {
+            continue;
+        }
+        st.replicas += 1;
+        if pod.is_ready() {
+            st.ready_replicas += 1;
+        }
+        if pod.is_available(now, mrs) {
+            st.available_replicas += 1;
+        }
+    }
+    st
 }
 
 /// A new pod from a workload's template (`GetPodFromTemplate`): the template's labels,

@@ -12,7 +12,7 @@
 use super::{names, pod_from_template};
 use crate::api;
 use crate::world::World;
-use kubesim_model::{EventType, PodId, PodPhase, WorkloadId, WorkloadStatus};
+use kubesim_model::{EventType, PodId, PodPhase, WorkloadId};
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Ordering;
 
@@ -111,22 +111,7 @@ fn pods_to_delete(w: &World, id: WorkloadId, mut active: Vec<PodId>, want: usize
 /// Writes `status.replicas`, `readyReplicas` and `availableReplicas` over the active pods, and
 /// tells the owning Deployment when they changed.
 pub fn update_status(w: &mut World, id: WorkloadId) {
-    let now = w.now;
-    let mrs = w.cluster.workloads[id.index()].min_ready_seconds;
-    let mut st = WorkloadStatus::default();
-    for &p in w.cluster.pods_of(id) {
-        let pod = &w.cluster.pods[p.index()];
-        if !pod.is_active() {
-            continue;
-        }
-        st.replicas += 1;
-        if pod.is_ready() {
-            st.ready_replicas += 1;
-        }
-        if pod.is_available(now, mrs) {
-            st.available_replicas += 1;
-        }
-    }
+    let st = super::active_pod_counts(w, id, |_| true);
     let wl = &mut w.cluster.workloads[id.index()];
     if wl.status != st {
         wl.status = st;
