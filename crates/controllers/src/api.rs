@@ -415,7 +415,7 @@ pub fn add_node_taint(w: &mut World, node: NodeId, mut taint: Taint) -> bool {
         Some(t) => *t = taint.clone(),
         None => n.taints.push(taint.clone()),
     }
-    taints_changed(w, node, old, taint.effect);
+    taints_changed(w, node, old, taint.effect, false);
     true
 }
 
@@ -436,18 +436,27 @@ pub fn remove_node_taints(
     }
     n.taints.retain(|t| !matches(t));
     let noexecute = removed.contains(&TaintEffect::NoExecute);
-    taints_changed(w, node, old, if noexecute { TaintEffect::NoExecute } else { removed[0] });
+    taints_changed(w, node, old, if noexecute { TaintEffect::NoExecute } else { removed[0] }, true);
     true
 }
 
 /// Tells the watchers of node taints: the taint eviction controller when the NoExecute set
 /// changed; the scheduler always (`NodeUpdate` with the node as it was: its cache takes the
-/// new taints, and its QueueingHints retry the pods a removed taint was keeping out).
-fn taints_changed(w: &mut World, node: NodeId, old: NodeSnapshot, effect: TaintEffect) {
+/// new taints before its next attempt), woken only when a taint went away (QueueingHints may
+/// then retry the pods it kept out; a new taint cannot make a pod fit).
+fn taints_changed(
+    w: &mut World,
+    node: NodeId,
+    old: NodeSnapshot,
+    effect: TaintEffect,
+    removed: bool,
+) {
     w.nodes_dirty = true;
     if effect == TaintEffect::NoExecute {
         w.queue.schedule(w.now, Event::TaintEvictionNodeUpdate(node));
     }
     w.scheduler_events.push(ClusterEvent::NodeUpdate(node, Box::new(old)));
-    w.kick_scheduler();
+    if removed {
+        w.kick_scheduler();
+    }
 }
