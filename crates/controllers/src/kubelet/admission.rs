@@ -4,6 +4,10 @@
 //!
 //! Simplified: only resources and the pod count are checked (the node name, selectors and
 //! taints were checked by the scheduler, and kubesim's scheduler and kubelet share one view).
+//! A pod created with `nodeName` skips the scheduler: upstream's admission would also reject
+//! it for a NoExecute taint it does not tolerate; here the taint eviction controller deletes
+//! it instead (at once without `tolerationSeconds`; a controller recreating such pods loops
+//! at one instant until the run's stall guard stops it, see `MAX_EVENTS_PER_INSTANT`).
 
 use crate::world::World;
 use kubesim_model::{NodeId, PodId};
