@@ -97,6 +97,25 @@ enum ScaleClass {
     Unscalable,
 }
 
+/// The id of an image name, given a new one if it has none.
+fn intern(ids: &mut BTreeMap<String, u32>, image: &str) -> u32 {
+    if let Some(&id) = ids.get(image) {
+        return id;
+    }
+    let id = ids.len() as u32;
+    ids.insert(image.to_string(), id);
+    id
+}
+
+/// Sets bit `id` of a growable bit set.
+fn set_bit(bits: &mut Vec<u64>, id: u32) {
+    let word = id as usize / 64;
+    if bits.len() <= word {
+        bits.resize(word + 1, 0);
+    }
+    bits[word] |= 1 << (id % 64);
+}
+
 /// The cluster's objects and their indexes.
 #[derive(Debug, Clone, Default)]
 pub struct Cluster {
@@ -138,7 +157,10 @@ pub struct Cluster {
     node_nonzero_requested: Vec<Resources>,
     /// How many live nodes hold each image (the scheduler's `ImageStateSummary.NumNodes`).
     image_num_nodes: BTreeMap<String, u32>,
-
+    /// Image names interned to small ids, for [`Cluster::node_has_image`].
+    image_ids: BTreeMap<String, u32>,
+    /// Per node: the ids of the images it holds, as a bit set (kept with `Node::images`).
+    node_image_bits: Vec<Vec<u64>>,
     /// Live pods controlled by each workload.
     workload_pods: Vec<BTreeSet<PodId>>,
     /// Live pods per phase (indexed by `PodPhase as usize`).
@@ -164,9 +186,12 @@ impl Cluster {
     pub fn add_node(&mut self, node: Node) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
         self.node_by_name.insert(node.meta.name.clone(), id);
+        let mut bits = Vec::new();
         for image in &node.images {
             *self.image_num_nodes.entry(image.clone()).or_default() += 1;
+            set_bit(&mut bits, intern(&mut self.image_ids, image));
         }
+        self.node_image_bits.push(bits);
         self.nodes.push(node);
         self.node_pods.push(BTreeSet::new());
         self.node_requested.push(Resources::default());
@@ -177,9 +202,25 @@ impl Cluster {
     /// Records that a node now holds an image (the kubelet pulled it).
     pub fn add_node_image(&mut self, node: NodeId, image: &str) {
         let n = &mut self.nodes[node.index()];
-        if n.images.insert(image.to_string()) && n.removed.is_none() {
-            *self.image_num_nodes.entry(image.to_string()).or_default() += 1;
+        if n.images.insert(image.to_string()) {
+            if n.removed.is_none() {
+                *self.image_num_nodes.entry(image.to_string()).or_default() += 1;
+            }
+            let id = intern(&mut self.image_ids, image);
+            set_bit(&mut self.node_image_bits[node.index()], id);
         }
+    }
+
+    /// The id of an image name some node holds or held ([`Cluster::node_has_image`]).
+    pub fn image_id(&self, image: &str) -> Option<u32> {
+        self.image_ids.get(image).copied()
+    }
+
+    /// Whether a node holds the image of this id: `Node::images` as a bit test, for the
+    /// scheduler's ImageLocality score, which asks it for hundreds of nodes per pod.
+    pub fn node_has_image(&self, node: NodeId, image: u32) -> bool {
+        let bits = &self.node_image_bits[node.index()];
+        bits.get(image as usize / 64).is_some_and(|w| w >> (image % 64) & 1 == 1)
     }
 
     /// How many live nodes hold an image.
@@ -766,6 +807,25 @@ mod tests {
         assert!(web.healthy > 0 && web.unmanaged > 0 && web.unscalable > 0, "{web:?}");
         assert!(c.pdb_counts(PdbId(1)).scale_owners.contains_key(&d));
         assert!(c.workload_counts(rs).active_ready > 0);
+    }
+
+    #[test]
+    fn node_images_by_id() {
+        let mut c = Cluster::new();
+        let a = c.add_node(crate::build::NodeBuilder::new("a").image("nginx:1").build());
+        let b = c.add_node(crate::build::NodeBuilder::new("b").build());
+        assert_eq!(c.image_id("busybox:1"), None);
+        let nginx = c.image_id("nginx:1").unwrap();
+        assert!(c.node_has_image(a, nginx) && !c.node_has_image(b, nginx));
+        // Pulls: 70 more images, so the bit sets span two words.
+        for i in 0..70 {
+            c.add_node_image(b, &format!("img:{i}"));
+        }
+        c.add_node_image(b, "nginx:1");
+        assert!(c.node_has_image(b, nginx));
+        let last = c.image_id("img:69").unwrap();
+        assert!(last >= 64 && c.node_has_image(b, last) && !c.node_has_image(a, last));
+        assert_eq!(c.image_num_nodes("nginx:1"), 2);
     }
 
     #[test]
