@@ -286,7 +286,7 @@ pub fn add_node(w: &mut World, node: Node) -> NodeId {
         "RegisteredNode",
         format!("Node {name} event: Registered Node {name} in Controller"),
     );
-    w.nodes_dirty = true;
+    w.touch_node(id);
     w.node_changed(id);
     w.node_set_version += 1;
     w.scheduler_events.push(ClusterEvent::NodeAdd(id));
@@ -312,7 +312,7 @@ pub fn delete_node(w: &mut World, node: NodeId) {
         format!("Node {name} event: Removing Node {name} from Controller"),
     );
     w.cluster.remove_node(node, w.now);
-    w.nodes_dirty = true;
+    w.touch_node(node);
     w.node_changed(node);
     w.node_set_version += 1;
     w.scheduler_events.push(ClusterEvent::NodeDelete(node));
@@ -337,7 +337,7 @@ pub fn update_node(w: &mut World, node: NodeId, change: impl FnOnce(&mut Node)) 
         return;
     }
     w.scheduler_events.push(ClusterEvent::NodeUpdate(node, Box::new(old)));
-    w.nodes_dirty = true;
+    w.touch_node(node);
     w.kick_scheduler();
 }
 
@@ -369,7 +369,7 @@ pub fn set_unschedulable(w: &mut World, node: NodeId, unschedulable: bool) {
     let name = n.meta.name.clone();
     let status = if unschedulable { "NodeNotSchedulable" } else { "NodeSchedulable" };
     w.record_node(node, EventType::Normal, status, format!("Node {name} status is now: {status}"));
-    w.nodes_dirty = true;
+    w.touch_node(node);
     w.node_changed(node);
     if !unschedulable {
         w.kick_scheduler();
@@ -396,7 +396,7 @@ pub fn set_node_ready(
     n.ready.status = status;
     n.ready.reason = reason;
     n.ready.message = message;
-    w.nodes_dirty = true;
+    w.touch_node(node);
     if changed {
         w.node_changed(node);
     }
@@ -456,7 +456,7 @@ fn taints_changed(
     effect: TaintEffect,
     removed: bool,
 ) {
-    w.nodes_dirty = true;
+    w.touch_node(node);
     w.node_changed(node);
     if effect == TaintEffect::NoExecute {
         w.queue.schedule(w.now, Event::TaintEvictionNodeUpdate(node));

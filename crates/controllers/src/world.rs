@@ -172,6 +172,8 @@ pub struct World {
     pub scheduler_new_pods: Vec<PodId>,
     /// Node objects changed since metrics were last taken.
     pub nodes_dirty: bool,
+    /// The nodes changed since metrics were last taken (see [`World::touch_node`]).
+    pub nodes_touched: Vec<NodeId>,
     /// Bumped whenever a node is added or deleted (the scheduler rebuilds its node order).
     pub node_set_version: u64,
     /// A `SyncPdb` is queued for the PDB.
@@ -231,6 +233,7 @@ impl World {
             scheduler_events: Vec::new(),
             scheduler_new_pods: Vec::new(),
             nodes_dirty: true,
+            nodes_touched: Vec::new(),
             admitted_specs: HashMap::new(),
             node_set_version: 0,
             pdb_sync_pending: vec![false; pdbs],
@@ -300,6 +303,13 @@ impl World {
     /// The events waiting for `pod`'s removal (taken: each fires once).
     pub fn take_removal_watchers(&mut self, pod: PodId) -> Vec<Event> {
         self.removal_watch.remove(&pod).unwrap_or_default()
+    }
+
+    /// A node's object changed in a way the node metrics may count (readiness, cordon,
+    /// taints, addition, deletion): they recount it at the end of the instant.
+    pub fn touch_node(&mut self, node: NodeId) {
+        self.nodes_dirty = true;
+        self.nodes_touched.push(node);
     }
 
     /// A node object changed (added, deleted, labels, taints, ...): every DaemonSet looks at it
