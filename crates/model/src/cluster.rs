@@ -157,6 +157,8 @@ pub struct Cluster {
     node_nonzero_requested: Vec<Resources>,
     /// How many live nodes hold each image (the scheduler's `ImageStateSummary.NumNodes`).
     image_num_nodes: BTreeMap<String, u32>,
+    /// Live nodes per node pool (`Node::pool`).
+    pool_live_nodes: BTreeMap<String, u32>,
     /// Image names interned to small ids, for [`Cluster::node_has_image`].
     image_ids: BTreeMap<String, u32>,
     /// Per node: the ids of the images it holds, as a bit set (kept with `Node::images`).
@@ -192,6 +194,9 @@ impl Cluster {
             set_bit(&mut bits, intern(&mut self.image_ids, image));
         }
         self.node_image_bits.push(bits);
+        if let Some(pool) = &node.pool {
+            *self.pool_live_nodes.entry(pool.clone()).or_default() += 1;
+        }
         self.nodes.push(node);
         self.node_pods.push(BTreeSet::new());
         self.node_requested.push(Resources::default());
@@ -223,6 +228,11 @@ impl Cluster {
         bits.get(image as usize / 64).is_some_and(|w| w >> (image % 64) & 1 == 1)
     }
 
+    /// How many live nodes belong to a node pool.
+    pub fn live_nodes_in_pool(&self, pool: &str) -> u32 {
+        self.pool_live_nodes.get(pool).copied().unwrap_or(0)
+    }
+
     /// How many live nodes hold an image.
     pub fn image_num_nodes(&self, image: &str) -> u32 {
         self.image_num_nodes.get(image).copied().unwrap_or(0)
@@ -234,6 +244,9 @@ impl Cluster {
         if node.removed.is_none() {
             node.removed = Some(now);
             self.node_by_name.remove(&node.meta.name);
+            if let Some(c) = node.pool.as_ref().and_then(|p| self.pool_live_nodes.get_mut(p)) {
+                *c -= 1;
+            }
             for image in &node.images {
                 if let Some(c) = self.image_num_nodes.get_mut(image) {
                     *c -= 1;
@@ -826,6 +839,24 @@ mod tests {
         let last = c.image_id("img:69").unwrap();
         assert!(last >= 64 && c.node_has_image(b, last) && !c.node_has_image(a, last));
         assert_eq!(c.image_num_nodes("nginx:1"), 2);
+    }
+
+    #[test]
+    fn live_nodes_per_pool() {
+        let mut c = Cluster::new();
+        let pool_node = |c: &mut Cluster, name: &str, pool: Option<&str>| {
+            let mut n = crate::build::NodeBuilder::new(name).build();
+            n.pool = pool.map(str::to_string);
+            c.add_node(n)
+        };
+        let a1 = pool_node(&mut c, "a-1", Some("a"));
+        pool_node(&mut c, "a-2", Some("a"));
+        pool_node(&mut c, "b-1", Some("b"));
+        pool_node(&mut c, "x", None);
+        assert_eq!((c.live_nodes_in_pool("a"), c.live_nodes_in_pool("b")), (2, 1));
+        c.remove_node(a1, SimTime(1));
+        c.remove_node(a1, SimTime(2)); // a second deletion changes nothing
+        assert_eq!((c.live_nodes_in_pool("a"), c.live_nodes_in_pool("c")), (1, 0));
     }
 
     #[test]
