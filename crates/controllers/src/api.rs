@@ -210,12 +210,10 @@ pub fn set_pod_condition(
     message: &str,
 ) {
     let now = w.now;
-    let p = &mut w.cluster.pods[pod.index()];
-    if !p.status.set_condition(t, status, now, reason, message) {
+    if !w.cluster.set_pod_condition(pod, t, status, now, reason, message) {
         return;
     }
     if t == PodConditionType::Ready {
-        p.ready_since = (status == CondStatus::True).then_some(now);
         // Availability comes `minReadySeconds` after Ready: the controller hears of it then.
         if status == CondStatus::True
             && let Some(wid) = w.cluster.controller_of(pod)
@@ -232,6 +230,9 @@ pub fn set_pod_condition(
 /// controller through the pod's PDB (see [`notify_pdb`]).
 pub fn notify_owner(w: &mut World, pod: PodId) {
     if let Some(wid) = w.cluster.controller_of(pod) {
+        if w.cluster.workloads[wid.index()].kind == kubesim_model::Kind::DaemonSet {
+            w.daemonset_pod_changed(wid, pod);
+        }
         w.sync_workload(wid);
     }
     notify_pdb(w, pod);
@@ -244,18 +245,15 @@ pub fn notify_owner(w: &mut World, pod: PodId) {
 /// update; the event recorder folds the repeats into a count), and only the first PDB hears
 /// of it, as upstream.
 pub fn notify_pdb(w: &mut World, pod: PodId) {
-    if w.pdbs_in_order().is_empty() {
+    if w.cluster.pdbs_of_pod(pod).is_empty() {
         return;
     }
-    let p = &w.cluster.pods[pod.index()];
-    let mut matching = w.pdbs_in_order().iter().copied().filter(|&id| {
-        let pdb = &w.cluster.pdbs[id.index()];
-        pdb.meta.namespace == p.meta.namespace && pdb.matches_for_eviction(&p.meta.labels)
-    });
-    let Some(first) = matching.next() else { return };
-    let several = matching.next().is_some();
-    let (ns, name) = (p.meta.namespace.clone(), p.meta.name.clone());
+    let matching = w.matching_pdbs(pod);
+    let Some(&first) = matching.first() else { return };
+    let several = matching.len() > 1;
     if several && w.report_multiple_pdbs(pod) {
+        let p = &w.cluster.pods[pod.index()];
+        let (ns, name) = (p.meta.namespace.clone(), p.meta.name.clone());
         let chosen = w.cluster.pdbs[first.index()].meta.name.clone();
         w.record_pod(
             pod,
@@ -288,7 +286,8 @@ pub fn add_node(w: &mut World, node: Node) -> NodeId {
         "RegisteredNode",
         format!("Node {name} event: Registered Node {name} in Controller"),
     );
-    w.nodes_dirty = true;
+    w.touch_node(id);
+    w.node_changed(id);
     w.node_set_version += 1;
     w.scheduler_events.push(ClusterEvent::NodeAdd(id));
     w.kick_scheduler();
@@ -313,7 +312,8 @@ pub fn delete_node(w: &mut World, node: NodeId) {
         format!("Node {name} event: Removing Node {name} from Controller"),
     );
     w.cluster.remove_node(node, w.now);
-    w.nodes_dirty = true;
+    w.touch_node(node);
+    w.node_changed(node);
     w.node_set_version += 1;
     w.scheduler_events.push(ClusterEvent::NodeDelete(node));
     w.kick_scheduler();
@@ -332,11 +332,12 @@ pub fn delete_node(w: &mut World, node: NodeId) {
 pub fn update_node(w: &mut World, node: NodeId, change: impl FnOnce(&mut Node)) {
     let old = NodeSnapshot::of(&w.cluster, node);
     change(&mut w.cluster.nodes[node.index()]);
+    w.node_changed(node);
     if NodeSnapshot::of(&w.cluster, node) == old {
         return;
     }
     w.scheduler_events.push(ClusterEvent::NodeUpdate(node, Box::new(old)));
-    w.nodes_dirty = true;
+    w.touch_node(node);
     w.kick_scheduler();
 }
 
@@ -368,7 +369,8 @@ pub fn set_unschedulable(w: &mut World, node: NodeId, unschedulable: bool) {
     let name = n.meta.name.clone();
     let status = if unschedulable { "NodeNotSchedulable" } else { "NodeSchedulable" };
     w.record_node(node, EventType::Normal, status, format!("Node {name} status is now: {status}"));
-    w.nodes_dirty = true;
+    w.touch_node(node);
+    w.node_changed(node);
     if !unschedulable {
         w.kick_scheduler();
     }
@@ -394,7 +396,10 @@ pub fn set_node_ready(
     n.ready.status = status;
     n.ready.reason = reason;
     n.ready.message = message;
-    w.nodes_dirty = true;
+    w.touch_node(node);
+    if changed {
+        w.node_changed(node);
+    }
     changed
 }
 
@@ -451,7 +456,8 @@ fn taints_changed(
     effect: TaintEffect,
     removed: bool,
 ) {
-    w.nodes_dirty = true;
+    w.touch_node(node);
+    w.node_changed(node);
     if effect == TaintEffect::NoExecute {
         w.queue.schedule(w.now, Event::TaintEvictionNodeUpdate(node));
     }

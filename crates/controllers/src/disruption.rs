@@ -36,7 +36,7 @@ use crate::api;
 use crate::world::{Event, World};
 use kubesim_engine::{SimDuration, SimTime};
 use kubesim_model::pdb::REASON_SYNC_FAILED;
-use kubesim_model::{CondStatus, EventType, IntOrPercent, Kind, PdbId, PodId, WorkloadId};
+use kubesim_model::{CondStatus, EventType, IntOrPercent, Kind, PdbId, PodId};
 use std::collections::BTreeMap;
 
 /// `DeletionTimeout`: how long an eviction's `disruptedPods` entry is honoured without the pod
@@ -54,7 +54,7 @@ pub struct PodFacts<'a> {
     pub ready: bool,
 }
 
-/// `getExpectedPodCount`: `(expectedCount, desiredHealthy, unmanaged pod names)`.
+/// `getExpectedPodCount`: `(expectedCount, desiredHealthy, unmanaged pods)`.
 /// `scale` is `getExpectedScale`: the sum of the pods' controllers' scale and the pods
 /// without a controller, or the error that makes the sync fail; it is asked only when the
 /// spec needs it.
@@ -62,8 +62,8 @@ pub fn expected_pod_count(
     min_available: Option<IntOrPercent>,
     max_unavailable: Option<IntOrPercent>,
     pods: usize,
-    scale: impl FnOnce() -> Result<(i64, Vec<String>), String>,
-) -> Result<(i64, i64, Vec<String>), String> {
+    scale: impl FnOnce() -> Result<(i64, usize), String>,
+) -> Result<(i64, i64, usize), String> {
     if let Some(mu) = max_unavailable {
         let (expected, unmanaged) = scale()?;
         let max_unavailable = mu.scaled(expected, true);
@@ -71,12 +71,12 @@ pub fn expected_pod_count(
         return Ok((expected, desired, unmanaged));
     }
     match min_available {
-        Some(IntOrPercent::Int(v)) => Ok((pods as i64, v, Vec::new())),
+        Some(IntOrPercent::Int(v)) => Ok((pods as i64, v, 0)),
         Some(pct @ IntOrPercent::Percent(_)) => {
             let (expected, unmanaged) = scale()?;
             Ok((expected, pct.scaled(expected, true), unmanaged))
         }
-        None => Ok((0, 0, Vec::new())),
+        None => Ok((0, 0, 0)),
     }
 }
 
@@ -150,18 +150,27 @@ impl DisruptionController {
     }
 
     /// Handles `SyncPdb`.
+    ///
+    /// The counts come from [`kubesim_model::PdbCounts`], which the cluster keeps by ±1 on
+    /// every pod change, so a sync costs O(log pods + `disruptedPods` + controllers) instead
+    /// of a walk over the PDB's pods (issue 11); the result is the same as upstream's full
+    /// recount, which debug builds check after every sync.
     pub fn sync(&mut self, w: &mut World, id: PdbId) {
         w.pdb_synced(id);
         let n = w.cluster.pdbs.len();
         self.no_pods.resize(n, false);
         self.unmanaged.resize(n, false);
         let now = w.now;
-        let mut pods: Vec<PodId> = w.cluster.pods_of_pdb(id).iter().copied().collect();
-        pods.sort_by(|a, b| {
-            w.cluster.pods[a.index()].meta.name.cmp(&w.cluster.pods[b.index()].meta.name)
-        });
+        #[cfg(debug_assertions)]
+        debug_assert_eq!(
+            *w.cluster.pdb_counts(id),
+            w.cluster.recount_pdb(id),
+            "PDB counts of {}",
+            w.cluster.pdbs[id.index()].meta.name
+        );
+        let pods = w.cluster.pods_of_pdb(id).len();
 
-        if pods.is_empty() {
+        if pods == 0 {
             if !std::mem::replace(&mut self.no_pods[id.index()], true) {
                 record_pdb(w, id, EventType::Normal, "NoPods", "No matching pods found".into());
             }
@@ -170,10 +179,9 @@ impl DisruptionController {
         }
 
         let pdb = &w.cluster.pdbs[id.index()];
-        let counted =
-            expected_pod_count(pdb.min_available, pdb.max_unavailable, pods.len(), || {
-                expected_scale(w, &pods)
-            });
+        let counted = expected_pod_count(pdb.min_available, pdb.max_unavailable, pods, || {
+            expected_scale(w, id)
+        });
         let (expected, desired, unmanaged) = match counted {
             Ok(c) => c,
             Err(e) => {
@@ -188,7 +196,7 @@ impl DisruptionController {
                 return;
             }
         };
-        if unmanaged.is_empty() {
+        if unmanaged == 0 {
             self.unmanaged[id.index()] = false;
         } else if !std::mem::replace(&mut self.unmanaged[id.index()], true) {
             let selector = w.cluster.pdbs[id.index()]
@@ -206,9 +214,18 @@ impl DisruptionController {
             );
         }
 
-        let facts: Vec<PodFacts<'_>> = pods
-            .iter()
-            .map(|&p| {
+        // `disruptedPods` names the few pods the Eviction API let go: the facts of those
+        // (among the selected pods) are all that the map and the discount need.
+        let pdb = &w.cluster.pdbs[id.index()];
+        let ns = &pdb.meta.namespace;
+        let selected = w.cluster.pods_of_pdb(id);
+        let facts: Vec<PodFacts<'_>> = pdb
+            .status
+            .disrupted_pods
+            .keys()
+            .filter_map(|name| w.cluster.pod_by_name(ns, name))
+            .filter(|p| selected.contains(p))
+            .map(|p| {
                 let pod = &w.cluster.pods[p.index()];
                 PodFacts {
                     name: &pod.meta.name,
@@ -217,10 +234,13 @@ impl DisruptionController {
                 }
             })
             .collect();
-        let pdb = &w.cluster.pdbs[id.index()];
         let (disrupted, recheck, not_deleted) =
             build_disrupted_pod_map(&pdb.status.disrupted_pods, &facts, now);
-        let healthy = count_healthy(&facts, &disrupted, now);
+        // `countHealthyPods`: the kept count of Ready pods without deletionTimestamp, less
+        // those the new map still expects to be deleted.
+        let discounted =
+            count_healthy(&facts, &BTreeMap::new(), now) - count_healthy(&facts, &disrupted, now);
+        let healthy = i64::from(w.cluster.pdb_counts(id).healthy) - discounted;
         let not_deleted: Vec<String> = not_deleted.into_iter().map(str::to_string).collect();
         drop(facts);
 
@@ -263,19 +283,24 @@ impl DisruptionController {
 }
 
 /// `getExpectedScale` over kubesim's controllers: the sum of the scale of the distinct
-/// controllers of `pods` (a ReplicaSet owned by a Deployment counts as the Deployment), and
-/// the names of pods without a controller. A controller reference to an object that is not in
-/// the cluster, or to a kind without a scale subresource, is an error.
-fn expected_scale(w: &World, pods: &[PodId]) -> Result<(i64, Vec<String>), String> {
+/// controllers of the PDB's pods (a ReplicaSet owned by a Deployment counts as the
+/// Deployment), and the number of pods without a controller, from the kept
+/// [`kubesim_model::PdbCounts`]. A controller reference to an object that is not in the
+/// cluster, or to a kind without a scale subresource, is an error; its message names the
+/// first such pod by name, as upstream's walk over the pods finds it, so only then are the
+/// pods walked.
+fn expected_scale(w: &World, id: PdbId) -> Result<(i64, usize), String> {
     let c = &w.cluster;
-    let mut scale: BTreeMap<WorkloadId, i64> = BTreeMap::new();
-    let mut unmanaged = Vec::new();
-    for &p in pods {
+    let counts = c.pdb_counts(id);
+    if counts.unscalable == 0 {
+        let scale = counts.scale_owners.keys().map(|r| i64::from(c.workloads[r.index()].replicas));
+        return Ok((scale.sum(), counts.unmanaged as usize));
+    }
+    let mut pods: Vec<PodId> = c.pods_of_pdb(id).iter().copied().collect();
+    pods.sort_by(|a, b| c.pods[a.index()].meta.name.cmp(&c.pods[b.index()].meta.name));
+    for &p in &pods {
         let pod = &c.pods[p.index()];
-        let Some(owner) = &pod.meta.owner else {
-            unmanaged.push(pod.meta.name.clone());
-            continue;
-        };
+        let Some(owner) = &pod.meta.owner else { continue };
         let Some(wid) = c.controller_of(p) else {
             return Err(format!("found no controllers for pod {:?}", pod.meta.name));
         };
@@ -283,21 +308,20 @@ fn expected_scale(w: &World, pods: &[PodId]) -> Result<(i64, Vec<String>), Strin
             Some(d) if c.workloads[d.index()].kind == Kind::Deployment => d,
             _ => wid,
         };
-        let wl = &c.workloads[root.index()];
-        match wl.kind {
-            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => {
-                scale.insert(root, i64::from(wl.replicas));
-            }
-            _ => {
-                let resource = match owner.kind {
-                    Kind::DaemonSet => "daemonsets.apps",
-                    _ => "pods",
-                };
-                return Err(format!("{resource} does not implement the scale subresource"));
-            }
+        if !matches!(
+            c.workloads[root.index()].kind,
+            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet
+        ) {
+            let resource = match owner.kind {
+                Kind::DaemonSet => "daemonsets.apps",
+                _ => "pods",
+            };
+            return Err(format!("{resource} does not implement the scale subresource"));
         }
     }
-    Ok((scale.values().sum(), unmanaged))
+    // Not reached: the counts saw an unscalable pod (debug builds check them on every sync).
+    let scale = counts.scale_owners.keys().map(|r| i64::from(c.workloads[r.index()].replicas));
+    Ok((scale.sum(), counts.unmanaged as usize))
 }
 
 fn record_pdb(w: &mut World, id: PdbId, t: EventType, reason: &'static str, message: String) {
@@ -313,38 +337,38 @@ mod tests {
     use super::*;
     use IntOrPercent::{Int, Percent};
 
-    fn no_scale() -> Result<(i64, Vec<String>), String> {
+    fn no_scale() -> Result<(i64, usize), String> {
         panic!("an integer minAvailable does not look at controllers")
     }
 
     #[test]
     fn integer_min_available_counts_pods() {
         // The walkthrough's PDB: minAvailable 2 over 3 pods -> expected 3, desired 2.
-        assert_eq!(expected_pod_count(Some(Int(2)), None, 3, no_scale), Ok((3, 2, vec![])));
+        assert_eq!(expected_pod_count(Some(Int(2)), None, 3, no_scale), Ok((3, 2, 0)));
         // A replacement that exists next to its terminating predecessor counts as a pod too.
-        assert_eq!(expected_pod_count(Some(Int(2)), None, 4, no_scale), Ok((4, 2, vec![])));
+        assert_eq!(expected_pod_count(Some(Int(2)), None, 4, no_scale), Ok((4, 2, 0)));
     }
 
     #[test]
     fn percentages_round_up_against_the_controllers_scale() {
-        let scale = |n| move || Ok((n, vec![]));
+        let scale = |n| move || Ok((n, 0));
         // minAvailable 50% of 3 -> ceil(1.5) = 2; of 5 -> ceil(2.5) = 3; 100% of 3 -> 3.
-        assert_eq!(expected_pod_count(Some(Percent(50)), None, 3, scale(3)), Ok((3, 2, vec![])));
-        assert_eq!(expected_pod_count(Some(Percent(50)), None, 9, scale(5)), Ok((5, 3, vec![])));
-        assert_eq!(expected_pod_count(Some(Percent(100)), None, 3, scale(3)), Ok((3, 3, vec![])));
+        assert_eq!(expected_pod_count(Some(Percent(50)), None, 3, scale(3)), Ok((3, 2, 0)));
+        assert_eq!(expected_pod_count(Some(Percent(50)), None, 9, scale(5)), Ok((5, 3, 0)));
+        assert_eq!(expected_pod_count(Some(Percent(100)), None, 3, scale(3)), Ok((3, 3, 0)));
         // maxUnavailable 1 of 3 -> desired 2 (the reference's drain timeline).
-        assert_eq!(expected_pod_count(None, Some(Int(1)), 3, scale(3)), Ok((3, 2, vec![])));
+        assert_eq!(expected_pod_count(None, Some(Int(1)), 3, scale(3)), Ok((3, 2, 0)));
         // maxUnavailable 33% of 3 -> ceil(0.99) = 1 -> desired 2; 10% of 3 -> ceil(0.3) = 1.
-        assert_eq!(expected_pod_count(None, Some(Percent(33)), 3, scale(3)), Ok((3, 2, vec![])));
-        assert_eq!(expected_pod_count(None, Some(Percent(10)), 3, scale(3)), Ok((3, 2, vec![])));
+        assert_eq!(expected_pod_count(None, Some(Percent(33)), 3, scale(3)), Ok((3, 2, 0)));
+        assert_eq!(expected_pod_count(None, Some(Percent(10)), 3, scale(3)), Ok((3, 2, 0)));
         // maxUnavailable 25% of 10 -> ceil(2.5) = 3 -> desired 7.
-        assert_eq!(expected_pod_count(None, Some(Percent(25)), 10, scale(10)), Ok((10, 7, vec![])));
+        assert_eq!(expected_pod_count(None, Some(Percent(25)), 10, scale(10)), Ok((10, 7, 0)));
         // maxUnavailable larger than the scale: desired clamps at 0.
-        assert_eq!(expected_pod_count(None, Some(Int(5)), 3, scale(3)), Ok((3, 0, vec![])));
+        assert_eq!(expected_pod_count(None, Some(Int(5)), 3, scale(3)), Ok((3, 0, 0)));
         // maxUnavailable wins when both are given (validation forbids it; the code checks it first).
-        assert_eq!(expected_pod_count(Some(Int(3)), Some(Int(1)), 3, scale(3)), Ok((3, 2, vec![])));
+        assert_eq!(expected_pod_count(Some(Int(3)), Some(Int(1)), 3, scale(3)), Ok((3, 2, 0)));
         // Neither: nothing expected, nothing desired.
-        assert_eq!(expected_pod_count(None, None, 3, no_scale), Ok((0, 0, vec![])));
+        assert_eq!(expected_pod_count(None, None, 3, no_scale), Ok((0, 0, 0)));
         // A scale error fails the sync.
         assert_eq!(
             expected_pod_count(None, Some(Int(1)), 1, || Err(

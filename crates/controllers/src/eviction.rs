@@ -229,15 +229,7 @@ pub fn decide(pod: &Pod, matching: &[(PdbId, &Pdb)]) -> Result<Allowed, Refused>
 /// The PDBs the Eviction API considers for a pod: those of its namespace whose selector is
 /// neither null nor empty and matches, in listing order (namespace, name).
 pub fn matching_pdbs(w: &World, pod: PodId) -> Vec<PdbId> {
-    let p = &w.cluster.pods[pod.index()];
-    w.pdbs_in_order()
-        .iter()
-        .copied()
-        .filter(|&id| {
-            let pdb = &w.cluster.pdbs[id.index()];
-            pdb.meta.namespace == p.meta.namespace && pdb.matches_for_eviction(&p.meta.labels)
-        })
-        .collect()
+    w.matching_pdbs(pod)
 }
 
 /// Posts an eviction for `pod` with `deleteOptions.gracePeriodSeconds = grace` and applies the
@@ -293,13 +285,8 @@ fn record_eviction(w: &mut World, pod: PodId, pdb: Option<PdbId>, was_healthy: b
     let (pdb_ref, healthy_after, desired) = match pdb {
         Some(id) => {
             let b = &w.cluster.pdbs[id.index()];
-            let healthy = w
-                .cluster
-                .pods_of_pdb(id)
-                .iter()
-                .map(|&q| &w.cluster.pods[q.index()])
-                .filter(|q| q.meta.deletion.is_none() && q.is_ready())
-                .count() as i64;
+            // The PDB's Ready pods without deletionTimestamp, as the cluster keeps them.
+            let healthy = i64::from(w.cluster.pdb_counts(id).healthy);
             (
                 Some(kubesim_model::trace::pdb_ref(&b.meta.namespace, &b.meta.name)),
                 healthy,

@@ -9,7 +9,8 @@ use kubesim_model::trace::{
     WORKLOAD_FIELDS, ZONE_FIELDS, pdb_ref, workload_column, workload_ref, zone_column, zone_ref,
 };
 use kubesim_model::{
-    CondStatus, PdbId, PodPhase, TAINT_NOT_READY, TAINT_UNREACHABLE, TaintEffect, WorkloadId,
+    CondStatus, NodeId, PdbId, PodPhase, TAINT_NOT_READY, TAINT_UNREACHABLE, TaintEffect,
+    WorkloadId,
 };
 
 /// Node counts kept per instant: ready, not ready, cordoned, unknown, NoExecute-tainted,
@@ -24,6 +25,31 @@ pub struct MetricsRecorder {
     pdbs: Vec<PdbId>,
     zones: usize,
     nodes: [i64; NODE_COLUMNS],
+    /// Per node: the node columns it counts in (bit i for column i), as last counted.
+    node_bits: Vec<u8>,
+    /// Every node has been counted once (later instants recount only the touched ones).
+    nodes_counted: bool,
+}
+
+/// The node columns a node counts in, as bits (see [`NODE_COLUMNS`]): 0 for a deleted node.
+fn node_bits(node: &kubesim_model::Node) -> u8 {
+    if node.removed.is_some() {
+        return 0;
+    }
+    let ready = node.is_ready();
+    let noexecute = node.taints.iter().any(|t| {
+        t.effect == TaintEffect::NoExecute
+            && (t.key == TAINT_UNREACHABLE || t.key == TAINT_NOT_READY)
+    });
+    let bits = [
+        ready,
+        !ready,
+        node.unschedulable,
+        node.ready.status == CondStatus::Unknown,
+        noexecute,
+        node.unschedulable && ready,
+    ];
+    bits.iter().enumerate().fold(0, |acc, (i, &b)| acc | (u8::from(b) << i))
 }
 
 impl MetricsRecorder {
@@ -76,38 +102,50 @@ impl MetricsRecorder {
             }
         }
         w.trace.metrics.columns = columns;
-        Self { workloads, pdbs, zones: zones.len(), nodes: [0; NODE_COLUMNS] }
+        Self {
+            workloads,
+            pdbs,
+            zones: zones.len(),
+            nodes: [0; NODE_COLUMNS],
+            node_bits: Vec::new(),
+            nodes_counted: false,
+        }
     }
 
     /// Records the values at the current instant; `zones` holds each zone's state code and
     /// not-Ready count.
     pub fn record(&mut self, w: &mut World, zones: &[[i64; 2]]) {
         if std::mem::take(&mut w.nodes_dirty) {
-            let mut n = [0i64; NODE_COLUMNS];
-            for id in w.cluster.live_nodes() {
-                let node = &w.cluster.nodes[id.index()];
-                if node.is_ready() {
-                    n[0] += 1;
-                } else {
-                    n[1] += 1;
-                }
-                if node.unschedulable {
-                    n[2] += 1;
-                    if node.is_ready() {
-                        n[5] += 1;
-                    }
-                }
-                if node.ready.status == CondStatus::Unknown {
-                    n[3] += 1;
-                }
-                if node.taints.iter().any(|t| {
-                    t.effect == TaintEffect::NoExecute
-                        && (t.key == TAINT_UNREACHABLE || t.key == TAINT_NOT_READY)
-                }) {
-                    n[4] += 1;
+            // Each touched node's columns move from what it counted in to what it counts in
+            // now: O(changed nodes), not O(nodes), per instant (issue 11).
+            let touched = std::mem::take(&mut w.nodes_touched);
+            let all: Vec<NodeId>;
+            let recount: &[NodeId] = if self.nodes_counted {
+                &touched
+            } else {
+                all = (0..w.cluster.nodes.len()).map(|i| NodeId(i as u32)).collect();
+                &all
+            };
+            self.nodes_counted = true;
+            self.node_bits.resize(w.cluster.nodes.len(), 0);
+            for &id in recount {
+                let new = node_bits(&w.cluster.nodes[id.index()]);
+                let old = std::mem::replace(&mut self.node_bits[id.index()], new);
+                for (i, n) in self.nodes.iter_mut().enumerate() {
+                    *n += i64::from(new >> i & 1) - i64::from(old >> i & 1);
                 }
             }
-            self.nodes = n;
+            #[cfg(debug_assertions)]
+            {
+                let mut full = [0i64; NODE_COLUMNS];
+                for id in w.cluster.live_nodes() {
+                    let b = node_bits(&w.cluster.nodes[id.index()]);
+                    for (i, n) in full.iter_mut().enumerate() {
+                        *n += i64::from(b >> i & 1);
+                    }
+                }
+                debug_assert_eq!(full, self.nodes, "node metrics kept against a recount");
+            }
         }
         let mut values = Vec::with_capacity(
             1 + NODE_COLUMNS

@@ -411,11 +411,7 @@ impl NodePools {
     fn note_size(&mut self, w: &mut World, id: u32) {
         let u = &self.upgrades[id as usize];
         let pool = &w.cluster.pools[u.pool].name;
-        let live = w
-            .cluster
-            .live_nodes()
-            .filter(|&n| w.cluster.nodes[n.index()].pool.as_deref() == Some(pool.as_str()))
-            .count() as u32;
+        let live = w.cluster.live_nodes_in_pool(pool);
         let extra = live.saturating_sub(u.original);
         let rec = &mut w.trace.upgrades[u.record];
         rec.peak_extra_nodes = rec.peak_extra_nodes.max(extra);

@@ -132,6 +132,20 @@ pub mod streams {
     pub const NODE_STATUS_BASE: u64 = 3 << 32;
 }
 
+/// What a DaemonSet's controller must look at on its next sync (see
+/// [`crate::workloads::daemonset`]): a node whose object or whose DaemonSet pods did not change
+/// since the last sync is at rest (the sync left it with one active pod, or none if it is not
+/// eligible), so it would do nothing there; only the others are visited.
+#[derive(Debug, Default)]
+pub struct DaemonSetWatch {
+    /// Visit every node (the first sync, or after the template changed).
+    pub all: bool,
+    /// Nodes whose object changed, or one of whose DaemonSet pods changed, since the last sync.
+    pub dirty: BTreeSet<NodeId>,
+    /// The DaemonSet's live pods that are not bound yet (their node is their affinity's).
+    pub unbound: BTreeSet<PodId>,
+}
+
 /// The state shared by all components.
 pub struct World {
     /// Simulated now.
@@ -158,12 +172,16 @@ pub struct World {
     pub scheduler_new_pods: Vec<PodId>,
     /// Node objects changed since metrics were last taken.
     pub nodes_dirty: bool,
+    /// The nodes changed since metrics were last taken (see [`World::touch_node`]).
+    pub nodes_touched: Vec<NodeId>,
     /// Bumped whenever a node is added or deleted (the scheduler rebuilds its node order).
     pub node_set_version: u64,
     /// A `SyncPdb` is queued for the PDB.
     pdb_sync_pending: Vec<bool>,
     /// PDBs by (namespace, name): the order in which a pod's PDBs are listed.
     pdb_order: Vec<PdbId>,
+    /// Each PDB's place in `pdb_order`, by [`PdbId`].
+    pdb_rank: Vec<u32>,
     /// Pods already reported as matching several PDBs (`MultiplePodDisruptionBudgets`).
     multi_pdb_reported: BTreeSet<PodId>,
     /// Events to queue when a pod is removed from the API (a drain's `waitForDelete`).
@@ -181,6 +199,8 @@ pub struct World {
     pub workload_restarts: Vec<u64>,
     /// When PodGC's next pass is queued (see [`crate::podgc::kick`]).
     pub podgc_next_pass: Option<SimTime>,
+    /// Per DaemonSet: what changed since its last sync.
+    pub daemonsets: BTreeMap<WorkloadId, DaemonSetWatch>,
 }
 
 impl World {
@@ -192,7 +212,15 @@ impl World {
             let (x, y) = (&cluster.pdbs[a.index()].meta, &cluster.pdbs[b.index()].meta);
             (&x.namespace, &x.name).cmp(&(&y.namespace, &y.name))
         });
+        let daemonsets = (0..n)
+            .filter(|&i| cluster.workloads[i].kind == Kind::DaemonSet)
+            .map(|i| (WorkloadId(i as u32), DaemonSetWatch { all: true, ..Default::default() }))
+            .collect();
         let pdbs = cluster.pdbs.len();
+        let mut pdb_rank = vec![0; pdbs];
+        for (rank, id) in pdb_order.iter().enumerate() {
+            pdb_rank[id.index()] = rank as u32;
+        }
         Self {
             now: SimTime::ZERO,
             cluster,
@@ -205,16 +233,19 @@ impl World {
             scheduler_events: Vec::new(),
             scheduler_new_pods: Vec::new(),
             nodes_dirty: true,
+            nodes_touched: Vec::new(),
             admitted_specs: HashMap::new(),
             node_set_version: 0,
             pdb_sync_pending: vec![false; pdbs],
             pdb_order,
+            pdb_rank,
             multi_pdb_reported: BTreeSet::new(),
             removal_watch: BTreeMap::new(),
             apps: AppFaults::default(),
             container_restarts: 0,
             workload_restarts: vec![0; n],
             podgc_next_pass: None,
+            daemonsets,
         }
     }
 
@@ -237,6 +268,28 @@ impl World {
         &self.pdb_order
     }
 
+    /// A PDB's place in [`World::pdbs_in_order`].
+    pub fn pdb_rank(&self, pdb: PdbId) -> u32 {
+        self.pdb_rank[pdb.index()]
+    }
+
+    /// The PDBs the Eviction API and the disruption controller's `getPdbForPod` consider for
+    /// a pod: those of its namespace whose selector is neither null nor empty and matches, in
+    /// listing order (namespace, name). Read from the cluster's pod → PDB index, so it costs
+    /// the pod's few PDBs, not a pass over every PDB.
+    pub fn matching_pdbs(&self, pod: PodId) -> Vec<PdbId> {
+        let labels = &self.cluster.pods[pod.index()].meta.labels;
+        let mut ids: Vec<PdbId> = self
+            .cluster
+            .pdbs_of_pod(pod)
+            .iter()
+            .copied()
+            .filter(|&id| self.cluster.pdbs[id.index()].matches_for_eviction(labels))
+            .collect();
+        ids.sort_by_key(|&id| self.pdb_rank(id));
+        ids
+    }
+
     /// Marks a pod as reported for matching several PDBs; false if it already was.
     pub fn report_multiple_pdbs(&mut self, pod: PodId) -> bool {
         self.multi_pdb_reported.insert(pod)
@@ -250,6 +303,38 @@ impl World {
     /// The events waiting for `pod`'s removal (taken: each fires once).
     pub fn take_removal_watchers(&mut self, pod: PodId) -> Vec<Event> {
         self.removal_watch.remove(&pod).unwrap_or_default()
+    }
+
+    /// A node's object changed in a way the node metrics may count (readiness, cordon,
+    /// taints, addition, deletion): they recount it at the end of the instant.
+    pub fn touch_node(&mut self, node: NodeId) {
+        self.nodes_dirty = true;
+        self.nodes_touched.push(node);
+    }
+
+    /// A node object changed (added, deleted, labels, taints, ...): every DaemonSet looks at it
+    /// again on its next sync.
+    pub fn node_changed(&mut self, node: NodeId) {
+        for d in self.daemonsets.values_mut() {
+            d.dirty.insert(node);
+        }
+    }
+
+    /// A pod of DaemonSet `ds` changed: its node (bound, or named by its affinity) is looked
+    /// at again on the next sync.
+    pub fn daemonset_pod_changed(&mut self, ds: WorkloadId, pod: PodId) {
+        let target = crate::workloads::daemonset::target_node(self, pod);
+        let p = &self.cluster.pods[pod.index()];
+        let unbound = p.removed.is_none() && p.node.is_none();
+        let bound = p.node;
+        let d = self.daemonsets.entry(ds).or_default();
+        d.dirty.extend(bound);
+        d.dirty.extend(target);
+        if unbound {
+            d.unbound.insert(pod);
+        } else {
+            d.unbound.remove(&pod);
+        }
     }
 
     /// Asks every DaemonSet controller to reconcile (the set of nodes changed).

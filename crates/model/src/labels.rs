@@ -69,7 +69,11 @@ pub struct Requirement {
 impl Requirement {
     /// Whether `labels` satisfy this requirement.
     pub fn matches(&self, labels: &Labels) -> bool {
-        let v = labels.get(&self.key);
+        self.matches_value(labels.get(&self.key).map(String::as_str))
+    }
+
+    /// Whether a key with this value (None: the key is absent) satisfies the requirement.
+    pub fn matches_value(&self, v: Option<&str>) -> bool {
         match self.operator {
             Operator::In => v.is_some_and(|v| self.values.iter().any(|x| x == v)),
             Operator::NotIn => v.is_none_or(|v| !self.values.iter().any(|x| x == v)),

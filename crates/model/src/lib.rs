@@ -32,7 +32,7 @@ pub use action::{
     PodTarget, SpotHandler, TemplateChange, UpgradeSettings,
 };
 pub use behaviour::{Behaviour, BehaviourId, Crash, CrashChance, Exit, Hook};
-pub use cluster::Cluster;
+pub use cluster::{Cluster, PdbCounts, WorkloadCounts};
 pub use disruption::{
     BlockedSpan, DrainOutcome, DrainRecord, EvictionRecord, NodeDrainRecord, UpgradeOutcome,
     UpgradeRecord,

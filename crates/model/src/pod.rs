@@ -190,9 +190,10 @@ impl NodeSelectorTerm {
         if self.match_expressions.is_empty() && self.match_fields.is_empty() {
             return false;
         }
-        let fields: Labels = [("metadata.name".to_string(), node_name.to_string())].into();
+        // The fields are `{metadata.name: <node name>}`.
+        let field = |key: &str| (key == "metadata.name").then_some(node_name);
         self.match_expressions.iter().all(|r| r.matches(labels))
-            && self.match_fields.iter().all(|r| r.matches(&fields))
+            && self.match_fields.iter().all(|r| r.matches_value(field(&r.key)))
     }
 }
 

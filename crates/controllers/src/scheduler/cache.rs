@@ -471,6 +471,12 @@ struct PodEntry {
 pub struct SchedulerCache {
     /// Live nodes in `nodeTree` order.
     pub node_order: Vec<NodeId>,
+    /// Each node's place in `node_order` (`u32::MAX` if it is not there), by `NodeId`.
+    pub node_position: Vec<u32>,
+    /// The (region, zone) pairs `refresh_node_order` has met, by first appearance.
+    zone_keys: Vec<(String, String)>,
+    /// Each node's index in `zone_keys` (`u32::MAX` when not known yet or stale).
+    zone_key_of: Vec<u32>,
     /// Per node, what the filters and scores read (by `NodeId`).
     pub node_info: Vec<NodeInfo>,
     /// Nodes with a PreferNoSchedule taint.
@@ -518,31 +524,55 @@ impl SchedulerCache {
         c
     }
 
-    /// Upstream's `nodeTree.list()`.
+    /// Upstream's `nodeTree.list()`: the live nodes grouped by (region, zone) in the order the
+    /// zones first appear, taken round-robin. Runs on every node addition and deletion, so it
+    /// reads each node's zone from a cache (kept by [`SchedulerCache::refresh_node`]) instead
+    /// of its labels.
     pub fn refresh_node_order(&mut self, cluster: &Cluster) {
-        let mut zones: Vec<(String, Vec<NodeId>)> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
+        const UNKNOWN: u32 = u32::MAX;
+        if self.zone_key_of.len() < cluster.nodes.len() {
+            self.zone_key_of.resize(cluster.nodes.len(), UNKNOWN);
+        }
+        // Zone slots by key, in first appearance over the live nodes.
+        let mut slot_of_key: Vec<u32> = vec![UNKNOWN; self.zone_keys.len()];
+        let mut zones: Vec<Vec<NodeId>> = Vec::new();
         for id in cluster.live_nodes() {
-            let n = &cluster.nodes[id.index()];
-            let region =
-                n.meta.labels.get(kubesim_model::LABEL_REGION).map(String::as_str).unwrap_or("");
-            let zone =
-                n.meta.labels.get(kubesim_model::LABEL_ZONE).map(String::as_str).unwrap_or("");
-            let key = format!("{region}:\x00:{zone}");
-            let i = *index.entry(key.clone()).or_insert_with(|| {
-                zones.push((key, Vec::new()));
-                zones.len() - 1
-            });
-            zones[i].1.push(id);
+            let mut key = self.zone_key_of[id.index()];
+            if key == UNKNOWN {
+                let labels = &cluster.nodes[id.index()].meta.labels;
+                let get = |k: &str| labels.get(k).map(String::as_str).unwrap_or("");
+                let (region, zone) =
+                    (get(kubesim_model::LABEL_REGION), get(kubesim_model::LABEL_ZONE));
+                key = match self.zone_keys.iter().position(|(r, z)| r == region && z == zone) {
+                    Some(k) => k as u32,
+                    None => {
+                        self.zone_keys.push((region.to_string(), zone.to_string()));
+                        slot_of_key.push(UNKNOWN);
+                        (self.zone_keys.len() - 1) as u32
+                    }
+                };
+                self.zone_key_of[id.index()] = key;
+            }
+            let slot = &mut slot_of_key[key as usize];
+            if *slot == UNKNOWN {
+                *slot = zones.len() as u32;
+                zones.push(Vec::new());
+            }
+            zones[*slot as usize].push(id);
         }
         self.node_order.clear();
-        let longest = zones.iter().map(|z| z.1.len()).max().unwrap_or(0);
+        let longest = zones.iter().map(Vec::len).max().unwrap_or(0);
         for round in 0..longest {
             for z in &zones {
-                if let Some(&n) = z.1.get(round) {
+                if let Some(&n) = z.get(round) {
                     self.node_order.push(n);
                 }
             }
+        }
+        self.node_position.clear();
+        self.node_position.resize(cluster.nodes.len(), UNKNOWN);
+        for (i, n) in self.node_order.iter().enumerate() {
+            self.node_position[n.index()] = i as u32;
         }
         if self.has_nominated.len() < cluster.nodes.len() {
             self.has_nominated.resize(cluster.nodes.len(), false);
@@ -554,6 +584,10 @@ impl SchedulerCache {
     pub fn refresh_node(&mut self, cluster: &Cluster, node: NodeId) {
         if self.node_info.len() < cluster.nodes.len() {
             self.node_info.resize(cluster.nodes.len(), NodeInfo::default());
+        }
+        if let Some(k) = self.zone_key_of.get_mut(node.index()) {
+            // Its labels may have changed: `refresh_node_order` reads its zone again.
+            *k = u32::MAX;
         }
         let mut fresh = NodeInfo::of(cluster, node);
         let slot = &mut self.node_info[node.index()];

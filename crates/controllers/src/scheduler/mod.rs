@@ -410,7 +410,47 @@ impl Scheduler {
                     chosen_nominated = Some(nn);
                 }
             }
-            if chosen_nominated.is_none() && n > 0 {
+            // A pod pinned to named nodes (a DaemonSet pod): when the full walk below would
+            // visit every node (fewer feasible nodes than it looks for) and find at least one,
+            // only the named nodes can be among them, in walk order, and the walk's start
+            // moves by n (not at all): filter just those. Otherwise (none fits: the failure
+            // message counts every node's reason) take the walk.
+            let mut pinned_done = false;
+            if chosen_nominated.is_none()
+                && n > 0
+                && !recording
+                && let Some(names) = plugins::node_affinity::named_nodes(&p.spec)
+            {
+                let start = *next_start_node_index % n;
+                let mut candidates: Vec<(usize, NodeId)> = names
+                    .iter()
+                    .filter_map(|name| cluster.node_by_name(name))
+                    .filter_map(|node| {
+                        let pos = *cache.node_position.get(node.index())?;
+                        (pos != u32::MAX).then(|| ((pos as usize + n - start) % n, node))
+                    })
+                    .collect();
+                candidates.sort_unstable();
+                candidates.dedup();
+                let fitting: Vec<NodeId> = candidates
+                    .iter()
+                    .map(|&(_, node)| node)
+                    .filter(|&node| {
+                        if cache.has_nominated(node) {
+                            filters_with_nominated(&ctx, node, None).is_ok()
+                        } else {
+                            plugins::passes(&ctx, node)
+                        }
+                    })
+                    .collect();
+                if !fitting.is_empty() && fitting.len() < want {
+                    feasible.extend(fitting);
+                    // The walk would have processed all n nodes: (start + n) mod n.
+                    *next_start_node_index = start;
+                    pinned_done = true;
+                }
+            }
+            if chosen_nominated.is_none() && n > 0 && !pinned_done {
                 let mut processed = 0;
                 let mut at = *next_start_node_index % n;
                 for _ in 0..n {

@@ -22,11 +22,11 @@ use super::{names, pod_from_template};
 use crate::api;
 use crate::world::World;
 use kubesim_model::{
-    EventType, NodeId, NodeSelectorTerm, Operator, PodId, Requirement, TaintEffect, Toleration,
-    TolerationOperator, WorkloadId,
+    EventType, NodeId, NodeSelectorTerm, Operator, PodId, PodSpec, Requirement, TaintEffect,
+    Toleration, TolerationOperator, WorkloadId, WorkloadStatus,
 };
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The tolerations every DaemonSet pod gets (`AddOrUpdateDaemonPodTolerations`).
@@ -83,7 +83,7 @@ pub fn should_run(spec: &kubesim_model::PodSpec, node: &kubesim_model::Node) -> 
 
 /// The node a DaemonSet pod is meant for: its binding, else its `metadata.name` affinity
 /// (None if that node does not exist).
-fn target_node(w: &World, p: PodId) -> Option<NodeId> {
+pub fn target_node(w: &World, p: PodId) -> Option<NodeId> {
     let pod = &w.cluster.pods[p.index()];
     if let Some(n) = pod.node {
         return Some(n);
@@ -94,17 +94,95 @@ fn target_node(w: &World, p: PodId) -> Option<NodeId> {
     w.cluster.node_by_name(name)
 }
 
+/// What the controller keeps of one DaemonSet between syncs.
+#[derive(Debug, Default)]
+pub struct DaemonSetState {
+    /// The template spec the eligibility was computed for.
+    spec: Option<Arc<PodSpec>>,
+    /// Per node: eligible at the last look.
+    eligible: Vec<bool>,
+    eligible_count: u32,
+    /// Per node: the active pods bound there that the status counts (replicas, ready,
+    /// available without `minReadySeconds`), 0 for a node that is not eligible.
+    counted: Vec<[u32; 3]>,
+    /// The sum of `counted`.
+    total: [u32; 3],
+}
+
 /// Reconciles one DaemonSet.
-pub fn sync(w: &mut World, id: WorkloadId, rng: &mut ChaCha8Rng) {
+///
+/// Upstream looks at every node on every sync. A node where neither the Node object nor one of
+/// the DaemonSet's pods changed since the last sync is at rest — that sync created the pod it
+/// lacked and deleted the failed, extra or misplaced ones — so a sync visits only the nodes
+/// [`crate::world::DaemonSetWatch`] collected (all of them on the first sync and after a
+/// template change) and the pods that target them. Creations and deletions come out in the
+/// same order as a walk over every node would make them, so the result is the same; the cost
+/// follows the change, not the cluster (issue 11).
+pub fn sync(w: &mut World, id: WorkloadId, rng: &mut ChaCha8Rng, st: &mut DaemonSetState) {
+    let template = Arc::clone(&w.cluster.workloads[id.index()].template.spec);
+    let watch = w.daemonsets.entry(id).or_default();
+    let all = std::mem::take(&mut watch.all)
+        || st.spec.as_ref().is_none_or(|s| !Arc::ptr_eq(s, &template));
+    let dirty = std::mem::take(&mut watch.dirty);
     let spec = daemon_spec(w, id);
-    let eligible: Vec<NodeId> = w
-        .cluster
-        .live_nodes()
-        .filter(|&n| should_run(&spec, &w.cluster.nodes[n.index()]))
-        .collect();
+    st.spec = Some(template);
+    let n_nodes = w.cluster.nodes.len();
+    st.eligible.resize(n_nodes, false);
+    st.counted.resize(n_nodes, [0; 3]);
+    let visit: Vec<NodeId> = if all {
+        (0..n_nodes).map(|i| NodeId(i as u32)).collect()
+    } else {
+        dirty.into_iter().collect()
+    };
+    // Pods by the node they target, for the visited nodes (every pod on a full visit); pods
+    // whose node is gone are under None.
     let mut by_node: BTreeMap<Option<NodeId>, Vec<PodId>> = BTreeMap::new();
-    for &p in w.cluster.pods_of(id) {
-        by_node.entry(target_node(w, p)).or_default().push(p);
+    if all {
+        for &p in w.cluster.pods_of(id) {
+            by_node.entry(target_node(w, p)).or_default().push(p);
+        }
+        let unbound: BTreeSet<PodId> = w
+            .cluster
+            .pods_of(id)
+            .iter()
+            .copied()
+            .filter(|&p| w.cluster.pods[p.index()].node.is_none())
+            .collect();
+        w.daemonsets.entry(id).or_default().unbound = unbound;
+    } else {
+        for &n in &visit {
+            let bound = w.cluster.pods_on_node(n).iter().copied();
+            let ours: Vec<PodId> =
+                bound.filter(|&p| w.cluster.controller_of(p) == Some(id)).collect();
+            if !ours.is_empty() {
+                by_node.insert(Some(n), ours);
+            }
+        }
+        for &p in &w.daemonsets[&id].unbound {
+            let t = target_node(w, p);
+            if t.is_none_or(|n| visit.binary_search(&n).is_ok()) {
+                by_node.entry(t).or_default().push(p);
+            }
+        }
+        for pods in by_node.values_mut() {
+            pods.sort_unstable();
+        }
+    }
+    let mut eligible: Vec<NodeId> = Vec::new();
+    for &n in &visit {
+        let node = &w.cluster.nodes[n.index()];
+        let e = node.removed.is_none() && should_run(&spec, node);
+        if e != st.eligible[n.index()] {
+            st.eligible[n.index()] = e;
+            if e {
+                st.eligible_count += 1;
+            } else {
+                st.eligible_count -= 1;
+            }
+        }
+        if e {
+            eligible.push(n);
+        }
     }
     let mut to_delete: Vec<PodId> = Vec::new();
     let mut to_create: Vec<NodeId> = Vec::new();
@@ -156,7 +234,8 @@ pub fn sync(w: &mut World, id: WorkloadId, rng: &mut ChaCha8Rng) {
         }]);
         pod.spec = Arc::new(s);
         pod.node = None;
-        api::create_pod(w, pod, Some(id));
+        let p = api::create_pod(w, pod, Some(id));
+        w.daemonset_pod_changed(id, p);
         w.record_workload(
             id,
             EventType::Normal,
@@ -174,20 +253,74 @@ pub fn sync(w: &mut World, id: WorkloadId, rng: &mut ChaCha8Rng) {
             format!("Deleted pod: {name}"),
         );
     }
-    update_status(w, id, &eligible);
+    update_status(w, id, &visit, st);
 }
 
-fn update_status(w: &mut World, id: WorkloadId, eligible: &[NodeId]) {
+/// `updateDaemonSetStatus`: `desiredNumberScheduled` (the eligible nodes) and the active pods
+/// bound to eligible nodes, ready and available ones; the visited nodes are recounted.
+fn update_status(w: &mut World, id: WorkloadId, visit: &[NodeId], st: &mut DaemonSetState) {
+    let now = w.now;
+    let mrs = w.cluster.workloads[id.index()].min_ready_seconds;
+    for &n in visit {
+        let mut c = [0u32; 3];
+        if st.eligible[n.index()] {
+            for &p in w.cluster.pods_on_node(n) {
+                let pod = &w.cluster.pods[p.index()];
+                if w.cluster.controller_of(p) != Some(id) || !pod.is_active() {
+                    continue;
+                }
+                c[0] += 1;
+                c[1] += u32::from(pod.is_ready());
+                c[2] += u32::from(pod.is_available(now, 0));
+            }
+        }
+        let old = std::mem::replace(&mut st.counted[n.index()], c);
+        for i in 0..3 {
+            st.total[i] = st.total[i] - old[i] + c[i];
+        }
+    }
+    let mut status = WorkloadStatus {
+        replicas: st.total[0],
+        ready_replicas: st.total[1],
+        available_replicas: st.total[2],
+        updated_replicas: st.total[0],
+    };
+    if mrs > 0 {
+        // Availability moves with time: counted over the pods.
+        status.available_replicas = w
+            .cluster
+            .pods_of(id)
+            .iter()
+            .map(|&p| &w.cluster.pods[p.index()])
+            .filter(|pod| pod.is_active() && pod.node.is_some_and(|n| st.eligible[n.index()]))
+            .filter(|pod| pod.is_available(now, mrs))
+            .count() as u32;
+    }
+    #[cfg(debug_assertions)]
+    {
+        let eligible: Vec<NodeId> = w
+            .cluster
+            .live_nodes()
+            .filter(|&n| should_run(&daemon_spec(w, id), &w.cluster.nodes[n.index()]))
+            .collect();
+        debug_assert_eq!(eligible.len() as u32, st.eligible_count, "eligible nodes of {id:?}");
+        let mut full = old_status(w, id, &eligible);
+        full.updated_replicas = full.replicas;
+        debug_assert_eq!(full, status, "status of DaemonSet {id:?}");
+    }
+    let wl = &mut w.cluster.workloads[id.index()];
+    wl.replicas = st.eligible_count;
+    wl.status = status;
+}
+
+/// The status computed over every pod (for the debug check).
+#[cfg(debug_assertions)]
+fn old_status(w: &World, id: WorkloadId, eligible: &[NodeId]) -> WorkloadStatus {
     let mut is_eligible = vec![false; w.cluster.nodes.len()];
     for n in eligible {
         is_eligible[n.index()] = true;
     }
-    let mut st =
-        super::active_pod_counts(w, id, |pod| pod.node.is_some_and(|n| is_eligible[n.index()]));
-    st.updated_replicas = st.replicas;
-    let wl = &mut w.cluster.workloads[id.index()];
-    wl.replicas = eligible.len() as u32;
-    wl.status = st;
+    super::active_pod_counts(w, id, |pod| pod.node.is_some_and(|n| is_eligible[n.index()]))
 }
 
 #[cfg(test)]

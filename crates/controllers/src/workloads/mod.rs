@@ -13,12 +13,15 @@ use crate::world::{World, streams};
 use kubesim_engine::RngStreams;
 use kubesim_model::{Kind, Pod, PodStatus, WorkloadId, WorkloadStatus};
 use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
 
 /// The workload controllers (kube-controller-manager's replicaset, deployment, statefulset
 /// and daemonset controllers).
 pub struct WorkloadControllers {
     rng: ChaCha8Rng,
     daemonset_rng: ChaCha8Rng,
+    /// What the DaemonSet controller keeps per DaemonSet between syncs.
+    daemonsets: BTreeMap<WorkloadId, daemonset::DaemonSetState>,
 }
 
 impl WorkloadControllers {
@@ -27,6 +30,7 @@ impl WorkloadControllers {
         Self {
             rng: streams.stream(streams::REPLICASET),
             daemonset_rng: streams.stream(streams::DAEMONSET),
+            daemonsets: BTreeMap::new(),
         }
     }
 
@@ -37,7 +41,10 @@ impl WorkloadControllers {
             Kind::Deployment => deployment::sync(w, id),
             Kind::ReplicaSet => replicaset::sync(w, id, &mut self.rng),
             Kind::StatefulSet => statefulset::sync(w, id),
-            Kind::DaemonSet => daemonset::sync(w, id, &mut self.daemonset_rng),
+            Kind::DaemonSet => {
+                let st = self.daemonsets.entry(id).or_default();
+                daemonset::sync(w, id, &mut self.daemonset_rng, st)
+            }
             _ => {}
         }
     }

@@ -12,22 +12,19 @@
 use super::{names, pod_from_template};
 use crate::api;
 use crate::world::World;
-use kubesim_model::{EventType, PodId, PodPhase, WorkloadId};
+use kubesim_model::{EventType, NodeId, PodId, PodPhase, WorkloadId, WorkloadStatus};
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 /// Reconciles one ReplicaSet.
 pub fn sync(w: &mut World, id: WorkloadId, rng: &mut ChaCha8Rng) {
-    let active: Vec<PodId> = w
-        .cluster
-        .pods_of(id)
-        .iter()
-        .copied()
-        .filter(|&p| w.cluster.pods[p.index()].is_active())
-        .collect();
+    // The active pods, as the cluster counts them on every pod change (issue 11): only a
+    // scale-down lists them.
+    let active = w.cluster.workload_counts(id).active as usize;
     let want = w.cluster.workloads[id.index()].replicas as usize;
-    if active.len() < want {
-        for _ in active.len()..want {
+    if active < want {
+        for _ in active..want {
             let rs_name = w.cluster.workloads[id.index()].meta.name.clone();
             let ns = w.cluster.workloads[id.index()].meta.namespace.clone();
             let name = loop {
@@ -45,8 +42,15 @@ pub fn sync(w: &mut World, id: WorkloadId, rng: &mut ChaCha8Rng) {
                 format!("Created pod: {name}"),
             );
         }
-    } else if active.len() > want {
-        let victims = pods_to_delete(w, id, active, want);
+    } else if active > want {
+        let active: Vec<PodId> = w
+            .cluster
+            .pods_of(id)
+            .iter()
+            .copied()
+            .filter(|&p| w.cluster.pods[p.index()].is_active())
+            .collect();
+        let victims = pods_to_delete(w, active, want);
         for v in victims {
             let name = w.cluster.pods[v.index()].meta.name.clone();
             api::delete_pod(w, v, None);
@@ -65,17 +69,16 @@ pub fn sync(w: &mut World, id: WorkloadId, rng: &mut ChaCha8Rng) {
 /// unassigned before assigned; Pending before Unknown before Running; not ready before ready;
 /// more pods of this ReplicaSet on the same node first; ready for less time first; more
 /// restarts first; newer first. (`pod-deletion-cost` is not modelled.)
-fn pods_to_delete(w: &World, id: WorkloadId, mut active: Vec<PodId>, want: usize) -> Vec<PodId> {
+fn pods_to_delete(w: &World, mut active: Vec<PodId>, want: usize) -> Vec<PodId> {
     let c = &w.cluster;
-    let colocated = |p: PodId| {
-        let node = c.pods[p.index()].node;
-        node.map_or(0, |n| {
-            c.pods_of(id)
-                .iter()
-                .filter(|&&q| c.pods[q.index()].node == Some(n) && c.pods[q.index()].is_active())
-                .count()
-        })
-    };
+    // Active pods of this ReplicaSet per node, counted once.
+    let mut per_node: BTreeMap<NodeId, usize> = BTreeMap::new();
+    for &q in &active {
+        if let Some(n) = c.pods[q.index()].node {
+            *per_node.entry(n).or_default() += 1;
+        }
+    }
+    let colocated = |p: PodId| c.pods[p.index()].node.map_or(0, |n| per_node[&n]);
     let phase_rank = |ph: PodPhase| match ph {
         PodPhase::Pending => 0,
         PodPhase::Unknown => 1,
@@ -111,7 +114,16 @@ fn pods_to_delete(w: &World, id: WorkloadId, mut active: Vec<PodId>, want: usize
 /// Writes `status.replicas`, `readyReplicas` and `availableReplicas` over the active pods, and
 /// tells the owning Deployment when they changed.
 pub fn update_status(w: &mut World, id: WorkloadId) {
-    let st = super::active_pod_counts(w, id, |_| true);
+    let counts = w.cluster.workload_counts(id);
+    #[cfg(debug_assertions)]
+    debug_assert_eq!(*counts, w.cluster.recount_workload(id), "counts of workload {id:?}");
+    let mrs = w.cluster.workloads[id.index()].min_ready_seconds;
+    let st = WorkloadStatus {
+        replicas: counts.active,
+        ready_replicas: counts.active_ready,
+        available_replicas: counts.available(w.now, mrs),
+        ..WorkloadStatus::default()
+    };
     let wl = &mut w.cluster.workloads[id.index()];
     if wl.status != st {
         wl.status = st;

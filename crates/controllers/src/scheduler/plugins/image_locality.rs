@@ -39,8 +39,9 @@ pub fn calculate_priority(sum: i64, num_containers: usize) -> i64 {
 /// to look for (`normalizedImageName`, and the name as written) with their scaled scores.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PreScoreState {
-    /// `(name, size × nodes with it / all nodes)`, normalised name first, per container.
-    pub images: Vec<[(String, i64); 2]>,
+    /// `(image id, size × nodes with it / all nodes)`, normalised name first, per container
+    /// (an id of None: no node ever held the name).
+    pub images: Vec<[(Option<u32>, i64); 2]>,
     /// Init and app containers (the scale of [`calculate_priority`]).
     pub num_containers: usize,
 }
@@ -67,7 +68,7 @@ pub fn pre_score(
         }
         let a = scaled(cluster, &normalized, total_nodes);
         let b = scaled(cluster, &c.image, total_nodes);
-        out.images.push([(normalized, a), (c.image.clone(), b)]);
+        out.images.push([(cluster.image_id(&normalized), a), (cluster.image_id(&c.image), b)]);
     }
 }
 
@@ -78,11 +79,11 @@ pub fn score(ctx: &Ctx<'_>, node: NodeId) -> i64 {
     let st = &ctx.state.images;
     let mut sum = 0i64;
     if !st.images.is_empty() {
-        let n = &ctx.cluster.nodes[node.index()];
-        for [(normalized, a), (written, b)] in &st.images {
-            if n.images.contains(normalized) {
+        let has = |id: Option<u32>| id.is_some_and(|i| ctx.cluster.node_has_image(node, i));
+        for &[(normalized, a), (written, b)] in &st.images {
+            if has(normalized) {
                 sum += a;
-            } else if n.images.contains(written) {
+            } else if has(written) {
                 sum += b;
             }
         }

@@ -127,7 +127,9 @@ pub fn passes(ctx: &Ctx<'_>, node: NodeId) -> bool {
     }
     step!(PluginId::PodTopologySpread, pod_topology_spread::filtering::filter);
     step!(PluginId::InterPodAffinity, inter_pod_affinity::filtering::filter);
-    step!(PluginId::NodeResourcesFit, node_resources_fit::filter);
+    if !skip.contains(PluginId::NodeResourcesFit) && !node_resources_fit::fits(ctx, node) {
+        return false;
+    }
     step!(PluginId::NodeUnschedulable, node_unschedulable::filter);
     step!(PluginId::TaintToleration, taint_toleration::filter);
     step!(PluginId::NodeAffinity, node_affinity::filter);

@@ -36,20 +36,26 @@ fn with_overlay(ctx: &Ctx<'_>, node: NodeId, mut used: Resources) -> Resources {
 /// (no preemption could help), `Unschedulable` otherwise.
 #[inline(always)]
 pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
+    // The common case first: everything fits.
+    if fits(ctx, node) {
+        return Ok(());
+    }
+    insufficient(ctx.cache.node_info(node).allocatable, requested(ctx, node), ctx.state.requests)
+}
+
+/// Filter's verdict without the failure status (whose reasons are built only when they are
+/// read): the walk over the nodes rejects most nodes of a full cluster here.
+#[inline(always)]
+pub fn fits(ctx: &Ctx<'_>, node: NodeId) -> bool {
     let alloc = ctx.cache.node_info(node).allocatable;
     let used = requested(ctx, node);
     let req = ctx.state.requests;
-    // The common case first: everything fits.
-    if used.pods < alloc.pods
+    used.pods < alloc.pods
         && (req.cpu_milli == 0 || req.cpu_milli <= alloc.cpu_milli.saturating_sub(used.cpu_milli))
         && (req.memory == 0 || req.memory <= alloc.memory.saturating_sub(used.memory))
         && (req.ephemeral_storage == 0
             || req.ephemeral_storage
                 <= alloc.ephemeral_storage.saturating_sub(used.ephemeral_storage))
-    {
-        return Ok(());
-    }
-    insufficient(alloc, used, req)
 }
 
 /// The failure status: every resource that does not fit.
