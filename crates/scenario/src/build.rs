@@ -36,6 +36,10 @@ const T0: SimTime = SimTime(0);
 /// Largest node pool accepted (upstream supports clusters of 5000 nodes).
 const MAX_POOL_NODES: u32 = 100_000;
 
+/// How many distinct pod specs per controller [`Builder::share_spec`] compares a pod's with
+/// (a Deployment mid-rollout has two; a StatefulSet's or DaemonSet's pods one each).
+const MAX_SPECS_PER_CONTROLLER: usize = 8;
+
 /// Where something was first defined, for "duplicate" errors.
 #[derive(Clone, Copy)]
 struct Origin<'a> {
@@ -746,6 +750,12 @@ impl<'a> Builder<'a> {
                 uid: wl.meta.uid.clone(),
             });
         }
+        if node.is_some() {
+            // Bound at t = 0: the binding is `Pod::node` (what the scheduler's Bind sets); the
+            // spec keeps only what a template can hold, so the pods of one controller share
+            // one spec whatever nodes they run on.
+            spec.node_name = None;
+        }
         let spec = self.share_spec(controller, spec);
         let status = initial_status(&spec, node.is_some(), p.status.as_ref());
         let ready_since = (status.phase == PodPhase::Running
@@ -893,7 +903,9 @@ impl<'a> Builder<'a> {
     }
 
     /// One `Arc` per distinct spec: the controller's template when equal, else a spec already
-    /// seen for a pod of the same controller.
+    /// seen for a pod of the same controller. At most [`MAX_SPECS_PER_CONTROLLER`] specs are
+    /// kept to compare with per controller, so a dump whose pods all differ costs a bounded
+    /// number of comparisons per pod (those pods then keep their own specs).
     fn share_spec(&mut self, controller: Option<WorkloadId>, spec: PodSpec) -> Arc<PodSpec> {
         let Some(w) = controller else {
             return Arc::new(spec);
@@ -907,7 +919,9 @@ impl<'a> Builder<'a> {
             return s.clone();
         }
         let arc = Arc::new(spec);
-        seen.push(arc.clone());
+        if seen.len() < MAX_SPECS_PER_CONTROLLER {
+            seen.push(arc.clone());
+        }
         arc
     }
 
