@@ -3,8 +3,8 @@
 # each with `/usr/bin/time -v ./target/release/kubesim run`, printing per row the wall time,
 # the time inside the event loop (as `kubesim run` reports it) and outside it (reading,
 # validating, building, writing), the events processed, events/s, peak RSS and peak RSS per
-# pod; and the growth exponent of the upgrade row (log-log slope of wall time against nodes,
-# least squares over its sizes).
+# pod and per node; and the growth exponent of the upgrade row (log-log slope of wall time
+# against nodes, least squares over its sizes).
 #
 # Rows (see scripts/gen-fleet.py for the fleet's shape; 30 pods per node unless said):
 #   a       managed surge upgrade of every pool (maxSurge 10%), at each of --upgrade-sizes
@@ -12,17 +12,18 @@
 #   c       pods Running at t = 0 from a pod dump, 24 h idle, readiness probes (5,000 nodes)
 #   d       zone outage (zone-a fails at 1 h, 2 h in all), from Deployments (5,000 nodes)
 #   d-dump  the same from a pod dump
-#   e       loading: 100,000 nodes with 3 pods each (from a dump), 3 minutes
+#   e       loading: 100,000 nodes, 3 pods in all, 3 minutes
 #   f       1,000,000 pods: 25,000 nodes x 40 pods from a dump, 1 h, zone outage at 30 min
 #
 # Usage: scripts/bench-scale.sh [--rows a,b,c,d,d-dump,e,f] [--upgrade-sizes "500 1000 2000"]
-#                               [--scale F] [--work DIR] [--no-build]
+#                               [--scale F] [--work DIR] [--no-build] [--bin PATH]
 #   --rows           which rows (default: a,b,c,d,d-dump,e; f takes minutes and GBs: ask for it)
 #   --upgrade-sizes  node counts of row a (default "500 1000 2000 5000")
 #   --scale F        multiply every row's node count by F (e.g. 0.1 for a quick look)
 #   --work DIR       where scenarios and results go (default /tmp/kubesim-bench-scale); the
 #                    scenarios are generated again only when their options change
 #   --no-build       use ./target/release/kubesim as it is
+#   --bin PATH       run this kubesim binary instead (implies --no-build; for before/after)
 # Nothing here runs under `cargo test`. Figures depend on the machine: say which, and how
 # loaded it was, when you quote them.
 set -euo pipefail
@@ -33,6 +34,7 @@ upgrade_sizes="500 1000 2000 5000"
 scale=1
 work=/tmp/kubesim-bench-scale
 build=1
+bin=./target/release/kubesim
 while [ $# -gt 0 ]; do
   case "$1" in
     --rows) rows="$2"; shift 2 ;;
@@ -40,7 +42,8 @@ while [ $# -gt 0 ]; do
     --scale) scale="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    --bin) bin="$2"; build=0; shift 2 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "bench-scale.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -52,15 +55,14 @@ fi
 if [ "$build" = 1 ]; then
   cargo build --release -q -p kubesim-cli
 fi
-bin=./target/release/kubesim
 mkdir -p "$work"
 
 scaled() { python3 -c "import sys; print(max(3, round($1 * $scale)))"; }
 
-# One row: LABEL PODS GEN-ARGS...
+# One row: LABEL NODES PODS GEN-ARGS...
 results=()
 run_row() {
-  local label="$1" pods="$2"; shift 2
+  local label="$1" nodes="$2" pods="$3"; shift 3
   local name dir stamp
   name="row-$label"
   dir="$work/$name"
@@ -77,7 +79,7 @@ run_row() {
   if ! /usr/bin/time -v "$bin" run "$dir/$name.yaml" --out "$dir/results" >"$out" 2>"$log"; then
     echo "row $label failed; see $log and $out" >&2
     tail -5 "$log" >&2
-    results+=("$label|$pods|failed||||||")
+    results+=("$label|$nodes|$pods|failed|||")
     return
   fi
   local wall rss line loop_ms events
@@ -92,7 +94,7 @@ print(f"{s:.2f}")')
   line=$(grep -E '^simulated .* in [0-9.]+ ms \([0-9]+ events\)' "$out" | tail -1)
   loop_ms=$(sed -E 's/.* in ([0-9.]+) ms .*/\1/' <<<"$line")
   events=$(sed -E 's/.*\(([0-9]+) events\).*/\1/' <<<"$line")
-  results+=("$label|$pods|$wall|$loop_ms|$events|$rss")
+  results+=("$label|$nodes|$pods|$wall|$loop_ms|$events|$rss")
 }
 
 IFS=',' read -r -a want <<<"$rows"
@@ -102,40 +104,41 @@ for row in "${want[@]}"; do
     a)
       for n in $upgrade_sizes; do
         n=$(scaled "$n")
-        run_row "a-${n}n" $((n * 30)) --preset a --nodes "$n"
+        run_row "a-${n}n" "$n" $((n * 30)) --preset a --nodes "$n"
         upgrade_points+=("$n ${results[-1]}")
       done ;;
     b|c|d|d-dump)
       n=$(scaled 5000)
-      run_row "$row-${n}n" $((n * 30)) --preset "$row" --nodes "$n" ;;
+      run_row "$row-${n}n" "$n" $((n * 30)) --preset "$row" --nodes "$n" ;;
     e)
       n=$(scaled 100000)
-      run_row "e-${n}n" $((n * 3)) --preset e --nodes "$n" ;;
+      run_row "e-${n}n" "$n" 3 --preset e --nodes "$n" ;;
     f)
       n=$(scaled 25000)
-      run_row "f-${n}n" $((n * 40)) --preset f --nodes "$n" ;;
+      run_row "f-${n}n" "$n" $((n * 40)) --preset f --nodes "$n" ;;
     *) echo "bench-scale.sh: unknown row $row" >&2; exit 2 ;;
   esac
 done
 
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-14s %9s %9s %9s %9s %10s %11s %9s %9s\n' \
-  row pods wall_s loop_s outside_s events events/s peak_MiB B/pod
+printf '%-14s %7s %8s %8s %8s %9s %9s %10s %9s %8s %8s\n' \
+  row nodes pods wall_s loop_s outside_s events events/s peak_MiB B/pod B/node
 for r in "${results[@]}"; do
-  IFS='|' read -r label pods wall loop_ms events rss <<<"$r"
+  IFS='|' read -r label nodes pods wall loop_ms events rss <<<"$r"
   if [ "$wall" = failed ]; then
-    printf '%-14s %9s %9s\n' "$label" "$pods" failed
+    printf '%-14s %7s %8s %8s\n' "$label" "$nodes" "$pods" failed
     continue
   fi
-  python3 - "$label" "$pods" "$wall" "$loop_ms" "$events" "$rss" <<'EOF'
+  python3 - "$label" "$nodes" "$pods" "$wall" "$loop_ms" "$events" "$rss" <<'EOF'
 import sys
-label, pods, wall, loop_ms, events, rss = sys.argv[1:]
-pods, wall, events, rss_kib = int(pods), float(wall), int(events), int(rss)
+label, nodes, pods, wall, loop_ms, events, rss = sys.argv[1:]
+nodes, pods, wall, events, rss_kib = int(nodes), int(pods), float(wall), int(events), int(rss)
 loop = float(loop_ms) / 1000
 rate = events / loop if loop > 0 else float("nan")
-print(f"{label:<14} {pods:>9} {wall:>9.2f} {loop:>9.2f} {wall - loop:>9.2f} {events:>10}"
-      f" {rate:>11.0f} {rss_kib / 1024:>9.0f} {rss_kib * 1024 / pods:>9.0f}")
+print(f"{label:<14} {nodes:>7} {pods:>8} {wall:>8.2f} {loop:>8.2f} {wall - loop:>9.2f}"
+      f" {events:>9} {rate:>10.0f} {rss_kib / 1024:>9.0f} {rss_kib * 1024 / pods:>8.0f}"
+      f" {rss_kib * 1024 / nodes:>8.0f}")
 EOF
 done
 
@@ -146,8 +149,8 @@ pts = []
 for p in sys.argv[1:]:
     n, rest = p.split(" ", 1)
     fields = rest.split("|")
-    if fields[2] not in ("", "failed"):
-        pts.append((int(n), float(fields[2])))
+    if fields[3] not in ("", "failed"):
+        pts.append((int(n), float(fields[3])))
 if len(pts) >= 2:
     xs = [math.log(n) for n, _ in pts]
     ys = [math.log(max(w, 1e-3)) for _, w in pts]
