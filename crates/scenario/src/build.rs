@@ -13,7 +13,7 @@ use crate::format::{
     TaintFile, TimingsFile,
 };
 use crate::manifest::{self, Ctx, Env, Priorities};
-use crate::objects::{self, Manifest, Typed, TypedDoc, object_ref};
+use crate::objects::{self, Manifest, ManifestKind, Typed, TypedDoc, object_ref};
 use crate::refs::{self, Target, parse_ref};
 use crate::source::Source;
 use crate::yaml::{Node, Path, Span};
@@ -81,8 +81,7 @@ pub(crate) fn build<'a>(
     let cluster_file = file.cluster.unwrap_or_default();
     b.scenario_nodes(&cluster_file)?;
 
-    let typed = objects::read_all(docs, &manifests)?;
-    b.manifests(&manifests, &typed, cluster_file.region.as_deref())?;
+    b.manifests(docs, &manifests, cluster_file.region.as_deref())?;
     b.behaviours(file.behaviour.as_ref())?;
     let mut actions = Actions {
         main,
@@ -454,14 +453,22 @@ impl<'a> Builder<'a> {
 
     // ----- manifests ----------------------------------------------------------------------
 
+    /// Reads (pass 2) and converts the manifests: every kind but pods first, read together
+    /// and converted in this order: PriorityClasses, nodes, workloads (and ReplicaSet
+    /// owners); then the pods, each converted as soon as it is read and its k8s-openapi
+    /// object dropped (a dump's pods are never all held twice); then the PDBs.
     fn manifests(
         &mut self,
+        docs: &[TypedDoc<'a>],
         ms: &[Manifest<'a>],
-        typed: &[Typed],
         region: Option<&str>,
     ) -> Result<(), ScenarioError> {
+        let typed = objects::read_all(docs, ms, |k| k != ManifestKind::Pod)?;
+        // Every manifest but the pods, with its object.
+        let others: Vec<(&Manifest<'a>, Typed)> =
+            ms.iter().zip(typed).filter_map(|(m, t)| Some((m, t?))).collect();
         // PriorityClasses first: pod specs resolve `priorityClassName` against them.
-        for (m, t) in ms.iter().zip(typed) {
+        for (m, t) in &others {
             if let Typed::PriorityClass(pc) = t {
                 let ctx = Ctx::new(m);
                 self.check_unique(&ctx, "", pc.metadata.name.as_deref(), "priorityclass")?;
@@ -473,13 +480,13 @@ impl<'a> Builder<'a> {
                 self.cluster.priority_classes.push(class);
             }
         }
-        for (m, t) in ms.iter().zip(typed) {
+        for (m, t) in &others {
             if let Typed::Node(n) = t {
                 self.node_manifest(m, n, region)?;
             }
         }
         let mut workload_ids = Vec::new();
-        for (m, t) in ms.iter().zip(typed) {
+        for (m, t) in &others {
             if matches!(
                 t,
                 Typed::Deployment(_)
@@ -496,12 +503,12 @@ impl<'a> Builder<'a> {
                 self.link_replicaset(m, rs, *id);
             }
         }
-        for (m, t) in ms.iter().zip(typed) {
-            if let Typed::Pod(p) = t {
-                self.pod(m, p)?;
-            }
-        }
-        for (m, t) in ms.iter().zip(typed) {
+        let mut convert = |n: usize, t: Typed| match t {
+            Typed::Pod(p) => self.pod(&ms[n], &p),
+            _ => Ok(()),
+        };
+        objects::read_each(docs, ms, |k| k == ManifestKind::Pod, &mut convert)?;
+        for (m, t) in &others {
             if let Typed::PodDisruptionBudget(p) = t {
                 let ctx = Ctx::new(m);
                 let mut pdb = manifest::pdb(&ctx, p)?;
