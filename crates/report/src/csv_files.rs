@@ -94,6 +94,5 @@ pub fn write_metrics_csv<W: Write>(trace: &Trace, out: W) -> Result<W, ReportErr
     {
         row(trace.end.0, values).map_err(&err)?;
     }
-    drop(row);
     finish(w, FILE)
 }
