@@ -8,6 +8,9 @@
 //! type. Fields that k8s-openapi ignores are collected with `serde_ignored` and rejected, as
 //! `kubectl`'s strict field validation does, except under `status` and `metadata.managedFields`,
 //! which a dump from a newer Kubernetes may fill with fields this version does not know.
+//! `build.rs` runs pass 2 in two rounds: every kind but pods ([`read_all`], kept until
+//! converted), then the pods ([`read_each`], each handed to its conversion as soon as it is
+//! read, so a dump's pods never all exist as k8s-openapi objects at once).
 
 use crate::error::{Problem, ScenarioError, did_you_mean, one_of};
 use crate::read::{self, Failure};
