@@ -258,7 +258,8 @@ pub struct TopologySpreadConstraint {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PodSpec {
     /// `spec.nodeName` as written in a template or manifest (a pod created with it bypasses
-    /// the scheduler and is bound at once; the binding itself is [`Pod::node`]).
+    /// the scheduler and is bound at once; the binding itself is [`Pod::node`], and a pod
+    /// bound at t = 0 from a manifest keeps it there only, so its spec can be shared).
     pub node_name: Option<String>,
     /// `spec.containers`
     pub containers: Vec<Container>,
