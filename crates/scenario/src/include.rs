@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_MAX_INCLUDE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Default of [`LoadOptions::max_pods`]: see the README ("Resource budgets").
-pub const DEFAULT_MAX_PODS: u64 = 1_000_000;
+pub const DEFAULT_MAX_PODS: u64 = 200_000;
 
 /// Default of [`LoadOptions::max_nodes`]: see the README ("Resource budgets").
 pub const DEFAULT_MAX_NODES: u64 = 100_000;
