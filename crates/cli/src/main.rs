@@ -106,12 +106,12 @@ pub(crate) struct LoadArgs {
 impl LoadArgs {
     /// As the scenario crate takes them.
     pub fn options(&self) -> kubesim_scenario::LoadOptions {
-        let mut o = kubesim_scenario::LoadOptions::default();
-        o.allow_include_outside = self.allow_include_outside;
-        o.max_include_bytes = self.max_include_size;
-        o.max_pods = self.max_pods;
-        o.max_nodes = self.max_nodes;
-        o
+        kubesim_scenario::LoadOptions {
+            allow_include_outside: self.allow_include_outside,
+            max_include_bytes: self.max_include_size,
+            max_pods: self.max_pods,
+            max_nodes: self.max_nodes,
+        }
     }
 }
 

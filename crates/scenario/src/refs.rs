@@ -55,10 +55,10 @@ pub(crate) fn is_kind(s: &str) -> bool {
 /// summary.json, metrics.csv and the charts), or `namespace/kind/name`; which one is told by
 /// where the kind is (`is_kind`; when both the first and second parts are kinds, the first
 /// is taken, as outputs print it). `None` for any other number of parts.
-pub(crate) fn split_ref<'s>(
-    s: &'s str,
+pub(crate) fn split_ref(
+    s: &str,
     is_kind: impl Fn(&str) -> bool,
-) -> Option<(Option<&'s str>, &'s str, &'s str)> {
+) -> Option<(Option<&str>, &str, &str)> {
     match s.split('/').collect::<Vec<_>>().as_slice() {
         [k, n] => Some((None, k, n)),
         [a, b, n] if is_kind(a) || !is_kind(b) => Some((Some(b), a, n)),
