@@ -270,36 +270,59 @@ fn mutate(text: &str, edits: &[(usize, usize, u8)]) -> String {
     String::from_utf8_lossy(&b).into_owned()
 }
 
-proptest! {
-    #![proptest_config(cases(64))]
+/// Runs `f` on a thread with the 8 MiB stack of a program's main thread (where `kubesim`
+/// loads scenarios): a test thread has 2 MiB, too little for proptest's strategies and the
+/// unoptimised deserializers of a debug build. A failure there fails the test.
+fn on_main_sized_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(f)
+        .expect("a thread")
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+}
 
-    #[test]
-    fn arbitrary_text_never_panics(text in "(?s).{0,400}") {
-        load(&text);
-    }
+/// Runs `strategy` through `test` with `cases(64)`, on a main-sized stack.
+fn check<S>(strategy: S, test: fn(S::Value))
+where
+    S: Strategy + Send + 'static,
+    S::Value: 'static,
+{
+    on_main_sized_stack(move || {
+        proptest::test_runner::TestRunner::new(cases(64))
+            .run(&strategy, |v| {
+                test(v);
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+    });
+}
 
-    #[test]
-    fn generated_scenarios_never_panic(text in scenario()) {
-        load(&text);
-    }
+fn edits() -> impl Strategy<Value = Vec<(usize, usize, u8)>> + Send {
+    prop::collection::vec((any::<usize>(), any::<usize>(), any::<u8>()), 1..6)
+}
 
-    #[test]
-    fn mutated_scenarios_never_panic(
-        text in scenario(),
-        edits in prop::collection::vec((any::<usize>(), any::<usize>(), any::<u8>()), 1..6),
-    ) {
-        load(&mutate(&text, &edits));
-    }
+#[test]
+fn arbitrary_text_never_panics() {
+    check("(?s).{0,400}", |t: String| load(&t));
+}
 
-    #[test]
-    fn mutated_project_scenarios_never_panic(
-        which in 0usize..64,
-        edits in prop::collection::vec((any::<usize>(), any::<usize>(), any::<u8>()), 1..6),
-    ) {
+#[test]
+fn generated_scenarios_never_panic() {
+    check(scenario(), |t| load(&t));
+}
+
+#[test]
+fn mutated_scenarios_never_panic() {
+    check((scenario(), edits()), |(t, e)| load(&mutate(&t, &e)));
+}
+
+#[test]
+fn mutated_project_scenarios_never_panic() {
+    check((0usize..64, edits()), |(w, e)| {
         let texts = project_scenarios();
-        let text = &texts[which % texts.len()];
-        load(&mutate(text, &edits));
-    }
+        load(&mutate(&texts[w % texts.len()], &e));
+    });
 }
 
 /// The project's scenario files (their includes are not found from the fuzz path: that is an
@@ -324,34 +347,11 @@ fn project_scenarios() -> &'static [String] {
 #[test]
 #[ignore = "long: run with scripts/fuzz.sh"]
 fn long_run() {
-    use proptest::test_runner::TestRunner;
     let started = Instant::now();
-    let edits = || prop::collection::vec((any::<usize>(), any::<usize>(), any::<u8>()), 1..6);
-    TestRunner::new(cases(64))
-        .run(&"(?s).{0,400}", |t| {
-            load(&t);
-            Ok(())
-        })
-        .unwrap();
-    TestRunner::new(cases(64))
-        .run(&scenario(), |t| {
-            load(&t);
-            Ok(())
-        })
-        .unwrap();
-    TestRunner::new(cases(64))
-        .run(&(scenario(), edits()), |(t, e)| {
-            load(&mutate(&t, &e));
-            Ok(())
-        })
-        .unwrap();
-    TestRunner::new(cases(64))
-        .run(&(0usize..64, edits()), |(w, e)| {
-            let texts = project_scenarios();
-            load(&mutate(&texts[w % texts.len()], &e));
-            Ok(())
-        })
-        .unwrap();
+    arbitrary_text_never_panics();
+    generated_scenarios_never_panic();
+    mutated_scenarios_never_panic();
+    mutated_project_scenarios_never_panic();
     eprintln!(
         "fuzz: {} inputs in {:.1} s; slowest input {:.1} ms; peak resident memory {:.1} MiB",
         INPUTS.load(Ordering::Relaxed),
