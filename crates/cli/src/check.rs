@@ -79,7 +79,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
 }
 
 /// Loads every scenario, then runs each and checks its expectations.
-pub fn check_paths(paths: &[PathBuf]) -> Result<Checked, Failure> {
+pub fn check_paths(paths: &[PathBuf], load: &crate::LoadArgs) -> Result<Checked, Failure> {
     let files = scenario_files(paths)?;
     if files.is_empty() {
         // A CI job pointed at the wrong directory must not pass with nothing checked.
@@ -91,7 +91,8 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<Checked, Failure> {
     }
     let mut loaded = Vec::with_capacity(files.len());
     for f in &files {
-        let s = kubesim_scenario::load(f).map_err(|e| Failure::BadInput(e.to_string()))?;
+        let s = kubesim_scenario::load_options(f, &load.options())
+            .map_err(|e| Failure::BadInput(e.to_string()))?;
         loaded.push((f.clone(), s.scenario));
     }
     let runs = loaded
@@ -257,8 +258,9 @@ pub fn check(
     paths: &[PathBuf],
     junit: Option<&Path>,
     output: OutputFormat,
+    load: &crate::LoadArgs,
 ) -> Result<bool, Failure> {
-    let c = check_paths(paths)?;
+    let c = check_paths(paths, load)?;
     let stdout = match output {
         OutputFormat::Text => render_text(&c),
         OutputFormat::Json => render_json(&c).map_err(|e| Failure::Internal(e.into()))? + "\n",

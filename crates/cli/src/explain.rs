@@ -20,7 +20,10 @@ use std::path::PathBuf;
 pub struct ExplainArgs {
     /// The scenario file.
     pub file: PathBuf,
-    /// The pod's name, or a prefix of it (the first pod whose name starts with it).
+    #[command(flatten)]
+    pub load: crate::LoadArgs,
+    /// The pod's name, or a prefix of it (the first pod whose name starts with it); also as a
+    /// reference, `pod/NAME`, `pod/NAMESPACE/NAME` or `NAMESPACE/pod/NAME`.
     #[arg(long)]
     pub pod: String,
     /// The first attempt at or after this simulated time (`90s`, `1m30s`; default 0).
@@ -47,14 +50,31 @@ pub fn explain_cmd(args: ExplainArgs) -> Result<(), Failure> {
             ))
         })?,
     };
-    let mut scenario = load(&args.file)?;
+    let mut scenario = load(&args.file, &args.load)?;
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
     let as_json = args.json || args.output == OutputFormat::Json;
-    let out = explain(&scenario, &args.pod, at, as_json).map_err(Failure::BadInput)?;
+    let pod = pod_name(&args.pod).map_err(Failure::BadInput)?;
+    let out = explain(&scenario, pod, at, as_json).map_err(Failure::BadInput)?;
     print!("{out}");
     Ok(())
+}
+
+/// The pod name of `--pod`: a name (or prefix), or a reference as outputs and kubectl write
+/// it. Simplification: the namespace of a reference is accepted but not matched (pods are
+/// found by name, as `--pod NAME` finds them).
+fn pod_name(arg: &str) -> Result<&str, String> {
+    let is_pod = |k: &str| matches!(k.to_lowercase().as_str(), "pod" | "pods" | "po");
+    match arg.split('/').collect::<Vec<_>>().as_slice() {
+        [name] => Ok(name),
+        [k, name] if is_pod(k) => Ok(name),
+        [k, _, name] if is_pod(k) => Ok(name),
+        [_, k, name] if is_pod(k) => Ok(name),
+        _ => Err(format!(
+            "invalid value `{arg}` for `--pod`: expected a pod name, `pod/NAME` or `pod/NAMESPACE/NAME`"
+        )),
+    }
 }
 
 /// Runs the scenario until the attempt and renders it; `Err` when the pod never had one.

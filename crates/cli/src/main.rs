@@ -48,6 +48,8 @@ enum Command {
         /// Output format on stdout.
         #[arg(long, short = 'o', value_enum, default_value_t)]
         output: output::OutputFormat,
+        #[command(flatten)]
+        load: LoadArgs,
     },
     /// Run a scenario over a grid of parameter values x seeds, in parallel, and write
     /// sweep.csv, sweep-summary.csv and charts.
@@ -68,9 +70,67 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
+/// A results or sweep directory that could not be written: bad input (exit 2) when it is
+/// refused as someone else's directory, or invalid; an internal error otherwise.
+pub(crate) fn write_failure(dir: &Path, e: kubesim_report::ReportError) -> Failure {
+    use kubesim_report::ReportError;
+    match e {
+        ReportError::NotOurs { .. } | ReportError::InvalidDir { .. } => {
+            Failure::BadInput(format!("error: {e}"))
+        }
+        e => Failure::Internal(anyhow::anyhow!("writing results to {}: {e}", dir.display())),
+    }
+}
+
+/// The flags of every command that reads scenarios: what an include may read and what the
+/// scenario may create (see the README, "Safety limits").
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct LoadArgs {
+    /// Let `include:` read files outside the scenario file's directory tree (by default an
+    /// include must resolve, after symlinks, in or below that directory).
+    #[arg(long)]
+    pub allow_include_outside: bool,
+    /// The largest scenario or included file read (bytes, or with a suffix: 512Mi, 1Gi).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "256Mi")]
+    pub max_include_size: u64,
+    /// The most pods the scenario may create (replicas, scale actions, DaemonSets x nodes,
+    /// rollouts' surge), estimated before running.
+    #[arg(long, value_name = "N", default_value_t = kubesim_scenario::DEFAULT_MAX_PODS)]
+    pub max_pods: u64,
+    /// The most nodes the scenario may have (pools, node manifests, add-node actions, upgrade
+    /// surge), estimated before running.
+    #[arg(long, value_name = "N", default_value_t = kubesim_scenario::DEFAULT_MAX_NODES)]
+    pub max_nodes: u64,
+}
+
+impl LoadArgs {
+    /// As the scenario crate takes them.
+    pub fn options(&self) -> kubesim_scenario::LoadOptions {
+        kubesim_scenario::LoadOptions {
+            allow_include_outside: self.allow_include_outside,
+            max_include_bytes: self.max_include_size,
+            max_pods: self.max_pods,
+            max_nodes: self.max_nodes,
+        }
+    }
+}
+
+/// `1048576`, `512Ki`, `256Mi`, `1Gi` (binary suffixes, as Kubernetes quantities write them).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (num, mult) = [("Ki", 1u64 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("Ti", 1 << 40)]
+        .iter()
+        .find_map(|(suf, m)| s.strip_suffix(suf).map(|n| (n, *m)))
+        .unwrap_or((s, 1));
+    num.trim().parse::<u64>().ok().and_then(|n| n.checked_mul(mult)).ok_or_else(|| {
+        format!("expected a size in bytes, or with Ki, Mi, Gi or Ti, e.g. 512Mi; got `{s}`")
+    })
+}
+
 /// Reads and checks a scenario file; any error is bad input.
-pub(crate) fn load(file: &Path) -> Result<kubesim_model::Scenario, Failure> {
-    kubesim_scenario::load(file).map(|l| l.scenario).map_err(|e| Failure::BadInput(e.to_string()))
+pub(crate) fn load(file: &Path, args: &LoadArgs) -> Result<kubesim_model::Scenario, Failure> {
+    kubesim_scenario::load_options(file, &args.options())
+        .map(|l| l.scenario)
+        .map_err(|e| Failure::BadInput(e.to_string()))
 }
 
 fn main() -> ExitCode {
@@ -79,8 +139,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::validate(args),
         Command::Explain(args) => explain::explain_cmd(args),
-        Command::Check { paths, junit, output } => {
-            match check::check(&paths, junit.as_deref(), output) {
+        Command::Check { paths, junit, output, load } => {
+            match check::check(&paths, junit.as_deref(), output, &load) {
                 Ok(true) => Ok(()),
                 Ok(false) => return ExitCode::from(1),
                 Err(e) => Err(e),

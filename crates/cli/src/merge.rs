@@ -2,9 +2,10 @@
 //! what the whole sweep writes (`sweep.json` without a shard, `sweep.csv`,
 //! `sweep-summary.csv`, the charts), byte for byte.
 //!
-//! Every input must hold the same sweep (equal `sweep.json` but for the shard: same scenario
-//! files, `--set`s, seeds and charts, by fingerprint) and a run may appear only once; together
-//! they must hold every run of the grid.
+//! Every input must hold the same sweep (equal `sweep.json` but for the shard and the path the
+//! scenario was named by: the same kubesim version, scenario content by fingerprint, `--set`s,
+//! seeds and charts) and a run may appear only once; together they must hold every run of the
+//! grid. A refusal says what differs.
 
 use crate::Failure;
 use crate::output::OutputFormat;
@@ -21,6 +22,10 @@ pub struct MergeArgs {
     /// Where to write the merged sweep.
     #[arg(long)]
     out: PathBuf,
+    /// Replace `--out` even if it is a directory kubesim did not write (not empty, no
+    /// `.kubesim-results` file): everything in it is deleted.
+    #[arg(long)]
+    force: bool,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t)]
     output: OutputFormat,
@@ -47,19 +52,25 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
                 ))
             })?;
         if let Some((first_dir, m)) = &first
-            && !m.same_sweep(&manifest)
+            && let Some(why) = m.difference(&manifest)
         {
             return Err(Failure::BadInput(format!(
-                "{} and {} are not from the same sweep (fingerprints {} and {}, or other --set, seeds or charts)",
+                "error: {} and {} are not from the same sweep: {why}",
                 first_dir.display(),
                 dir.display(),
-                m.fingerprint,
-                manifest.fingerprint
             )));
         }
         let params: Vec<String> = manifest.params.iter().map(|p| p.path.clone()).collect();
         let part = SweepTable::from_csv(&read(dir, "sweep.csv")?, &params)
             .map_err(|e| Failure::BadInput(format!("{}: {e}", dir.join("sweep.csv").display())))?;
+        if manifest.runs > crate::sweep::MAX_RUNS {
+            return Err(Failure::BadInput(format!(
+                "error: {}: a sweep of {} runs, more than the limit of {}",
+                dir.join("sweep.json").display(),
+                manifest.runs,
+                crate::sweep::MAX_RUNS
+            )));
+        }
         if seen.is_empty() {
             seen = vec![None; manifest.runs];
         }
@@ -120,7 +131,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     }
     table.rows.sort_by_key(|r| r.run);
     let manifest = Manifest { shard: None, ..manifest };
-    let written = write_outputs(&args.out, &manifest, &table)?;
+    let written = write_outputs(&args.out, &manifest, &table, args.force)?;
     report(args.output, &args.out, &manifest, &table, &written, None);
     Ok(())
 }

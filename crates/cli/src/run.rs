@@ -12,12 +12,18 @@ use std::time::Instant;
 pub struct RunArgs {
     /// The scenario file.
     pub file: PathBuf,
+    #[command(flatten)]
+    pub load: crate::LoadArgs,
     /// Seed of every random stream (overrides the scenario's `seed`).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Results directory (default: results/<scenario name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace `--out` even if it is a directory kubesim did not write (not empty, no
+    /// `.kubesim-results` file): everything in it is deleted.
+    #[arg(long)]
+    pub force: bool,
     /// `text`: the summary tables; `json`: the summary as one JSON document (summary.json).
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: OutputFormat,
@@ -25,7 +31,7 @@ pub struct RunArgs {
 
 /// Runs the scenario and writes its results.
 pub fn run(args: RunArgs) -> Result<(), Failure> {
-    let mut scenario = load(&args.file)?;
+    let mut scenario = load(&args.file, &args.load)?;
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
@@ -43,9 +49,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         trace: &outcome.trace,
     };
     let summary = kubesim_report::summarize(&output);
-    let written = kubesim_report::write_results_with(&dir, &output, &summary).map_err(|e| {
-        Failure::Internal(anyhow::anyhow!("writing results to {}: {e}", dir.display()))
-    })?;
+    let written = kubesim_report::write_results_with(&dir, &output, &summary, args.force)
+        .map_err(|e| crate::write_failure(&dir, e))?;
     match args.output {
         OutputFormat::Json => {
             // Byte for byte what summary.json holds.

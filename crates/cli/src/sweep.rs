@@ -29,6 +29,8 @@ use std::time::Instant;
 pub struct SweepArgs {
     /// The scenario file.
     file: PathBuf,
+    #[command(flatten)]
+    load: crate::LoadArgs,
     /// A parameter and its values: `PATH=V1,V2,...` (repeatable; values are YAML, split at
     /// commas outside brackets and quotes). PATH: `params.nodeMonitorGracePeriod`,
     /// `actions[0].maxSurge`, `workloads[web].spec.replicas`, ... (see the README).
@@ -46,6 +48,10 @@ pub struct SweepArgs {
     /// Output directory (default: results/sweep-<scenario name>, plus -shard-K-of-N).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace `--out` even if it is a directory kubesim did not write (not empty, no
+    /// `.kubesim-results` file): everything in it is deleted.
+    #[arg(long)]
+    force: bool,
     /// A figure to chart against `--by` (repeatable; default: the upgrade, drain or
     /// below-desired time, and min_ready_pct).
     #[arg(long, value_name = "FIGURE")]
@@ -57,6 +63,16 @@ pub struct SweepArgs {
     #[arg(long, value_enum, default_value_t)]
     output: OutputFormat,
 }
+
+/// The most runs a sweep (or a merge) may have: each run's row of figures is kept in memory
+/// (about 1 KiB), so a million is about 1 GiB at most; larger studies are split with
+/// `--shard` and joined by `merge`... which holds the whole grid too, so this is the bound
+/// for one study.
+pub const MAX_RUNS: usize = 1_000_000;
+
+/// The most variants (combinations of `--set` values): each is a scenario read and held in
+/// memory before the runs start.
+pub const MAX_VARIANTS: usize = 10_000;
 
 /// One `--set` of a sweep: a path and its values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,11 +106,18 @@ pub struct Shard {
 pub struct Manifest {
     /// Format version of this file.
     pub kubesim_sweep: u32,
-    /// The scenario file, as given.
+    /// The version of kubesim that ran the sweep (`kubesim --version`); shards of different
+    /// versions may differ in behaviour and are not merged. Empty in files written before it
+    /// was recorded.
+    #[serde(default)]
+    pub kubesim_version: String,
+    /// The scenario file, as given (informative: the same scenario may be named by a relative
+    /// or an absolute path; `fingerprint` identifies it by content).
     pub scenario: String,
     /// The scenario's name.
     pub name: String,
-    /// FNV-1a 64 of the scenario's files, the `--set`s and the seeds (hex).
+    /// FNV-1a 64 of the content of the scenario's files (never their paths), the `--set`s and
+    /// the seeds (hex).
     pub fingerprint: String,
     /// The `--set`s.
     pub params: Vec<Param>,
@@ -109,9 +132,44 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// The same sweep (equal but for the shard).
-    pub fn same_sweep(&self, other: &Manifest) -> bool {
-        Manifest { shard: None, ..self.clone() } == Manifest { shard: None, ..other.clone() }
+    /// `None` when `other` is a shard of the same sweep (equal but for the shard and the path
+    /// the scenario was named by); otherwise what differs, in words.
+    pub fn difference(&self, other: &Manifest) -> Option<String> {
+        let version =
+            |v: &str| if v.is_empty() { "an unknown version".to_string() } else { v.to_string() };
+        if self.kubesim_version != other.kubesim_version
+            || self.kubesim_sweep != other.kubesim_sweep
+        {
+            return Some(format!(
+                "they were written by different kubesim versions ({} and {}): run every shard with the same build",
+                version(&self.kubesim_version),
+                version(&other.kubesim_version)
+            ));
+        }
+        if self.name != other.name || self.fingerprint != other.fingerprint {
+            let what = if self.name != other.name {
+                format!("scenarios `{}` and `{}`", self.name, other.name)
+            } else {
+                format!("scenario `{}` with different content", self.name)
+            };
+            return Some(format!(
+                "they ran different scenarios ({what}, or other --set values or seeds; fingerprints {} and {})",
+                self.fingerprint, other.fingerprint
+            ));
+        }
+        if self.params != other.params {
+            return Some("they have different --set parameters".into());
+        }
+        if self.seeds != other.seeds || self.runs != other.runs {
+            return Some(format!(
+                "they have different --seeds ({} and {})",
+                self.seeds, other.seeds
+            ));
+        }
+        if self.charts != other.charts {
+            return Some("they have different --chart/--by".into());
+        }
+        None
     }
 }
 
@@ -247,6 +305,7 @@ pub fn write_outputs(
     dir: &Path,
     manifest: &Manifest,
     table: &SweepTable,
+    force: bool,
 ) -> Result<Vec<String>, Failure> {
     let internal = |e: kubesim_report::ReportError| {
         Failure::Internal(anyhow::anyhow!("writing {}: {e}", dir.display()))
@@ -270,7 +329,7 @@ pub fn write_outputs(
             charts.push(chart);
         }
     }
-    write_sweep_dir(dir, &files, &charts).map_err(internal)
+    write_sweep_dir(dir, &files, &charts, force).map_err(|e| crate::write_failure(dir, e))
 }
 
 /// Prints what was written: a table per chart (p50/p90/max per value of `by`), or JSON.
@@ -344,11 +403,33 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         return Err(Failure::BadInput("--seeds must be at least 1".into()));
     }
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = match args.jobs {
         Some(0) => return Err(Failure::BadInput("--jobs must be at least 1".into())),
+        Some(j) if j > cores => {
+            // Each job is one single-threaded run: more threads than cores only add memory.
+            eprintln!(
+                "note: --jobs {j} is more than the {cores} cores available; running {cores} at a time"
+            );
+            cores
+        }
         Some(j) => j,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        None => cores,
     };
+    // The grid is bounded before anything is read or allocated for it.
+    let variant_count =
+        params.iter().try_fold(1usize, |n, p| n.checked_mul(p.values.len())).unwrap_or(usize::MAX);
+    let runs = usize::try_from(args.seeds)
+        .ok()
+        .and_then(|s| s.checked_mul(variant_count))
+        .unwrap_or(usize::MAX);
+    if variant_count > MAX_VARIANTS || runs > MAX_RUNS {
+        return Err(Failure::BadInput(format!(
+            "error: the sweep has {} runs ({variant_count} variants x {} seeds), more than the limit of {MAX_RUNS} runs and {MAX_VARIANTS} variants: use fewer --seeds or --set values, or split it with --shard",
+            if runs == usize::MAX { "too many".to_string() } else { runs.to_string() },
+            args.seeds
+        )));
+    }
     let by = match &args.by {
         Some(b) if params.iter().any(|p| &p.path == b) => b.clone(),
         Some(b) => {
@@ -367,7 +448,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             .zip(values)
             .map(|(p, v)| Set { path: p.path.clone(), value: v.clone() })
             .collect();
-        let loaded = kubesim_scenario::load_with(&args.file, &sets)
+        let loaded = kubesim_scenario::load_with_options(&args.file, &sets, &args.load.options())
             .map_err(|e| Failure::BadInput(e.to_string()))?;
         if files.is_empty() {
             files = loaded.files.clone();
@@ -398,6 +479,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let total = grid.len() * args.seeds as usize;
     let manifest = Manifest {
         kubesim_sweep: 1,
+        kubesim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: args.file.display().to_string(),
         name: first.name.clone(),
         fingerprint: fnv1a(&refs),
@@ -455,7 +537,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         }
         Path::new("results").join(name)
     });
-    let written = write_outputs(&dir, &manifest, &table)?;
+    let written = write_outputs(&dir, &manifest, &table, args.force)?;
     report(args.output, &dir, &manifest, &table, &written, Some((wall, jobs)));
     Ok(())
 }

@@ -12,6 +12,8 @@ use std::path::PathBuf;
 pub struct ValidateArgs {
     /// The scenario file.
     pub file: PathBuf,
+    #[command(flatten)]
+    pub load: crate::LoadArgs,
     /// `text`: one line and the notes; `json`: one JSON document (see [`Validated`]).
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: OutputFormat,
@@ -78,7 +80,7 @@ fn print_json(v: &Validated) -> Result<(), Failure> {
 /// Checks the scenario.
 pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
     let file = args.file.display().to_string();
-    let s = match load(&args.file) {
+    let s = match load(&args.file, &args.load) {
         Ok(s) => s,
         Err(Failure::BadInput(msg)) if args.output == OutputFormat::Json => {
             print_json(&Validated {

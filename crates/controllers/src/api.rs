@@ -91,6 +91,24 @@ pub fn delete_pod(w: &mut World, pod: PodId, grace_seconds: Option<u64>) {
     notify_owner(w, pod);
 }
 
+/// Starts the deletions of the pods a scenario's manifests held as Terminating (their
+/// `meta.deletion` set by the scenario reader, see `kubesim_scenario`): each is deleted at
+/// t = 0 with the grace period recorded, as if the request had just been made. Called once
+/// by `Simulation::new`, after the kubelets adopted the running pods.
+pub fn start_dump_deletions(w: &mut World) {
+    let pods: Vec<PodId> = w
+        .cluster
+        .live_pods()
+        .filter(|p| w.cluster.pods[p.index()].meta.deletion.is_some())
+        .collect();
+    for pod in pods {
+        let meta = &mut w.cluster.pods[pod.index()].meta;
+        let grace = meta.deletion_grace_seconds.take().unwrap_or(0);
+        meta.deletion = None;
+        delete_pod(w, pod, Some(grace));
+    }
+}
+
 /// Removes the pod object from the API (the end of a deletion).
 pub fn remove_pod(w: &mut World, pod: PodId) {
     let p = &w.cluster.pods[pod.index()];

@@ -101,6 +101,8 @@ impl Simulation {
                 }
             }
         }
+        // Pods the manifests held as Terminating start their deletion now.
+        crate::api::start_dump_deletions(&mut world);
         // The taint eviction controller starts by looking at every node (its informer's add
         // events): pods already on a NoExecute-tainted node they do not tolerate go at once.
         for n in world.cluster.live_nodes().collect::<Vec<_>>() {

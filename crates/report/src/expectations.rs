@@ -307,7 +307,8 @@ fn check(out: &RunOutput, owners: &Owners, e: &Expect) -> ExpectationVerdict {
                 let who = if ev.namespace.is_empty() {
                     format!("{}/{}", ev.kind.as_str().to_lowercase(), ev.name)
                 } else {
-                    format!("{}/{}/{}", ev.namespace, ev.kind.as_str().to_lowercase(), ev.name)
+                    // kind/namespace/name, the order every output prints.
+                    format!("{}/{}/{}", ev.kind.as_str().to_lowercase(), ev.namespace, ev.name)
                 };
                 format!("{who} at {}: {}", ev.time, ev.message)
             };

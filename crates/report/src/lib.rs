@@ -60,7 +60,7 @@ pub use summary::{
 };
 pub use terminal::render_terminal;
 pub use timefmt::{EPOCH, EPOCH_UNIX_SECONDS, rfc3339, secs_3};
-pub use write::{FILES, write_results, write_results_with};
+pub use write::{FILES, MARKER, write_results, write_results_with};
 
 /// A finished run: what [`summarize`] and [`write_results`] read.
 #[derive(Debug, Clone, Copy)]
@@ -94,6 +94,16 @@ pub enum ReportError {
         path: PathBuf,
         /// What is wrong with it.
         reason: &'static str,
+    },
+    /// The results directory exists, is not empty and was not written by kubesim (it lacks
+    /// [`MARKER`]): it is left alone unless `--force` is given.
+    #[error(
+        "`{}` exists and is not a kubesim results directory (it is not empty and has no {MARKER} file); choose another --out, or pass --force to replace it and everything in it",
+        path.display()
+    )]
+    NotOurs {
+        /// The directory.
+        path: PathBuf,
     },
     /// Writing a CSV file failed.
     #[error("cannot write {file}: {source}")]

@@ -207,11 +207,13 @@ pub fn chart_name(figure: &str) -> String {
 }
 
 /// Writes `files` (name, bytes) and the charts of `charts` (figure, by) into `dir`, whole or
-/// not at all (rendered in a temporary sibling directory, then renamed into place).
+/// not at all (rendered in a temporary sibling directory, then renamed into place). An existing
+/// `dir` that is not kubesim's is replaced only when `force` (see `write::replace_dir`).
 pub fn write_sweep_dir(
     dir: &Path,
     files: &[(&str, Vec<u8>)],
     charts: &[SweepChart],
+    force: bool,
 ) -> Result<Vec<String>, ReportError> {
     let mut names: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
     for c in charts {
@@ -219,7 +221,7 @@ pub fn write_sweep_dir(
         names.push(format!("{base}.png"));
         names.push(format!("{base}.svg"));
     }
-    crate::write::replace_dir(dir, |tmp| {
+    crate::write::replace_dir(dir, force, |tmp| {
         for (name, bytes) in files {
             let path = tmp.join(name);
             std::fs::write(&path, bytes).map_err(|source| ReportError::Io {

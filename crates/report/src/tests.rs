@@ -393,13 +393,15 @@ fn write_results_writes_every_file_and_replaces_old_contents() {
     let files = write_results(&dir, &run.output()).unwrap();
     let expected: Vec<_> = FILES.iter().map(|f| dir.join(f)).collect();
     assert_eq!(files, expected);
-    assert_eq!(list(&dir), FILES);
+    let mut with_marker = vec![crate::MARKER];
+    with_marker.extend(FILES);
+    assert_eq!(list(&dir), with_marker);
     let first: Vec<Vec<u8>> = files.iter().map(|f| fs::read(f).unwrap()).collect();
 
     // A stale file from an earlier run goes; the rewrite is byte-identical.
     fs::write(dir.join("stale.txt"), "old").unwrap();
     let again = write_results(&dir, &run.output()).unwrap();
-    assert_eq!(list(&dir), FILES);
+    assert_eq!(list(&dir), with_marker);
     let second: Vec<Vec<u8>> = again.iter().map(|f| fs::read(f).unwrap()).collect();
     assert!(first == second, "outputs differ between two writes");
     // No temporary or old directories are left beside it.
@@ -435,16 +437,87 @@ fn failed_render_leaves_previous_results_untouched() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
     fs::create_dir(&dir).unwrap();
+    fs::write(dir.join(crate::MARKER), "").unwrap();
     fs::write(dir.join("summary.md"), "previous").unwrap();
-    let err = crate::write::replace_dir(&dir, |t| {
+    let err = crate::write::replace_dir(&dir, false, |t| {
         fs::write(t.join("events.csv"), "half").unwrap();
         Err(ReportError::Yaml("boom".into()))
     })
     .unwrap_err();
     assert!(matches!(err, ReportError::Yaml(_)));
     assert_eq!(list(tmp.path()), ["demo"]);
-    assert_eq!(list(&dir), ["summary.md"]);
+    assert_eq!(list(&dir), [crate::MARKER, "summary.md"]);
     assert_eq!(fs::read_to_string(dir.join("summary.md")).unwrap(), "previous");
+}
+
+/// Finding 1 of issue 12: `--out` at a directory kubesim did not write deleted its files.
+/// Now a non-empty directory without the marker is refused and left byte for byte as it was;
+/// `force` replaces it; an empty directory is used.
+#[test]
+fn a_directory_kubesim_did_not_write_is_refused_unless_forced() {
+    let run = fixture::run();
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("project");
+    fs::create_dir_all(src.join("src")).unwrap();
+    fs::write(src.join("Cargo.toml"), "[package]").unwrap();
+    fs::write(src.join("src").join("main.rs"), "fn main() {}").unwrap();
+    let err = write_results(&src, &run.output()).unwrap_err();
+    assert!(matches!(err, ReportError::NotOurs { .. }), "{err}");
+    assert!(err.to_string().contains("--force"), "{err}");
+    assert_eq!(list(&src), ["Cargo.toml", "src"]);
+    assert_eq!(fs::read_to_string(src.join("Cargo.toml")).unwrap(), "[package]");
+    assert_eq!(list(tmp.path()), ["project"], "nothing left beside it");
+
+    // An empty directory is used as it is.
+    let empty = tmp.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    write_results(&empty, &run.output()).unwrap();
+    assert!(empty.join(crate::MARKER).is_file());
+
+    // Forced: replaced whole.
+    let out = run.output();
+    crate::write_results_with(&src, &out, &summarize(&out), true).unwrap();
+    assert!(!src.join("Cargo.toml").exists());
+    assert!(src.join(crate::MARKER).is_file());
+}
+
+/// Finding 8 of issue 12: a run killed while writing left a hidden temporary directory that
+/// no later run removed. Now the next write into the same parent removes the marked leftovers
+/// of dead processes, and nothing else that merely looks like one.
+#[cfg(unix)]
+#[test]
+fn leftovers_of_killed_runs_are_removed_and_nothing_else() {
+    let run = fixture::run();
+    let tmp = tempfile::tempdir().unwrap();
+    // A pid that cannot be running: above Linux's pid_max (4194304).
+    let dead = 4_194_399u32;
+    let stale = tmp.path().join(format!(".demo.tmp-{dead}-0"));
+    fs::create_dir(&stale).unwrap();
+    fs::write(stale.join(crate::MARKER), "").unwrap();
+    fs::write(stale.join("events.csv"), "half").unwrap();
+    let old = tmp.path().join(format!(".other.old-{dead}-3"));
+    fs::create_dir(&old).unwrap();
+    fs::write(old.join(crate::MARKER), "").unwrap();
+    // Named like one but unmarked, or marked but of a live process (this one's parent
+    // stands in for a concurrent run), or not named like one: all kept.
+    let unmarked = tmp.path().join(format!(".demo.tmp-{dead}-1"));
+    fs::create_dir(&unmarked).unwrap();
+    let live = tmp.path().join(format!(".demo.tmp-{}-0", std::os::unix::process::parent_id()));
+    fs::create_dir(&live).unwrap();
+    fs::write(live.join(crate::MARKER), "").unwrap();
+    let user = tmp.path().join(".demo.tmp-backup");
+    fs::create_dir(&user).unwrap();
+    fs::write(user.join(crate::MARKER), "").unwrap();
+
+    write_results(&tmp.path().join("demo"), &run.output()).unwrap();
+    let mut expected = vec![
+        ".demo.tmp-backup".to_string(),
+        format!(".demo.tmp-{dead}-1"),
+        format!(".demo.tmp-{}-0", std::os::unix::process::parent_id()),
+        "demo".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(list(tmp.path()), expected);
 }
 
 /// Writes the fixture's results to `$KUBESIM_REPORT_DEMO_DIR` to look at them; does nothing

@@ -46,20 +46,35 @@ pub const FILES: [&str; 19] = [
 /// renamed into place, and the old one removed (best effort). On any error the temporary directory is
 /// removed and a previous `dir` is left as it was, so a reader never sees a half-written
 /// results directory. Missing parent directories are created.
+///
+/// A `dir` that exists is replaced only if it is empty or carries the [`MARKER`] file every
+/// results directory gets (so it was written by kubesim); anything else is refused with
+/// [`ReportError::NotOurs`], unless `force` (`--force`) is given. See [`replace_dir`].
 pub fn write_results(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, ReportError> {
-    write_results_with(dir, out, &summarize(out))
+    write_results_with(dir, out, &summarize(out), false)
 }
 
 /// [`write_results`] with the run's summary already computed (by [`summarize`] on the same
-/// output), so a caller that prints it does not compute it twice.
+/// output), so a caller that prints it does not compute it twice, and replacing an existing
+/// directory that is not kubesim's when `force` (`--force`).
 pub fn write_results_with(
     dir: &Path,
     out: &RunOutput,
     summary: &Summary,
+    force: bool,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    replace_dir(dir, |tmp| render_into(tmp, out, summary))?;
+    replace_dir(dir, force, |tmp| render_into(tmp, out, summary))?;
     Ok(FILES.iter().map(|f| dir.join(f)).collect())
 }
+
+/// The file that marks a directory as kubesim's own results (written first into every
+/// results and sweep directory): only a directory carrying it (or an empty one) is replaced
+/// without `--force`, and only a hidden temporary sibling carrying it is ever cleaned up.
+pub const MARKER: &str = ".kubesim-results";
+
+/// The marker's content (fixed, so results stay byte-identical).
+const MARKER_TEXT: &[u8] =
+    b"This directory was written by kubesim; a later kubesim run may replace it whole.\n";
 
 fn io_err(op: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ReportError {
     let path = path.to_path_buf();
@@ -128,9 +143,64 @@ fn sibling(parent: &Path, name: &str, tag: &str) -> PathBuf {
     parent.join(format!(".{name}.{tag}-{}-{n}", std::process::id()))
 }
 
+/// Whether `dir` may be replaced without `--force`: it is empty or carries the [`MARKER`]
+/// (a regular file, not a symlink).
+fn replaceable(dir: &Path) -> Result<bool, ReportError> {
+    let marked = fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file());
+    if marked {
+        return Ok(true);
+    }
+    let mut entries = fs::read_dir(dir).map_err(io_err("cannot read directory", dir))?;
+    Ok(entries.next().is_none())
+}
+
+/// Whether a process with this id is still running; without `/proc` (not Linux) every other
+/// process is assumed alive, so nothing is cleaned that a concurrent run may be writing.
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
+}
+
+/// The process id in a name kubesim gives its temporary siblings,
+/// `.<dirname>.tmp-<pid>-<n>` or `.<dirname>.old-<pid>-<n>`; `None` for any other name.
+fn temp_sibling_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let (_, tail) = rest.rsplit_once(".tmp-").or_else(|| rest.rsplit_once(".old-"))?;
+    let (pid, n) = tail.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(pid) && digits(n)).then(|| pid.parse().ok())?
+}
+
+/// Removes what runs killed while writing left in `parent`: hidden directories named as
+/// [`sibling`] names them, carrying the [`MARKER`], whose process is gone. Nothing else is
+/// touched (best effort: a failure leaves the leftover for a later run).
+fn clean_stale_siblings(parent: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    let me = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temp_sibling_pid) else { continue };
+        if pid == me || process_alive(pid) {
+            continue;
+        }
+        let path = entry.path();
+        let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        let marked = fs::symlink_metadata(path.join(MARKER)).is_ok_and(|m| m.is_file());
+        if is_dir && marked {
+            let _ = fs::remove_dir_all(&path);
+        }
+    }
+}
+
 /// Fills a fresh temporary sibling of `dir` with `fill`, then puts it in the place of `dir`.
+///
+/// The temporary directory gets the [`MARKER`] before anything else, so the leftovers of a
+/// run killed meanwhile are recognised (and removed by the next run into the same parent).
+/// An existing `dir` that is neither empty nor marked is refused with
+/// [`ReportError::NotOurs`] unless `force`, before anything is written.
 pub(crate) fn replace_dir(
     dir: &Path,
+    force: bool,
     fill: impl FnOnce(&Path) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
     let invalid = |reason| ReportError::InvalidDir { path: dir.to_path_buf(), reason };
@@ -146,8 +216,12 @@ pub(crate) fn replace_dir(
     fs::create_dir_all(&parent).map_err(io_err("cannot create directory", &parent))?;
     match fs::symlink_metadata(dir) {
         Ok(m) if !m.is_dir() => return Err(invalid("it exists and is not a directory")),
+        Ok(_) if !force && !replaceable(dir)? => {
+            return Err(ReportError::NotOurs { path: dir.to_path_buf() });
+        }
         _ => {}
     }
+    clean_stale_siblings(&parent);
 
     let tmp = sibling(&parent, &name, "tmp");
     if tmp.exists() {
@@ -159,6 +233,9 @@ pub(crate) fn replace_dir(
         let _ = fs::remove_dir_all(&tmp);
         e
     };
+    fs::write(tmp.join(MARKER), MARKER_TEXT)
+        .map_err(io_err("cannot write", &tmp.join(MARKER)))
+        .map_err(cleanup)?;
     fill(&tmp).map_err(cleanup)?;
 
     if dir.exists() {

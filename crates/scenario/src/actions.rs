@@ -524,7 +524,7 @@ impl Actions<'_> {
 
     fn rollout(&self, path: &Path, r: &RolloutFile) -> Result<(ActionKind, String), ScenarioError> {
         let wpath = path.key("workload");
-        let mut re = parse_ref(&r.workload, false).map_err(|p| self.at(&wpath, p))?;
+        let mut re = parse_ref(&r.workload, true).map_err(|p| self.at(&wpath, p))?;
         if re.kind != Kind::Deployment {
             return Err(self.at(
                 &wpath,
@@ -535,7 +535,7 @@ impl Actions<'_> {
                 .expected("a deployment, such as `deployment/web`"),
             ));
         }
-        re.namespace = r.namespace.clone();
+        re.namespace = self.namespace(path, re.namespace, r.namespace.as_ref())?;
         let Target::Workload(workload) =
             refs::resolve(self.cluster, &re).map_err(|p| self.at(&wpath, p))?
         else {
@@ -866,9 +866,29 @@ impl Actions<'_> {
         ))
     }
 
+    /// The namespace of a `workload` reference (`deployment/prod/web` as outputs print it, or
+    /// `prod/deployment/web`) and of a `namespace` field; both may be given only if equal.
+    fn namespace(
+        &self,
+        path: &Path,
+        in_ref: Option<String>,
+        field: Option<&String>,
+    ) -> Result<Option<String>, ScenarioError> {
+        match (in_ref, field) {
+            (Some(a), Some(b)) if &a != b => Err(self.at(
+                &path.key("namespace"),
+                Problem::new(format!(
+                    "`namespace: {b}` differs from the namespace `{a}` of `workload`"
+                ))
+                .expected("one namespace: in `workload` or in `namespace`"),
+            )),
+            (a, b) => Ok(a.or_else(|| b.cloned())),
+        }
+    }
+
     fn scale(&self, path: &Path, s: &ScaleFile) -> Result<(ActionKind, String), ScenarioError> {
         let wpath = path.key("workload");
-        let mut r = parse_ref(&s.workload, false).map_err(|p| self.at(&wpath, p))?;
+        let mut r = parse_ref(&s.workload, true).map_err(|p| self.at(&wpath, p))?;
         if matches!(r.kind, Kind::Pod | Kind::DaemonSet) {
             let what = if r.kind == Kind::Pod { "a pod" } else { "a daemonset" };
             return Err(self.at(
@@ -877,7 +897,7 @@ impl Actions<'_> {
                     .expected("a deployment, replicaset or statefulset"),
             ));
         }
-        r.namespace = s.namespace.clone();
+        r.namespace = self.namespace(path, r.namespace, s.namespace.as_ref())?;
         let Target::Workload(workload) =
             refs::resolve(self.cluster, &r).map_err(|p| self.at(&wpath, p))?
         else {

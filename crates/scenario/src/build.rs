@@ -33,8 +33,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 const T0: SimTime = SimTime(0);
-/// Largest node pool accepted (upstream supports clusters of 5000 nodes).
-const MAX_POOL_NODES: u32 = 100_000;
 
 /// How many distinct pod specs per controller [`Builder::share_spec`] compares a pod's with
 /// (a Deployment mid-rollout has two; a StatefulSet's or DaemonSet's pods one each).
@@ -55,8 +53,11 @@ pub(crate) fn build<'a>(
     docs: &[TypedDoc<'a>],
     manifests: Vec<Manifest<'a>>,
     notes: Vec<String>,
+    opts: &crate::LoadOptions,
 ) -> Result<Scenario, ScenarioError> {
     let mut b = Builder {
+        max_nodes: opts.max_nodes,
+        workload_at: HashMap::new(),
         main,
         root,
         cluster: Cluster::new(),
@@ -91,6 +92,15 @@ pub(crate) fn build<'a>(
         max_pods: b.params.max_pods,
     }
     .resolve(file.actions.as_deref().unwrap_or_default())?;
+    // Before sorting: `actions` is in file order, one per `actions[]` entry.
+    crate::budget::Budget {
+        main,
+        root,
+        max_pods: opts.max_pods,
+        max_nodes: opts.max_nodes,
+        workloads: &b.workload_at,
+    }
+    .check(&b.cluster, &actions)?;
     actions.sort_by_key(|a| a.at);
     for a in &actions {
         if a.at.0 > duration.as_millis() {
@@ -141,6 +151,10 @@ fn check_name(b: &Builder<'_>, name: &str) -> Result<(), ScenarioError> {
 struct Builder<'a> {
     main: &'a Source,
     root: Node,
+    /// `--max-nodes`: the pools together may not create more.
+    max_nodes: u64,
+    /// Where each workload's manifest is, for the budget's errors.
+    workload_at: HashMap<WorkloadId, crate::budget::WorkloadAt<'a>>,
     cluster: Cluster,
     params: Params,
     notes: Vec<String>,
@@ -251,6 +265,8 @@ impl<'a> Builder<'a> {
     fn scenario_nodes(&mut self, c: &ClusterFile) -> Result<(), ScenarioError> {
         let region = c.region.as_deref();
         let mut pool_names: HashMap<&str, usize> = HashMap::new();
+        // Checked before any pool is expanded, so no count allocates past the limit.
+        let mut total: u64 = 0;
         for (i, pool) in c.node_pools.iter().flatten().enumerate() {
             let path = Path::parse("cluster.nodePools").index(i);
             check_dns_label(self, &path.key("name"), &pool.name, "node pool name")?;
@@ -267,11 +283,18 @@ impl<'a> Builder<'a> {
                     )),
                 ));
             }
-            if pool.count > MAX_POOL_NODES {
+            total = total.saturating_add(u64::from(pool.count));
+            if total > self.max_nodes {
                 return Err(self.at(
                     &path.key("count"),
-                    Problem::new(format!("a node pool of {} nodes is too large", pool.count))
-                        .expected(format!("at most {MAX_POOL_NODES} nodes per pool")),
+                    Problem::new(format!(
+                        "the node pools up to this one have {total} nodes, more than the limit of {} (--max-nodes)",
+                        self.max_nodes
+                    ))
+                    .expected(format!(
+                        "at most {} nodes in all pools together, or a larger --max-nodes",
+                        self.max_nodes
+                    )),
                 ));
             }
             let taints = self.taints(&path, pool.taints.as_deref())?;
@@ -682,7 +705,9 @@ impl<'a> Builder<'a> {
         if let Some(n) = ctx.note() {
             self.notes.push(n);
         }
-        Ok(self.cluster.add_workload(Workload {
+        let at =
+            crate::budget::WorkloadAt { src: ctx.src, node: ctx.node, object: ctx.object.clone() };
+        let id = self.cluster.add_workload(Workload {
             meta,
             kind,
             replicas,
@@ -693,7 +718,9 @@ impl<'a> Builder<'a> {
             owner: None,
             status: WorkloadStatus::default(),
             behaviour: BehaviourId(0),
-        }))
+        });
+        self.workload_at.insert(id, at);
+        Ok(id)
     }
 
     /// A ReplicaSet whose controller is a Deployment of the scenario is owned by it.
@@ -771,6 +798,10 @@ impl<'a> Builder<'a> {
         if meta.uid.is_empty() {
             meta.uid = self.cluster.new_uid();
         }
+        self.terminating(&ctx, &p.metadata, &mut meta, &spec, node.is_some());
+        if let Some(n) = dropped_status(&ctx.object, p.status.as_ref(), node.is_some()) {
+            self.notes.push(n);
+        }
         // A controlled pod's unsimulated fields were already noted on its workload's template.
         if controller.is_none()
             && let Some(n) = ctx.note()
@@ -791,6 +822,47 @@ impl<'a> Builder<'a> {
             controller,
         );
         Ok(())
+    }
+
+    /// A pod a dump holds as Terminating (`metadata.deletionTimestamp` set): its deletion
+    /// starts at t = 0 with the object's `metadata.deletionGracePeriodSeconds` (or, without
+    /// it, `spec.terminationGracePeriodSeconds`), recorded here in `meta.deletion` and begun
+    /// by the simulation (`api::start_dump_deletions`). An unbound pod is removed at once, as
+    /// the API server does (`pkg/registry/core/pod/strategy.go`, CheckGracefulDelete: grace
+    /// 0 for a pod not scheduled). Simplified: the dump's time is unknown, so the full grace
+    /// period runs from t = 0, not what was left of it; finalizers are not simulated (the
+    /// object goes when its containers stop), which a note says.
+    fn terminating(
+        &mut self,
+        ctx: &Ctx<'a>,
+        m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        meta: &mut Meta,
+        spec: &PodSpec,
+        bound: bool,
+    ) {
+        if m.deletion_timestamp.is_none() {
+            return;
+        }
+        let grace = if bound {
+            m.deletion_grace_period_seconds
+                .and_then(|g| u64::try_from(g).ok())
+                .unwrap_or(spec.termination_grace_period_seconds)
+        } else {
+            0
+        };
+        meta.deletion = Some(T0 + SimDuration::from_secs(grace));
+        meta.deletion_grace_seconds = Some(grace);
+        let mut note = format!(
+            "{}: Terminating in the manifest (metadata.deletionTimestamp); its deletion starts at 0s with a grace period of {grace}s",
+            ctx.object
+        );
+        if let Some(f) = m.finalizers.as_ref().filter(|f| !f.is_empty()) {
+            note.push_str(&format!(
+                "; its finalizers ({}) are not simulated: the pod is removed when its containers stop",
+                f.join(", ")
+            ));
+        }
+        self.notes.push(note);
     }
 
     /// The node a `nodeName` names.
@@ -835,7 +907,22 @@ impl<'a> Builder<'a> {
             Some(Kind::DaemonSet) => self.cluster.workload_by_name(Kind::DaemonSet, ns, &r.name),
             _ => None,
         };
-        if found.is_none() {
+        if found.is_none() && r.kind == "Node" {
+            // A mirror pod: the kubelet creates it for a static pod, with its Node as the
+            // controller (kubelet `pkg/kubelet/pod/mirror_client.go`, CreateMirrorPod).
+            let note = if self.node_origin.contains_key(r.name.as_str()) {
+                format!(
+                    "{}: a mirror pod (static pod) of node `{}`; kubesim treats it as a bare pod bound to that node",
+                    ctx.object, r.name
+                )
+            } else {
+                format!(
+                    "{}: a mirror pod (static pod) of node `{}`, which is not in the scenario; kubesim treats it as a bare pod",
+                    ctx.object, r.name
+                )
+            };
+            self.notes.push(note);
+        } else if found.is_none() {
             self.notes.push(format!(
                 "{}: its controller {} `{}` is not in the scenario{}; kubesim treats the pod as unowned",
                 ctx.object,
@@ -1106,6 +1193,40 @@ fn daemonset_tolerations(spec: &mut PodSpec) {
 
 /// The status a pod starts with: Running and Ready when the dump says so, terminal phases
 /// kept, other bound pods Pending (the kubelet starts them), unbound pods Pending.
+/// The note for the fields of a pod's `status` that would change what happens next but that
+/// [`initial_status`] does not carry over; `None` when there are none.
+fn dropped_status(object: &str, status: Option<&core::PodStatus>, bound: bool) -> Option<String> {
+    let st = status?;
+    let mut dropped = Vec::new();
+    let ready = st
+        .conditions
+        .as_ref()
+        .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+    match st.phase.as_deref() {
+        Some("Running") if bound && !ready => dropped.push(
+            "it is Running but not Ready: kubesim starts its containers afresh on its node"
+                .to_string(),
+        ),
+        Some("Running" | "Succeeded" | "Failed") if !bound => dropped.push(format!(
+            "its phase {} without `spec.nodeName`: kubesim schedules it as a new pod",
+            st.phase.as_deref().unwrap_or_default()
+        )),
+        _ => {}
+    }
+    let restarts: i64 =
+        st.container_statuses.iter().flatten().map(|c| i64::from(c.restart_count)).sum();
+    if restarts > 0 {
+        dropped.push(format!(
+            "restartCount ({restarts} in all): counts and the crash-loop back-off start from 0"
+        ));
+    }
+    if !bound && st.nominated_node_name.is_some() {
+        dropped.push("status.nominatedNodeName: the scheduler nominates again".to_string());
+    }
+    (!dropped.is_empty())
+        .then(|| format!("{object}: status not carried over: {}", dropped.join("; ")))
+}
+
 fn initial_status(spec: &PodSpec, bound: bool, status: Option<&core::PodStatus>) -> PodStatus {
     let mut s = PodStatus::default();
     if !bound {

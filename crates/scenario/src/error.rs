@@ -32,7 +32,7 @@ pub struct ScenarioError {
     /// Empty when the problem is about the whole document.
     pub field: String,
     /// For problems inside a Kubernetes manifest, the object, e.g. `deployment/web` or
-    /// `prod/deployment/web` outside the `default` namespace (`Deployment without a name` when
+    /// `deployment/prod/web` outside the `default` namespace (`Deployment without a name` when
     /// it has none).
     pub object: Option<String>,
     /// What is wrong, e.g. ``invalid quantity `4 cores` ``.

@@ -249,6 +249,7 @@ impl Expectations<'_> {
         let (ns, name) = match s.split('/').collect::<Vec<_>>().as_slice() {
             [n] => ("default", *n),
             ["pdb" | "poddisruptionbudget", n] => ("default", *n),
+            // `pdb/prod/web` as outputs print it, or `prod/pdb/web`.
             ["pdb" | "poddisruptionbudget", ns, n] | [ns, "pdb" | "poddisruptionbudget", n] => {
                 (*ns, *n)
             }
@@ -440,11 +441,21 @@ impl Expectations<'_> {
     /// it, the namespace (empty for nodes) and the name. Workloads and PDBs must exist; pods
     /// and nodes may be created during the run, so their names are not checked.
     fn object(&self, path: &Path, s: &str) -> Result<(String, String, String), ScenarioError> {
-        let parts: Vec<&str> = s.split('/').collect();
-        let (ns, kind, name) = match parts.as_slice() {
-            [k, n] => (None, *k, *n),
-            [ns, k, n] => (Some(*ns), *k, *n),
-            _ => {
+        let known = |k: &str| {
+            refs::is_kind(k)
+                || matches!(
+                    k.to_lowercase().as_str(),
+                    "node"
+                        | "nodes"
+                        | "no"
+                        | "pdb"
+                        | "poddisruptionbudget"
+                        | "poddisruptionbudgets"
+                )
+        };
+        let (ns, kind, name) = match refs::split_ref(s, known) {
+            Some(parts) => parts,
+            None => {
                 return Err(self.at(
                     path,
                     Problem::new(format!("invalid reference `{s}`"))

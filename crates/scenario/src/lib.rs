@@ -28,10 +28,12 @@
 #![allow(clippy::result_large_err)]
 
 mod actions;
+mod budget;
 mod build;
 mod error;
 mod expect;
 mod format;
+mod include;
 mod manifest;
 mod objects;
 mod read;
@@ -43,7 +45,8 @@ mod yaml;
 pub use error::ScenarioError;
 /// Parses a Go/kubectl-style duration (`90s`, `1m30s`) as scenario files write them.
 pub use format::parse_duration;
-pub use set::{Set, load_str_with, load_with};
+pub use include::{DEFAULT_MAX_INCLUDE_BYTES, DEFAULT_MAX_NODES, DEFAULT_MAX_PODS, LoadOptions};
+pub use set::{Set, load_str_with, load_with, load_with_options};
 
 use error::Problem;
 use objects::{Loose, Plan, TypedDoc};
@@ -62,11 +65,25 @@ pub struct Loaded {
     pub files: Vec<PathBuf>,
 }
 
-/// Reads the scenario file at `path` and the files it includes.
+/// Reads the scenario file at `path` and the files it includes, with the default
+/// [`LoadOptions`].
 pub fn load(path: &FsPath) -> Result<Loaded, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::bare(path, format!("cannot read the scenario file: {e}")))?;
-    load_str(&text, path)
+    load_options(path, &LoadOptions::default())
+}
+
+/// Reads the scenario file at `path` and the files it includes, within `opts`.
+pub fn load_options(path: &FsPath, opts: &LoadOptions) -> Result<Loaded, ScenarioError> {
+    let text = read_scenario_file(path, opts)?;
+    load_texts(&text, path, &BTreeMap::new(), opts)
+}
+
+/// The scenario file's text, bounded by `opts.max_include_bytes`.
+pub(crate) fn read_scenario_file(
+    path: &FsPath,
+    opts: &LoadOptions,
+) -> Result<String, ScenarioError> {
+    include::read_scenario(path, opts)
+        .map_err(|e| ScenarioError::bare(path, format!("cannot read the scenario file: {e}")))
 }
 
 /// Whether `text` is a kubesim scenario rather than a file of Kubernetes manifests (which
@@ -84,7 +101,7 @@ pub fn is_scenario(text: &str, path: &FsPath) -> Result<bool, ScenarioError> {
 /// Reads a scenario from `text`; `path` names it in messages, and `include:`s are read
 /// relative to its directory.
 pub fn load_str(text: &str, path: &FsPath) -> Result<Loaded, ScenarioError> {
-    load_texts(text, path, &BTreeMap::new())
+    load_texts(text, path, &BTreeMap::new(), &LoadOptions::default())
 }
 
 /// [`load_str`], reading an included file from `includes` when it holds its (resolved) path:
@@ -93,6 +110,7 @@ fn load_texts(
     text: &str,
     path: &FsPath,
     includes: &BTreeMap<PathBuf, String>,
+    opts: &LoadOptions,
 ) -> Result<Loaded, ScenarioError> {
     let main = Source::new(path, text)?;
     let root = scenario_root(&main)?;
@@ -104,7 +122,7 @@ fn load_texts(
     let mut included: Vec<(Source, Vec<Loose>)> = Vec::new();
     for entry in &entries {
         if let WorkloadEntry::Include { index, file } = entry {
-            included.push(read_include(&main, root, *index, file, includes)?);
+            included.push(read_include(&main, root, *index, file, includes, opts)?);
         }
     }
     let mut manifests = Vec::new();
@@ -165,7 +183,7 @@ fn load_texts(
         let whole = 0..main.text.len();
         docs.insert(0, TypedDoc { src: &main, bytes: whole, line_shift: 0, root, plan });
     }
-    let scenario = build::build(&main, root, file, &docs, manifests, notes)?;
+    let scenario = build::build(&main, root, file, &docs, manifests, notes, opts)?;
     let mut files = vec![main.path.clone()];
     files.extend(included.iter().map(|(s, _)| s.path.clone()));
     Ok(Loaded { scenario, files })
@@ -257,34 +275,55 @@ fn workload_entries<'e>(
     Ok(out)
 }
 
-/// Reads an included file and pass 1 of each of its documents.
+/// Reads an included file (confined and bounded, see `include.rs`) and pass 1 of each of its
+/// documents.
 fn read_include(
     main: &Source,
     root: Node,
     index: usize,
     file: &str,
     includes: &BTreeMap<PathBuf, String>,
+    opts: &LoadOptions,
 ) -> Result<(Source, Vec<Loose>), ScenarioError> {
     let dir = main.path.parent().unwrap_or(FsPath::new(""));
     let resolved = dir.join(file);
-    let read = match includes.get(&resolved) {
-        Some(text) => Ok(text.clone()),
-        None => std::fs::read_to_string(&resolved),
+    let resolved_note = if resolved == FsPath::new(file) {
+        String::new()
+    } else {
+        format!(" (resolved to `{}`)", resolved.display())
     };
-    let text = read.map_err(|e| {
-        let resolved_note = if resolved == FsPath::new(file) {
-            String::new()
-        } else {
-            format!(" (resolved to `{}`)", resolved.display())
-        };
-        main.at(
+    let at = Path::root().key("workloads").index(index).key("include");
+    let text = match includes.get(&resolved) {
+        Some(text) => text.clone(),
+        None => {
+            include::read(&main.path, file, opts)
+                .map_err(|r| {
+                    main.at(
+                        root,
+                        &at,
+                        None,
+                        Problem::new(format!(
+                            "cannot read included file `{file}`{resolved_note}: {}",
+                            r.message
+                        ))
+                        .expected(r.expected),
+                    )
+                })?
+                .1
+        }
+    };
+    if !include::may_hold_manifests(&text) {
+        // Said without quoting a line of it: it may be any file at all.
+        return Err(main.at(
             root,
-            &Path::root().key("workloads").index(index).key("include"),
+            &at,
             None,
-            Problem::new(format!("cannot read included file `{file}`{resolved_note}: {e}"))
-                .expected("a file of Kubernetes manifests, relative to the scenario file"),
-        )
-    })?;
+            Problem::new(format!(
+                "included file `{file}`{resolved_note} holds no Kubernetes manifest: no line has a `kind:` or `apiVersion:` key"
+            ))
+            .expected("a file of Kubernetes manifests (YAML), relative to the scenario file"),
+        ));
+    }
     let src = Source::new(&resolved, text)?;
     let mut entries = Vec::with_capacity(src.index.docs.len());
     for doc in &src.index.docs {

@@ -203,11 +203,13 @@ pub(crate) struct Manifest<'a> {
 /// How an object is named in messages: `kind/name`, with `namespace/` in front outside
 /// `default` (the form behaviour keys accept too).
 pub(crate) fn object_ref(kind: &str, namespace: &str, name: &str) -> String {
+    // The one order kubesim prints (outputs, errors, notes): `kind/namespace/name`, as
+    // `kubesim_model::trace::workload_ref`; references accept it and `namespace/kind/name`.
     let kind = kind.to_lowercase();
     if namespace.is_empty() || namespace == "default" {
         format!("{kind}/{name}")
     } else {
-        format!("{namespace}/{kind}/{name}")
+        format!("{kind}/{namespace}/{name}")
     }
 }
 

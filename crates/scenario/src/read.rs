@@ -29,6 +29,32 @@ pub(crate) fn options() -> Options {
     o
 }
 
+/// The least of each size budget (serde-saphyr's defaults), which [`options_for`] raises in
+/// proportion to the input.
+const MIN_NODES: usize = 250_000;
+const MIN_EVENTS: usize = 1_000_000;
+const MIN_SCALAR_BYTES: usize = 64 * 1024 * 1024;
+const MIN_DOCUMENTS: usize = 1024;
+
+/// [`options`] with the size budget measured against the input (`len` bytes): at least
+/// serde-saphyr's defaults, and up to one node and four parser events per input byte (a real
+/// `kubectl get -o yaml` dump has one node per 15-20 bytes, so a dump of any size fits), as
+/// many scalar bytes as the input has and one document per 64 bytes. What the guard is for,
+/// alias expansion (a "billion laughs" bomb), stays bounded: expanded aliases count against
+/// the same node and event budgets, so a file can expand to at most about one node per byte
+/// of itself, and serde-saphyr's own caps on aliases, anchors, replayed anchor events (1M)
+/// and their bytes (64 MiB) still apply whatever the size.
+pub(crate) fn options_for(len: usize) -> Options {
+    let mut o = options();
+    if let Some(b) = o.budget.as_mut() {
+        b.max_nodes = MIN_NODES.max(len);
+        b.max_events = MIN_EVENTS.max(len.saturating_mul(4));
+        b.max_total_scalar_bytes = MIN_SCALAR_BYTES.max(len);
+        b.max_documents = MIN_DOCUMENTS.max(len / 64);
+    }
+    o
+}
+
 /// Deepest nesting serde-saphyr's default budget accepts.
 pub(crate) fn max_depth() -> usize {
     options().budget.map_or(0, |b| b.max_depth)
@@ -62,7 +88,7 @@ pub(crate) fn tracked(p: &serde_path_to_error::Path) -> (Path, bool) {
 /// Reads the one document `text` as `T`.
 pub(crate) fn read<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
     let mut at = (Path::root(), false);
-    serde_saphyr::with_deserializer_from_str_with_options(text, options(), |d| {
+    serde_saphyr::with_deserializer_from_str_with_options(text, options_for(text.len()), |d| {
         let mut track = serde_path_to_error::Track::new();
         T::deserialize(serde_path_to_error::Deserializer::new(d, &mut track)).inspect_err(|_| {
             at = tracked(&track.path());
@@ -76,7 +102,9 @@ pub(crate) fn read_seed<S, V>(text: &str, seed: S) -> Result<V, YamlError>
 where
     S: for<'de> DeserializeSeed<'de, Value = V>,
 {
-    serde_saphyr::with_deserializer_from_str_with_options(text, options(), |d| seed.deserialize(d))
+    serde_saphyr::with_deserializer_from_str_with_options(text, options_for(text.len()), |d| {
+        seed.deserialize(d)
+    })
 }
 
 /// Turns a failed read of the node `root` of `src` into a [`ScenarioError`]. `line_shift` is
@@ -218,8 +246,12 @@ fn budget(breach: &BudgetBreach, via_alias: bool) -> String {
         BudgetBreach::Depth { .. } => {
             return format!("YAML nested more than {} levels deep", max_depth());
         }
-        BudgetBreach::Nodes { .. } => format!("more than {} nodes", b.max_nodes),
-        BudgetBreach::Events { .. } => format!("more than {} events", b.max_events),
+        BudgetBreach::Nodes { nodes } => {
+            format!("{nodes} nodes, more than its size allows (one per byte, at least {MIN_NODES})")
+        }
+        BudgetBreach::Events { events } => format!(
+            "{events} parser events, more than its size allows (four per byte, at least {MIN_EVENTS})"
+        ),
         BudgetBreach::Aliases { .. } => format!("more than {} aliases", b.max_aliases),
         BudgetBreach::Anchors { .. } => format!("more than {} anchors", b.max_anchors),
         BudgetBreach::AliasAnchorRatio { aliases, anchors } => {

@@ -44,18 +44,41 @@ const KIND_ALIASES: [(&str, Kind); 20] = [
     ("daemonset.apps", Kind::DaemonSet),
 ];
 
+/// Whether `s` is one of the kind names and short names [`parse_ref`] knows (any case).
+pub(crate) fn is_kind(s: &str) -> bool {
+    let lower = s.to_lowercase();
+    KIND_ALIASES.iter().any(|(a, _)| *a == lower)
+}
+
+/// Splits a reference into (namespace, kind, name). Two parts are `kind/name`; three are
+/// either `kind/namespace/name`, the form kubesim's outputs print (`deployment/prod/api` in
+/// summary.json, metrics.csv and the charts), or `namespace/kind/name`; which one is told by
+/// where the kind is (`is_kind`; when both the first and second parts are kinds, the first
+/// is taken, as outputs print it). `None` for any other number of parts.
+pub(crate) fn split_ref(
+    s: &str,
+    is_kind: impl Fn(&str) -> bool,
+) -> Option<(Option<&str>, &str, &str)> {
+    match s.split('/').collect::<Vec<_>>().as_slice() {
+        [k, n] => Some((None, k, n)),
+        [a, b, n] if is_kind(a) || !is_kind(b) => Some((Some(b), a, n)),
+        [ns, k, n] => Some((Some(ns), k, n)),
+        _ => None,
+    }
+}
+
 /// Parses `kind/name` (kubectl's kind names and short names, any case), or with
-/// `allow_namespace` also `namespace/kind/name`.
+/// `allow_namespace` also `kind/namespace/name` (as outputs print it) and
+/// `namespace/kind/name`.
 pub(crate) fn parse_ref(s: &str, allow_namespace: bool) -> Result<Ref, Problem> {
-    let parts: Vec<&str> = s.split('/').collect();
     let expected = if allow_namespace {
-        "`kind/name` such as `deployment/web`, or `namespace/kind/name`"
+        "`kind/name` such as `deployment/web`, or `kind/namespace/name` such as `deployment/prod/web` (as outputs print it)"
     } else {
         "`kind/name` such as `deployment/web`"
     };
-    let (namespace, alias, name) = match parts.as_slice() {
-        [k, n] => (None, *k, *n),
-        [ns, k, n] if allow_namespace => (Some(ns.to_string()), *k, *n),
+    let (namespace, alias, name) = match split_ref(s, is_kind) {
+        Some((None, k, n)) => (None, k, n),
+        Some((Some(ns), k, n)) if allow_namespace => (Some(ns.to_string()), k, n),
         _ => return Err(Problem::new(format!("invalid reference `{s}`")).expected(expected)),
     };
     if alias.is_empty() || name.is_empty() || namespace.as_deref() == Some("") {
@@ -122,6 +145,15 @@ mod tests {
         assert_eq!(parse_ref("deployment.apps/x", false).unwrap().kind, Kind::Deployment);
         let r = parse_ref("prod/deploy/web", true).unwrap();
         assert_eq!(r.namespace.as_deref(), Some("prod"));
+        // As outputs print it (finding 9 of issue 12): kind first.
+        let r = parse_ref("deployment/prod/web", true).unwrap();
+        assert_eq!(
+            (r.kind, r.namespace.as_deref(), r.name.as_str()),
+            (Kind::Deployment, Some("prod"), "web")
+        );
+        // A namespace named like a kind: the printed order wins.
+        let r = parse_ref("sts/deploy/db", true).unwrap();
+        assert_eq!((r.kind, r.namespace.as_deref()), (Kind::StatefulSet, Some("deploy")));
         assert!(parse_ref("prod/deploy/web", false).is_err());
         let p = parse_ref("deploymnet/web", false).unwrap_err();
         assert_eq!(p.hint.as_deref(), Some("did you mean `deployment`?"));

@@ -25,7 +25,7 @@
 use crate::error::ScenarioError;
 use crate::source::Source;
 use crate::yaml::{Index, Node, Path as FieldPath, Written};
-use crate::{Loaded, load_texts};
+use crate::{LoadOptions, Loaded, load_texts, read_scenario_file};
 use std::collections::BTreeMap;
 use std::path::{Path as FsPath, PathBuf};
 
@@ -111,21 +111,38 @@ struct Target {
 /// same field wins). Errors in a path name the `--set`; errors the changed value causes when
 /// the scenario is read name it too.
 pub fn load_with(path: &FsPath, sets: &[Set]) -> Result<Loaded, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::bare(path, format!("cannot read the scenario file: {e}")))?;
-    load_str_with(&text, path, sets)
+    load_with_options(path, sets, &LoadOptions::default())
+}
+
+/// [`load_with`] within `opts` (confinement of includes, size limits, budgets).
+pub fn load_with_options(
+    path: &FsPath,
+    sets: &[Set],
+    opts: &LoadOptions,
+) -> Result<Loaded, ScenarioError> {
+    let text = read_scenario_file(path, opts)?;
+    load_str_with_options(&text, path, sets, opts)
 }
 
 /// Like [`load_with`], for a scenario whose text is `text` (`path` names it and locates its
 /// includes).
 pub fn load_str_with(text: &str, path: &FsPath, sets: &[Set]) -> Result<Loaded, ScenarioError> {
+    load_str_with_options(text, path, sets, &LoadOptions::default())
+}
+
+fn load_str_with_options(
+    text: &str,
+    path: &FsPath,
+    sets: &[Set],
+    opts: &LoadOptions,
+) -> Result<Loaded, ScenarioError> {
     let mut main = text.to_string();
     let mut includes: BTreeMap<PathBuf, String> = BTreeMap::new();
     let mut targets = Vec::with_capacity(sets.len());
     for set in sets {
-        targets.push(apply(path, &mut main, &mut includes, set)?);
+        targets.push(apply(path, &mut main, &mut includes, set, opts)?);
     }
-    load_texts(&main, path, &includes).map_err(|mut e| {
+    load_texts(&main, path, &includes, opts).map_err(|mut e| {
         let culprit = sets.iter().zip(&targets).find(|(_, t)| {
             let same_file = match &t.file {
                 None => e.file == path,
@@ -203,6 +220,7 @@ fn apply(
     main_text: &mut String,
     includes: &mut BTreeMap<PathBuf, String>,
     set: &Set,
+    opts: &LoadOptions,
 ) -> Result<Target, ScenarioError> {
     let err = |msg: String| ScenarioError::bare(main_path, format!("{set}: {msg}"));
     if set.value.trim().is_empty() {
@@ -343,13 +361,24 @@ fn apply(
                         let resolved = dir.join(inc);
                         let inc_text = match includes.get(&resolved) {
                             Some(t) => t.clone(),
-                            None => std::fs::read_to_string(&resolved).map_err(|e| {
-                                err(format!(
-                                    "cannot read included file `{}`: {e}",
-                                    resolved.display()
-                                ))
-                            })?,
+                            None => {
+                                crate::include::read(main_path, inc, opts)
+                                    .map_err(|r| {
+                                        err(format!(
+                                            "cannot read included file `{}`: {}",
+                                            resolved.display(),
+                                            r.message
+                                        ))
+                                    })?
+                                    .1
+                            }
                         };
+                        if !crate::include::may_hold_manifests(&inc_text) {
+                            return Err(err(format!(
+                                "included file `{}` holds no Kubernetes manifest",
+                                resolved.display()
+                            )));
+                        }
                         let inc_src = Source::new(&resolved, inc_text.clone())?;
                         let roots: Vec<Node> =
                             inc_src.index.docs.iter().filter_map(|d| d.root).collect();

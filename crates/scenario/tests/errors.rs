@@ -498,7 +498,7 @@ workloads:
         s.notes,
         [
             "ok.yaml: workloads[1]: skipped ConfigMap `settings` (kind not simulated)",
-            "prod/pod/p: not simulated yet (ignored): spec.containers[0].resources.requests[\"nvidia.com/gpu\"], spec.volumes",
+            "pod/prod/p: not simulated yet (ignored): spec.containers[0].resources.requests[\"nvidia.com/gpu\"], spec.volumes",
             "the cluster has no nodes: no pod can be scheduled",
         ]
     );

@@ -11,6 +11,7 @@ mod golden;
 mod lifecycle;
 mod node_scenarios;
 mod output;
+mod safety;
 mod scenarios;
 mod support;
 mod sweep;

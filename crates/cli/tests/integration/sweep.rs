@@ -47,6 +47,7 @@ fn outputs_do_not_depend_on_jobs() {
     assert_eq!(
         names,
         [
+            ".kubesim-results",
             "sweep-below_desired_s.png",
             "sweep-below_desired_s.svg",
             "sweep-min_ready_pct.png",

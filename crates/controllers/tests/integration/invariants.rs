@@ -305,3 +305,242 @@ fn evictions_never_go_below_desired_healthy_and_drains_empty_their_nodes_or_say_
     // drains and drains blocked to the end.
     assert!(stats.iter().all(|&n| n > 0), "evictions, drained nodes, failed, blocked: {stats:?}");
 }
+
+// ----- random timelines (issue 12, point 8) ------------------------------------------------
+//
+// The scenarios of `generate` (clusters, workloads, PDBs, drains, upgrades), with a timeline
+// of node crashes and recoveries, zone outages and recoveries, scale actions, pod deletions
+// and node deletions added. After every event:
+//
+// 3. no node is overcommitted: the requests of the pods bound to a live node that are not
+//    finished (Succeeded/Failed; the scheduler's NodeInfo counts terminating pods too) fit its
+//    allocatable CPU, memory and pod count;
+// 4. the budget of every eviction the API allowed holds (invariant 1, the same check);
+// 5. a pod's conditions are unique by type: the readiness-gate conditions kept beside the
+//    six built-in ones have distinct types, none of them a built-in type;
+// 6. every owned pod's owner exists (by uid), or the pod is being deleted or collected;
+//
+// and a rerun of the same scenario gives an identical trace (events, metrics, marks).
+
+/// `generate`'s scenario with a random timeline of faults, scaling and deletions added.
+fn generate_timeline(seed: u64) -> (Scenario, BTreeMap<String, DrainOptions>) {
+    let (mut s, options) = generate(seed);
+    let mut rng = RngStreams::new(seed).stream(8);
+    let nodes = s.cluster.nodes.len() as u32;
+    let zones: Vec<String> = s.cluster.pools[0].zones.clone();
+    let workloads: Vec<(u32, kubesim_model::Kind)> =
+        (0..s.cluster.workloads.len()).map(|i| (i as u32, s.cluster.workloads[i].kind)).collect();
+    let mut extra: Vec<(u64, String, ActionKind)> = Vec::new();
+    for _ in 0..rng.random_range(2..=6) {
+        let at = rng.random_range(10..=3000);
+        let node = NodeId(rng.random_range(0..nodes));
+        let (label, kind) = match rng.random_range(0..7) {
+            0 => (format!("crash-node {node:?}"), ActionKind::CrashNode { nodes: vec![node] }),
+            1 => (format!("recover-node {node:?}"), ActionKind::RecoverNode { nodes: vec![node] }),
+            2 if !zones.is_empty() => {
+                let zone = zones[rng.random_range(0..zones.len())].clone();
+                let members: Vec<NodeId> = (0..nodes)
+                    .map(NodeId)
+                    .filter(|n| s.cluster.nodes[n.index()].zone.as_deref() == Some(&zone))
+                    .collect();
+                let mode = if rng.random_range(0..2) == 0 {
+                    kubesim_model::OutageMode::Crash
+                } else {
+                    kubesim_model::OutageMode::Partition
+                };
+                let outage =
+                    ActionKind::ZoneOutage { zone: zone.clone(), nodes: members.clone(), mode };
+                let back = rng.random_range(60..=1200);
+                extra.push((
+                    at + back,
+                    format!("recover-zone {zone}"),
+                    ActionKind::RecoverZone { zone: zone.clone(), nodes: members },
+                ));
+                (format!("zone-outage {zone}"), outage)
+            }
+            3 | 4 => {
+                let (w, kind) = workloads[rng.random_range(0..workloads.len())];
+                if kind == kubesim_model::Kind::DaemonSet {
+                    continue;
+                }
+                let replicas = rng.random_range(0..=8);
+                (
+                    format!("scale {w} to {replicas}"),
+                    ActionKind::Scale { workload: kubesim_model::WorkloadId(w), replicas },
+                )
+            }
+            5 => {
+                let (w, _) = workloads[rng.random_range(0..workloads.len())];
+                let wl = &s.cluster.workloads[w as usize];
+                let target = kubesim_model::PodTarget::Selector {
+                    namespace: wl.meta.namespace.clone(),
+                    selector: wl.selector.clone(),
+                    node: None,
+                    count: rng.random_range(1..=3),
+                    pick: kubesim_model::Pick::Random,
+                };
+                let force = rng.random_range(0..4) == 0;
+                let grace = (rng.random_range(0..2) == 0).then(|| rng.random_range(0..=30));
+                (
+                    format!("delete-pod of workload {w}"),
+                    ActionKind::DeletePod { target, grace_period_seconds: grace, force },
+                )
+            }
+            _ => (format!("delete-node {node:?}"), ActionKind::DeleteNode { nodes: vec![node] }),
+        };
+        extra.push((at, label, kind));
+    }
+    for (secs, label, kind) in extra {
+        s.actions.push(kubesim_model::Action { at: SimTime(secs * 1000), kind, label });
+    }
+    s.actions.sort_by_key(|a| a.at);
+    s.duration = SimDuration::from_mins(90);
+    (s, options)
+}
+
+/// Checks invariants 3, 5 and 6 on the state after one event; `Err` says which failed.
+fn check_state(w: &kubesim_controllers::world::World) -> Result<(), String> {
+    let c = &w.cluster;
+    for n in c.live_nodes() {
+        let node = &c.nodes[n.index()];
+        let mut used = Resources::default();
+        let mut pods = 0u64;
+        for &p in c.pods_on_node(n) {
+            let pod = &c.pods[p.index()];
+            if pod.removed.is_some() || pod.status.phase.is_terminal() {
+                continue;
+            }
+            used += pod.spec.requests();
+            pods += 1;
+        }
+        let a = node.allocatable;
+        if used.cpu_milli > a.cpu_milli || used.memory > a.memory || pods > a.pods {
+            return Err(format!(
+                "node {} overcommitted: {}m CPU, {} bytes, {pods} pods of {}m, {}, {}",
+                node.name(),
+                used.cpu_milli,
+                used.memory,
+                a.cpu_milli,
+                a.memory,
+                a.pods
+            ));
+        }
+    }
+    let builtin = [
+        "PodScheduled",
+        "Initialized",
+        "ContainersReady",
+        "Ready",
+        "PodReadyToStartContainers",
+        "DisruptionTarget",
+    ];
+    for p in c.live_pods() {
+        let pod = &c.pods[p.index()];
+        let custom = &pod.status.custom_conditions;
+        for (i, (t, _)) in custom.iter().enumerate() {
+            if builtin.contains(&t.as_str()) || custom[..i].iter().any(|(u, _)| u == t) {
+                return Err(format!("pod {}: condition {t} twice", pod.meta.name));
+            }
+        }
+        if let Some(owner) = &pod.meta.owner {
+            let exists = c.workloads.iter().any(|wl| wl.meta.uid == owner.uid);
+            if !exists && pod.meta.deletion.is_none() {
+                return Err(format!(
+                    "pod {}: its owner {} {} does not exist and it is not being deleted",
+                    pod.meta.name,
+                    owner.kind.as_str(),
+                    owner.name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `count` random timelines from `first`, checking every invariant after every event
+/// and a rerun's trace; returns the number of events checked.
+fn random_timelines(first: u64, count: u64) -> u64 {
+    let mut events = 0;
+    for seed in first..first + count {
+        let (s, _) = generate_timeline(seed);
+        let mut sim = Simulation::new(&s);
+        let mut seen_events = 0;
+        while sim.step() {
+            events += 1;
+            let w = &sim.world;
+            if let Err(why) = check_state(w) {
+                panic!("seed {seed} at {}: {why}", w.now);
+            }
+            for e in
+                w.trace.events[seen_events..].iter().filter(|e| e.reason == "EvictionByEvictionAPI")
+            {
+                let Some(rest) = e.message.split("PodDisruptionBudget ").nth(1) else { continue };
+                let Some(name) = rest
+                    .split(": disruptionsAllowed")
+                    .next()
+                    .filter(|_| rest.contains(": disruptionsAllowed"))
+                else {
+                    continue;
+                };
+                let Some(id) =
+                    (0..w.cluster.pdbs.len()).find(|&i| w.cluster.pdbs[i].meta.name == name)
+                else {
+                    continue;
+                };
+                let pdb = &w.cluster.pdbs[id];
+                let healthy = w
+                    .cluster
+                    .pods_of_pdb(kubesim_model::PdbId(id as u32))
+                    .iter()
+                    .filter(|&&p| {
+                        let pod = &w.cluster.pods[p.index()];
+                        pod.meta.deletion.is_none() && pod.is_ready()
+                    })
+                    .count() as i32;
+                assert!(
+                    healthy >= pdb.status.desired_healthy,
+                    "seed {seed} at {}: eviction of {} left {name} with {healthy} healthy < desired {}",
+                    w.now,
+                    e.name,
+                    pdb.status.desired_healthy
+                );
+            }
+            seen_events = w.trace.events.len();
+        }
+        let first_run = sim.finish();
+        let again = kubesim_controllers::run(&s);
+        assert!(
+            format!("{:?}", first_run.trace) == format!("{:?}", again.trace),
+            "seed {seed}: a rerun gave a different trace"
+        );
+    }
+    events
+}
+
+/// A few hundred random timelines in every `cargo test` (about 15 s in a debug build); `KUBESIM_INVARIANT_SCENARIOS=N` runs N instead.
+#[test]
+fn random_timelines_keep_the_invariants() {
+    let count = std::env::var("KUBESIM_INVARIANT_SCENARIOS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
+    let events = random_timelines(1000, count);
+    assert!(events > count * 100, "the timelines are not trivial: {events} events");
+}
+
+/// The full run of issue 12: 10,000 random timelines (`scripts/invariants.sh` runs it in a
+/// release build, with the count and the time it took).
+#[test]
+#[ignore = "long: run with scripts/invariants.sh"]
+fn ten_thousand_random_timelines_keep_the_invariants() {
+    let count = std::env::var("KUBESIM_INVARIANT_SCENARIOS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let started = std::time::Instant::now();
+    let events = random_timelines(1000, count);
+    eprintln!(
+        "{count} random timelines, {events} events checked, in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
