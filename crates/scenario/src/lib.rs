@@ -38,12 +38,14 @@ mod read;
 mod refs;
 mod set;
 mod source;
+mod warnings;
 mod yaml;
 
 pub use error::ScenarioError;
 /// Parses a Go/kubectl-style duration (`90s`, `1m30s`) as scenario files write them.
 pub use format::parse_duration;
 pub use set::{Set, load_str_with, load_with};
+pub use warnings::warnings;
 
 use error::Problem;
 use objects::{Loose, Plan, TypedDoc};
