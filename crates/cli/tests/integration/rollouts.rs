@@ -119,3 +119,21 @@ fn bad_rollout_expectations_pass_and_a_stalled_rollout_fails_completes() {
     let json = String::from_utf8_lossy(&out.stdout);
     assert!(json.contains("ProgressDeadlineExceeded after 2m1s"), "{json}");
 }
+
+#[test]
+fn progress_deadline_is_validated_as_the_api_server_does() {
+    // ValidateDeploymentSpec: progressDeadlineSeconds must be greater than minReadySeconds.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("scenarios/bad-rollout.yaml")).unwrap();
+    let bad = text.replace(
+        "\n      progressDeadlineSeconds: 120\n",
+        "\n      progressDeadlineSeconds: 120\n      minReadySeconds: 120\n",
+    );
+    assert_ne!(bad, text);
+    std::fs::write(dir.path().join("s.yaml"), bad).unwrap();
+    let out = kubesim(&["validate", "s.yaml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("spec.progressDeadlineSeconds"), "{err}");
+    assert!(err.contains("120 must be greater than minReadySeconds (120)"), "{err}");
+}
