@@ -27,7 +27,7 @@ pub struct MergeArgs {
     #[arg(long)]
     force: bool,
     /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, short = 'o', value_enum, default_value_t)]
     output: OutputFormat,
 }
 

@@ -35,6 +35,11 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
+    // The warnings of `kubesim validate` (a pod that can never be scheduled), on stderr so
+    // that stdout stays the summary (or the one JSON document).
+    for warning in kubesim_scenario::warnings(&scenario) {
+        eprintln!("warning: {}: {warning}", args.file.display());
+    }
     let dir = args.out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
     let started = Instant::now();
     let outcome = crate::progress::run(&scenario);

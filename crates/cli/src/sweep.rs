@@ -60,7 +60,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "PATH")]
     by: Option<String>,
     /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, short = 'o', value_enum, default_value_t)]
     output: OutputFormat,
 }
 

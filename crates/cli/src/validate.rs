@@ -57,6 +57,9 @@ pub struct ScenarioInfo {
     pub actions: Vec<ActionInfo>,
     /// Fields read but not simulated, defaults applied, ...
     pub notes: Vec<String>,
+    /// Valid but surely not meant: a pod or template requesting more of a resource than any
+    /// node offers (it can never be scheduled), naming the pod and the resource.
+    pub warnings: Vec<String>,
 }
 
 /// One action of the timeline.
@@ -108,6 +111,7 @@ pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
             .map(|a| ActionInfo { at_ms: a.at.0, at: a.at.to_string(), label: a.label.clone() })
             .collect(),
         notes: s.notes.clone(),
+        warnings: kubesim_scenario::warnings(&s),
     };
     match args.output {
         OutputFormat::Json => {
@@ -125,6 +129,9 @@ pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
                 info.duration,
                 info.seed
             );
+            for warning in &info.warnings {
+                println!("warning: {warning}");
+            }
             for note in &info.notes {
                 println!("note: {note}");
             }

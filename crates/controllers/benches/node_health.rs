@@ -129,6 +129,7 @@ fn cluster() -> Cluster {
             owner: None,
             status: WorkloadStatus::default(),
             behaviour: BehaviourId(0),
+            progressing: None,
         });
         for p in 0..PODS_PER_SET {
             let pod = running_pod(

@@ -11,9 +11,10 @@ use crate::drain::{DrainOwner, Drains};
 use crate::eviction;
 use crate::nodepool::{self, NodePools};
 use crate::world::{Event, World};
+use kubesim_model::trace::RolloutRecord;
 use kubesim_model::{
-    Action, ActionKind, Container, EphemeralContainer, Mark, NewNodes, Pick, PodId, PodPhase,
-    PodTarget, PullPolicy, TemplateChange, WorkloadId,
+    Action, ActionKind, BehaviourId, Container, EphemeralContainer, Mark, NewNodes, Pick, PodId,
+    PodPhase, PodTarget, PullPolicy, TemplateChange, WorkloadId,
 };
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -117,7 +118,9 @@ pub fn run(w: &mut World, action: &Action, rng: &mut ChaCha8Rng, tools: Tools<'_
                 w.record_pod(pod, t, reason, msg);
             }
         }
-        ActionKind::Rollout { workload, change } => rollout(w, *workload, change),
+        ActionKind::Rollout { workload, change, behaviour } => {
+            rollout(w, *workload, change, *behaviour, &action.label)
+        }
         ActionKind::AddNode { nodes } => match nodes {
             NewNodes::Pool { pool, count } => {
                 if let Some(p) = w.cluster.pool_by_name(pool) {
@@ -143,10 +146,32 @@ pub fn run(w: &mut World, action: &Action, rng: &mut ChaCha8Rng, tools: Tools<'_
     }
 }
 
-/// A change of a workload's pod template: a new generation its controller rolls out.
-fn rollout(w: &mut World, id: WorkloadId, change: &TemplateChange) {
+/// A change of a workload's pod template: a new generation its controller rolls out. The
+/// pods of the ReplicaSet it creates follow `behaviour` (a template equal to an earlier one
+/// reuses that revision's ReplicaSet, and its pods keep the behaviour they had). The rollout
+/// is recorded in the trace; an earlier rollout of the same Deployment that had not completed
+/// is superseded.
+fn rollout(
+    w: &mut World,
+    id: WorkloadId,
+    change: &TemplateChange,
+    behaviour: BehaviourId,
+    label: &str,
+) {
     let now = w.now;
+    for r in w.trace.rollouts.iter_mut().filter(|r| r.workload == id && r.complete.is_none()) {
+        r.superseded.get_or_insert(now);
+    }
+    w.trace.rollouts.push(RolloutRecord {
+        label: label.to_string(),
+        workload: id,
+        start: now,
+        complete: None,
+        deadline_exceeded: None,
+        superseded: None,
+    });
     let wl = &mut w.cluster.workloads[id.index()];
+    wl.behaviour = behaviour;
     let mut spec = (*wl.template.spec).clone();
     match change {
         TemplateChange::Image { container, image } => {

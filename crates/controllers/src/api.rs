@@ -129,7 +129,7 @@ pub fn remove_pod(w: &mut World, pod: PodId) {
         && let Some(d) = w.cluster.workloads[rs.index()].owner
         && matches!(
             w.cluster.workloads[d.index()].spec,
-            WorkloadSpec::Deployment { strategy: DeploymentStrategy::Recreate }
+            WorkloadSpec::Deployment { strategy: DeploymentStrategy::Recreate, .. }
         )
     {
         w.sync_workload(d);

@@ -161,8 +161,8 @@ impl DisruptionController {
         self.no_pods.resize(n, false);
         self.unmanaged.resize(n, false);
         let now = w.now;
-        #[cfg(debug_assertions)]
-        debug_assert_eq!(
+        #[cfg(any(debug_assertions, feature = "consistency-checks"))]
+        assert_eq!(
             *w.cluster.pdb_counts(id),
             w.cluster.recount_pdb(id),
             "PDB counts of {}",

@@ -135,7 +135,7 @@ impl MetricsRecorder {
                     *n += i64::from(new >> i & 1) - i64::from(old >> i & 1);
                 }
             }
-            #[cfg(debug_assertions)]
+            #[cfg(any(debug_assertions, feature = "consistency-checks"))]
             {
                 let mut full = [0i64; NODE_COLUMNS];
                 for id in w.cluster.live_nodes() {
@@ -144,7 +144,7 @@ impl MetricsRecorder {
                         *n += i64::from(b >> i & 1);
                     }
                 }
-                debug_assert_eq!(full, self.nodes, "node metrics kept against a recount");
+                assert_eq!(full, self.nodes, "node metrics kept against a recount");
             }
         }
         let mut values = Vec::with_capacity(

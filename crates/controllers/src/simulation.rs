@@ -166,6 +166,9 @@ impl Simulation {
                 self.scheduler.unschedulable_timeout(w, p, epoch)
             }
             Event::SyncWorkload(id) => self.workloads.sync(w, id),
+            Event::DeploymentProgressCheck(id) => {
+                crate::workloads::deployment::progress_check(w, id)
+            }
             Event::KubeletSyncPod(p) | Event::KubeletStep(p, ..) | Event::AppHealthChanged(p) => {
                 // A kubelet that is stopped or cut off does its work later; a machine that is
                 // off does none (see `node_heartbeat::KubeletGate`). Its probes too only look

@@ -24,6 +24,9 @@ pub enum Event {
     UnschedulableTimeout(PodId, u32),
     /// A workload controller should reconcile this workload.
     SyncWorkload(WorkloadId),
+    /// The Deployment controller's `requeueStuckDeployment` timer: `progressDeadlineSeconds`
+    /// (+1 s) after the Deployment's last progress, sync it to see whether it timed out.
+    DeploymentProgressCheck(WorkloadId),
     /// The kubelet of the pod's node should look at the pod (bound, deleted, ...).
     KubeletSyncPod(PodId),
     /// A timed step of the kubelet's work on a pod; `epoch` guards against stale timers.

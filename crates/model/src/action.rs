@@ -173,6 +173,10 @@ pub enum ActionKind {
         workload: WorkloadId,
         /// The change.
         change: TemplateChange,
+        /// The behaviour the pods of the new revision follow: the rollout's own `behaviour`
+        /// (e.g. "the new image crashes"), or the workload's from the scenario's `behaviour`
+        /// section when the rollout gives none.
+        behaviour: crate::behaviour::BehaviourId,
     },
     /// New nodes join the cluster (Ready at once).
     AddNode {

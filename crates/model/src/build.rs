@@ -272,6 +272,7 @@ impl WorkloadBuilder {
             owner: None,
             status: WorkloadStatus::default(),
             behaviour: BehaviourId(0),
+            progressing: None,
         })
     }
 
@@ -282,7 +283,10 @@ impl WorkloadBuilder {
             name,
             replicas,
             spec,
-            WorkloadSpec::Deployment { strategy: DeploymentStrategy::default() },
+            WorkloadSpec::Deployment {
+                strategy: DeploymentStrategy::default(),
+                progress_deadline_seconds: Some(crate::workload::DEFAULT_PROGRESS_DEADLINE_SECONDS),
+            },
         )
     }
 
@@ -322,9 +326,17 @@ impl WorkloadBuilder {
         max_surge: IntOrPercent,
         max_unavailable: IntOrPercent,
     ) -> Self {
-        self.0.spec = WorkloadSpec::Deployment {
-            strategy: DeploymentStrategy::RollingUpdate { max_surge, max_unavailable },
-        };
+        if let WorkloadSpec::Deployment { strategy, .. } = &mut self.0.spec {
+            *strategy = DeploymentStrategy::RollingUpdate { max_surge, max_unavailable };
+        }
+        self
+    }
+
+    /// Sets a Deployment's `progressDeadlineSeconds` (None: no deadline).
+    pub fn progress_deadline_seconds(mut self, s: Option<u64>) -> Self {
+        if let WorkloadSpec::Deployment { progress_deadline_seconds, .. } = &mut self.0.spec {
+            *progress_deadline_seconds = s;
+        }
         self
     }
 

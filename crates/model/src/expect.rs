@@ -45,6 +45,10 @@ pub enum Operation {
     Drain,
     /// An `upgrade-pool` action: the node-pool upgrade record started by it.
     Upgrade,
+    /// A `rollout` action: the Deployment's rollout record started by it (complete when every
+    /// replica is updated and available and no old one is left, as `kubectl rollout status`
+    /// waits for).
+    Rollout,
 }
 
 /// One expectation.
@@ -65,8 +69,8 @@ pub enum Expectation {
         /// End of the window (inclusive); None: the end of the run.
         to: Option<SimTime>,
     },
-    /// `completes`: the drain or node-pool upgrade started by `action` ends successfully
-    /// within `within` of its start.
+    /// `completes`: the drain, node-pool upgrade or Deployment rollout started by `action`
+    /// ends successfully within `within` of its start.
     Completes {
         /// The action that starts it.
         action: ActionRef,

@@ -60,4 +60,4 @@ pub use scheduling::{
     WeightedPodAffinityTerm,
 };
 pub use trace::{EventType, Mark, Metrics, Trace, TraceEvent};
-pub use workload::{IntOrPercent, Workload, WorkloadSpec, WorkloadStatus};
+pub use workload::{DeploymentCondition, IntOrPercent, Workload, WorkloadSpec, WorkloadStatus};

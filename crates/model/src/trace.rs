@@ -119,6 +119,29 @@ pub struct Trace {
     /// for pods Pending at the start) this gives how long each pod was Pending. A pod may
     /// appear more than once; its first entry counts.
     pub left_pending: Vec<(crate::meta::PodId, SimTime)>,
+    /// Deployment rollouts started by `rollout` actions, in start order.
+    pub rollouts: Vec<RolloutRecord>,
+}
+
+/// One `rollout` action and how the Deployment's rollout went, as `kubectl rollout status`
+/// would tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloutRecord {
+    /// The action's label, e.g. `rollout deployment/web image=web:2`.
+    pub label: String,
+    /// The Deployment.
+    pub workload: crate::meta::WorkloadId,
+    /// When the template changed.
+    pub start: SimTime,
+    /// When the Deployment was complete (`DeploymentComplete`: every replica updated and
+    /// available, no old replica left), if it was.
+    pub complete: Option<SimTime>,
+    /// When its `Progressing` condition turned False with reason `ProgressDeadlineExceeded`
+    /// (the first time), if it did.
+    pub deadline_exceeded: Option<SimTime>,
+    /// When a later `rollout` of the same Deployment changed its template again before this
+    /// one was complete (this revision then never completes).
+    pub superseded: Option<SimTime>,
 }
 
 /// Column name of the count of pods in phase Pending (bound or not) that are not being deleted.

@@ -87,6 +87,9 @@ pub enum WorkloadSpec {
     Deployment {
         /// `spec.strategy`
         strategy: DeploymentStrategy,
+        /// `spec.progressDeadlineSeconds` (the API server's default is 600); None when it is
+        /// `math.MaxInt32`, which upstream's `HasProgressDeadline` reads as "no deadline".
+        progress_deadline_seconds: Option<u64>,
     },
     /// A ReplicaSet (owned by a Deployment or standalone).
     ReplicaSet {
@@ -147,6 +150,30 @@ pub struct Workload {
     pub status: WorkloadStatus,
     /// Index of the behaviour (timings) the pods of this workload follow.
     pub behaviour: crate::behaviour::BehaviourId,
+    /// A Deployment's `Progressing` condition, as its controller last wrote it (None: not
+    /// written yet, or no progress deadline).
+    pub progressing: Option<DeploymentCondition>,
+}
+
+/// `spec.progressDeadlineSeconds` when a Deployment does not set it (the API server's
+/// defaulting, `pkg/apis/apps/v1/defaults.go`).
+pub const DEFAULT_PROGRESS_DEADLINE_SECONDS: u64 = 600;
+
+/// A Deployment condition (`apps/v1 DeploymentCondition`); kubesim keeps the `Progressing`
+/// one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentCondition {
+    /// `status`
+    pub status: crate::node::CondStatus,
+    /// `reason`: `NewReplicaSetCreated`, `FoundNewReplicaSet`, `ReplicaSetUpdated`,
+    /// `NewReplicaSetAvailable` or `ProgressDeadlineExceeded`.
+    pub reason: &'static str,
+    /// `message`, e.g. `ReplicaSet "web-5c9d" has timed out progressing.`
+    pub message: String,
+    /// `lastUpdateTime`: the last time progress was seen (or the condition changed).
+    pub last_update: kubesim_engine::SimTime,
+    /// `lastTransitionTime`: the last time `status` changed.
+    pub last_transition: kubesim_engine::SimTime,
 }
 
 /// `ResolveFenceposts` (`pkg/controller/deployment/util/deployment_util.go`): `maxSurge`

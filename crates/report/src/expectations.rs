@@ -7,7 +7,7 @@
 //! | kind | from the trace |
 //! | --- | --- |
 //! | `ready`, `available` | metrics `<workload>:ready` / `:available` and `:desired`; the row in effect at `from`, then every row up to `to` |
-//! | `completes` | the drain (`Trace::drains`) or upgrade (`Trace::upgrades`) record the action started (same label and start) |
+//! | `completes` | the drain (`Trace::drains`), upgrade (`Trace::upgrades`) or rollout (`Trace::rollouts`) record the action started (same label and start); a rollout fails at its `ProgressDeadlineExceeded` |
 //! | `pending` | each pod's creation (t = 0 for pods Pending at the start) to its first entry in `Trace::left_pending`, or the end of the run |
 //! | `evictions` | events `EvictionByEvictionAPI` and `TaintManagerEviction` "Marking for deletion ..." |
 //! | `restarts` | metrics `container_restarts` or `<workload>:restarts` |
@@ -140,6 +140,20 @@ fn check(out: &RunOutput, owners: &Owners, e: &Expect) -> ExpectationVerdict {
                             kubesim_model::UpgradeOutcome::Failed(r) => format!("failed: {r}"),
                         };
                         (u.end, ok, how)
+                    }),
+                Operation::Rollout => trace
+                    .rollouts
+                    .iter()
+                    .find(|r| r.label == action.label && r.start == action.at)
+                    .map(|r| match (r.complete, r.deadline_exceeded, r.superseded) {
+                        (Some(t), ..) => (Some(t), true, "complete".to_string()),
+                        (None, Some(t), _) => {
+                            (Some(t), false, "ProgressDeadlineExceeded".to_string())
+                        }
+                        (None, None, Some(t)) => {
+                            (Some(t), false, "superseded by a later rollout".to_string())
+                        }
+                        (None, None, None) => (None, false, "still rolling out".to_string()),
                     }),
             };
             let Some((end, ok, how)) = found else {

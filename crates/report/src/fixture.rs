@@ -155,7 +155,10 @@ pub fn run() -> Run {
         selector: LabelSelector::from_labels([("app", "web")]),
         template: template.clone(),
         min_ready_seconds: 0,
-        spec: WorkloadSpec::Deployment { strategy: DeploymentStrategy::default() },
+        spec: WorkloadSpec::Deployment {
+            strategy: DeploymentStrategy::default(),
+            progress_deadline_seconds: Some(600),
+        },
         owner: None,
         status: WorkloadStatus {
             replicas: 3,
@@ -164,6 +167,7 @@ pub fn run() -> Run {
             ..WorkloadStatus::default()
         },
         behaviour: BehaviourId(0),
+        progressing: None,
     });
     let rs_uid = c.new_uid();
     let rs = c.add_workload(Workload {
@@ -190,6 +194,7 @@ pub fn run() -> Run {
             ..WorkloadStatus::default()
         },
         behaviour: BehaviourId(0),
+        progressing: None,
     });
     for (i, name) in ["web-7d9f-abcde", "web-7d9f-fghij", "web-7d9f-klmno"].into_iter().enumerate()
     {
@@ -272,6 +277,7 @@ pub fn run() -> Run {
             ..WorkloadStatus::default()
         },
         behaviour: BehaviourId(0),
+        progressing: None,
     });
     let db0_uid = c.new_uid();
     let mut pending = PodStatus::default();

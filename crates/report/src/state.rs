@@ -633,7 +633,12 @@ fn workload_value(w: &Workload) -> Value {
         spec = spec.set("minReadySeconds", w.min_ready_seconds);
     }
     match &w.spec {
-        WorkloadSpec::Deployment { strategy } => {
+        WorkloadSpec::Deployment { strategy, progress_deadline_seconds } => {
+            // The API server stores `math.MaxInt32` for "no deadline".
+            spec = spec.set(
+                "progressDeadlineSeconds",
+                progress_deadline_seconds.unwrap_or(i32::MAX as u64),
+            );
             let s = match strategy {
                 DeploymentStrategy::RollingUpdate { max_surge, max_unavailable } => {
                     Obj::new().set("type", "RollingUpdate").set(
@@ -674,6 +679,21 @@ fn workload_value(w: &Workload) -> Value {
     }
     if w.kind == Kind::Deployment && s.updated_replicas > 0 {
         status = status.set("updatedReplicas", s.updated_replicas);
+    }
+    if let Some(c) = &w.progressing {
+        status = status.set(
+            "conditions",
+            vec![
+                Obj::new()
+                    .set("type", "Progressing")
+                    .set("status", c.status.as_str())
+                    .set("reason", c.reason)
+                    .set("message", c.message.as_str())
+                    .set("lastUpdateTime", rfc3339(c.last_update))
+                    .set("lastTransitionTime", rfc3339(c.last_transition))
+                    .build(),
+            ],
+        );
     }
     object(w.kind, &w.meta).set("spec", spec).set("status", status).build()
 }

@@ -15,10 +15,10 @@ use crate::yaml::{Node, Path};
 use kubesim_engine::{Dist, SimDuration, SimTime};
 use kubesim_model::node::{LABEL_HOSTNAME, LABEL_REGION, LABEL_ZONE};
 use kubesim_model::{
-    Action, ActionKind, Cluster, CondStatus, DrainOptions, DrainTimeoutBehaviour, Fault,
-    IntOrPercent, Kind, LabelSelector, Labels, Meta, NewNodes, NodeId, NodeReady, OutageMode, Pick,
-    PodTarget, ProbeKind, ProbeKinds, Requirement, Resources, SpotHandler, Taint, TaintEffect,
-    TemplateChange, UpgradeSettings,
+    Action, ActionKind, Behaviour, BehaviourId, Cluster, CondStatus, DrainOptions,
+    DrainTimeoutBehaviour, Fault, IntOrPercent, Kind, LabelSelector, Labels, Meta, NewNodes,
+    NodeId, NodeReady, OutageMode, Pick, PodTarget, ProbeKind, ProbeKinds, Requirement, Resources,
+    SpotHandler, Taint, TaintEffect, TemplateChange, UpgradeSettings,
 };
 use std::collections::BTreeSet;
 
@@ -27,6 +27,9 @@ pub(crate) struct Actions<'a> {
     pub main: &'a Source,
     pub root: Node,
     pub cluster: &'a Cluster,
+    /// Behaviours the actions add (a `rollout`'s `behaviour`), to be appended to
+    /// `cluster.behaviours` in this order: the first gets index `cluster.behaviours.len()`.
+    pub new_behaviours: std::cell::RefCell<Vec<Behaviour>>,
     /// `cluster.region`, for the labels of added nodes.
     pub region: Option<&'a str>,
     /// `params.maxPods`, for added nodes that do not say.
@@ -579,7 +582,38 @@ impl Actions<'_> {
             TemplateChange::Image { image, .. } => format!("rollout {} image={image}", r.workload),
             TemplateChange::Restart => format!("rollout restart {}", r.workload),
         };
-        Ok((ActionKind::Rollout { workload, change }, label))
+        // The new revision's behaviour: the workload's (from `behaviour.workloads`, or the
+        // default), with the fields the rollout sets.
+        let base = self.cluster.workloads[workload.index()].behaviour;
+        let behaviour = match &r.behaviour {
+            None => base,
+            Some(t) => {
+                let bpath = path.key("behaviour");
+                if t.containers.is_some() {
+                    return Err(self.at_key(
+                        &bpath.key("containers"),
+                        Problem::new("`containers` is not supported in a rollout's `behaviour`")
+                            .hint(Some(
+                                "the rollout's behaviour applies to the new pods' app containers"
+                                    .into(),
+                            )),
+                    ));
+                }
+                let mut b = crate::build::apply_timings(
+                    self.main,
+                    self.root,
+                    &bpath,
+                    &self.cluster.behaviours[base.0 as usize],
+                    t,
+                )?;
+                b.containers.clear();
+                let mut added = self.new_behaviours.borrow_mut();
+                let id = BehaviourId((self.cluster.behaviours.len() + added.len()) as u32);
+                added.push(b);
+                id
+            }
+        };
+        Ok((ActionKind::Rollout { workload, change, behaviour }, label))
     }
 
     fn add_node(
@@ -659,7 +693,9 @@ impl Actions<'_> {
                 let allocatable = Resources {
                     cpu_milli: alloc.cpu.0,
                     memory: alloc.memory.0,
-                    ephemeral_storage: alloc.ephemeral_storage.map_or(0, |q| q.0),
+                    ephemeral_storage: alloc
+                        .ephemeral_storage
+                        .map_or(crate::build::DEFAULT_EPHEMERAL_STORAGE, |q| q.0),
                     pods: alloc.pods.map_or(self.max_pods, |q| q.0),
                 };
                 let mut taints = Vec::new();

@@ -110,6 +110,7 @@ impl Budget<'_, '_> {
             let pods = match &wl.spec {
                 WorkloadSpec::Deployment {
                     strategy: DeploymentStrategy::RollingUpdate { max_surge, .. },
+                    ..
                 } => {
                     let surge = max_surge.scaled(replicas.min(i64::MAX as u64) as i64, true);
                     replicas.saturating_add(surge.max(0) as u64)

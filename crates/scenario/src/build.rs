@@ -84,14 +84,17 @@ pub(crate) fn build<'a>(
 
     b.manifests(docs, &manifests, cluster_file.region.as_deref())?;
     b.behaviours(file.behaviour.as_ref())?;
-    let mut actions = Actions {
+    let resolver = Actions {
         main,
         root,
         cluster: &b.cluster,
+        new_behaviours: Default::default(),
         region: cluster_file.region.as_deref(),
         max_pods: b.params.max_pods,
-    }
-    .resolve(file.actions.as_deref().unwrap_or_default())?;
+    };
+    let mut actions = resolver.resolve(file.actions.as_deref().unwrap_or_default())?;
+    let added = resolver.new_behaviours.into_inner();
+    b.cluster.behaviours.extend(added);
     // Before sorting: `actions` is in file order, one per `actions[]` entry.
     crate::budget::Budget {
         main,
@@ -164,6 +167,13 @@ struct Builder<'a> {
     /// The distinct pod specs seen per controller, to share one `Arc` among equal ones.
     pod_specs: HashMap<WorkloadId, Vec<Arc<PodSpec>>>,
 }
+
+/// A node's allocatable `ephemeral-storage` when the scenario does not give it: 47060071478
+/// bytes (about 43.8 GiB), what a GKE node with the default 100 GB boot disk reports as
+/// allocatable (capacity `98831908Ki` less the kubelet's reservations; the example of
+/// <https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes>). Real nodes
+/// always report some: with 0, any pod requesting ephemeral storage could never schedule.
+pub(crate) const DEFAULT_EPHEMERAL_STORAGE: u64 = 47_060_071_478;
 
 impl<'a> Builder<'a> {
     /// An error at `path` in the scenario file.
@@ -305,7 +315,10 @@ impl<'a> Builder<'a> {
                 allocatable: Resources {
                     cpu_milli: pool.allocatable.cpu.0,
                     memory: pool.allocatable.memory.0,
-                    ephemeral_storage: pool.allocatable.ephemeral_storage.map_or(0, |q| q.0),
+                    ephemeral_storage: pool
+                        .allocatable
+                        .ephemeral_storage
+                        .map_or(DEFAULT_EPHEMERAL_STORAGE, |q| q.0),
                     pods: pool.allocatable.pods.map_or(self.params.max_pods, |q| q.0),
                 },
                 labels: pool.labels.clone().unwrap_or_default(),
@@ -428,7 +441,7 @@ impl<'a> Builder<'a> {
         let allocatable = Resources {
             cpu_milli: alloc.cpu.0,
             memory: alloc.memory.0,
-            ephemeral_storage: alloc.ephemeral_storage.map_or(0, |q| q.0),
+            ephemeral_storage: alloc.ephemeral_storage.map_or(DEFAULT_EPHEMERAL_STORAGE, |q| q.0),
             pods: alloc.pods.map_or(self.params.max_pods, |q| q.0),
         };
         if unschedulable && !taints.iter().any(|t| t.key == TAINT_UNSCHEDULABLE) {
@@ -648,12 +661,17 @@ impl<'a> Builder<'a> {
                 let selector =
                     manifest::workload_selector(&ctx, kind_name, &s.selector, &template)?;
                 let strategy = manifest::strategy(&ctx, s.strategy.as_ref())?;
+                let progress_deadline_seconds = manifest::progress_deadline(
+                    &ctx,
+                    s.progress_deadline_seconds,
+                    s.min_ready_seconds,
+                )?;
                 (
                     template,
                     selector,
                     s.replicas,
                     s.min_ready_seconds,
-                    WorkloadSpec::Deployment { strategy },
+                    WorkloadSpec::Deployment { strategy, progress_deadline_seconds },
                 )
             }
             Typed::ReplicaSet(r) => {
@@ -718,6 +736,7 @@ impl<'a> Builder<'a> {
             owner: None,
             status: WorkloadStatus::default(),
             behaviour: BehaviourId(0),
+            progressing: None,
         });
         self.workload_at.insert(id, at);
         Ok(id)
@@ -984,6 +1003,7 @@ impl<'a> Builder<'a> {
             owner: Some(did),
             status: WorkloadStatus::default(),
             behaviour: BehaviourId(0),
+            progressing: None,
         };
         let mut w = w;
         if w.meta.uid.is_empty() {
@@ -1033,7 +1053,7 @@ impl<'a> Builder<'a> {
                 ));
             }
             let base = self.cluster.behaviours[0].clone();
-            self.cluster.behaviours[0] = apply_timings(self, &path, &base, d)?;
+            self.cluster.behaviours[0] = apply_timings(self.main, self.root, &path, &base, d)?;
         }
         let mut workload_override: HashMap<WorkloadId, BehaviourId> = HashMap::new();
         let mut pod_override: HashMap<PodId, BehaviourId> = HashMap::new();
@@ -1050,7 +1070,7 @@ impl<'a> Builder<'a> {
             }
             let id = BehaviourId(self.cluster.behaviours.len() as u32);
             let base = self.cluster.behaviours[0].clone();
-            let mut b = apply_timings(self, &path, &base, timings)?;
+            let mut b = apply_timings(self.main, self.root, &path, &base, timings)?;
             b.containers = self.container_behaviours(&path, target, &b, timings)?;
             self.cluster.behaviours.push(b);
             match target {
@@ -1131,7 +1151,7 @@ impl Builder<'_> {
                 base.exit = None;
                 base.crash = None;
             }
-            out.push((name.clone(), apply_timings(self, &cpath, &base, ct)?));
+            out.push((name.clone(), apply_timings(self.main, self.root, &cpath, &base, ct)?));
         }
         Ok(out)
     }
@@ -1294,13 +1314,17 @@ fn initial_status(spec: &PodSpec, bound: bool, status: Option<&core::PodStatus>)
     s
 }
 
-/// `base` with the fields `t` sets (per-container entries are added by the caller).
-fn apply_timings(
-    b: &Builder<'_>,
+/// `base` with the fields `t` sets (per-container entries are added by the caller); errors
+/// point into `main` under `root`.
+pub(crate) fn apply_timings(
+    main: &Source,
+    root: Node,
     path: &Path,
     base: &Behaviour,
     t: &TimingsFile,
 ) -> Result<Behaviour, ScenarioError> {
+    let at = |path: &Path, p: Problem| main.at(root, path, None, p);
+    let at_key = |path: &Path, p: Problem| main.at_key(root, path, None, p);
     let pick = |o: &Option<DistFile>, d: &kubesim_engine::Dist| {
         o.as_ref().map_or_else(|| d.clone(), |f| f.0.clone())
     };
@@ -1310,13 +1334,13 @@ fn apply_timings(
             let cp = path.key("crash");
             let chance = match (c.probability, c.times) {
                 (Some(_), Some(_)) => {
-                    return Err(b.at_key(
+                    return Err(at_key(
                         &cp.key("times"),
                         Problem::new("give either `probability` or `times`, not both"),
                     ));
                 }
                 (Some(p), None) if !(0.0..=1.0).contains(&p) => {
-                    return Err(b.at(
+                    return Err(at(
                         &cp.key("probability"),
                         Problem::new(format!("invalid probability {p}"))
                             .expected("a number from 0 to 1"),

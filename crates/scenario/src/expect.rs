@@ -240,6 +240,45 @@ impl Expectations<'_> {
         }
     }
 
+    /// The one `rollout` action of the Deployment `s` names.
+    fn rollout_ref(&self, path: &Path, s: &str) -> Result<ActionRef, ScenarioError> {
+        let wref = self.workload(path, s)?;
+        let found: Vec<(usize, &Action)> = self
+            .actions
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| match &a.kind {
+                ActionKind::Rollout { workload, .. } => {
+                    let w = &self.cluster.workloads[workload.index()];
+                    workload_ref(w.kind, &w.meta.namespace, &w.meta.name) == wref
+                }
+                _ => false,
+            })
+            .collect();
+        match found.as_slice() {
+            [(index, a)] => Ok(ActionRef { index: *index, at: a.at, label: a.label.clone() }),
+            [] => Err(self.at(
+                path,
+                Problem::new(format!("no `rollout` action changes {wref}"))
+                    .expected("a Deployment that a `rollout` action of this scenario changes"),
+            )),
+            many => {
+                let labels: Vec<String> =
+                    many.iter().map(|(_, a)| format!("`{}`", a.label)).collect();
+                Err(self.at(
+                    path,
+                    Problem::new(format!(
+                        "{wref} is rolled out by {} actions: {}",
+                        many.len(),
+                        labels.join(", ")
+                    ))
+                    .expected("a Deployment that exactly one `rollout` action changes")
+                    .hint(Some("name the action instead: `action: <its label>`".into())),
+                ))
+            }
+        }
+    }
+
     fn action_ref(&self, path: &Path, s: &str) -> Result<ActionRef, ScenarioError> {
         let (index, a) = self.action(path, s)?;
         Ok(ActionRef { index, at: a.at, label: a.label.clone() })
@@ -320,19 +359,37 @@ impl Expectations<'_> {
     }
 
     fn completes(&self, p: &Path, f: &CompletesFile) -> Result<Expect, ScenarioError> {
-        let apath = p.key("action");
-        let action = self.action_ref(&apath, &f.action)?;
+        let (apath, action) = match (&f.action, &f.rollout) {
+            (Some(a), None) => {
+                let apath = p.key("action");
+                let action = self.action_ref(&apath, a)?;
+                (apath, action)
+            }
+            (None, Some(r)) => {
+                let rpath = p.key("rollout");
+                let action = self.rollout_ref(&rpath, r)?;
+                (rpath, action)
+            }
+            _ => {
+                return Err(self.at(
+                    p,
+                    Problem::new("`completes` needs exactly one of `action` and `rollout`")
+                        .expected("`action: <label of a drain, upgrade-pool or rollout action>` or `rollout: deployment/<name>`"),
+                ));
+            }
+        };
         let operation = match &self.actions[action.index].kind {
             ActionKind::Drain { .. } => Operation::Drain,
             ActionKind::UpgradePool { .. } => Operation::Upgrade,
+            ActionKind::Rollout { .. } => Operation::Rollout,
             _ => {
                 return Err(self.at(
                     &apath,
                     Problem::new(format!(
-                        "`{}` is neither a drain nor a node-pool upgrade",
+                        "`{}` is not a drain, a node-pool upgrade or a rollout",
                         action.label
                     ))
-                    .expected("the label of a `drain` or `upgrade-pool` action"),
+                    .expected("the label of a `drain`, `upgrade-pool` or `rollout` action"),
                 ));
             }
         };

@@ -436,6 +436,8 @@ pub(crate) struct RolloutFile {
     pub image: Option<String>,
     pub container: Option<String>,
     pub restart: Option<bool>,
+    /// How the new revision's pods behave (unset fields: the workload's behaviour).
+    pub behaviour: Option<TimingsFile>,
 }
 
 /// `add-node`: more nodes of a pool, or one node given in full.
@@ -717,7 +719,9 @@ pub(crate) struct ReplicasExpectFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct CompletesFile {
-    pub action: String,
+    pub action: Option<String>,
+    /// A Deployment that exactly one `rollout` action changes.
+    pub rollout: Option<String>,
     pub within: Dur,
 }
 

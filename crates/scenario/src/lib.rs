@@ -40,6 +40,7 @@ mod read;
 mod refs;
 mod set;
 mod source;
+mod warnings;
 mod yaml;
 
 pub use error::ScenarioError;
@@ -47,6 +48,7 @@ pub use error::ScenarioError;
 pub use format::parse_duration;
 pub use include::{DEFAULT_MAX_INCLUDE_BYTES, DEFAULT_MAX_NODES, DEFAULT_MAX_PODS, LoadOptions};
 pub use set::{Set, load_str_with, load_with, load_with_options};
+pub use warnings::warnings;
 
 use error::Problem;
 use objects::{Loose, Plan, TypedDoc};

@@ -1177,6 +1177,34 @@ pub(crate) fn int_or_percent(
 }
 
 /// A Deployment's `spec.strategy` (default RollingUpdate 25%/25%).
+/// `spec.progressDeadlineSeconds`: 600 when unset (the API server's default); `math.MaxInt32`
+/// means no deadline (`HasProgressDeadline`). Validated as the API server does
+/// (`ValidateDeploymentSpec`): not negative, and greater than `minReadySeconds`.
+pub(crate) fn progress_deadline(
+    ctx: &Ctx<'_>,
+    v: Option<i32>,
+    min_ready_seconds: Option<i32>,
+) -> Result<Option<u64>, ScenarioError> {
+    let Some(v) = v else {
+        return Ok(Some(kubesim_model::workload::DEFAULT_PROGRESS_DEADLINE_SECONDS));
+    };
+    let path = Path::parse("spec.progressDeadlineSeconds");
+    if v < 0 {
+        return Err(ctx.err(
+            &path,
+            Problem::new(format!("invalid value {v}")).expected("a number of seconds, 0 or more"),
+        ));
+    }
+    let min_ready = min_ready_seconds.unwrap_or(0);
+    if v <= min_ready {
+        return Err(ctx.err(
+            &path,
+            Problem::new(format!("{v} must be greater than minReadySeconds ({min_ready})")),
+        ));
+    }
+    Ok((v != i32::MAX).then_some(v as u64))
+}
+
 pub(crate) fn strategy(
     ctx: &Ctx<'_>,
     s: Option<&apps::DeploymentStrategy>,

@@ -166,6 +166,7 @@ fn full_example_loads_into_the_model() {
     assert_eq!(
         web.spec,
         WorkloadSpec::Deployment {
+            progress_deadline_seconds: Some(600),
             strategy: DeploymentStrategy::RollingUpdate {
                 max_surge: IntOrPercent::Int(1),
                 max_unavailable: IntOrPercent::Int(0)
@@ -203,7 +204,13 @@ fn full_example_loads_into_the_model() {
     assert_eq!(db_spec.node_affinity.preferred[0].weight, 10);
 
     let api = &c.workloads[2];
-    assert_eq!(api.spec, WorkloadSpec::Deployment { strategy: DeploymentStrategy::Recreate });
+    assert_eq!(
+        api.spec,
+        WorkloadSpec::Deployment {
+            strategy: DeploymentStrategy::Recreate,
+            progress_deadline_seconds: Some(600)
+        }
+    );
     let api_c = &api.template.spec.containers[0];
     assert_eq!(api_c.image_pull_policy, PullPolicy::Always, "no tag means `latest`");
     assert_eq!((api_c.requests.cpu_milli, api_c.requests.memory), (250, 256 << 20));
@@ -408,7 +415,13 @@ fn defaults_and_stable_action_order() {
     assert_eq!(labels, ["cordon pool-a-1", "uncordon pool-a-2", "cordon pool-a-2"]);
     let w = &s.cluster.workloads[0];
     assert_eq!(w.meta.namespace, "default");
-    assert_eq!(w.spec, WorkloadSpec::Deployment { strategy: DeploymentStrategy::default() });
+    assert_eq!(
+        w.spec,
+        WorkloadSpec::Deployment {
+            strategy: DeploymentStrategy::default(),
+            progress_deadline_seconds: Some(600)
+        }
+    );
     assert_eq!(w.min_ready_seconds, 0);
     assert_eq!(w.template.spec.termination_grace_period_seconds, 30);
     assert_eq!(s.cluster.nodes[0].allocatable.pods, 110, "pods defaults to params.maxPods");

@@ -139,9 +139,13 @@ fn bad_expectations_are_placed_and_explained() {
     // An unknown action: the nearest label.
     let e = err("  - completes: {action: drain pool-2, within: 1m}\n");
     assert_eq!(e.hint.as_deref(), Some("did you mean `drain pool-1`?"));
-    // `completes` needs a drain or an upgrade.
+    // `completes` needs a drain, an upgrade or a rollout.
     let e = err("  - completes: {action: cordon pool-1 @1m, within: 1m}\n");
-    assert_eq!(e.message, "`cordon pool-1` is neither a drain nor a node-pool upgrade");
+    assert_eq!(e.message, "`cordon pool-1` is not a drain, a node-pool upgrade or a rollout");
+    // `rollout:` names a Deployment that exactly one `rollout` action changes.
+    let e = err("  - completes: {rollout: deployment/web, within: 1m}\n");
+    assert_eq!(e.field, "expect[0].completes.rollout");
+    assert_eq!(e.message, "no `rollout` action changes deployment/web");
 
     // A window outside the run or upside down.
     let e = err("  - ready: {workload: deployment/web, min: 1, from: 11m}\n");

@@ -901,11 +901,12 @@ impl SchedulerCache {
         &self.node_info[node.index()]
     }
 
-    /// Checks (in debug builds) that the compact node data agrees with the cluster: a node
+    /// Checks (in debug builds, and in the tests' release builds through the
+    /// `consistency-checks` feature) that the compact node data agrees with the cluster: a node
     /// changed without telling the scheduler (a `ClusterEvent` or `scheduler_cluster_changed`)
     /// would be scheduled on stale data.
     pub fn debug_check_node(&self, cluster: &Cluster, node: NodeId) {
-        if cfg!(debug_assertions) {
+        if cfg!(any(debug_assertions, feature = "consistency-checks")) {
             let mut expected = NodeInfo::of(cluster, node);
             expected.requested = cluster.requested_on_node(node);
             expected.nonzero_requested = cluster.nonzero_requested_on_node(node);

@@ -296,17 +296,17 @@ fn update_status(w: &mut World, id: WorkloadId, visit: &[NodeId], st: &mut Daemo
             .filter(|pod| pod.is_available(now, mrs))
             .count() as u32;
     }
-    #[cfg(debug_assertions)]
+    #[cfg(any(debug_assertions, feature = "consistency-checks"))]
     {
         let eligible: Vec<NodeId> = w
             .cluster
             .live_nodes()
             .filter(|&n| should_run(&daemon_spec(w, id), &w.cluster.nodes[n.index()]))
             .collect();
-        debug_assert_eq!(eligible.len() as u32, st.eligible_count, "eligible nodes of {id:?}");
+        assert_eq!(eligible.len() as u32, st.eligible_count, "eligible nodes of {id:?}");
         let mut full = old_status(w, id, &eligible);
         full.updated_replicas = full.replicas;
-        debug_assert_eq!(full, status, "status of DaemonSet {id:?}");
+        assert_eq!(full, status, "status of DaemonSet {id:?}");
     }
     let wl = &mut w.cluster.workloads[id.index()];
     wl.replicas = st.eligible_count;
@@ -314,7 +314,7 @@ fn update_status(w: &mut World, id: WorkloadId, visit: &[NodeId], st: &mut Daemo
 }
 
 /// The status computed over every pod (for the debug check).
-#[cfg(debug_assertions)]
+#[cfg(any(debug_assertions, feature = "consistency-checks"))]
 fn old_status(w: &World, id: WorkloadId, eligible: &[NodeId]) -> WorkloadStatus {
     let mut is_eligible = vec![false; w.cluster.nodes.len()];
     for n in eligible {

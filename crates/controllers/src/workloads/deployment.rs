@@ -20,16 +20,37 @@
 //! `maxSurge` rounds up and `maxUnavailable` down against `spec.replicas`, and both 0 make
 //! `maxUnavailable` 1 (`ResolveFenceposts`, [`kubesim_model::workload::resolve_fenceposts`]).
 //! Every scaling records `ScalingReplicaSet` ("Scaled up replica set web-5c9d from 1 to 2").
+//!
+//! The `Progressing` condition follows `syncRolloutStatus`
+//! (`pkg/controller/deployment/progress.go`) and `getNewReplicaSet`
+//! (`pkg/controller/deployment/sync.go`), with the helpers of
+//! `pkg/controller/deployment/util/deployment_util.go`: `NewReplicaSetCreated` when the sync
+//! creates the new ReplicaSet (`FoundNewReplicaSet` when it finds one and there is no
+//! condition yet); `ReplicaSetUpdated` each time a sync sees progress (more updated, ready or
+//! available replicas, or fewer old ones: `DeploymentProgressing`), which moves
+//! `lastUpdateTime`; `NewReplicaSetAvailable` once every replica is updated and available and
+//! no old one is left (`DeploymentComplete`); and `status: False`, reason
+//! `ProgressDeadlineExceeded` when a sync finds no progress for more than
+//! `progressDeadlineSeconds` since `lastUpdateTime` (`DeploymentTimedOut`). As
+//! `requeueStuckDeployment` does, a Deployment whose rollout is under way is synced again
+//! `progressDeadlineSeconds` + 1 s after its last progress, so the timeout is seen then. A
+//! timed-out rollout is not stopped: the controller keeps the surge and unavailable pods it
+//! has, and only a new template (a fix or a rollback) moves it on. Upstream records no event
+//! for these conditions, and neither does kubesim; `state.yaml` shows the condition and
+//! [`kubesim_model::trace::RolloutRecord`] what each `rollout` action came to.
+//!
 //! Simplified: a scale during a rollout is not spread proportionally over the ReplicaSets
-//! (the rolling logic absorbs it); no `progressDeadlineSeconds` conditions, no pause, no
-//! revision history cleanup (old ReplicaSets stay at 0).
+//! (the rolling logic absorbs it); no `Available` or `ReplicaFailure` condition, no pause, no
+//! `observedGeneration` (a sync always sees the latest generation), no revision history
+//! cleanup (old ReplicaSets stay at 0).
 
 use super::names;
-use crate::world::World;
+use crate::world::{Event, World};
+use kubesim_engine::SimDuration;
 use kubesim_model::workload::{DeploymentStrategy, resolve_fenceposts};
 use kubesim_model::{
-    EventType, Kind, Meta, OwnerRef, PodTemplate, Workload, WorkloadId, WorkloadSpec,
-    WorkloadStatus,
+    CondStatus, DeploymentCondition, EventType, Kind, Meta, OwnerRef, PodTemplate, Workload,
+    WorkloadId, WorkloadSpec, WorkloadStatus,
 };
 use std::sync::Arc;
 
@@ -76,6 +97,7 @@ pub fn sync(w: &mut World, id: WorkloadId) {
         .iter()
         .copied()
         .find(|&r| equal_ignore_hash(&w.cluster.workloads[r.index()].template, &d.template));
+    let created = new_rs.is_none();
     let new_rs = match new_rs {
         Some(r) => r,
         None => {
@@ -88,11 +110,12 @@ pub fn sync(w: &mut World, id: WorkloadId) {
     let d = &w.cluster.workloads[id.index()];
     let replicas = i64::from(d.replicas);
     match d.spec {
-        WorkloadSpec::Deployment { strategy: DeploymentStrategy::Recreate } => {
+        WorkloadSpec::Deployment { strategy: DeploymentStrategy::Recreate, .. } => {
             rollout_recreate(w, id, new_rs, &old, replicas)
         }
         WorkloadSpec::Deployment {
             strategy: DeploymentStrategy::RollingUpdate { max_surge, max_unavailable },
+            ..
         } => {
             let (surge, unavailable) = resolve_fenceposts(max_surge, max_unavailable, replicas);
             // `MaxUnavailable`: capped at the replicas, 0 for 0 replicas.
@@ -109,7 +132,178 @@ pub fn sync(w: &mut World, id: WorkloadId) {
         st.available_replicas += s.available_replicas;
     }
     st.updated_replicas = w.cluster.workloads[new_rs.index()].status.replicas;
-    w.cluster.workloads[id.index()].status = st;
+    let before = std::mem::replace(&mut w.cluster.workloads[id.index()].status, st);
+    sync_rollout_status(w, id, new_rs, created, before, st);
+}
+
+/// `DeploymentComplete`: every replica updated and available, and no old one left.
+fn deployment_complete(replicas: u32, st: &WorkloadStatus) -> bool {
+    st.updated_replicas == replicas && st.replicas == replicas && st.available_replicas == replicas
+}
+
+/// `DeploymentProgressing`: more updated, ready or available replicas than the status the
+/// Deployment had, or fewer old ones.
+fn deployment_progressing(before: &WorkloadStatus, after: &WorkloadStatus) -> bool {
+    let old_before = before.replicas.saturating_sub(before.updated_replicas);
+    let old_after = after.replicas.saturating_sub(after.updated_replicas);
+    after.updated_replicas > before.updated_replicas
+        || old_after < old_before
+        || after.ready_replicas > before.ready_replicas
+        || after.available_replicas > before.available_replicas
+}
+
+/// `SetDeploymentCondition`: nothing changes if status and reason are the same; otherwise the
+/// new condition replaces the old one, keeping `lastTransitionTime` if the status is the same.
+fn set_condition(cond: &mut Option<DeploymentCondition>, new: DeploymentCondition) {
+    if let Some(c) = cond.as_ref() {
+        if c.status == new.status && c.reason == new.reason {
+            return;
+        }
+        if c.status == new.status {
+            let last_transition = c.last_transition;
+            *cond = Some(DeploymentCondition { last_transition, ..new });
+            return;
+        }
+    }
+    *cond = Some(new);
+}
+
+/// The `Progressing` condition (`getNewReplicaSet` and `syncRolloutStatus`), the
+/// `requeueStuckDeployment` timer, and the trace's rollout records.
+fn sync_rollout_status(
+    w: &mut World,
+    id: WorkloadId,
+    new_rs: WorkloadId,
+    created: bool,
+    before: WorkloadStatus,
+    after: WorkloadStatus,
+) {
+    let now = w.now;
+    let d = &w.cluster.workloads[id.index()];
+    let replicas = d.replicas;
+    let WorkloadSpec::Deployment { progress_deadline_seconds, .. } = d.spec else { return };
+    let complete = deployment_complete(replicas, &after);
+    if complete {
+        for r in w.trace.rollouts.iter_mut().filter(|r| r.workload == id && r.superseded.is_none())
+        {
+            r.complete.get_or_insert(now);
+        }
+    }
+    let Some(deadline) = progress_deadline_seconds else {
+        // No deadline: upstream removes the condition.
+        w.cluster.workloads[id.index()].progressing = None;
+        return;
+    };
+    let rs = format!("\"{}\"", w.cluster.workloads[new_rs.index()].meta.name);
+    let cond = |status, reason, message| DeploymentCondition {
+        status,
+        reason,
+        message,
+        last_update: now,
+        last_transition: now,
+    };
+    let mut current = d.progressing.clone();
+    // getNewReplicaSet
+    if created {
+        set_condition(
+            &mut current,
+            cond(CondStatus::True, "NewReplicaSetCreated", format!("Created new replica set {rs}")),
+        );
+    } else if current.is_none() {
+        set_condition(
+            &mut current,
+            cond(CondStatus::True, "FoundNewReplicaSet", format!("Found new replica set {rs}")),
+        );
+    }
+    // syncRolloutStatus
+    let already_complete = after.replicas == after.updated_replicas
+        && current.as_ref().is_some_and(|c| c.reason == "NewReplicaSetAvailable");
+    let mut timed_out_now = false;
+    if !already_complete {
+        if complete {
+            set_condition(
+                &mut current,
+                cond(
+                    CondStatus::True,
+                    "NewReplicaSetAvailable",
+                    format!("ReplicaSet {rs} has successfully progressed."),
+                ),
+            );
+        } else if deployment_progressing(&before, &after) {
+            // Progress moves `lastUpdateTime` even when the reason stays the same.
+            let mut c = cond(
+                CondStatus::True,
+                "ReplicaSetUpdated",
+                format!("ReplicaSet {rs} is progressing."),
+            );
+            if let Some(old) = &current
+                && old.status == CondStatus::True
+            {
+                c.last_transition = old.last_transition;
+            }
+            current = Some(c);
+        } else if let Some(timed_out) = current.as_ref().and_then(|c| {
+            // DeploymentTimedOut: no progress for more than the deadline.
+            let over = c.reason == "ProgressDeadlineExceeded"
+                || c.last_update + SimDuration::from_secs(deadline) < now;
+            (c.reason != "NewReplicaSetAvailable" && over)
+                .then_some(c.reason == "ProgressDeadlineExceeded")
+        }) {
+            timed_out_now = !timed_out;
+            set_condition(
+                &mut current,
+                cond(
+                    CondStatus::False,
+                    "ProgressDeadlineExceeded",
+                    format!("ReplicaSet {rs} has timed out progressing."),
+                ),
+            );
+        }
+    }
+    if timed_out_now {
+        for r in w
+            .trace
+            .rollouts
+            .iter_mut()
+            .filter(|r| r.workload == id && r.complete.is_none() && r.superseded.is_none())
+        {
+            r.deadline_exceeded.get_or_insert(now);
+        }
+    }
+    // requeueStuckDeployment: a rollout under way is looked at again `progressDeadlineSeconds`
+    // (+1 s) after its last progress. One timer per rollout under way: set when one starts
+    // (or resumes after a timeout); [`progress_check`] moves it on while progress is made.
+    let was_under_way = w.cluster.workloads[id.index()].progressing.as_ref().is_some_and(under_way);
+    if let Some(c) = &current
+        && under_way(c)
+        && !was_under_way
+    {
+        let due = c.last_update + SimDuration::from_secs(deadline + 1);
+        w.schedule_at(due, Event::DeploymentProgressCheck(id));
+    }
+    w.cluster.workloads[id.index()].progressing = current;
+}
+
+/// A rollout is under way: the condition is neither complete nor timed out.
+fn under_way(c: &DeploymentCondition) -> bool {
+    matches!(c.reason, "NewReplicaSetCreated" | "FoundNewReplicaSet" | "ReplicaSetUpdated")
+}
+
+/// `Event::DeploymentProgressCheck`: if the rollout made progress since the timer was set,
+/// the timer moves to `progressDeadlineSeconds` + 1 s after that progress; otherwise the
+/// Deployment is synced, and the sync finds it timed out (`DeploymentTimedOut`).
+pub fn progress_check(w: &mut World, id: WorkloadId) {
+    let d = &w.cluster.workloads[id.index()];
+    let WorkloadSpec::Deployment { progress_deadline_seconds: Some(deadline), .. } = d.spec else {
+        return;
+    };
+    let Some(c) = d.progressing.as_ref().filter(|c| under_way(c)) else { return };
+    let due = c.last_update + SimDuration::from_secs(deadline + 1);
+    if due > w.now {
+        w.schedule_at(due, Event::DeploymentProgressCheck(id));
+    } else {
+        w.sync_workload(id);
+    }
 }
 
 fn spec_replicas(w: &World, rs: WorkloadId) -> i64 {
@@ -285,6 +479,7 @@ fn create_replica_set(w: &mut World, id: WorkloadId) -> WorkloadId {
         owner: Some(id),
         status: WorkloadStatus::default(),
         behaviour: d.behaviour,
+        progressing: None,
     };
     w.cluster.add_workload(rs)
 }

@@ -115,8 +115,8 @@ fn pods_to_delete(w: &World, mut active: Vec<PodId>, want: usize) -> Vec<PodId> 
 /// tells the owning Deployment when they changed.
 pub fn update_status(w: &mut World, id: WorkloadId) {
     let counts = w.cluster.workload_counts(id);
-    #[cfg(debug_assertions)]
-    debug_assert_eq!(*counts, w.cluster.recount_workload(id), "counts of workload {id:?}");
+    #[cfg(any(debug_assertions, feature = "consistency-checks"))]
+    assert_eq!(*counts, w.cluster.recount_workload(id), "counts of workload {id:?}");
     let mrs = w.cluster.workloads[id.index()].min_ready_seconds;
     let st = WorkloadStatus {
         replicas: counts.active,

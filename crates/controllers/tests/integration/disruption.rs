@@ -324,6 +324,7 @@ fn a_rollout_stays_within_max_surge_and_max_unavailable() {
             ActionKind::Rollout {
                 workload: WorkloadId(0),
                 change: TemplateChange::Image { container: None, image: "nginx:1.27".into() },
+                behaviour: kubesim_model::BehaviourId(0),
             },
         )],
     );
@@ -447,6 +448,7 @@ fn a_recreate_rollout_restart_replaces_all_pods_after_the_old_ones_are_gone() {
     let mut d = web(3);
     d.spec = kubesim_model::WorkloadSpec::Deployment {
         strategy: kubesim_model::workload::DeploymentStrategy::Recreate,
+        progress_deadline_seconds: Some(600),
     };
     let nodes = vec![NodeBuilder::new("node-1").build(), NodeBuilder::new("node-2").build()];
     let s = scenario(
@@ -454,7 +456,11 @@ fn a_recreate_rollout_restart_replaces_all_pods_after_the_old_ones_are_gone() {
         vec![d],
         vec![(
             60,
-            ActionKind::Rollout { workload: WorkloadId(0), change: TemplateChange::Restart },
+            ActionKind::Rollout {
+                workload: WorkloadId(0),
+                change: TemplateChange::Restart,
+                behaviour: kubesim_model::BehaviourId(0),
+            },
         )],
     );
     let out = kubesim_controllers::run(&s);
