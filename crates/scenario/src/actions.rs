@@ -50,7 +50,7 @@ impl Actions<'_> {
         let mut out = Vec::new();
         for (i, a) in actions.iter().enumerate() {
             let path = Path::parse("actions").index(i);
-            let index = &self.main.index;
+            let index = self.main.index();
             let verbs: Vec<&str> = index
                 .at(self.root, &path)
                 .map(|n| index.keys(n).filter(|k| VERBS.contains(k)).collect())
@@ -221,7 +221,7 @@ impl Actions<'_> {
     }
 
     fn node_list(&self, path: &Path, names: &[String]) -> Result<Vec<NodeId>, ScenarioError> {
-        let index = &self.main.index;
+        let index = self.main.index();
         let is_list = index.at(self.root, path).is_some_and(|n| index.is_list(n));
         names
             .iter()

@@ -38,11 +38,19 @@ const T0: SimTime = SimTime(0);
 /// (a Deployment mid-rollout has two; a StatefulSet's or DaemonSet's pods one each).
 const MAX_SPECS_PER_CONTROLLER: usize = 8;
 
-/// Where something was first defined, for "duplicate" errors.
-#[derive(Clone, Copy)]
+/// Where something was first defined, for "duplicate" errors: the node `path` leads to from
+/// `node`, looked up only for an error (an included file's index is built only then).
+#[derive(Clone)]
 struct Origin<'a> {
     src: &'a Source,
-    span: Span,
+    node: Node,
+    path: Path,
+}
+
+impl Origin<'_> {
+    fn span(&self) -> Span {
+        self.src.index().find(self.node, &self.path, false).span
+    }
 }
 
 /// Builds the scenario. `notes` already holds the notes of manifest collection.
@@ -187,7 +195,7 @@ impl<'a> Builder<'a> {
     }
 
     fn span_of(&self, path: &Path) -> Span {
-        self.main.index.find(self.root, path, false).span
+        self.main.index().find(self.root, path, false).span
     }
 
     // ----- params -------------------------------------------------------------------------
@@ -342,7 +350,7 @@ impl<'a> Builder<'a> {
                     pool.images.as_deref(),
                     pool.unschedulable.unwrap_or(false),
                 );
-                let origin = Origin { src: self.main, span: self.span_of(&path.key("name")) };
+                let origin = Origin { src: self.main, node: self.root, path: path.key("name") };
                 self.add_node(node, origin).map_err(|first| {
                     self.at(
                         &path.key("name"),
@@ -369,7 +377,7 @@ impl<'a> Builder<'a> {
                 n.images.as_deref(),
                 n.unschedulable.unwrap_or(false),
             );
-            let origin = Origin { src: self.main, span: self.span_of(&path.key("name")) };
+            let origin = Origin { src: self.main, node: self.root, path: path.key("name") };
             self.add_node(node, origin).map_err(|first| {
                 self.at(
                     &path.key("name"),
@@ -481,7 +489,7 @@ impl<'a> Builder<'a> {
         origin: Origin<'a>,
     ) -> Result<NodeId, String> {
         if let Some(first) = self.node_origin.get(node.name()) {
-            return Err(origin.src.describe_line(first.src, first.span));
+            return Err(origin.src.describe_line(first.src, first.span()));
         }
         self.node_origin.insert(node.name().to_string(), origin);
         Ok(self.cluster.add_node(node))
@@ -573,14 +581,14 @@ impl<'a> Builder<'a> {
     ) -> Result<(), ScenarioError> {
         let Some(name) = name else { return Ok(()) };
         let path = Path::parse("metadata.name");
-        let origin = Origin { src: ctx.src, span: ctx.line_of(&path) };
+        let origin = Origin { src: ctx.src, node: ctx.node, path: path.clone() };
         let key = (what.to_string(), ns.to_string(), name.to_string());
         if let Some(first) = self.object_origin.get(&key) {
             return Err(ctx.err(
                 &path,
                 Problem::new(format!(
                     "duplicate {what} `{name}` (first defined at {})",
-                    ctx.src.describe_line(first.src, first.span)
+                    ctx.src.describe_line(first.src, first.span())
                 )),
             ));
         }
@@ -630,7 +638,7 @@ impl<'a> Builder<'a> {
         };
         let name = node.meta.name.clone();
         let path = Path::parse("metadata.name");
-        let origin = Origin { src: m.src, span: ctx.line_of(&path) };
+        let origin = Origin { src: m.src, node: m.node, path: path.clone() };
         self.add_node(node, origin).map_err(|first| {
             ctx.err(
                 &path,

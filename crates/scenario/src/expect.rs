@@ -40,7 +40,7 @@ impl Expectations<'_> {
         let mut out = Vec::new();
         for (i, e) in list.iter().enumerate() {
             let path = Path::parse("expect").index(i);
-            let index = &self.main.index;
+            let index = self.main.index();
             let kinds: Vec<&str> = index
                 .at(self.root, &path)
                 .map(|n| index.keys(n).filter(|k| EXPECT_KINDS.contains(k)).collect())

@@ -94,9 +94,9 @@ pub(crate) fn read_scenario_file(
 /// not even YAML is an error (it may be a broken scenario).
 pub fn is_scenario(text: &str, path: &FsPath) -> Result<bool, ScenarioError> {
     let src = Source::new(path, text)?;
-    let [doc] = src.index.docs.as_slice() else { return Ok(false) };
+    let [doc] = src.docs() else { return Ok(false) };
     let Some(root) = doc.root else { return Ok(false) };
-    let keys: Vec<&str> = src.index.keys(root).collect();
+    let keys: Vec<&str> = src.index().keys(root).collect();
     Ok(keys.contains(&"name") && !keys.contains(&"apiVersion") && !keys.contains(&"kind"))
 }
 
@@ -150,7 +150,7 @@ fn load_texts(
             WorkloadEntry::Include { .. } => {
                 plans.push(Plan::Skip);
                 let Some((src, entries)) = next_include.next() else { continue };
-                for (d, (doc, entry)) in src.index.docs.iter().zip(entries).enumerate() {
+                for (d, (doc, entry)) in src.docs().iter().zip(entries).enumerate() {
                     let origin = if entries.len() > 1 {
                         format!("{}: document {}", src.path.display(), d + 1)
                     } else {
@@ -194,7 +194,7 @@ fn load_texts(
 /// The root of the scenario file's one document.
 fn scenario_root(main: &Source) -> Result<Node, ScenarioError> {
     let expected = "a mapping with at least `name` (see docs/scenario-format.md)";
-    match main.index.docs.as_slice() {
+    match main.docs() {
         [] => Err(ScenarioError::bare(&main.path, "the scenario file is empty")),
         [doc] => doc.root.filter(|&r| !read::is_null(main, r)).ok_or_else(|| {
             main.error(
@@ -249,7 +249,7 @@ fn workload_entries<'e>(
             ));
         };
         let Some(include) = &head.include else {
-            let node = main.index.at(root, &path).unwrap_or(root);
+            let node = main.index().at(root, &path).unwrap_or(root);
             out.push(WorkloadEntry::Inline { index, node, entry });
             continue;
         };
@@ -326,9 +326,10 @@ fn read_include(
             .expected("a file of Kubernetes manifests (YAML), relative to the scenario file"),
         ));
     }
-    let src = Source::new(&resolved, text)?;
-    let mut entries = Vec::with_capacity(src.index.docs.len());
-    for doc in &src.index.docs {
+    // Only scanned: the index of a large dump is built only if an error must be placed.
+    let src = Source::scanned(&resolved, text)?;
+    let mut entries = Vec::with_capacity(src.docs().len());
+    for doc in src.docs() {
         let Some(node) = doc.root else {
             entries.push(Loose::Null);
             continue;

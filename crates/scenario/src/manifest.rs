@@ -50,14 +50,9 @@ impl<'a> Ctx<'a> {
         self.src.at(self.node, path, Some(&self.object), p)
     }
 
-    /// The span-bearing location of `path`, for "first defined at" mentions.
-    pub fn line_of(&self, path: &Path) -> crate::yaml::Span {
-        self.src.index.find(self.node, path, false).span
-    }
-
     /// Whether the whole of `path` is written in the manifest.
     pub fn has(&self, path: &Path) -> bool {
-        self.src.index.find(self.node, path, false).complete
+        self.src.index().find(self.node, path, false).complete
     }
 
     fn ignore(&mut self, path: Path) {

@@ -278,7 +278,7 @@ pub(crate) fn collect<'a>(
         let mut plans = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let origin = format!("items[{i}] of {origin}");
-            let item_node = src.index.at(node, &Path::root().key("items").index(i)).unwrap_or(node);
+            let item_node = src.item_node(node, i).unwrap_or(node);
             plans.push(collect(src, item_node, item, &origin, item_type, out, notes)?);
         }
         return Ok(Plan::Under("items", plans));

@@ -134,7 +134,8 @@ pub(crate) fn error(
         via_alias = true;
         e = error.without_snippet();
     }
-    let written = |path: &Path| src.index.at(root, path).map(|n| src.index.written(n, &src.text));
+    let written =
+        |path: &Path| src.index().at(root, path).map(|n| src.index().written(n, &src.text));
     let problem = match e {
         YamlError::SerdeUnknownField { field, expected, .. } => {
             if in_key || path.0.last() != Some(&Seg::Key(field.clone())) {
@@ -152,7 +153,7 @@ pub(crate) fn error(
             // A variant written as a key (`{unifrom: ...}`) is pointed at.
             let is_key = || {
                 let keys =
-                    src.index.at(root, &path).map(|n| src.index.keys(n).any(|k| k == variant));
+                    src.index().at(root, &path).map(|n| src.index().keys(n).any(|k| k == variant));
                 keys.unwrap_or(false)
             };
             if in_key || is_key() {
@@ -213,10 +214,10 @@ pub(crate) fn error(
         }
         YamlError::DuplicateMappingKey { key, .. } => {
             let key = key.as_deref().unwrap_or("?");
-            match loc.and_then(|l| src.index.key_at(l.start)) {
+            match loc.and_then(|l| src.index().key_at(l.start)) {
                 Some((p, first)) => {
                     // The path the index gives starts at the document root.
-                    root = src.index.docs.iter().find_map(|d| d.root).unwrap_or(root);
+                    root = src.docs().iter().find_map(|d| d.root).unwrap_or(root);
                     path = p;
                     exact = loc;
                     Problem::new(format!("duplicate key `{key}` (first given at line {first})"))
@@ -231,7 +232,7 @@ pub(crate) fn error(
         YamlError::Message { msg, .. } => Problem::new(msg.clone()),
         other => Problem::new(serde_saphyr::DefaultMessageFormatter.format_message(other)),
     };
-    let found = src.index.find(root, &path, at_key);
+    let found = src.index().find(root, &path, at_key);
     let span = match (exact, loc) {
         (Some(e), _) => e,
         (None, Some(l)) if !found.complete => l,
@@ -307,7 +308,7 @@ fn found(w: Written<'_>) -> String {
 
 /// Whether the node `n` of `src` is empty or null (`~`, `null`), as serde-saphyr reads it.
 pub(crate) fn is_null(src: &Source, n: Node) -> bool {
-    match src.index.written(n, &src.text) {
+    match src.index().written(n, &src.text) {
         Written::Empty => true,
         Written::Scalar { text, plain: true } => resolved(text) == Some("an empty value"),
         _ => false,
@@ -408,7 +409,7 @@ mod tests {
 
     fn pools(text: &str) -> Result<Pools, ScenarioError> {
         let src = Source::new(std::path::Path::new("t.yaml"), text)?;
-        let root = src.index.docs[0].root.unwrap();
+        let root = src.docs()[0].root.unwrap();
         read(text).map_err(|f| error(&src, root, f, 0, None))
     }
 
@@ -465,7 +466,7 @@ mod tests {
 
         let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
         let src = Source::new(std::path::Path::new("t.yaml"), bomb).unwrap();
-        let root = src.index.docs[0].root.unwrap();
+        let root = src.docs()[0].root.unwrap();
         let e = read::<IgnoredAny>(bomb).map_err(|f| error(&src, root, f, 0, None)).unwrap_err();
         assert!(e.message.starts_with("YAML aliases expand to"), "{e}");
     }

@@ -234,7 +234,7 @@ fn apply(
     let mut file: Option<PathBuf> = None;
     let mut text = main_text.clone();
     let src = Source::new(main_path, text.clone())?;
-    let mut index = src.index;
+    let mut index = src.into_index();
     let Some(mut node) = index.docs.first().and_then(|d| d.root) else {
         return Err(err("the scenario file is empty".into()));
     };
@@ -381,14 +381,14 @@ fn apply(
                         }
                         let inc_src = Source::new(&resolved, inc_text.clone())?;
                         let roots: Vec<Node> =
-                            inc_src.index.docs.iter().filter_map(|d| d.root).collect();
+                            inc_src.docs().iter().filter_map(|d| d.root).collect();
                         if let Some(&r) =
-                            roots.iter().find(|&&r| named(&inc_src.index, r, &inc_text, name))
+                            roots.iter().find(|&&r| named(inc_src.index(), r, &inc_text, name))
                         {
-                            found = Some((resolved, inc_text, inc_src.index, r));
+                            found = Some((resolved, inc_text, inc_src.into_index(), r));
                             break;
                         }
-                        known.extend(names(&inc_src.index, &roots, &inc_text));
+                        known.extend(names(inc_src.index(), &roots, &inc_text));
                     }
                     if let Some((f, t, ix, r)) = found {
                         file = Some(f);

@@ -3,7 +3,8 @@
 //! offending line.
 
 use crate::error::{Problem, ScenarioError};
-use crate::yaml::{Index, Node, Path, Span};
+use crate::yaml::{Doc, Index, Node, Path, Span};
+use std::cell::OnceCell;
 use std::path::{Path as FsPath, PathBuf};
 
 /// One file that was read: the scenario or an included manifest file.
@@ -13,22 +14,75 @@ pub(crate) struct Source {
     pub path: PathBuf,
     /// The text.
     pub text: String,
-    /// Where each YAML node is.
-    pub index: Index,
+    /// The built index ([`Source::new`]), or the scan of the file ([`Source::scanned`]).
+    parsed: Index,
+    /// For a scanned file, the index, built when first needed.
+    built: OnceCell<Index>,
+    scanned: bool,
 }
 
 impl Source {
     /// Indexes `text`; a YAML syntax error is reported here.
     pub fn new(path: &FsPath, text: impl Into<String>) -> Result<Self, ScenarioError> {
-        let mut src = Self { path: path.to_path_buf(), text: text.into(), index: Index::default() };
-        match Index::build(&src.text) {
-            Ok(index) => src.index = index,
+        Self::parse(path, text.into(), false)
+    }
+
+    /// Like [`Source::new`] (the same syntax errors), but only scans `text` (see
+    /// [`Index::scan`]): the index is built when an error must be placed. For the included
+    /// files, which may hold a dump of 100,000 pods whose index would take gigabytes.
+    pub fn scanned(path: &FsPath, text: String) -> Result<Self, ScenarioError> {
+        Self::parse(path, text, true)
+    }
+
+    fn parse(path: &FsPath, text: String, scanned: bool) -> Result<Self, ScenarioError> {
+        let mut src = Self {
+            path: path.to_path_buf(),
+            text,
+            parsed: Index::default(),
+            built: OnceCell::new(),
+            scanned,
+        };
+        let parsed = if scanned { Index::scan(&src.text) } else { Index::build(&src.text) };
+        match parsed {
+            Ok(index) => src.parsed = index,
             Err(e) => {
                 let p = Problem::new(e.message).hint(e.hint);
                 return Err(src.error(e.span, &e.path, None, p));
             }
         }
         Ok(src)
+    }
+
+    /// Where each YAML node is.
+    pub fn index(&self) -> &Index {
+        if !self.scanned {
+            return &self.parsed;
+        }
+        // The scan accepted the text, so building (the same parse) does too.
+        self.built.get_or_init(|| Index::build(&self.text).unwrap_or_default())
+    }
+
+    /// The file's documents (known without building the index).
+    pub fn docs(&self) -> &[Doc] {
+        &self.parsed.docs
+    }
+
+    /// The built index, taken out.
+    pub fn into_index(self) -> Index {
+        let _ = self.index();
+        match self.built.into_inner() {
+            Some(index) => index,
+            None => self.parsed,
+        }
+    }
+
+    /// Item `i` of the `items` list of the manifest at `node`, if it has it.
+    pub fn item_node(&self, node: Node, i: usize) -> Option<Node> {
+        let doc = self.docs().iter().find(|d| d.root == Some(node));
+        match doc.and_then(|d| d.items.get(i)) {
+            Some(&item) => Some(item),
+            None => self.index().at(node, &Path::root().key("items").index(i)),
+        }
     }
 
     /// Line `n` (1-based), without its line break.
@@ -78,7 +132,7 @@ impl Source {
 
     /// An error at the node `path` leads to from `root` (or as far as the path exists).
     pub fn at(&self, root: Node, path: &Path, object: Option<&str>, p: Problem) -> ScenarioError {
-        let found = self.index.find(root, path, false);
+        let found = self.index().find(root, path, false);
         self.error(found.span, path, object, p)
     }
 
@@ -90,7 +144,7 @@ impl Source {
         object: Option<&str>,
         p: Problem,
     ) -> ScenarioError {
-        let found = self.index.find(root, path, true);
+        let found = self.index().find(root, path, true);
         self.error(found.span, path, object, p)
     }
 

@@ -87,6 +87,9 @@ pub(crate) struct Doc {
     pub bytes: Range<usize>,
     /// The line `bytes` starts on.
     pub first_line: usize,
+    /// When the root is a mapping with an `items` list (a `kind: List`, as `kubectl get -o
+    /// yaml` writes), the nodes of its items, so a scan ([`Index::scan`]) can name them.
+    pub items: Vec<Node>,
 }
 
 /// Where the nodes of one file are.
@@ -129,7 +132,20 @@ pub(crate) enum Written<'a> {
 impl Index {
     /// Indexes every document of `text`.
     pub fn build(text: &str) -> Result<Self, SyntaxError> {
-        let mut b = Builder { text, max_depth: max_depth(), ..Builder::default() };
+        Self::parse(text, false)
+    }
+
+    /// Checks `text` as [`Index::build`] does (the same errors, in the same order) and lists
+    /// its documents, with the same [`Node`] numbers, but keeps no node: such an index only
+    /// knows `docs`, and its other methods must not be called. It takes memory for the open
+    /// collections only, where a built index takes some 200 bytes per node; a file whose
+    /// errors need places is built in full then (see `Source::index`).
+    pub fn scan(text: &str) -> Result<Self, SyntaxError> {
+        Self::parse(text, true)
+    }
+
+    fn parse(text: &str, light: bool) -> Result<Self, SyntaxError> {
+        let mut b = Builder { text, max_depth: max_depth(), light, ..Builder::default() };
         let mut parser = Parser::new_from_str(text);
         while let Some(item) = parser.next_event() {
             match item {
@@ -337,6 +353,17 @@ struct Builder<'t> {
     /// Where the last document ended (a byte offset).
     docs_end: usize,
     anchors: HashMap<usize, Node>,
+    /// Whether nodes are only numbered, not kept ([`Index::scan`]).
+    light: bool,
+    /// How many nodes there are so far.
+    count: usize,
+    /// Where the current document's root starts.
+    root_start: Option<Pos>,
+    /// The items of the current document's root `items` list.
+    root_items: Vec<Node>,
+    /// The line breaks before byte `lines_to`.
+    lines_before: usize,
+    lines_to: usize,
 }
 
 impl Builder<'_> {
@@ -386,6 +413,8 @@ impl Builder<'_> {
             Event::DocumentStart(..) => {
                 self.anchors.clear();
                 self.root = None;
+                self.root_start = None;
+                self.root_items.clear();
                 self.doc_start = Some(span.start);
             }
             Event::DocumentEnd => {
@@ -396,13 +425,19 @@ impl Builder<'_> {
                 let to = span.end.byte_offset().unwrap_or(self.text.len()).max(from);
                 self.docs_end = to;
                 let root = self.root.take();
-                let start = root.map_or(pos(&start), |r| self.index.data(r).span.start);
-                let before = self.text.get(..from).unwrap_or_default();
+                let start =
+                    self.root_start.take().filter(|_| root.is_some()).unwrap_or(pos(&start));
+                // Lines are counted from where the last count stopped, so a file of many
+                // documents is counted once.
+                let more = self.text.get(self.lines_to..from).unwrap_or_default();
+                self.lines_before += more.matches('\n').count();
+                self.lines_to = self.lines_to.max(from);
                 self.index.docs.push(Doc {
                     root,
                     start,
                     bytes: from..to,
-                    first_line: before.matches('\n').count() + 1,
+                    first_line: self.lines_before + 1,
+                    items: std::mem::take(&mut self.root_items),
                 });
             }
             Event::SequenceStart(_, anchor, _) => {
@@ -414,6 +449,12 @@ impl Builder<'_> {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(open) = self.stack.pop() else { return Ok(()) };
+                if let ([parent], Frame::Seq(items)) = (self.stack.as_slice(), &open.frame)
+                    && let Frame::Map { key: Some((k, _)), .. } = &parent.frame
+                    && k == "items"
+                {
+                    self.root_items.clone_from(items);
+                }
                 let shape = match open.frame {
                     Frame::Seq(items) => Shape::Seq(items),
                     Frame::Map { entries, .. } => Shape::Map(entries),
@@ -448,9 +489,15 @@ impl Builder<'_> {
 
     /// Adds a node to the open collection (as a key, an item or a value) or as the root.
     fn insert(&mut self, data: NodeData, anchor: usize, scalar: Option<String>) {
-        let node = Node(self.index.nodes.len());
+        let node = Node(self.count);
+        self.count += 1;
         let span = data.span;
-        self.index.nodes.push(data);
+        if self.stack.is_empty() {
+            self.root_start = Some(span.start);
+        }
+        if !self.light {
+            self.index.nodes.push(data);
+        }
         if anchor > 0 {
             self.anchors.insert(anchor, node);
         }
@@ -626,6 +673,29 @@ mod tests {
         assert_eq!(w("c"), Written::Empty);
         assert_eq!(w("d"), Written::List);
         assert_eq!(ix.key_at(Pos { line: 2, col: 0 }), Some((Path::parse("b"), 2)));
+    }
+
+    #[test]
+    fn a_scan_lists_the_documents_of_a_build() {
+        let text =
+            "# c\nkind: List\nitems:\n- {a: 1}\n- b: [2]\n---\nx: &x 1\ny: *x\n---\n---\n[1]\n";
+        let (built, scanned) = (Index::build(text).unwrap(), Index::scan(text).unwrap());
+        assert!(scanned.nodes.is_empty());
+        assert_eq!(built.docs.len(), 4);
+        for (b, s) in built.docs.iter().zip(&scanned.docs) {
+            assert_eq!(
+                (b.root, b.start, &b.bytes, b.first_line),
+                (s.root, s.start, &s.bytes, s.first_line)
+            );
+            assert_eq!(b.items, s.items);
+        }
+        let root = built.docs[0].root.unwrap();
+        let item = |i: usize| built.at(root, &Path::root().key("items").index(i));
+        assert_eq!(scanned.docs[0].items, [item(0).unwrap(), item(1).unwrap()]);
+        assert!(scanned.docs[1].items.is_empty());
+        let bad = "a: 1\nb: [x\n";
+        let (b, s) = (Index::build(bad).unwrap_err(), Index::scan(bad).unwrap_err());
+        assert_eq!((b.span, b.path, b.message), (s.span, s.path, s.message));
     }
 
     #[test]
