@@ -43,7 +43,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         trace: &outcome.trace,
     };
     let summary = kubesim_report::summarize(&output);
-    let written = kubesim_report::write_results(&dir, &output).map_err(|e| {
+    let written = kubesim_report::write_results_with(&dir, &output, &summary).map_err(|e| {
         Failure::Internal(anyhow::anyhow!("writing results to {}: {e}", dir.display()))
     })?;
     match args.output {
@@ -66,5 +66,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             );
         }
     }
+    // The process ends after this: freeing the final cluster, the trace and the scenario
+    // object by object takes a noticeable share of a large run's time (10 % of a 40,000-node
+    // run's wall clock here), and the operating system takes the memory back at once.
+    std::mem::forget(outcome);
+    std::mem::forget(scenario);
     Ok(())
 }

@@ -234,8 +234,7 @@ fn run_one(scenario: &Scenario, seed: u64) -> Result<RunFigures, String> {
         cluster: &outcome.cluster,
         trace: &outcome.trace,
     };
-    let summary = kubesim_report::summarize(&output);
-    let figures = kubesim_report::figures::figures(&output, &summary);
+    let figures = kubesim_report::figures::run_figures(&output);
     let names = figures.iter().map(|f| f.name.clone()).collect();
     let values =
         figures.iter().map(|f| kubesim_report::figures::format_value(&f.name, f.value)).collect();

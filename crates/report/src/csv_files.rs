@@ -27,6 +27,7 @@
 use crate::ReportError;
 use crate::timefmt::secs_3;
 use kubesim_model::Trace;
+use std::io::Write;
 
 /// The header of `events.csv`.
 pub const EVENTS_HEADER: [&str; 8] =
@@ -36,15 +37,21 @@ fn csv_err(file: &'static str) -> impl Fn(csv::Error) -> ReportError {
     move |source| ReportError::Csv { file, source }
 }
 
-fn finish(w: csv::Writer<Vec<u8>>, file: &'static str) -> Result<Vec<u8>, ReportError> {
+fn finish<W: Write>(w: csv::Writer<W>, file: &'static str) -> Result<W, ReportError> {
     w.into_inner().map_err(|e| ReportError::Csv { file, source: e.into_error().into() })
 }
 
 /// Renders `events.csv`.
 pub fn events_csv(trace: &Trace) -> Result<Vec<u8>, ReportError> {
+    write_events_csv(trace, Vec::new())
+}
+
+/// Writes `events.csv` to `out` row by row (nothing is held beyond the writer's buffer), and
+/// returns the writer.
+pub fn write_events_csv<W: Write>(trace: &Trace, out: W) -> Result<W, ReportError> {
     const FILE: &str = "events.csv";
     let err = csv_err(FILE);
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::Writer::from_writer(out);
     w.write_record(EVENTS_HEADER).map_err(&err)?;
     for e in &trace.events {
         w.write_record([
@@ -64,10 +71,15 @@ pub fn events_csv(trace: &Trace) -> Result<Vec<u8>, ReportError> {
 
 /// Renders `metrics.csv`.
 pub fn metrics_csv(trace: &Trace) -> Result<Vec<u8>, ReportError> {
+    write_metrics_csv(trace, Vec::new())
+}
+
+/// Writes `metrics.csv` to `out` row by row, and returns the writer.
+pub fn write_metrics_csv<W: Write>(trace: &Trace, out: W) -> Result<W, ReportError> {
     const FILE: &str = "metrics.csv";
     let err = csv_err(FILE);
     let m = &trace.metrics;
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::Writer::from_writer(out);
     let header = std::iter::once("time").chain(m.columns.iter().map(String::as_str));
     w.write_record(header).map_err(&err)?;
     let mut row = |t: u64, values: &[i64]| {

@@ -64,6 +64,12 @@ fn lowest_available(out: &RunOutput, workloads: &[WorkloadSummary]) -> Vec<Optio
         .collect()
 }
 
+/// The figures of a run, computing only the parts of the summary they need (what a sweep
+/// calls: it writes no per-run files).
+pub fn run_figures(out: &RunOutput) -> Vec<Figure> {
+    figures(out, &crate::summary::summarize_for_figures(out))
+}
+
 /// The figures of a run, in a fixed order (see the module docs).
 pub fn figures(out: &RunOutput, s: &Summary) -> Vec<Figure> {
     let mut f = Vec::new();

@@ -60,7 +60,7 @@ pub use summary::{
 };
 pub use terminal::render_terminal;
 pub use timefmt::{EPOCH, EPOCH_UNIX_SECONDS, rfc3339, secs_3};
-pub use write::{FILES, write_results};
+pub use write::{FILES, write_results, write_results_with};
 
 /// A finished run: what [`summarize`] and [`write_results`] read.
 #[derive(Debug, Clone, Copy)]

@@ -27,6 +27,7 @@ use kubesim_model::{
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::io::Write;
 
 /// A JSON object under construction; keys come out sorted whatever `serde_json` features
 /// are enabled, because they are collected in a `BTreeMap` first.
@@ -78,39 +79,132 @@ fn string_map(m: &BTreeMap<String, String>) -> Value {
     Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
 }
 
-/// Renders `state.yaml`.
+/// Renders `state.yaml` as one string (see [`write_state_yaml`], which `write_results` uses).
 pub fn state_yaml(cluster: &Cluster) -> Result<String, ReportError> {
-    serde_saphyr::to_string(&state_value(cluster)).map_err(|e| ReportError::Yaml(e.to_string()))
+    let mut out = Vec::new();
+    write_state_yaml(cluster, &mut out).map_err(|e| ReportError::Yaml(e.to_string()))?;
+    String::from_utf8(out).map_err(|e| ReportError::Yaml(e.to_string()))
+}
+
+/// Why [`write_state_yaml`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum StateWriteError {
+    /// Serializing an object failed.
+    #[error("{0}")]
+    Yaml(String),
+    /// Writing to `out` failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Writes `state.yaml` to `out` one batch of objects at a time: the bytes of
+/// `serde_saphyr::to_string(&state_value(cluster))`, without holding the whole document.
+///
+/// The document's top-level keys are in sorted order (`apiVersion`, `items`, `kind`,
+/// `metadata`); `items` is a block sequence at the top level's indentation, so each item is
+/// serialized alone as a one-element sequence (`- apiVersion: v1\n  kind: Node …`) and
+/// written after the other. The items of a batch are rendered on the machine's cores (each
+/// thread a contiguous run of them) and written in order, so the bytes do not depend on the
+/// number of threads. An empty list is left to the serializer as a whole.
+pub fn write_state_yaml<W: Write>(cluster: &Cluster, out: &mut W) -> Result<(), StateWriteError> {
+    let items = state_items(cluster);
+    if items.is_empty() {
+        let yaml = serde_saphyr::to_string(&state_value(cluster));
+        out.write_all(yaml.map_err(|e| StateWriteError::Yaml(e.to_string()))?.as_bytes())?;
+        return Ok(());
+    }
+    out.write_all(b"apiVersion: v1\nitems:\n")?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    for batch in items.chunks(STATE_BATCH) {
+        let per_thread = batch.len().div_ceil(threads);
+        let rendered: Vec<Result<String, String>> = if threads == 1 || batch.len() < 64 {
+            vec![render_items(cluster, batch)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .chunks(per_thread)
+                    .map(|part| scope.spawn(move || render_items(cluster, part)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err("a rendering thread panicked".into())))
+                    .collect()
+            })
+        };
+        for text in rendered {
+            out.write_all(text.map_err(StateWriteError::Yaml)?.as_bytes())?;
+        }
+    }
+    out.write_all(b"kind: List\nmetadata:\n  resourceVersion: \"\"\n")?;
+    Ok(())
+}
+
+/// Objects per batch of [`write_state_yaml`]: enough to keep the threads busy, few enough
+/// that a batch's text stays small (a few MB).
+const STATE_BATCH: usize = 4096;
+
+/// The items `part` as consecutive one-element YAML sequences.
+fn render_items(cluster: &Cluster, part: &[Item<'_>]) -> Result<String, String> {
+    let mut text = String::new();
+    for item in part {
+        let one = serde_saphyr::to_string(&[item.value(cluster)]).map_err(|e| e.to_string())?;
+        text.push_str(&one);
+    }
+    Ok(text)
 }
 
 /// The `List` of final objects, as a JSON value (what `state.yaml` serializes).
 pub fn state_value(cluster: &Cluster) -> Value {
-    let mut items = Vec::new();
-
-    let mut nodes: Vec<&Node> = cluster.nodes.iter().filter(|n| n.removed.is_none()).collect();
-    nodes.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
-    items.extend(nodes.into_iter().map(node_value));
-
-    let mut pods: Vec<&Pod> = cluster.pods.iter().filter(|p| p.removed.is_none()).collect();
-    pods.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
-    items.extend(pods.into_iter().map(|p| pod_value(cluster, p)));
-
-    for kind in [Kind::Deployment, Kind::ReplicaSet, Kind::StatefulSet, Kind::DaemonSet] {
-        let mut ws: Vec<&Workload> = cluster.workloads.iter().filter(|w| w.kind == kind).collect();
-        ws.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
-        items.extend(ws.into_iter().map(workload_value));
-    }
-
-    let mut pdbs: Vec<&Pdb> = cluster.pdbs.iter().collect();
-    pdbs.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
-    items.extend(pdbs.into_iter().map(pdb_value));
-
+    let items: Vec<Value> = state_items(cluster).iter().map(|i| i.value(cluster)).collect();
     Obj::new()
         .set("apiVersion", "v1")
         .set("kind", "List")
         .set("items", items)
         .set("metadata", Obj::new().set("resourceVersion", ""))
         .build()
+}
+
+/// One object of the `List`.
+#[derive(Clone, Copy)]
+enum Item<'c> {
+    Node(&'c Node),
+    Pod(&'c Pod),
+    Workload(&'c Workload),
+    Pdb(&'c Pdb),
+}
+
+impl Item<'_> {
+    fn value(self, cluster: &Cluster) -> Value {
+        match self {
+            Item::Node(n) => node_value(n),
+            Item::Pod(p) => pod_value(cluster, p),
+            Item::Workload(w) => workload_value(w),
+            Item::Pdb(p) => pdb_value(p),
+        }
+    }
+}
+
+/// The objects of the `List`, in order: nodes by name, pods by namespace/name, then
+/// Deployments, ReplicaSets, StatefulSets, DaemonSets and PDBs, each by namespace/name.
+fn state_items(cluster: &Cluster) -> Vec<Item<'_>> {
+    let mut nodes: Vec<&Node> = cluster.nodes.iter().filter(|n| n.removed.is_none()).collect();
+    nodes.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+    let mut items: Vec<Item<'_>> = nodes.into_iter().map(Item::Node).collect();
+
+    let mut pods: Vec<&Pod> = cluster.pods.iter().filter(|p| p.removed.is_none()).collect();
+    pods.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
+    items.extend(pods.into_iter().map(Item::Pod));
+
+    for kind in [Kind::Deployment, Kind::ReplicaSet, Kind::StatefulSet, Kind::DaemonSet] {
+        let mut ws: Vec<&Workload> = cluster.workloads.iter().filter(|w| w.kind == kind).collect();
+        ws.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
+        items.extend(ws.into_iter().map(Item::Workload));
+    }
+
+    let mut pdbs: Vec<&Pdb> = cluster.pdbs.iter().collect();
+    pdbs.sort_by(|a, b| ns_name(&a.meta).cmp(&ns_name(&b.meta)));
+    items.extend(pdbs.into_iter().map(Item::Pdb));
+    items
 }
 
 fn ns_name(m: &Meta) -> (&str, &str) {

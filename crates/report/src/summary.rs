@@ -228,6 +228,18 @@ pub struct ExpectationVerdict {
 
 /// Computes the [`Summary`] of a run, with the verdicts of the scenario's expectations.
 pub fn summarize(out: &RunOutput) -> Summary {
+    summarize_parts(out, true)
+}
+
+/// The parts of the summary that [`crate::figures::figures`] reads: everything but the
+/// per-node lines (`node_list`, one timeline per node) and the expectations' verdicts, which
+/// are left empty. A sweep records only figures, so it skips the work that grows with the
+/// nodes and the expectations.
+pub(crate) fn summarize_for_figures(out: &RunOutput) -> Summary {
+    summarize_parts(out, false)
+}
+
+fn summarize_parts(out: &RunOutput, full: bool) -> Summary {
     let trace = out.trace;
     let scenario = out.scenario;
     Summary {
@@ -245,7 +257,7 @@ pub fn summarize(out: &RunOutput) -> Summary {
             .collect(),
         pods: summarize_pods(trace),
         nodes: summarize_nodes(out),
-        node_list: node_lines(out),
+        node_list: if full { node_lines(out) } else { Vec::new() },
         actions: trace
             .marks
             .iter()
@@ -260,7 +272,7 @@ pub fn summarize(out: &RunOutput) -> Summary {
         drains: crate::disruptions::summarize_drains(trace),
         upgrades: crate::disruptions::summarize_upgrades(trace),
         notes: scenario.notes.clone(),
-        expectations: crate::expectations::evaluate(out),
+        expectations: if full { crate::expectations::evaluate(out) } else { Vec::new() },
     }
 }
 

@@ -841,3 +841,30 @@ fn node_timeline_has_one_row_per_node() {
         assert!(texts.iter().any(|t| t == n), "{n} in {texts:?}");
     }
 }
+
+#[test]
+fn state_yaml_streams_the_bytes_of_the_whole_document() {
+    // Written object by object (in batches rendered on several threads), state.yaml must be
+    // byte for byte what serializing the whole `List` at once gives: for the fixture, for a
+    // cluster with more objects than one thread's share of a batch, and for an empty one.
+    let whole = |c: &kubesim_model::Cluster| {
+        serde_saphyr::to_string(&crate::state::state_value(c)).unwrap()
+    };
+    let run = fixture::run();
+    assert_eq!(state_yaml(&run.cluster).unwrap(), whole(&run.cluster));
+
+    let mut big = run.cluster.clone();
+    let first = big.nodes[0].clone();
+    for i in 0..5000 {
+        let mut n = first.clone();
+        n.meta.name = format!("extra-{i:04}");
+        n.meta.labels.insert("kubernetes.io/hostname".into(), n.meta.name.clone());
+        big.add_node(n);
+    }
+    let streamed = state_yaml(&big).unwrap();
+    assert_eq!(streamed, whole(&big));
+    assert!(streamed.contains("    name: extra-4999\n"));
+
+    let empty = kubesim_model::Cluster::new();
+    assert_eq!(state_yaml(&empty).unwrap(), whole(&empty));
+}

@@ -34,7 +34,7 @@ use kubesim_model::{CondStatus, Kind, Mark};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// At most this many rows are drawn.
@@ -161,19 +161,23 @@ pub fn node_rows(out: &RunOutput) -> Vec<TimelineRow> {
         // Stable: same-instant changes keep their order.
         v.sort_by_key(|(t, _)| *t);
     }
-    let initial = &out.scenario.cluster;
-    let mut rows = Vec::new();
+    // The scenario's nodes by name (the first of a name, as a scan in node order finds it),
+    // looked up once per row: linear in the nodes, where a scan per row was quadratic.
+    let mut initial: HashMap<&str, (bool, bool)> = HashMap::new();
+    for n in &out.scenario.cluster.nodes {
+        initial
+            .entry(n.meta.name.as_str())
+            .or_insert((n.ready.status == CondStatus::True, n.unschedulable));
+    }
+    let mut rows = Vec::with_capacity(out.cluster.nodes.len());
     for node in &out.cluster.nodes {
         let name = node.meta.name.as_str();
         let created = node.meta.creation;
         let gone = node.removed.unwrap_or(end).min(end);
         // The scenario's nodes start as the scenario has them; added nodes Ready and
         // schedulable.
-        let (mut ready, mut cordoned) = initial
-            .nodes
-            .iter()
-            .find(|n| n.meta.name == name && created == SimTime(0))
-            .map_or((true, false), |n| (n.ready.status == CondStatus::True, n.unschedulable));
+        let (mut ready, mut cordoned) =
+            initial.get(name).filter(|_| created == SimTime(0)).copied().unwrap_or((true, false));
         let mut draining = 0u32;
         let state = |ready: bool, cordoned: bool, draining: u32| {
             if !ready {

@@ -4,13 +4,14 @@ use crate::charts::{
     nodes_chart, pdbs_chart, pending_chart, pods_chart, ready_chart, render_png, render_svg,
     zones_chart,
 };
-use crate::csv_files::{events_csv, metrics_csv};
+use crate::csv_files::{write_events_csv, write_metrics_csv};
 use crate::markdown::summary_md;
-use crate::state::state_yaml;
-use crate::summary::summarize;
+use crate::state::{StateWriteError, write_state_yaml};
+use crate::summary::{Summary, summarize};
 use crate::timeline::{node_timeline, render_timeline_png, render_timeline_svg};
 use crate::{ReportError, RunOutput};
 use std::fs;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -46,7 +47,17 @@ pub const FILES: [&str; 19] = [
 /// removed and a previous `dir` is left as it was, so a reader never sees a half-written
 /// results directory. Missing parent directories are created.
 pub fn write_results(dir: &Path, out: &RunOutput) -> Result<Vec<PathBuf>, ReportError> {
-    replace_dir(dir, |tmp| render_into(tmp, out))?;
+    write_results_with(dir, out, &summarize(out))
+}
+
+/// [`write_results`] with the run's summary already computed (by [`summarize`] on the same
+/// output), so a caller that prints it does not compute it twice.
+pub fn write_results_with(
+    dir: &Path,
+    out: &RunOutput,
+    summary: &Summary,
+) -> Result<Vec<PathBuf>, ReportError> {
+    replace_dir(dir, |tmp| render_into(tmp, out, summary))?;
     Ok(FILES.iter().map(|f| dir.join(f)).collect())
 }
 
@@ -60,16 +71,37 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), ReportError> {
     fs::write(&path, bytes).map_err(io_err("cannot write", &path))
 }
 
+/// Creates `dir/name` and hands `fill` a buffered writer to it, then flushes it: the large
+/// files (events.csv, metrics.csv, state.yaml) are written as they are rendered, never held
+/// whole in memory.
+fn stream_file<F>(dir: &Path, name: &str, fill: F) -> Result<(), ReportError>
+where
+    F: FnOnce(&mut BufWriter<fs::File>) -> Result<(), ReportError>,
+{
+    let path = dir.join(name);
+    let file = fs::File::create(&path).map_err(io_err("cannot write", &path))?;
+    let mut w = BufWriter::with_capacity(1 << 16, file);
+    fill(&mut w)?;
+    w.flush().map_err(io_err("cannot write", &path))
+}
+
 /// Renders every file into `tmp` (an empty directory).
-fn render_into(tmp: &Path, out: &RunOutput) -> Result<(), ReportError> {
-    let summary = summarize(out);
-    write_file(tmp, "events.csv", &events_csv(out.trace)?)?;
-    write_file(tmp, "metrics.csv", &metrics_csv(out.trace)?)?;
-    let mut json = serde_json::to_string_pretty(&summary)?;
+fn render_into(tmp: &Path, out: &RunOutput, summary: &Summary) -> Result<(), ReportError> {
+    stream_file(tmp, "events.csv", |w| write_events_csv(out.trace, w).map(drop))?;
+    stream_file(tmp, "metrics.csv", |w| write_metrics_csv(out.trace, w).map(drop))?;
+    let mut json = serde_json::to_string_pretty(summary)?;
     json.push('\n');
     write_file(tmp, "summary.json", json.as_bytes())?;
-    write_file(tmp, "summary.md", summary_md(&summary).as_bytes())?;
-    write_file(tmp, "state.yaml", state_yaml(out.cluster)?.as_bytes())?;
+    write_file(tmp, "summary.md", summary_md(summary).as_bytes())?;
+    let state = tmp.join("state.yaml");
+    stream_file(tmp, "state.yaml", |w| {
+        write_state_yaml(out.cluster, w).map_err(|e| match e {
+            StateWriteError::Io(source) => {
+                ReportError::Io { op: "cannot write", path: state, source }
+            }
+            StateWriteError::Yaml(m) => ReportError::Yaml(m),
+        })
+    })?;
     let thresholds = crate::expectations::thresholds(out.scenario, out.trace);
     for (name, chart) in [
         ("ready", ready_chart(&out.scenario.name, out.trace, &thresholds)),

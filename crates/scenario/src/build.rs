@@ -13,7 +13,7 @@ use crate::format::{
     TaintFile, TimingsFile,
 };
 use crate::manifest::{self, Ctx, Env, Priorities};
-use crate::objects::{self, Manifest, Typed, TypedDoc, object_ref};
+use crate::objects::{self, Manifest, ManifestKind, Typed, TypedDoc, object_ref};
 use crate::refs::{self, Target, parse_ref};
 use crate::source::Source;
 use crate::yaml::{Node, Path, Span};
@@ -35,6 +35,10 @@ use std::sync::Arc;
 const T0: SimTime = SimTime(0);
 /// Largest node pool accepted (upstream supports clusters of 5000 nodes).
 const MAX_POOL_NODES: u32 = 100_000;
+
+/// How many distinct pod specs per controller [`Builder::share_spec`] compares a pod's with
+/// (a Deployment mid-rollout has two; a StatefulSet's or DaemonSet's pods one each).
+const MAX_SPECS_PER_CONTROLLER: usize = 8;
 
 /// Where something was first defined, for "duplicate" errors.
 #[derive(Clone, Copy)]
@@ -77,8 +81,7 @@ pub(crate) fn build<'a>(
     let cluster_file = file.cluster.unwrap_or_default();
     b.scenario_nodes(&cluster_file)?;
 
-    let typed = objects::read_all(docs, &manifests)?;
-    b.manifests(&manifests, &typed, cluster_file.region.as_deref())?;
+    b.manifests(docs, &manifests, cluster_file.region.as_deref())?;
     b.behaviours(file.behaviour.as_ref())?;
     let mut actions = Actions {
         main,
@@ -450,14 +453,22 @@ impl<'a> Builder<'a> {
 
     // ----- manifests ----------------------------------------------------------------------
 
+    /// Reads (pass 2) and converts the manifests: every kind but pods first, read together
+    /// and converted in this order: PriorityClasses, nodes, workloads (and ReplicaSet
+    /// owners); then the pods, each converted as soon as it is read and its k8s-openapi
+    /// object dropped (a dump's pods are never all held twice); then the PDBs.
     fn manifests(
         &mut self,
+        docs: &[TypedDoc<'a>],
         ms: &[Manifest<'a>],
-        typed: &[Typed],
         region: Option<&str>,
     ) -> Result<(), ScenarioError> {
+        let typed = objects::read_all(docs, ms, |k| k != ManifestKind::Pod)?;
+        // Every manifest but the pods, with its object.
+        let others: Vec<(&Manifest<'a>, Typed)> =
+            ms.iter().zip(typed).filter_map(|(m, t)| Some((m, t?))).collect();
         // PriorityClasses first: pod specs resolve `priorityClassName` against them.
-        for (m, t) in ms.iter().zip(typed) {
+        for (m, t) in &others {
             if let Typed::PriorityClass(pc) = t {
                 let ctx = Ctx::new(m);
                 self.check_unique(&ctx, "", pc.metadata.name.as_deref(), "priorityclass")?;
@@ -469,13 +480,13 @@ impl<'a> Builder<'a> {
                 self.cluster.priority_classes.push(class);
             }
         }
-        for (m, t) in ms.iter().zip(typed) {
+        for (m, t) in &others {
             if let Typed::Node(n) = t {
                 self.node_manifest(m, n, region)?;
             }
         }
         let mut workload_ids = Vec::new();
-        for (m, t) in ms.iter().zip(typed) {
+        for (m, t) in &others {
             if matches!(
                 t,
                 Typed::Deployment(_)
@@ -492,12 +503,12 @@ impl<'a> Builder<'a> {
                 self.link_replicaset(m, rs, *id);
             }
         }
-        for (m, t) in ms.iter().zip(typed) {
-            if let Typed::Pod(p) = t {
-                self.pod(m, p)?;
-            }
-        }
-        for (m, t) in ms.iter().zip(typed) {
+        let mut convert = |n: usize, t: Typed| match t {
+            Typed::Pod(p) => self.pod(&ms[n], &p),
+            _ => Ok(()),
+        };
+        objects::read_each(docs, ms, |k| k == ManifestKind::Pod, &mut convert)?;
+        for (m, t) in &others {
             if let Typed::PodDisruptionBudget(p) = t {
                 let ctx = Ctx::new(m);
                 let mut pdb = manifest::pdb(&ctx, p)?;
@@ -746,6 +757,12 @@ impl<'a> Builder<'a> {
                 uid: wl.meta.uid.clone(),
             });
         }
+        if node.is_some() {
+            // Bound at t = 0: the binding is `Pod::node` (what the scheduler's Bind sets); the
+            // spec keeps only what a template can hold, so the pods of one controller share
+            // one spec whatever nodes they run on.
+            spec.node_name = None;
+        }
         let spec = self.share_spec(controller, spec);
         let status = initial_status(&spec, node.is_some(), p.status.as_ref());
         let ready_since = (status.phase == PodPhase::Running
@@ -893,7 +910,9 @@ impl<'a> Builder<'a> {
     }
 
     /// One `Arc` per distinct spec: the controller's template when equal, else a spec already
-    /// seen for a pod of the same controller.
+    /// seen for a pod of the same controller. At most [`MAX_SPECS_PER_CONTROLLER`] specs are
+    /// kept to compare with per controller, so a dump whose pods all differ costs a bounded
+    /// number of comparisons per pod (those pods then keep their own specs).
     fn share_spec(&mut self, controller: Option<WorkloadId>, spec: PodSpec) -> Arc<PodSpec> {
         let Some(w) = controller else {
             return Arc::new(spec);
@@ -907,7 +926,9 @@ impl<'a> Builder<'a> {
             return s.clone();
         }
         let arc = Arc::new(spec);
-        seen.push(arc.clone());
+        if seen.len() < MAX_SPECS_PER_CONTROLLER {
+            seen.push(arc.clone());
+        }
         arc
     }
 

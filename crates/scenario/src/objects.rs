@@ -8,6 +8,9 @@
 //! type. Fields that k8s-openapi ignores are collected with `serde_ignored` and rejected, as
 //! `kubectl`'s strict field validation does, except under `status` and `metadata.managedFields`,
 //! which a dump from a newer Kubernetes may fill with fields this version does not know.
+//! `build.rs` runs pass 2 in two rounds: every kind but pods ([`read_all`], kept until
+//! converted), then the pods ([`read_each`], each handed to its conversion as soon as it is
+//! read, so a dump's pods never all exist as k8s-openapi objects at once).
 
 use crate::error::{Problem, ScenarioError, did_you_mean, one_of};
 use crate::read::{self, Failure};
@@ -360,29 +363,74 @@ enum Stop {
     UnknownField(Path),
 }
 
+/// Hands each manifest of a round of pass 2 to its conversion as soon as it is read; an
+/// `Err` stops the round.
+pub(crate) type Sink<'s> = dyn FnMut(usize, Typed) -> Result<(), ScenarioError> + 's;
+
 /// What the seeds of pass 2 fill in.
-struct State {
+struct State<'s> {
     kinds: Vec<ManifestKind>,
+    /// Whether this round reads manifests of a kind (the others are skipped).
+    wanted: fn(ManifestKind) -> bool,
+    /// Where read manifests go: kept in `typed`, or handed to a conversion one by one.
+    sink: Option<&'s mut Sink<'s>>,
     typed: Vec<Option<Typed>>,
     stop: Option<(usize, Stop)>,
+    /// The error the sink returned, with the manifest's number.
+    sunk: Option<(usize, ScenarioError)>,
 }
 
-/// Pass 2: reads every manifest as its concrete type. The error, if any, is that of the first
-/// manifest (in the order of `manifests`) that cannot be read.
+/// Pass 2 for the manifests of the kinds `wanted` accepts (the others are skipped, and
+/// documents without any of them are not read at all): every one is read as its concrete
+/// type, and returned in a vector indexed like `manifests` (`None` for the others). The error,
+/// if any, is that of the first manifest (in the order of `manifests`) that cannot be read.
 pub(crate) fn read_all(
     docs: &[TypedDoc<'_>],
     manifests: &[Manifest<'_>],
-) -> Result<Vec<Typed>, ScenarioError> {
+    wanted: fn(ManifestKind) -> bool,
+) -> Result<Vec<Option<Typed>>, ScenarioError> {
+    let state = run_rounds(docs, manifests, wanted, None)?;
+    Ok(state.typed)
+}
+
+/// Pass 2 for the manifests of the kinds `wanted` accepts, handing each to `sink` as soon as
+/// it is read, so none outlives its conversion (a dump's pods are never all held as
+/// k8s-openapi objects at once). Stops at the first error: of reading, or of `sink`.
+pub(crate) fn read_each<'s>(
+    docs: &[TypedDoc<'_>],
+    manifests: &[Manifest<'_>],
+    wanted: fn(ManifestKind) -> bool,
+    sink: &'s mut Sink<'s>,
+) -> Result<(), ScenarioError> {
+    run_rounds(docs, manifests, wanted, Some(sink)).map(drop)
+}
+
+fn run_rounds<'s>(
+    docs: &[TypedDoc<'_>],
+    manifests: &[Manifest<'_>],
+    wanted: fn(ManifestKind) -> bool,
+    sink: Option<&'s mut Sink<'s>>,
+) -> Result<State<'s>, ScenarioError> {
+    let streaming = sink.is_some();
     let state = RefCell::new(State {
         kinds: manifests.iter().map(|m| m.kind).collect(),
+        wanted,
+        sink,
         typed: std::iter::repeat_with(|| None).take(manifests.len()).collect(),
         stop: None,
+        sunk: None,
     });
     let mut first: Option<(usize, ScenarioError)> = None;
     for doc in docs {
+        if !plan_wants(&doc.plan, manifests, wanted) {
+            continue;
+        }
         let text = doc.src.text.get(doc.bytes.clone()).unwrap_or_default();
         let r = read::read_seed(text, PlanSeed { plan: &doc.plan, state: &state });
         let Err(error) = r else { continue };
+        if let Some(sunk) = state.borrow_mut().sunk.take() {
+            return Err(sunk.1);
+        }
         let stop = state.borrow_mut().stop.take();
         let (n, e) = match stop {
             Some((n, Stop::UnknownField(path))) => (n, unknown_field(&manifests[n], &path)),
@@ -396,6 +444,10 @@ pub(crate) fn read_all(
                 (0, read::error(doc.src, doc.root, f, doc.line_shift, None))
             }
         };
+        if streaming {
+            // What was read before it has been converted already: stop here.
+            return Err(e);
+        }
         if first.as_ref().is_none_or(|(f, _)| n < *f) {
             first = Some((n, e));
         }
@@ -403,27 +455,35 @@ pub(crate) fn read_all(
     if let Some((_, e)) = first {
         return Err(e);
     }
-    let typed = state.into_inner().typed;
-    typed
-        .into_iter()
-        .zip(manifests)
-        .map(|(t, m)| {
-            t.ok_or_else(|| {
+    let state = state.into_inner();
+    if !streaming {
+        for (n, m) in manifests.iter().enumerate() {
+            if wanted(m.kind) && state.typed[n].is_none() {
                 let p = Problem::new("internal error: the manifest was not read");
-                m.src.at(m.node, &Path::root(), Some(&m.object), p)
-            })
-        })
-        .collect()
+                return Err(m.src.at(m.node, &Path::root(), Some(&m.object), p));
+            }
+        }
+    }
+    Ok(state)
+}
+
+/// Whether `plan` reads a manifest of a kind `wanted` accepts.
+fn plan_wants(plan: &Plan, manifests: &[Manifest<'_>], wanted: fn(ManifestKind) -> bool) -> bool {
+    match plan {
+        Plan::Skip => false,
+        Plan::Manifest(n) => wanted(manifests[*n].kind),
+        Plan::Under(_, plans) => plans.iter().any(|p| plan_wants(p, manifests, wanted)),
+    }
 }
 
 /// A mapping whose `key` holds a list of entries with `plans`; other keys are skipped.
-struct MapOf<'p> {
+struct MapOf<'p, 's> {
     key: &'static str,
     plans: &'p [Plan],
-    state: &'p RefCell<State>,
+    state: &'p RefCell<State<'s>>,
 }
 
-impl<'de> Visitor<'de> for MapOf<'_> {
+impl<'de> Visitor<'de> for MapOf<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a mapping with `{}`", self.key)
@@ -441,19 +501,19 @@ impl<'de> Visitor<'de> for MapOf<'_> {
 }
 
 /// A list of entries with `plans`.
-struct ListSeed<'p> {
+struct ListSeed<'p, 's> {
     plans: &'p [Plan],
-    state: &'p RefCell<State>,
+    state: &'p RefCell<State<'s>>,
 }
 
-impl<'de> DeserializeSeed<'de> for ListSeed<'_> {
+impl<'de> DeserializeSeed<'de> for ListSeed<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for ListSeed<'_> {
+impl<'de> Visitor<'de> for ListSeed<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a list")
@@ -469,12 +529,12 @@ impl<'de> Visitor<'de> for ListSeed<'_> {
 }
 
 /// One entry, read as its plan says.
-struct PlanSeed<'p> {
+struct PlanSeed<'p, 's> {
     plan: &'p Plan,
-    state: &'p RefCell<State>,
+    state: &'p RefCell<State<'s>>,
 }
 
-impl<'de> DeserializeSeed<'de> for PlanSeed<'_> {
+impl<'de> DeserializeSeed<'de> for PlanSeed<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         match self.plan {
@@ -482,8 +542,20 @@ impl<'de> DeserializeSeed<'de> for PlanSeed<'_> {
             Plan::Under(key, plans) => d.deserialize_map(MapOf { key, plans, state: self.state }),
             Plan::Manifest(n) => {
                 let kind = self.state.borrow().kinds[*n];
+                if !(self.state.borrow().wanted)(kind) {
+                    return IgnoredAny::deserialize(d).map(|_| ());
+                }
                 let typed = typed(kind, d, *n, self.state)?;
-                self.state.borrow_mut().typed[*n] = Some(typed);
+                let mut state = self.state.borrow_mut();
+                match state.sink.as_mut() {
+                    None => state.typed[*n] = Some(typed),
+                    Some(sink) => {
+                        if let Err(e) = sink(*n, typed) {
+                            state.sunk = Some((*n, e));
+                            return Err(de::Error::custom("conversion failed"));
+                        }
+                    }
+                }
                 Ok(())
             }
         }
@@ -496,7 +568,7 @@ fn typed<'de, D: Deserializer<'de>>(
     kind: ManifestKind,
     d: D,
     n: usize,
-    state: &RefCell<State>,
+    state: &RefCell<State<'_>>,
 ) -> Result<Typed, D::Error> {
     let mut track = serde_path_to_error::Track::new();
     let mut unknown: Option<Path> = None;

@@ -247,7 +247,10 @@ fn full_example_loads_into_the_model() {
     assert_eq!(running.removed, None);
     assert_eq!(c.controller_of(PodId(0)), Some(WorkloadId(3)));
     assert_eq!(running.meta.owner.as_ref().unwrap().uid, rs.meta.uid);
-    assert_eq!(running.spec.node_name.as_deref(), Some("pool-a-1"));
+    // Bound at t = 0: the binding is `node` (pool-a-1), as for a pod the scheduler binds; the
+    // spec keeps no nodeName, so equal pods of one controller share one spec.
+    assert_eq!(c.nodes[0].meta.name, "pool-a-1");
+    assert_eq!(running.spec.node_name, None);
     assert_eq!(
         running.spec.tolerations.len(),
         3,
