@@ -3,6 +3,7 @@
 
 use crate::meta::Kind;
 use kubesim_engine::SimTime;
+use std::sync::Arc;
 
 /// `type` of a Kubernetes Event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,7 +24,8 @@ impl EventType {
     }
 }
 
-/// One event, as `kubectl get events` would list it.
+/// One event, as `kubectl get events` would list it. The names are shared (`Arc<str>`): the
+/// events of one pod, node or namespace point to one string (issue 11, compact state).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceEvent {
     /// When it happened.
@@ -33,15 +35,15 @@ pub struct TraceEvent {
     /// The kind of the involved object.
     pub kind: Kind,
     /// The namespace of the involved object (empty for nodes).
-    pub namespace: String,
+    pub namespace: Arc<str>,
     /// The name of the involved object.
-    pub name: String,
+    pub name: Arc<str>,
     /// `reason`, e.g. `Scheduled`, `FailedScheduling`, `Killing`.
     pub reason: &'static str,
     /// `message`, worded like the Kubernetes component's.
     pub message: String,
-    /// The node involved, if any.
-    pub node: String,
+    /// The node involved, if any (empty if none).
+    pub node: Arc<str>,
 }
 
 /// A time series table: one column per series, one row per instant at which some value changed.

@@ -290,8 +290,8 @@ fn check(out: &RunOutput, owners: &Owners, e: &Expect) -> ExpectationVerdict {
                 .filter(|ev| {
                     object.as_ref().is_none_or(|(k, ns, n)| {
                         ev.kind.as_str() == k
-                            && &ev.name == n
-                            && (ev.kind == Kind::Node || &ev.namespace == ns)
+                            && *ev.name == **n
+                            && (ev.kind == Kind::Node || *ev.namespace == **ns)
                     })
                 })
                 .filter(|ev| {
@@ -725,7 +725,7 @@ mod tests {
             name: name.into(),
             reason,
             message: msg.into(),
-            node: String::new(),
+            node: "".into(),
         }
     }
 

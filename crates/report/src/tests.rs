@@ -819,7 +819,7 @@ fn node_timeline_has_one_row_per_node() {
         time: kubesim_engine::SimTime(61_000),
         event_type: kubesim_model::EventType::Normal,
         kind: kubesim_model::Kind::Node,
-        namespace: String::new(),
+        namespace: "".into(),
         name: "node-2".into(),
         reason: "NodeNotSchedulable",
         message: "Node node-2 status is now: NodeNotSchedulable".into(),

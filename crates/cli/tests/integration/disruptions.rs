@@ -15,7 +15,7 @@ fn at(out: &kubesim_controllers::Outcome, reason: &str) -> Vec<(f64, String)> {
         .events
         .iter()
         .filter(|e| e.reason == reason)
-        .map(|e| (e.time.0 as f64 / 1000.0, e.name.clone()))
+        .map(|e| (e.time.0 as f64 / 1000.0, e.name.to_string()))
         .collect()
 }
 
