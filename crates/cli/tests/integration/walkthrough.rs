@@ -92,10 +92,7 @@ fn both_pods_go_into_the_terminating_state_at_the_same_time() {
         let p = pod(name);
         assert_eq!(p.meta.deletion, Some(SimTime(90_000)), "{name}");
         let c = p.status.condition(kubesim_model::PodConditionType::DisruptionTarget).unwrap();
-        assert_eq!(
-            (c.reason.as_str(), c.message.as_str()),
-            ("EvictionByEvictionAPI", "Eviction API: evicting")
-        );
+        assert_eq!((&*c.reason, &*c.message), ("EvictionByEvictionAPI", "Eviction API: evicting"));
     }
     // While pod-a terminates, web-pdb counts it as unhealthy: healthy 2 (pod-b, pod-c),
     // expected 4 (pod-a is still a pod, and so is its replacement), nothing allowed.

@@ -480,9 +480,9 @@ fn readiness_gate_holds_ready_until_its_condition_is_true() {
         Some(CondStatus::True)
     );
     let ready = st.condition(PodConditionType::Ready).expect("Ready");
-    assert_eq!(ready.reason, "ReadinessGatesNotReady");
+    assert_eq!(&*ready.reason, "ReadinessGatesNotReady");
     assert_eq!(
-        ready.message,
+        &*ready.message,
         "corresponding condition of pod readiness gate \"example.com/load-balancer\" does not exist."
     );
     s.duration = SimDuration::from_secs(60);

@@ -169,7 +169,7 @@ fn power_loss_with_default_settings() {
     let p = out.cluster.pod_by_name("default", &victim[0]).expect("still exists");
     let pod = &out.cluster.pods[p.index()];
     let dt = pod.status.condition(PodConditionType::DisruptionTarget).unwrap();
-    assert_eq!((dt.status, dt.reason.as_str()), (CondStatus::True, "DeletionByTaintManager"));
+    assert_eq!((dt.status, &*dt.reason), (CondStatus::True, "DeletionByTaintManager"));
     assert_eq!(pod.meta.deletion, Some(SimTime(deleted + 30_000)));
     assert_eq!(pod.status.phase, PodPhase::Running);
     assert!(!pod.is_ready());
@@ -377,7 +377,7 @@ fn statefulset_pod_is_replaced_only_after_node_deletion() {
     assert_eq!(old.removed, Some(SimTime(640_000)));
     assert_eq!(old.status.phase, PodPhase::Failed);
     assert_eq!(
-        old.status.condition(PodConditionType::DisruptionTarget).unwrap().reason,
+        &*old.status.condition(PodConditionType::DisruptionTarget).unwrap().reason,
         "DeletionByPodGC"
     );
     let ss =

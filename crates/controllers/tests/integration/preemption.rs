@@ -53,8 +53,8 @@ fn preempts_one_victim_and_takes_its_node() {
     // The victim carries DisruptionTarget=True, reason PreemptionByScheduler.
     let victim = out.cluster.pods.iter().find(|p| *p.meta.name == *preempted[0].name).unwrap();
     let dt = victim.status.condition(PodConditionType::DisruptionTarget).unwrap();
-    assert_eq!((dt.status, dt.reason.as_str()), (CondStatus::True, "PreemptionByScheduler"));
-    assert_eq!(dt.message, "default-scheduler: preempting to accommodate a higher priority pod");
+    assert_eq!((dt.status, &*dt.reason), (CondStatus::True, "PreemptionByScheduler"));
+    assert_eq!(&*dt.message, "default-scheduler: preempting to accommodate a higher priority pod");
     // The critical pod's FailedScheduling at 60 s has no "preemption:" part: preemption found
     // a node (upstream only adds the PostFilter message when it fails).
     let failed: Vec<_> =
