@@ -466,6 +466,10 @@ impl World {
         message: String,
         node: Option<NodeId>,
     ) {
+        // A formatted message's buffer is often larger than its text; the trace keeps every
+        // event to the end of the run, so it keeps the text only.
+        let mut message = message;
+        message.shrink_to_fit();
         let node = match node {
             Some(n) => self.event_names.node(&self.cluster, n),
             None => self.event_names.empty.clone(),
