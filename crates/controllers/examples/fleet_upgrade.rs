@@ -161,7 +161,7 @@ fn main() {
         "nodes {nodes} pods/node {ppn} {mode}: {secs:.2} s, {} events processed, {} trace events, {} metrics rows, {pods} pod objects, end {:?}",
         out.trace.events_processed,
         out.trace.events.len(),
-        out.trace.metrics.rows.len(),
+        out.trace.metrics.len(),
         out.trace.end,
     );
     for u in &out.trace.upgrades {

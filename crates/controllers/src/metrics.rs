@@ -101,7 +101,7 @@ impl MetricsRecorder {
                 columns.push(zone_column(&r, f));
             }
         }
-        w.trace.metrics.columns = columns;
+        w.trace.metrics = kubesim_model::Metrics::new(columns);
         Self {
             workloads,
             pdbs,
@@ -179,6 +179,6 @@ impl MetricsRecorder {
         for z in zones.iter().take(self.zones) {
             values.extend_from_slice(z);
         }
-        w.trace.metrics.record(w.now, values);
+        w.trace.metrics.record(w.now, &values);
     }
 }

@@ -451,10 +451,10 @@ pub struct PodCondition {
     pub status: CondStatus,
     /// `lastTransitionTime`
     pub last_transition: SimTime,
-    /// `reason` (may be empty)
-    pub reason: String,
+    /// `reason` (may be empty; a boxed `str`, 16 bytes, as conditions are held inline)
+    pub reason: Box<str>,
     /// `message` (may be empty)
-    pub message: String,
+    pub message: Box<str>,
 }
 
 /// The state of one container (`status.containerStatuses[].state`).
@@ -582,16 +582,16 @@ impl PodStatus {
     ) -> bool {
         match self.custom_conditions.iter_mut().find(|(n, _)| n == t) {
             Some((_, c)) if c.status == status => {
-                c.reason = reason.to_string();
-                c.message = message.to_string();
+                c.reason = reason.into();
+                c.message = message.into();
                 false
             }
             Some((_, c)) => {
                 *c = PodCondition {
                     status,
                     last_transition: now,
-                    reason: reason.to_string(),
-                    message: message.to_string(),
+                    reason: reason.into(),
+                    message: message.into(),
                 };
                 true
             }
@@ -601,8 +601,8 @@ impl PodStatus {
                     PodCondition {
                         status,
                         last_transition: now,
-                        reason: reason.to_string(),
-                        message: message.to_string(),
+                        reason: reason.into(),
+                        message: message.into(),
                     },
                 ));
                 true
@@ -623,11 +623,11 @@ impl PodStatus {
         let slot = &mut self.conditions[t as usize];
         match slot {
             Some(c) if c.status == status => {
-                if c.reason != reason {
-                    c.reason = reason.to_string();
+                if *c.reason != *reason {
+                    c.reason = reason.into();
                 }
-                if c.message != message {
-                    c.message = message.to_string();
+                if *c.message != *message {
+                    c.message = message.into();
                 }
                 false
             }
@@ -635,8 +635,8 @@ impl PodStatus {
                 *slot = Some(PodCondition {
                     status,
                     last_transition: now,
-                    reason: reason.to_string(),
-                    message: message.to_string(),
+                    reason: reason.into(),
+                    message: message.into(),
                 });
                 true
             }

@@ -3,6 +3,7 @@
 
 use crate::meta::Kind;
 use kubesim_engine::SimTime;
+use std::sync::Arc;
 
 /// `type` of a Kubernetes Event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,7 +24,8 @@ impl EventType {
     }
 }
 
-/// One event, as `kubectl get events` would list it.
+/// One event, as `kubectl get events` would list it. The names are shared (`Arc<str>`): the
+/// events of one pod, node or namespace point to one string (issue 11, compact state).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceEvent {
     /// When it happened.
@@ -33,56 +35,248 @@ pub struct TraceEvent {
     /// The kind of the involved object.
     pub kind: Kind,
     /// The namespace of the involved object (empty for nodes).
-    pub namespace: String,
+    pub namespace: Arc<str>,
     /// The name of the involved object.
-    pub name: String,
+    pub name: Arc<str>,
     /// `reason`, e.g. `Scheduled`, `FailedScheduling`, `Killing`.
     pub reason: &'static str,
     /// `message`, worded like the Kubernetes component's.
     pub message: String,
-    /// The node involved, if any.
-    pub node: String,
+    /// The node involved, if any (empty if none).
+    pub node: Arc<str>,
 }
 
 /// A time series table: one column per series, one row per instant at which some value changed.
+///
+/// Stored column by column as change lists (issue 11): each column keeps the rows at which its
+/// value differs from the row before (and the first row), so a row costs O(columns changed),
+/// not O(columns). Full rows are rebuilt on the way out ([`Metrics::rows`]), one column's step
+/// series is read as is ([`Metrics::series`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Metrics {
     /// Column names (without the time column).
     pub columns: Vec<String>,
-    /// Rows in time order; each has one value per column.
-    pub rows: Vec<(SimTime, Vec<i64>)>,
+    /// The time of each row, strictly increasing.
+    times: Vec<SimTime>,
+    /// Per column: the rows where its value changed, with the value from then on.
+    changes: Vec<Changes>,
+    /// The values of the last row (one per column once a row is recorded).
+    last: Vec<i64>,
+}
+
+/// One column's changes: row indexes (increasing, starting at row 0) and the values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Changes {
+    rows: Vec<u32>,
+    values: Vec<i64>,
+}
+
+impl Changes {
+    /// The value at `row` (the last change at or before it).
+    fn at(&self, row: u32) -> Option<i64> {
+        let i = self.rows.partition_point(|&r| r <= row);
+        i.checked_sub(1).map(|i| self.values[i])
+    }
 }
 
 impl Metrics {
+    /// Empty metrics with these columns.
+    pub fn new(columns: Vec<String>) -> Self {
+        Self { columns, ..Self::default() }
+    }
+
+    /// Metrics with these columns and rows, recorded one by one (so consecutive equal rows
+    /// are kept once, as [`Metrics::record`] does).
+    pub fn from_rows(
+        columns: Vec<String>,
+        rows: impl IntoIterator<Item = (SimTime, Vec<i64>)>,
+    ) -> Self {
+        let mut m = Self::new(columns);
+        for (t, v) in rows {
+            m.record(t, &v);
+        }
+        m
+    }
+
     /// Index of a column by name.
     pub fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c == name)
     }
 
     /// Appends a sample at `time` if it differs from the last row (a later sample at the same
-    /// time replaces the earlier one, so each instant has its settled values).
-    pub fn record(&mut self, time: SimTime, values: Vec<i64>) {
-        if let Some((t, last)) = self.rows.last_mut() {
-            if *last == values {
-                return;
-            }
-            if *t == time {
-                *last = values;
-                // Drop the row if it now equals the one before it.
-                let n = self.rows.len();
-                if n >= 2 && self.rows[n - 2].1 == self.rows[n - 1].1 {
-                    self.rows.pop();
+    /// time replaces the earlier one, so each instant has its settled values). The first
+    /// sample fixes the number of values per row; later samples are cut or padded with 0 to it.
+    pub fn record(&mut self, time: SimTime, values: &[i64]) {
+        if self.times.is_empty() {
+            self.last = values.to_vec();
+            self.changes =
+                values.iter().map(|&v| Changes { rows: vec![0], values: vec![v] }).collect();
+            self.times.push(time);
+            return;
+        }
+        let value = |i: usize| values.get(i).copied().unwrap_or(0);
+        if (0..self.last.len()).all(|i| self.last[i] == value(i)) {
+            return;
+        }
+        let n = self.times.len();
+        if self.times[n - 1] == time {
+            // Replace the last row: each column's entry at that row is set, added, or dropped
+            // when the value is back to the row before's.
+            let row = (n - 1) as u32;
+            let mut any = n == 1;
+            for (i, ch) in self.changes.iter_mut().enumerate() {
+                let v = value(i);
+                self.last[i] = v;
+                let has = ch.rows.last() == Some(&row);
+                let before = if n == 1 {
+                    None
+                } else {
+                    let k = ch.values.len() - usize::from(has);
+                    k.checked_sub(1).map(|k| ch.values[k])
+                };
+                match (has, before) {
+                    (true, Some(b)) if b == v => {
+                        ch.rows.pop();
+                        ch.values.pop();
+                    }
+                    (true, _) => {
+                        if let Some(last) = ch.values.last_mut() {
+                            *last = v;
+                        }
+                        any = true;
+                    }
+                    (false, b) => {
+                        if b != Some(v) {
+                            ch.rows.push(row);
+                            ch.values.push(v);
+                            any = true;
+                        }
+                    }
                 }
-                return;
+            }
+            // The row now equals the one before it: drop it.
+            if !any {
+                self.times.pop();
+            }
+            return;
+        }
+        let row = n as u32;
+        for (i, ch) in self.changes.iter_mut().enumerate() {
+            let v = value(i);
+            if self.last[i] != v {
+                self.last[i] = v;
+                ch.rows.push(row);
+                ch.values.push(v);
             }
         }
-        self.rows.push((time, values));
+        self.times.push(time);
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    /// No row recorded.
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+
+    /// The time of each row.
+    pub fn times(&self) -> &[SimTime] {
+        &self.times
     }
 
     /// The value of a column at `time` (the last row at or before it).
     pub fn value_at(&self, column: usize, time: SimTime) -> Option<i64> {
-        let idx = self.rows.partition_point(|(t, _)| *t <= time);
-        idx.checked_sub(1).map(|i| self.rows[i].1[column])
+        let idx = self.times.partition_point(|t| *t <= time);
+        let row = idx.checked_sub(1)?;
+        self.changes.get(column)?.at(row as u32)
+    }
+
+    /// The value of a column in the first row.
+    pub fn first_value(&self, column: usize) -> Option<i64> {
+        self.changes.get(column)?.values.first().copied()
+    }
+
+    /// The value of a column in the last row.
+    pub fn last_value(&self, column: usize) -> Option<i64> {
+        self.last.get(column).copied()
+    }
+
+    /// One column as a step series: the first row and each row where the column changed, as
+    /// (time, value from then on). Empty for a column that does not exist.
+    pub fn series(&self, column: usize) -> impl Iterator<Item = (SimTime, i64)> + '_ {
+        let ch = self.changes.get(column);
+        let rows = ch.map_or(&[][..], |c| &c.rows[..]);
+        let values = ch.map_or(&[][..], |c| &c.values[..]);
+        rows.iter().zip(values).map(|(&r, &v)| (self.times[r as usize], v))
+    }
+
+    /// Every row with all its values, in time order (see [`Steps`]).
+    pub fn rows(&self) -> Steps<'_> {
+        self.steps((0..self.changes.len()).collect())
+    }
+
+    /// The rows where one of `columns` changed (and the first row), with the values of
+    /// `columns` only, in that order (see [`Steps`]). A column that does not exist reads 0.
+    pub fn steps(&self, columns: Vec<usize>) -> Steps<'_> {
+        let n = columns.len();
+        Steps { m: self, pos: vec![0; n], values: vec![0; n], columns, next: 0 }
+    }
+
+    /// Every row as (time, values), materialised (for tests and small tables).
+    pub fn to_rows(&self) -> Vec<(SimTime, Vec<i64>)> {
+        let mut out = Vec::with_capacity(self.len());
+        let mut rows = self.rows();
+        while let Some((t, v)) = rows.advance() {
+            out.push((t, v.to_vec()));
+        }
+        out
+    }
+}
+
+/// A cursor over the rows of [`Metrics`] where one of some columns changed, yielding each as
+/// (time, the values of those columns): `while let Some((t, v)) = steps.advance() { .. }`.
+/// Each step costs O(columns followed).
+pub struct Steps<'a> {
+    m: &'a Metrics,
+    columns: Vec<usize>,
+    /// Per followed column: its next change not yet applied.
+    pos: Vec<usize>,
+    values: Vec<i64>,
+    /// The next row to yield (`m.len()` when done).
+    next: usize,
+}
+
+impl Steps<'_> {
+    fn changes(&self, i: usize) -> Option<&Changes> {
+        self.m.changes.get(self.columns[i])
+    }
+
+    /// The next step, or `None` after the last.
+    pub fn advance(&mut self) -> Option<(SimTime, &[i64])> {
+        let row = self.next;
+        let time = *self.m.times.get(row)?;
+        for i in 0..self.columns.len() {
+            let p = self.pos[i];
+            let Some(ch) = self.changes(i) else { continue };
+            if ch.rows.get(p) == Some(&(row as u32)) {
+                self.values[i] = ch.values[p];
+                self.pos[i] = p + 1;
+            }
+        }
+        // The next row at which a followed column changes; the first row is always a step.
+        self.next = (0..self.columns.len())
+            .filter_map(|i| self.changes(i)?.rows.get(self.pos[i]).map(|&r| r as usize))
+            .min()
+            .unwrap_or(self.m.times.len());
+        Some((time, &self.values))
+    }
+
+    /// The time of the step after the one last returned (`None` if it was the last).
+    pub fn peek_time(&self) -> Option<SimTime> {
+        self.m.times.get(self.next).copied()
     }
 }
 
@@ -256,16 +450,102 @@ mod tests {
 
     #[test]
     fn record_dedups_and_settles_same_instant() {
-        let mut m = Metrics { columns: vec!["a".into()], rows: vec![] };
-        m.record(SimTime(0), vec![1]);
-        m.record(SimTime(5), vec![1]); // unchanged: no row
-        m.record(SimTime(10), vec![2]);
-        m.record(SimTime(10), vec![3]); // same instant: replaces
-        assert_eq!(m.rows, vec![(SimTime(0), vec![1]), (SimTime(10), vec![3])]);
-        m.record(SimTime(20), vec![4]);
-        m.record(SimTime(20), vec![3]); // settles back to the previous value: row dropped
-        assert_eq!(m.rows.len(), 2);
+        let mut m = Metrics::new(vec!["a".into()]);
+        m.record(SimTime(0), &[1]);
+        m.record(SimTime(5), &[1]); // unchanged: no row
+        m.record(SimTime(10), &[2]);
+        m.record(SimTime(10), &[3]); // same instant: replaces
+        assert_eq!(m.to_rows(), vec![(SimTime(0), vec![1]), (SimTime(10), vec![3])]);
+        m.record(SimTime(20), &[4]);
+        m.record(SimTime(20), &[3]); // settles back to the previous value: row dropped
+        assert_eq!(m.len(), 2);
         assert_eq!(m.value_at(0, SimTime(15)), Some(3));
         assert_eq!(m.value_at(0, SimTime(9)), Some(1));
+    }
+
+    /// The row table kept in full, as `Metrics` stored it before the change lists.
+    fn record_full(rows: &mut Vec<(SimTime, Vec<i64>)>, time: SimTime, values: Vec<i64>) {
+        if let Some((t, last)) = rows.last_mut() {
+            if *last == values {
+                return;
+            }
+            if *t == time {
+                *last = values;
+                let n = rows.len();
+                if n >= 2 && rows[n - 2].1 == rows[n - 1].1 {
+                    rows.pop();
+                }
+                return;
+            }
+        }
+        rows.push((time, values));
+    }
+
+    #[test]
+    fn change_lists_read_like_the_full_table() {
+        // A small linear congruential generator: values in 0..3 so rows often repeat, and
+        // times that often stay at the same instant (replacements, settling back).
+        let mut x: u64 = 12345;
+        let mut next = |n: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        let cols = 4;
+        let mut m = Metrics::new((0..cols).map(|i| format!("c{i}")).collect());
+        let mut full = Vec::new();
+        let mut t = 0;
+        for _ in 0..2_000 {
+            t += next(3) * 10; // a third of the samples at the same instant as the last
+            let mut v: Vec<i64> =
+                full.last().map_or(vec![0; cols], |(_, v): &(_, Vec<i64>)| v.clone());
+            // Change 0, 1 or 2 columns.
+            for _ in 0..next(3) {
+                let c = next(cols as u64) as usize;
+                v[c] = next(3) as i64;
+            }
+            m.record(SimTime(t), &v);
+            record_full(&mut full, SimTime(t), v);
+        }
+        assert!(full.len() > 100, "{}", full.len());
+        assert_eq!(m.to_rows(), full);
+        assert_eq!(m.len(), full.len());
+        for c in 0..cols {
+            // The step series: the first row and each row where the column changed.
+            let mut expected: Vec<(SimTime, i64)> = Vec::new();
+            for (t, v) in &full {
+                if expected.last().is_none_or(|&(_, last)| last != v[c]) {
+                    expected.push((*t, v[c]));
+                }
+            }
+            assert_eq!(m.series(c).collect::<Vec<_>>(), expected, "column {c}");
+            assert_eq!(m.last_value(c), full.last().map(|(_, v)| v[c]));
+            assert_eq!(m.first_value(c), full.first().map(|(_, v)| v[c]));
+            for probe in (0..t + 20).step_by(7) {
+                let i = full.partition_point(|(t, _)| t.0 <= probe);
+                let want = i.checked_sub(1).map(|i| full[i].1[c]);
+                assert_eq!(m.value_at(c, SimTime(probe)), want, "column {c} at {probe}");
+            }
+        }
+        // Steps over two columns: the rows where either changed, with their values.
+        let mut expected: Vec<(SimTime, Vec<i64>)> = Vec::new();
+        for (t, v) in &full {
+            let pair = vec![v[2], v[0]];
+            if expected.last().is_none_or(|(_, last)| *last != pair) {
+                expected.push((*t, pair));
+            }
+        }
+        let mut got = Vec::new();
+        let mut peeked = Vec::new();
+        let mut steps = m.steps(vec![2, 0, 9]);
+        while let Some((t, v)) = steps.advance() {
+            got.push((t, vec![v[0], v[1]]));
+            assert_eq!(v[2], 0, "a missing column reads 0");
+            peeked.push(steps.peek_time());
+        }
+        assert_eq!(got, expected);
+        // peek_time is the time of the next step (not of the next row), then None.
+        let next: Vec<Option<SimTime>> =
+            expected.iter().skip(1).map(|(t, _)| Some(*t)).chain([None]).collect();
+        assert_eq!(peeked, next);
     }
 }

@@ -221,7 +221,17 @@ pub fn ready_chart(scenario: &str, trace: &Trace, thresholds: &[Threshold]) -> S
         let available = column_points(trace, w.available);
         top = desired.iter().chain(&ready).chain(&available).map(|&(_, v)| v).fold(top, i64::max);
         let differs = match (w.ready, w.available) {
-            (Some(r), Some(a)) => trace.metrics.rows.iter().any(|(_, v)| v[r] != v[a]),
+            (Some(r), Some(a)) => {
+                let mut steps = trace.metrics.steps(vec![r, a]);
+                let mut differs = false;
+                while let Some((_, v)) = steps.advance() {
+                    if v[0] != v[1] {
+                        differs = true;
+                        break;
+                    }
+                }
+                differs
+            }
             _ => false,
         };
         desired_lines.push(StepSeries {
@@ -317,9 +327,10 @@ pub const NODE_GONE: Rgb = Rgb(205, 205, 205);
 /// The line of NoExecute-tainted nodes.
 const NODE_NOEXECUTE: Rgb = Rgb(0, 0, 0);
 
-/// The nodes that exist at each metrics row, split into four parts that add up to all of
-/// them: Ready and schedulable, Ready and cordoned, NotReady (`Ready=False`), Unknown.
-/// Empty when the metrics lack the ready and not-ready columns.
+/// The nodes that exist at the first metrics row and at each row where one of the node
+/// columns changed, split into four parts that add up to all of them: Ready and schedulable,
+/// Ready and cordoned, NotReady (`Ready=False`), Unknown. Empty when the metrics lack the
+/// ready and not-ready columns.
 pub fn node_partition(trace: &Trace) -> Vec<(SimTime, [i64; 4])> {
     let m = &trace.metrics;
     let (Some(r), Some(nr)) = (m.column(COL_NODES_READY), m.column(COL_NODES_NOT_READY)) else {
@@ -327,14 +338,14 @@ pub fn node_partition(trace: &Trace) -> Vec<(SimTime, [i64; 4])> {
     };
     // Metrics without these columns have none of those nodes.
     let (u, rc) = (m.column(COL_NODES_UNKNOWN), m.column(COL_NODES_READY_CORDONED));
-    m.rows
-        .iter()
-        .map(|(t, v)| {
-            let cordoned = rc.map_or(0, |c| v[c]);
-            let unknown = u.map_or(0, |c| v[c]);
-            (*t, [v[r] - cordoned, cordoned, v[nr] - unknown, unknown])
-        })
-        .collect()
+    // Steps over ready, not ready, unknown and ready-cordoned (a missing column reads 0).
+    let mut steps = m.steps(vec![r, nr, u.unwrap_or(usize::MAX), rc.unwrap_or(usize::MAX)]);
+    let mut out = Vec::new();
+    while let Some((t, v)) = steps.advance() {
+        let (unknown, cordoned) = (v[2], v[3]);
+        out.push((t, [v[0] - cordoned, cordoned, v[1] - unknown, unknown]));
+    }
+    out
 }
 
 /// The nodes chart: the nodes stacked by state (Ready and schedulable at the bottom, then
@@ -492,11 +503,16 @@ pub fn pods_chart(scenario: &str, trace: &Trace) -> StepChart {
         }
     }
     if let Some(total) = trace.metrics.column(COL_CONTAINER_RESTARTS) {
-        let other = trace
+        let mut steps = trace
             .metrics
-            .rows
-            .iter()
-            .any(|(_, v)| v[total] != restart_cols.iter().map(|&c| v[c]).sum::<i64>());
+            .steps(std::iter::once(total).chain(restart_cols.iter().copied()).collect());
+        let mut other = false;
+        while let Some((_, v)) = steps.advance() {
+            if v[0] != v[1..].iter().sum::<i64>() {
+                other = true;
+                break;
+            }
+        }
         if other {
             let points = column_points(trace, Some(total));
             add(points, "restarts (all pods)".to_string(), Rgb(0, 0, 0), true);
@@ -601,15 +617,7 @@ pub fn pdbs_chart(scenario: &str, trace: &Trace, cluster: &Cluster) -> StepChart
 
 /// The values of one metrics column, keeping only the rows where it changes.
 pub fn column_points(trace: &Trace, column: Option<usize>) -> Vec<(SimTime, i64)> {
-    let Some(c) = column else { return Vec::new() };
-    let mut out: Vec<(SimTime, i64)> = Vec::new();
-    for (t, values) in &trace.metrics.rows {
-        let v = values[c];
-        if out.last().is_none_or(|&(_, last)| last != v) {
-            out.push((*t, v));
-        }
-    }
-    out
+    column.map_or_else(Vec::new, |c| trace.metrics.series(c).collect())
 }
 
 pub(crate) fn chart_err(file: &str) -> impl Fn(String) -> ReportError + '_ {

@@ -86,13 +86,17 @@ pub fn write_metrics_csv<W: Write>(trace: &Trace, out: W) -> Result<W, ReportErr
         let fields = std::iter::once(secs_3(t)).chain(values.iter().map(i64::to_string));
         w.write_record(fields)
     };
-    for (t, values) in &m.rows {
+    let mut rows = m.rows();
+    let mut last_time = None;
+    while let Some((t, values)) = rows.advance() {
         row(t.0, values).map_err(&err)?;
+        last_time = Some(t);
     }
-    if let Some((t, values)) = m.rows.last()
-        && *t < trace.end
+    if let Some(t) = last_time
+        && t < trace.end
     {
-        row(trace.end.0, values).map_err(&err)?;
+        let values: Vec<i64> = (0..m.columns.len()).filter_map(|c| m.last_value(c)).collect();
+        row(trace.end.0, &values).map_err(&err)?;
     }
     finish(w, FILE)
 }

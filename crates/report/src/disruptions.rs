@@ -272,31 +272,35 @@ pub fn summarize_pdbs(trace: &Trace) -> Vec<PdbSummary> {
             let col = |f: &str| m.column(&format!("{r}:{f}"));
             let (ce, cd, ch, ca) =
                 (col("expected"), col("desired"), col("healthy"), col("allowed"));
-            let get = |c: Option<usize>, v: &[i64]| c.and_then(|c| v.get(c).copied()).unwrap_or(0);
-            let last = m.rows.last().map(|(_, v)| v.as_slice()).unwrap_or(&[]);
+            let get = |c: Option<usize>| c.and_then(|c| m.last_value(c)).unwrap_or(0);
             let mut lowest: Option<i64> = None;
             let mut zero_ms = 0;
             let mut met = false;
-            for (i, (t, v)) in m.rows.iter().enumerate() {
+            // The rows where one of the four changed (a missing column reads 0): between two
+            // of them all hold, so the figures are those of a walk over every row.
+            let col_or_none = |c: Option<usize>| c.unwrap_or(usize::MAX);
+            let mut steps =
+                m.steps(vec![col_or_none(ce), col_or_none(cd), col_or_none(ch), col_or_none(ca)]);
+            while let Some((t, v)) = steps.advance() {
+                let (expected, desired, healthy, allowed) = (v[0], v[1], v[2], v[3]);
                 // From the first instant the budget is met (pods expected and at least
                 // `desiredHealthy` healthy): the initial rollout is not a disruption.
-                met = met || (get(ce, v) > 0 && get(ch, v) >= get(cd, v));
+                met = met || (expected > 0 && healthy >= desired);
                 if !met {
                     continue;
                 }
-                let h = get(ch, v);
-                lowest = Some(lowest.map_or(h, |l| l.min(h)));
-                if get(ca, v) == 0 {
-                    let until = m.rows.get(i + 1).map_or(trace.end, |(n, _)| *n);
-                    zero_ms += until.saturating_since(*t).0;
+                lowest = Some(lowest.map_or(healthy, |l| l.min(healthy)));
+                if allowed == 0 {
+                    let until = steps.peek_time().unwrap_or(trace.end);
+                    zero_ms += until.saturating_since(t).0;
                 }
             }
             PdbSummary {
                 pdb: r.to_string(),
-                expected: get(ce, last),
-                desired: get(cd, last),
-                healthy: get(ch, last),
-                allowed: get(ca, last),
+                expected: get(ce),
+                desired: get(cd),
+                healthy: get(ch),
+                allowed: get(ca),
                 lowest_healthy: lowest,
                 no_disruption_allowed_ms: zero_ms,
                 no_disruption_allowed: SimDuration(zero_ms).to_string(),

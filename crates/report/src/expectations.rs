@@ -269,21 +269,21 @@ fn check(out: &RunOutput, owners: &Owners, e: &Expect) -> ExpectationVerdict {
                     Worst { at: None, value: Some(0), unit: "restarts" },
                 );
             };
-            let total = m.rows.last().map_or(0, |(_, v)| v[c]);
+            let total = m.last_value(c).unwrap_or(0);
             let passed = total <= *max as i64;
             let at = if passed {
                 // The last increase.
                 let mut last = None;
                 let mut prev = 0;
-                for (t, v) in &m.rows {
-                    if v[c] > prev {
-                        last = Some(*t);
+                for (t, v) in m.series(c) {
+                    if v > prev {
+                        last = Some(t);
                     }
-                    prev = v[c];
+                    prev = v;
                 }
                 last
             } else {
-                m.rows.iter().find(|(_, v)| v[c] > *max as i64).map(|(t, _)| *t)
+                m.series(c).find(|&(_, v)| v > *max as i64).map(|(t, _)| t)
             };
             let detail = match (passed, at) {
                 (false, Some(t)) => format!("{total} restarts; restart {} at {t}", max + 1),
@@ -304,8 +304,8 @@ fn check(out: &RunOutput, owners: &Owners, e: &Expect) -> ExpectationVerdict {
                 .filter(|ev| {
                     object.as_ref().is_none_or(|(k, ns, n)| {
                         ev.kind.as_str() == k
-                            && &ev.name == n
-                            && (ev.kind == Kind::Node || &ev.namespace == ns)
+                            && *ev.name == **n
+                            && (ev.kind == Kind::Node || *ev.namespace == **ns)
                     })
                 })
                 .filter(|ev| {
@@ -457,18 +457,21 @@ fn min_replicas(
     };
     // The row in effect at `from` (a workload has no pods before its first row: 0), then the
     // rows inside the window.
-    let start = m.rows.partition_point(|(t, _)| *t <= from);
-    let at_from = start.checked_sub(1).map(|i| m.rows[i].1.as_slice());
     let mut points: Vec<(SimTime, i64, i64)> = Vec::new();
-    match at_from {
-        Some(v) => points.push((from, v[vc], v[dc])),
-        None => points.push((from, 0, m.rows.first().map_or(0, |(_, v)| v[dc]))),
+    match (m.value_at(vc, from), m.value_at(dc, from)) {
+        (Some(v), Some(d)) => points.push((from, v, d)),
+        _ => points.push((from, 0, m.first_value(dc).unwrap_or(0))),
     }
-    for (t, v) in &m.rows[start..] {
-        if *t > to {
+    // The rows where the value or desired changed inside the window (between two of them
+    // both hold).
+    let mut steps = m.steps(vec![vc, dc]);
+    while let Some((t, v)) = steps.advance() {
+        if t > to {
             break;
         }
-        points.push((*t, v[vc], v[dc]));
+        if t > from {
+            points.push((t, v[0], v[1]));
+        }
     }
     // (margin, time, value, desired, floor)
     let mut worst: Option<(i64, SimTime, i64, i64, i64)> = None;
@@ -501,14 +504,22 @@ fn recovers(
         listed
     };
     let cols: Vec<(usize, usize)> = names.iter().filter_map(|w| columns(m, w, "ready")).collect();
-    let short = |v: &[i64]| -> i64 { cols.iter().map(|&(r, d)| (v[d] - v[r]).max(0)).sum() };
+    // Steps over ready and desired of each workload, in pairs.
+    let short = |v: &[i64]| -> i64 { v.chunks(2).map(|p| (p[1] - p[0]).max(0)).sum() };
     let deadline = (after + within).min(trace.end);
     // The state at `after` (the row in effect then; all full if there are no series), then
-    // every later row: (time, replicas short of desired).
-    let start = m.rows.partition_point(|(t, _)| *t <= after);
-    let mut points: Vec<(SimTime, i64)> =
-        vec![(after, start.checked_sub(1).map_or(0, |i| short(&m.rows[i].1)))];
-    points.extend(m.rows[start..].iter().map(|(t, v)| (*t, short(v))));
+    // every later row where one of the series changed: (time, replicas short of desired).
+    let mut points: Vec<(SimTime, i64)> = vec![(after, 0)];
+    let mut last = 0;
+    let mut steps = m.steps(cols.iter().flat_map(|&(r, d)| [r, d]).collect());
+    while let Some((t, v)) = steps.advance() {
+        last = short(v);
+        if t <= after {
+            points[0].1 = last;
+        } else {
+            points.push((t, last));
+        }
+    }
     let at_deadline = points.partition_point(|(t, _)| *t <= deadline) - 1;
     let ok_at_deadline = points[at_deadline].1 == 0;
     let mut first_full = at_deadline;
@@ -538,7 +549,6 @@ fn recovers(
             )
         }
         None => {
-            let last = m.rows.last().map_or(0, |(_, v)| short(v));
             let took = trace.end.saturating_since(after);
             verdict(
                 e,
@@ -566,10 +576,7 @@ pub fn thresholds(scenario: &Scenario, trace: &Trace) -> Vec<ThresholdLine> {
                     .metrics
                     .column(&workload_column(workload, "desired"))
                     .and_then(|c| {
-                        trace
-                            .metrics
-                            .value_at(c, *from)
-                            .or_else(|| trace.metrics.rows.first().map(|(_, v)| v[c]))
+                        trace.metrics.value_at(c, *from).or_else(|| trace.metrics.first_value(c))
                     })
                     .unwrap_or(0);
                 Some(ThresholdLine {
@@ -733,7 +740,7 @@ mod tests {
             name: name.into(),
             reason,
             message: msg.into(),
-            node: String::new(),
+            node: "".into(),
         }
     }
 

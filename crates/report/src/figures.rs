@@ -58,7 +58,7 @@ fn lowest_available(out: &RunOutput, workloads: &[WorkloadSummary]) -> Vec<Optio
             let from = SimTime(w.first_ready_ms?);
             let col = columns.iter().find(|c| c.workload == w.workload)?.available?;
             let at_start = metrics.value_at(col, from);
-            let later = metrics.rows.iter().filter(|(t, _)| *t > from).map(|(_, v)| v[col]);
+            let later = metrics.series(col).filter(|(t, _)| *t > from).map(|(_, v)| v);
             at_start.into_iter().chain(later).min()
         })
         .collect()

@@ -335,7 +335,7 @@ pub fn run() -> Run {
             columns.push(workload_column(w, f));
         }
     }
-    let mut metrics = Metrics { columns, rows: Vec::new() };
+    let mut metrics = Metrics::new(columns);
     // (time s, pending, cordoned, web ready, db ready); available follows ready.
     let samples: [(u64, i64, i64, i64, i64); 9] = [
         (0, 5, 0, 0, 0),
@@ -351,10 +351,10 @@ pub fn run() -> Run {
     for (t, pending, cordoned, web_ready, db_ready) in samples {
         metrics.record(
             s(t),
-            vec![pending, 2, 0, cordoned, 3, web_ready, web_ready, 0, 2, db_ready, db_ready, 0],
+            &[pending, 2, 0, cordoned, 3, web_ready, web_ready, 0, 2, db_ready, db_ready, 0],
         );
     }
-    metrics.record(s(90), vec![1, 2, 0, 1, 3, 3, 3, 0, 2, 1, 1, 1]);
+    metrics.record(s(90), &[1, 2, 0, 1, 3, 3, 3, 0, 2, 1, 1, 1]);
 
     let ev = |t: u64,
               ty: EventType,

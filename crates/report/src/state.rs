@@ -550,8 +550,8 @@ fn condition_value(t: &str, c: &PodCondition) -> Value {
         .set("type", t)
         .set("status", c.status.as_str())
         .set("lastTransitionTime", rfc3339(c.last_transition))
-        .non_empty("reason", c.reason.as_str())
-        .non_empty("message", c.message.as_str())
+        .non_empty("reason", &*c.reason)
+        .non_empty("message", &*c.message)
         .build()
 }
 

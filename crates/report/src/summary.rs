@@ -328,42 +328,42 @@ fn at(t: Option<SimTime>) -> (Option<u64>, Option<String>) {
 }
 
 fn summarize_workload(trace: &Trace, w: &WorkloadColumns) -> WorkloadSummary {
-    let rows = &trace.metrics.rows;
-    let get =
-        |col: Option<usize>, values: &[i64]| col.and_then(|c| values.get(c).copied()).unwrap_or(0);
-    let last = rows.last().map(|(_, v)| v.as_slice()).unwrap_or(&[]);
+    let m = &trace.metrics;
+    let get = |col: Option<usize>| col.and_then(|c| m.last_value(c)).unwrap_or(0);
 
     let mut first_full: Option<SimTime> = None;
     let mut lowest: Option<(i64, SimTime)> = None;
     let mut below_ms = 0u64;
     let mut was_below = false;
     let mut last_recovery: Option<SimTime> = None;
-    for (i, (t, values)) in rows.iter().enumerate() {
-        let desired = get(w.desired, values);
-        let ready = get(w.ready, values);
+    // The rows where desired or ready changed (a missing column reads 0): between two of
+    // them both hold, so the figures are those of a walk over every row.
+    let mut steps = m.steps(vec![w.desired.unwrap_or(usize::MAX), w.ready.unwrap_or(usize::MAX)]);
+    while let Some((t, v)) = steps.advance() {
+        let (desired, ready) = (v[0], v[1]);
         let full = ready >= desired;
         if first_full.is_none() {
             if !full {
                 continue;
             }
-            first_full = Some(*t);
+            first_full = Some(t);
         }
         if lowest.is_none_or(|(l, _)| ready < l) {
-            lowest = Some((ready, *t));
+            lowest = Some((ready, t));
         }
-        // The row holds until the next row, or the end of the run.
-        let until = rows.get(i + 1).map_or(trace.end, |(next, _)| *next);
+        // The step holds until the next step, or the end of the run.
+        let until = steps.peek_time().unwrap_or(trace.end);
         if full {
             if was_below {
-                last_recovery = Some(*t);
+                last_recovery = Some(t);
             }
         } else {
-            below_ms += until.saturating_since(*t).0;
+            below_ms += until.saturating_since(t).0;
         }
         was_below = !full;
     }
     // Recovered only if the workload is full at the end.
-    let full_at_end = get(w.ready, last) >= get(w.desired, last);
+    let full_at_end = get(w.ready) >= get(w.desired);
     let recovered = if full_at_end { last_recovery } else { None };
 
     let (first_ready_ms, first_ready) = at(first_full);
@@ -371,9 +371,9 @@ fn summarize_workload(trace: &Trace, w: &WorkloadColumns) -> WorkloadSummary {
     let (recovered_ms, recovered) = at(recovered);
     WorkloadSummary {
         workload: w.workload.clone(),
-        desired: get(w.desired, last),
-        ready: get(w.ready, last),
-        available: get(w.available, last),
+        desired: get(w.desired),
+        ready: get(w.ready),
+        available: get(w.available),
         first_ready_ms,
         first_ready,
         lowest_ready: lowest.map(|(l, _)| l),
@@ -383,27 +383,22 @@ fn summarize_workload(trace: &Trace, w: &WorkloadColumns) -> WorkloadSummary {
         recovered,
         below_desired_ms: below_ms,
         below_desired: SimDuration(below_ms).to_string(),
-        restarts: get(w.restarts, last),
+        restarts: get(w.restarts),
     }
 }
 
 fn summarize_pods(trace: &Trace) -> PodSummary {
     let mut max: Option<(i64, SimTime)> = None;
     if let Some(c) = trace.metrics.column(COL_PODS_PENDING) {
-        for (t, values) in &trace.metrics.rows {
-            let v = values[c];
+        for (t, v) in trace.metrics.series(c) {
             if v > 0 && max.is_none_or(|(m, _)| v > m) {
-                max = Some((v, *t));
+                max = Some((v, t));
             }
         }
     }
     let (max_pending_at_ms, max_pending_at) = at(max.map(|(_, t)| t));
     let last = |col: &str| {
-        trace
-            .metrics
-            .column(col)
-            .and_then(|c| trace.metrics.rows.last().map(|(_, v)| v[c]))
-            .unwrap_or(0)
+        trace.metrics.column(col).and_then(|c| trace.metrics.last_value(c)).unwrap_or(0)
     };
     PodSummary {
         max_pending: max.map_or(0, |(m, _)| m),
@@ -419,11 +414,7 @@ fn summarize_pods(trace: &Trace) -> PodSummary {
 /// final cluster instead.
 fn summarize_nodes(out: &RunOutput) -> NodeSummary {
     let m = &out.trace.metrics;
-    let last = m.rows.last();
-    let from_metrics = |name: &str| -> Option<i64> {
-        let c = m.column(name)?;
-        last.map(|(_, v)| v[c])
-    };
+    let from_metrics = |name: &str| -> Option<i64> { m.last_value(m.column(name)?) };
     let live = || out.cluster.live_nodes().map(|id| &out.cluster.nodes[id.index()]);
     let count = |n: usize| n as i64;
     NodeSummary {

@@ -71,9 +71,11 @@ fn never_full_workload_has_no_dip_figures() {
     // The statefulset never gets more than 1 of 2 ready.
     let m = &mut run.trace.metrics;
     let ready = m.column("statefulset/shop/db:ready").unwrap();
-    for (_, values) in &mut m.rows {
+    let rows = m.to_rows().into_iter().map(|(t, mut values)| {
         values[ready] = values[ready].min(1);
-    }
+        (t, values)
+    });
+    *m = kubesim_model::Metrics::from_rows(m.columns.clone(), rows);
     let s = summarize(&run.output());
     let db = &s.workloads[1];
     assert_eq!(db.first_ready_ms, None);
@@ -556,7 +558,7 @@ fn busy_chart_renders() {
             columns.push(workload_column(n, f));
         }
     }
-    let mut metrics = Metrics { columns, rows: Vec::new() };
+    let mut metrics = Metrics::new(columns);
     for step in 0..=60u64 {
         let mut values = Vec::new();
         for (i, _) in names.iter().enumerate() {
@@ -565,7 +567,7 @@ fn busy_chart_renders() {
                 - if (30..36).contains(&step) { i as i64 } else { 0 };
             values.extend([desired, ready.max(0), ready.max(0)]);
         }
-        metrics.record(SimTime(step * 30_000), values);
+        metrics.record(SimTime(step * 30_000), &values);
     }
     let mut marks = Vec::new();
     for i in 0..8u64 {
@@ -607,8 +609,8 @@ fn pods_chart_series() {
     let mut trace = fixture::run().trace;
     // A trace with the pod columns: one pod pending, running, crash-looping (restarts 1, 2),
     // then deleted (terminating) and gone.
-    trace.metrics = Metrics {
-        columns: [
+    trace.metrics = Metrics::from_rows(
+        [
             "pods_pending",
             "pods_running",
             "pods_succeeded",
@@ -618,7 +620,7 @@ fn pods_chart_series() {
         ]
         .map(String::from)
         .to_vec(),
-        rows: vec![
+        vec![
             (SimTime(0), vec![1, 0, 0, 0, 0, 0]),
             (SimTime(5_000), vec![0, 1, 0, 0, 0, 0]),
             (SimTime(7_000), vec![0, 1, 0, 0, 0, 1]),
@@ -626,7 +628,7 @@ fn pods_chart_series() {
             (SimTime(60_000), vec![0, 1, 0, 0, 1, 2]),
             (SimTime(61_000), vec![0, 0, 0, 0, 0, 2]),
         ],
-    };
+    );
     let chart = pods_chart("demo", &trace);
     assert_eq!(chart.title, "demo: pods by phase and container restarts");
     // No workload columns in this trace: the restarts shown are all pods'.
@@ -843,10 +845,10 @@ fn nodes_chart_stacks_a_partition_of_the_nodes() {
     use crate::charts::{node_partition, nodes_chart};
     let run = fixture::run();
     // The fixture's metrics have 2 Ready nodes, 0 not Ready and no ready-cordoned column:
-    // every row is [2 Ready, 0 cordoned, 0 NotReady, 0 Unknown].
+    // every row is [2 Ready, 0 cordoned, 0 NotReady, 0 Unknown], so the first row is the only
+    // one where a node column changed.
     let parts = node_partition(&run.trace);
-    assert_eq!(parts.len(), run.trace.metrics.rows.len());
-    assert!(parts.iter().all(|(_, p)| *p == [2, 0, 0, 0]), "{parts:?}");
+    assert_eq!(parts, vec![(run.trace.metrics.times()[0], [2, 0, 0, 0])]);
     let chart = nodes_chart("demo", &run.trace);
     // Bands drawn largest total first; the top one is the node count.
     let tops: Vec<i64> = chart.series.iter().map(|s| s.points[0].1).collect();
@@ -863,10 +865,12 @@ fn pdb_chart_takes_the_colour_of_the_workload_it_covers() {
     for f in kubesim_model::trace::PDB_FIELDS {
         m.columns.push(format!("pdb/web-pdb:{f}"));
     }
-    for (t, row) in m.rows.iter_mut() {
+    let rows = m.to_rows().into_iter().map(|(t, mut row)| {
         let allowed = i64::from(!(60_000..75_000).contains(&t.0));
         row.extend([3, 2, 2 + allowed, allowed]);
-    }
+        (t, row)
+    });
+    *m = kubesim_model::Metrics::from_rows(m.columns.clone(), rows);
     let chart = pdbs_chart("demo", &run.trace, &run.cluster);
     // web-pdb selects app=web: deployment/web's pods, the first workload.
     assert_eq!(chart.series.len(), 1);
@@ -888,7 +892,7 @@ fn node_timeline_has_one_row_per_node() {
         time: kubesim_engine::SimTime(61_000),
         event_type: kubesim_model::EventType::Normal,
         kind: kubesim_model::Kind::Node,
-        namespace: String::new(),
+        namespace: "".into(),
         name: "node-2".into(),
         reason: "NodeNotSchedulable",
         message: "Node node-2 status is now: NodeNotSchedulable".into(),

@@ -15,7 +15,7 @@ fn at(out: &kubesim_controllers::Outcome, reason: &str) -> Vec<(f64, String)> {
         .events
         .iter()
         .filter(|e| e.reason == reason)
-        .map(|e| (e.time.0 as f64 / 1000.0, e.name.clone()))
+        .map(|e| (e.time.0 as f64 / 1000.0, e.name.to_string()))
         .collect()
 }
 
@@ -45,9 +45,8 @@ fn drain_with_pdb_follows_the_reference_timeline() {
     );
     // Never fewer than 2 Ready.
     assert_eq!(metric(&out, "deployment/api:ready", 30.0), 2);
-    let rows = &out.trace.metrics.rows;
     let ready = out.trace.metrics.column("deployment/api:ready").unwrap();
-    assert!(rows.iter().all(|(_, v)| v[ready] >= 2));
+    assert!(out.trace.metrics.series(ready).all(|(_, v)| v >= 2));
     // Each evicted pod is gone 5 s after its eviction; the last at 70 s ends the drain.
     let d = &out.trace.drains[0];
     assert_eq!((d.outcome, d.end), (DrainOutcome::Drained, Some(s(70))));
@@ -198,8 +197,12 @@ fn surge_upgrade_surge_3_finishes_sooner_than_surge_1_but_meets_the_pdb() {
     }
     for w in ["deployment/web-blue:ready", "deployment/web-green:ready"] {
         let c = out.trace.metrics.column(w).unwrap();
-        let rows = &out.trace.metrics.rows;
-        let after: Vec<i64> = rows.iter().filter(|(t, _)| *t >= s(60)).map(|(_, v)| v[c]).collect();
+        let m = &out.trace.metrics;
+        let after: Vec<i64> = m
+            .value_at(c, s(60))
+            .into_iter()
+            .chain(m.series(c).filter(|(t, _)| *t > s(60)).map(|(_, v)| v))
+            .collect();
         assert_eq!(after.iter().min(), Some(&8), "{w}");
     }
 }

@@ -28,7 +28,7 @@ fn node_events<'a>(
         .events
         .iter()
         .filter(|e| e.reason == reason)
-        .map(|e| (e.time.0 as f64 / 1000.0, e.name.as_str(), e.message.as_str()))
+        .map(|e| (e.time.0 as f64 / 1000.0, &*e.name, e.message.as_str()))
         .collect()
 }
 
@@ -79,7 +79,7 @@ fn node_failure_story() {
     assert_eq!(old.removed, Some(SimTime(720_000)));
     assert_eq!(old.status.phase, PodPhase::Failed);
     let dt = old.status.condition(PodConditionType::DisruptionTarget).unwrap();
-    assert_eq!(dt.reason, "DeletionByTaintManager");
+    assert_eq!(&*dt.reason, "DeletionByTaintManager");
     let exporter = out.cluster.pods.iter().find(|p| p.meta.name == "node-exporter-r4v7k").unwrap();
     assert!(exporter.removed.is_none(), "DaemonSet pods tolerate node failure forever");
     // New sandbox at 12:00, started (and Ready: no readiness probe) 1 s later, one restart.
@@ -179,10 +179,7 @@ fn statefulset_node_loss_story() {
     assert_eq!(old.removed, Some(SimTime(580_000)));
     assert_eq!(old.status.phase, PodPhase::Failed);
     let dt = old.status.condition(PodConditionType::DisruptionTarget).unwrap();
-    assert_eq!(
-        (dt.reason.as_str(), dt.message.as_str()),
-        ("DeletionByPodGC", "PodGC: node no longer exists")
-    );
+    assert_eq!((&*dt.reason, &*dt.message), ("DeletionByPodGC", "PodGC: node no longer exists"));
     assert_eq!((events(&out, "Scheduled")[0].0, events(&out, "Scheduled")[0].1), (580.0, "node-4"));
     // Image present, no readiness probe: Ready when it starts, 1 s later.
     assert_eq!(metric(&out, ready, 580.999), 2);

@@ -21,7 +21,7 @@ fn ev(reason: &str) -> Vec<(f64, String, String)> {
         .events
         .iter()
         .filter(|e| e.reason == reason)
-        .map(|e| (e.time.0 as f64 / 1000.0, e.name.clone(), e.message.clone()))
+        .map(|e| (e.time.0 as f64 / 1000.0, e.name.to_string(), e.message.clone()))
         .collect()
 }
 
@@ -38,9 +38,9 @@ fn created(rs_prefix: &str, secs: f64) -> String {
 
 /// Where a pod was scheduled, and when.
 fn scheduled(pod: &str) -> (f64, String) {
-    let e = out().trace.events.iter().find(|e| e.reason == "Scheduled" && e.name == pod);
+    let e = out().trace.events.iter().find(|e| e.reason == "Scheduled" && &*e.name == pod);
     let e = e.unwrap_or_else(|| panic!("{pod} was never scheduled"));
-    (e.time.0 as f64 / 1000.0, e.node.clone())
+    (e.time.0 as f64 / 1000.0, e.node.to_string())
 }
 
 fn pod(name: &str) -> &'static kubesim_model::Pod {
@@ -92,10 +92,7 @@ fn both_pods_go_into_the_terminating_state_at_the_same_time() {
         let p = pod(name);
         assert_eq!(p.meta.deletion, Some(SimTime(90_000)), "{name}");
         let c = p.status.condition(kubesim_model::PodConditionType::DisruptionTarget).unwrap();
-        assert_eq!(
-            (c.reason.as_str(), c.message.as_str()),
-            ("EvictionByEvictionAPI", "Eviction API: evicting")
-        );
+        assert_eq!((&*c.reason, &*c.message), ("EvictionByEvictionAPI", "Eviction API: evicting"));
     }
     // While pod-a terminates, web-pdb counts it as unhealthy: healthy 2 (pod-b, pod-c),
     // expected 4 (pod-a is still a pod, and so is its replacement), nothing allowed.

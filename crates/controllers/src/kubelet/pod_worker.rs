@@ -370,6 +370,9 @@ fn fill_statuses<'a>(
     default_waiting: &str,
 ) {
     out.truncate(ctrs.len());
+    // Exactly as many as the containers: a first push would reserve room for four, and the
+    // statuses live as long as the pod (issue 11).
+    out.reserve_exact(ctrs.len() - out.len());
     for (i, c) in ctrs.iter().enumerate() {
         if out.len() <= i {
             out.push(ContainerStatus {
@@ -424,7 +427,8 @@ impl PodWorker {
     /// A worker for a pod the kubelet admits at `now`.
     pub fn new(pod: &Pod, epoch: u32, now: SimTime) -> Self {
         let spec = &pod.spec;
-        let mut ctrs = Vec::new();
+        // Exactly as many as the containers (a first push would reserve room for four).
+        let mut ctrs = Vec::with_capacity(spec.init_containers.len() + spec.containers.len());
         for c in &spec.init_containers {
             ctrs.push(Ctr::new(c, if c.is_sidecar() { Role::Sidecar } else { Role::Init }, now));
         }

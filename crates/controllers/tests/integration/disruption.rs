@@ -34,7 +34,7 @@ fn events(out: &kubesim_controllers::Outcome, reason: &str) -> Vec<(u64, String,
         .events
         .iter()
         .filter(|e| e.reason == reason)
-        .map(|e| (e.time.0, e.name.clone(), e.message.clone()))
+        .map(|e| (e.time.0, e.name.to_string(), e.message.clone()))
         .collect()
 }
 
@@ -351,8 +351,13 @@ fn a_rollout_stays_within_max_surge_and_max_unavailable() {
     assert_eq!(scaled.last().unwrap(), &format!("Scaled down replica set {old} from 1 to 0"));
     let ready = deployment_ref("web") + ":available";
     let c = out.trace.metrics.column(&ready).unwrap();
-    let min_after =
-        out.trace.metrics.rows.iter().filter(|(t, _)| t.0 >= 60_000).map(|(_, v)| v[c]).min();
+    let min_after = out
+        .trace
+        .metrics
+        .value_at(c, SimTime(60_000))
+        .into_iter()
+        .chain(out.trace.metrics.series(c).filter(|(t, _)| t.0 > 60_000).map(|(_, v)| v));
+    let min_after = min_after.min();
     assert_eq!(min_after, Some(3));
     assert_eq!(out.cluster.workloads[0].status.updated_replicas, 4);
     assert_eq!(out.cluster.workloads[1].replicas, 0);

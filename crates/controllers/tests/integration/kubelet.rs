@@ -136,7 +136,7 @@ fn readiness_turns_not_ready_20_to_30_s_after_the_app_fails() {
         .trace
         .events
         .iter()
-        .filter(|e| e.reason == "Unhealthy" && e.name == "p0")
+        .filter(|e| e.reason == "Unhealthy" && &*e.name == "p0")
         .map(|e| (e.time.0, e.message.as_str()))
         .collect();
     assert_eq!(
@@ -480,9 +480,9 @@ fn readiness_gate_holds_ready_until_its_condition_is_true() {
         Some(CondStatus::True)
     );
     let ready = st.condition(PodConditionType::Ready).expect("Ready");
-    assert_eq!(ready.reason, "ReadinessGatesNotReady");
+    assert_eq!(&*ready.reason, "ReadinessGatesNotReady");
     assert_eq!(
-        ready.message,
+        &*ready.message,
         "corresponding condition of pod readiness gate \"example.com/load-balancer\" does not exist."
     );
     s.duration = SimDuration::from_secs(60);

@@ -60,7 +60,7 @@ fn events<'a>(out: &'a Outcome, reason: &str) -> Vec<&'a TraceEvent> {
 
 /// `(time ms, object)` of events with this reason.
 fn when(out: &Outcome, reason: &str) -> Vec<(u64, String)> {
-    events(out, reason).iter().map(|e| (e.time.0, e.name.clone())).collect()
+    events(out, reason).iter().map(|e| (e.time.0, e.name.to_string())).collect()
 }
 
 /// Pods (names) that ran on `node` when the fault happened: the `Scheduled` events there.
@@ -68,8 +68,8 @@ fn pods_scheduled_on(out: &Outcome, node: &str, before_ms: u64) -> Vec<String> {
     out.trace
         .events
         .iter()
-        .filter(|e| e.reason == "Scheduled" && e.node == node && e.time.0 < before_ms)
-        .map(|e| e.name.clone())
+        .filter(|e| e.reason == "Scheduled" && &*e.node == node && e.time.0 < before_ms)
+        .map(|e| e.name.to_string())
         .collect()
 }
 
@@ -169,7 +169,7 @@ fn power_loss_with_default_settings() {
     let p = out.cluster.pod_by_name("default", &victim[0]).expect("still exists");
     let pod = &out.cluster.pods[p.index()];
     let dt = pod.status.condition(PodConditionType::DisruptionTarget).unwrap();
-    assert_eq!((dt.status, dt.reason.as_str()), (CondStatus::True, "DeletionByTaintManager"));
+    assert_eq!((dt.status, &*dt.reason), (CondStatus::True, "DeletionByTaintManager"));
     assert_eq!(pod.meta.deletion, Some(SimTime(deleted + 30_000)));
     assert_eq!(pod.status.phase, PodPhase::Running);
     assert!(!pod.is_ready());
@@ -359,7 +359,7 @@ fn statefulset_pod_is_replaced_only_after_node_deletion() {
     // Where db-0 lands: run once without faults.
     let first = kubesim_controllers::run(&s0);
     let db0_node =
-        events(&first, "Scheduled").iter().find(|e| e.name == "db-0").unwrap().node.clone();
+        events(&first, "Scheduled").iter().find(|e| &*e.name == "db-0").unwrap().node.to_string();
     let mut s = s0;
     let n = node_id(&s, &db0_node);
     let mut actions = restart(&[n], 100);
@@ -377,7 +377,7 @@ fn statefulset_pod_is_replaced_only_after_node_deletion() {
     assert_eq!(old.removed, Some(SimTime(640_000)));
     assert_eq!(old.status.phase, PodPhase::Failed);
     assert_eq!(
-        old.status.condition(PodConditionType::DisruptionTarget).unwrap().reason,
+        &*old.status.condition(PodConditionType::DisruptionTarget).unwrap().reason,
         "DeletionByPodGC"
     );
     let ss =
@@ -549,7 +549,7 @@ fn crashed_node_recovers_finishes_terminations_and_restarts_pods() {
     let web_victim = on_a1[0].clone();
     let tme = events(&out, "TaintManagerEviction");
     assert_eq!(tme.len(), 2);
-    assert_eq!((tme[0].time.0, tme[0].name.as_str()), (460_100, web_victim.as_str()));
+    assert_eq!((tme[0].time.0, &*tme[0].name), (460_100, web_victim.as_str()));
     assert_eq!(tme[1].time.0, 600_000);
     assert_eq!(tme[1].message, format!("Cancelling deletion of Pod default/{}", tme[1].name));
     assert_eq!(times_of(&out, "FailedScheduling"), vec![460_100]);
@@ -721,7 +721,7 @@ fn a_noexecute_taint_present_at_the_start_is_enforced() {
     let pinned = WorkloadBuilder::deployment("pinned", 1, spec).build();
     let s = long(scenario(nodes, vec![web(2), pinned], vec![]), 2);
     let out = kubesim_controllers::run(&s);
-    assert!(events(&out, "Scheduled").iter().all(|e| e.node == "b-1"));
+    assert!(events(&out, "Scheduled").iter().all(|e| &*e.node == "b-1"));
     let marks: Vec<u64> = when(&out, "TaintManagerEviction").iter().map(|e| e.0).collect();
     assert_eq!(marks, vec![30_000, 60_000, 90_000, 120_000]);
     assert!(when(&out, "TaintManagerEviction").iter().all(|e| e.1.starts_with("pinned-")));

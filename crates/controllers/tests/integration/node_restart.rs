@@ -34,7 +34,7 @@ fn on_pods(out: &kubesim_controllers::Outcome, reason: &str) -> Vec<(u64, String
         .events
         .iter()
         .filter(|e| e.reason == reason)
-        .map(|e| (e.time.0, e.name.clone()))
+        .map(|e| (e.time.0, e.name.to_string()))
         .collect()
 }
 

@@ -51,29 +51,29 @@ fn preempts_one_victim_and_takes_its_node() {
         format!("Preempted by pod {} on node {node}", critical.meta.uid)
     );
     // The victim carries DisruptionTarget=True, reason PreemptionByScheduler.
-    let victim = out.cluster.pods.iter().find(|p| p.meta.name == preempted[0].name).unwrap();
+    let victim = out.cluster.pods.iter().find(|p| *p.meta.name == *preempted[0].name).unwrap();
     let dt = victim.status.condition(PodConditionType::DisruptionTarget).unwrap();
-    assert_eq!((dt.status, dt.reason.as_str()), (CondStatus::True, "PreemptionByScheduler"));
-    assert_eq!(dt.message, "default-scheduler: preempting to accommodate a higher priority pod");
+    assert_eq!((dt.status, &*dt.reason), (CondStatus::True, "PreemptionByScheduler"));
+    assert_eq!(&*dt.message, "default-scheduler: preempting to accommodate a higher priority pod");
     // The critical pod's FailedScheduling at 60 s has no "preemption:" part: preemption found
     // a node (upstream only adds the PostFilter message when it fails).
     let failed: Vec<_> =
-        ev("FailedScheduling").into_iter().filter(|e| e.name == critical.meta.name).collect();
+        ev("FailedScheduling").into_iter().filter(|e| *e.name == *critical.meta.name).collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].message, "0/2 nodes are available: 2 Insufficient cpu.");
     // The victim exits 1 s after SIGTERM and is removed at 61 s; that deletion moves the
     // critical pod (its 1 s back-off from 60 s has expired) and it takes the nominated node.
     let scheduled: Vec<_> =
-        ev("Scheduled").into_iter().filter(|e| e.name == critical.meta.name).collect();
+        ev("Scheduled").into_iter().filter(|e| *e.name == *critical.meta.name).collect();
     assert_eq!(scheduled.len(), 1);
-    assert_eq!((scheduled[0].time.0, scheduled[0].node.as_str()), (61_000, node.as_str()));
+    assert_eq!((scheduled[0].time.0, &*scheduled[0].node), (61_000, &*node));
     // kube-apiserver clears nominatedNodeName when it binds the pod (v1.34+).
     assert_eq!(critical.status.nominated_node, None);
     // The batch ReplicaSet replaced its victim at once; the replacement (priority 0) finds
     // no room and nobody to preempt, and keeps away from the critical pod's nominated node.
     let replacement = ev("FailedScheduling")
         .into_iter()
-        .find(|e| e.name != critical.meta.name)
+        .find(|e| *e.name != *critical.meta.name)
         .expect("the replacement is pending");
     assert_eq!(
         replacement.message,
@@ -132,7 +132,7 @@ fn pdb_protected_pods_are_spared_when_another_node_will_do() {
     let out = kubesim_controllers::run(&s);
     let preempted: Vec<_> = out.trace.events.iter().filter(|e| e.reason == "Preempted").collect();
     assert_eq!(preempted.len(), 1);
-    assert_eq!(preempted[0].node, "node-2");
+    assert_eq!(&*preempted[0].node, "node-2");
     assert!(preempted[0].name.starts_with("free-"), "{}", preempted[0].name);
 }
 

@@ -156,7 +156,7 @@ fn pod_anti_affinity_one_per_node() {
         .events
         .iter()
         .filter(|e| e.reason == "Scheduled")
-        .map(|e| e.node.clone())
+        .map(|e| e.node.to_string())
         .collect();
     placed.sort();
     assert_eq!(placed, ["node-1", "node-2"]);
@@ -248,7 +248,7 @@ fn image_locality_prefers_the_node_with_the_image() {
     s.cluster.image_sizes.insert("big:1".into(), 900 << 20);
     let out = kubesim_controllers::run(&s);
     let e = out.trace.events.iter().find(|e| e.reason == "Scheduled").unwrap();
-    assert_eq!(e.node, "node-2");
+    assert_eq!(&*e.node, "node-2");
     // The same attempt through explain: ImageLocality's raw scores are 0, 28, 0.
     let req = kubesim_controllers::scheduler::explain::ExplainRequest {
         pod: "app-".into(),
@@ -313,10 +313,10 @@ fn node_changes_reach_the_scheduler() {
     while sim.world.queue.peek_time().is_some_and(|t| t <= SimTime(1000)) {
         sim.step();
     }
-    assert_eq!(scheduled(&sim, "ssd-"), Some((SimTime(1000), "node-1".to_string())));
+    assert_eq!(scheduled(&sim, "ssd-"), Some((SimTime(1000), "node-1".into())));
     assert_eq!(scheduled(&sim, "huge-"), None);
     let big = NodeBuilder::new("node-2").allocatable("8", "16Gi", 110).build();
     api::add_node(&mut sim.world, big);
     idle(&mut sim);
-    assert_eq!(scheduled(&sim, "huge-"), Some((SimTime(1000), "node-2".to_string())));
+    assert_eq!(scheduled(&sim, "huge-"), Some((SimTime(1000), "node-2".into())));
 }

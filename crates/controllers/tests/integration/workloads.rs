@@ -47,7 +47,7 @@ fn deployment_starts_three_replicas() {
         .events
         .iter()
         .filter(|e| e.reason == "Scheduled")
-        .map(|e| e.node.clone())
+        .map(|e| e.node.to_string())
         .collect();
     nodes.sort();
     assert_eq!(nodes, vec!["node-1", "node-2", "node-3"]);

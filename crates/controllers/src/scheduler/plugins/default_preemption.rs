@@ -92,7 +92,7 @@ pub fn terminating_by_preemption(cluster: &Cluster, p: PodId) -> bool {
     pod.meta.deletion.is_some()
         && pod.status.condition(PodConditionType::DisruptionTarget).is_some_and(|c| {
             c.status == kubesim_model::CondStatus::True
-                && c.reason == REASON_PREEMPTION_BY_SCHEDULER
+                && *c.reason == *REASON_PREEMPTION_BY_SCHEDULER
         })
 }
 
