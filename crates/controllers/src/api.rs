@@ -102,9 +102,9 @@ pub fn start_dump_deletions(w: &mut World) {
         .filter(|p| w.cluster.pods[p.index()].meta.deletion.is_some())
         .collect();
     for pod in pods {
-        let meta = &mut w.cluster.pods[pod.index()].meta;
-        let grace = meta.deletion_grace_seconds.take().unwrap_or(0);
-        meta.deletion = None;
+        let grace = w.cluster.pods[pod.index()].meta.deletion_grace_seconds.unwrap_or(0);
+        // Through the cluster, so the kept counts (PDBs, workloads, terminating) stay right.
+        w.cluster.clear_deletion(pod);
         delete_pod(w, pod, Some(grace));
     }
 }

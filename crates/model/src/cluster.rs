@@ -572,6 +572,20 @@ impl Cluster {
         self.recount(pod, before);
     }
 
+    /// Clears a pod's deletion timestamp and grace period, keeping the counts: for a pod the
+    /// scenario loaded as Terminating, whose deletion the simulation then starts afresh at
+    /// t = 0 (`api::start_dump_deletions`).
+    pub fn clear_deletion(&mut self, pod: PodId) {
+        let before = PodFlags::of(&self.pods[pod.index()]);
+        let p = &mut self.pods[pod.index()];
+        if p.meta.deletion.is_some() && p.removed.is_none() {
+            self.terminating -= 1;
+        }
+        p.meta.deletion = None;
+        p.meta.deletion_grace_seconds = None;
+        self.recount(pod, before);
+    }
+
     /// Number of live pods in phase Pending.
     pub fn pending_pods(&self) -> u64 {
         self.phase_counts[PodPhase::Pending as usize]

@@ -15,7 +15,7 @@ fn scalings<'a>(out: &'a kubesim_controllers::Outcome, deployment: &str) -> Vec<
     out.trace
         .events
         .iter()
-        .filter(|e| e.reason == "ScalingReplicaSet" && e.name == deployment)
+        .filter(|e| e.reason == "ScalingReplicaSet" && &*e.name == deployment)
         .map(|e| (secs(e.time), e.message.as_str()))
         .collect()
 }
