@@ -14,6 +14,7 @@
 use crate::Failure;
 use crate::output::OutputFormat;
 use kubesim_report::{ExpectationVerdict, Summary};
+use kubesim_scenario::LoadOptions;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,13 +35,13 @@ impl Checked {
 }
 
 /// The scenario files under `paths`, in the order given (directories: recursively, by name).
-fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+fn scenario_files(paths: &[PathBuf], opts: &LoadOptions) -> Result<Vec<PathBuf>, Failure> {
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p)
             .map_err(|e| Failure::BadInput(format!("error: cannot read `{}`: {e}", p.display())))?;
         if meta.is_dir() {
-            walk(p, &mut out)?;
+            walk(p, opts, &mut out)?;
         } else {
             out.push(p.clone());
         }
@@ -48,7 +49,11 @@ fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
+/// Collects the scenario files below `dir`. Only regular files ending in `.yaml`/`.yml` are
+/// opened (a FIFO or device in the tree is passed over, never read), and each is read through
+/// the same bounded reader as a scenario file (`--max-include-size`), so a huge file in a
+/// directory given to `check` is an error naming it, not unbounded memory.
+fn walk(dir: &Path, opts: &LoadOptions, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
     let bad = |e: std::io::Error| {
         Failure::BadInput(format!("error: cannot read `{}`: {e}", dir.display()))
     };
@@ -60,14 +65,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            walk(&p, out)?;
+            walk(&p, opts, out)?;
             continue;
         }
-        let yaml = p.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        let yaml = p.extension().is_some_and(|e| e == "yaml" || e == "yml") && p.is_file();
         if !yaml {
             continue;
         }
-        let text = std::fs::read_to_string(&p)
+        let text = kubesim_scenario::read_scenario(&p, opts)
             .map_err(|e| Failure::BadInput(format!("error: cannot read `{}`: {e}", p.display())))?;
         match kubesim_scenario::is_scenario(&text, &p) {
             Ok(true) => out.push(p),
@@ -80,7 +85,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
 
 /// Loads every scenario, then runs each and checks its expectations.
 pub fn check_paths(paths: &[PathBuf], load: &crate::LoadArgs) -> Result<Checked, Failure> {
-    let files = scenario_files(paths)?;
+    let files = scenario_files(paths, &load.options())?;
     if files.is_empty() {
         // A CI job pointed at the wrong directory must not pass with nothing checked.
         let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();

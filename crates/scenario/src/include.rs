@@ -88,7 +88,7 @@ fn utf8(bytes: Vec<u8>) -> Result<String, String> {
 
 /// Reads the scenario file: any kind of file the user names (a FIFO from a shell's process
 /// substitution too), at most `max_include_bytes`, UTF-8.
-pub(crate) fn read_scenario(path: &Path, opts: &LoadOptions) -> Result<String, String> {
+pub fn read_scenario(path: &Path, opts: &LoadOptions) -> Result<String, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     utf8(read_bounded(file, opts.max_include_bytes)?)
 }

@@ -46,7 +46,9 @@ mod yaml;
 pub use error::ScenarioError;
 /// Parses a Go/kubectl-style duration (`90s`, `1m30s`) as scenario files write them.
 pub use format::parse_duration;
-pub use include::{DEFAULT_MAX_INCLUDE_BYTES, DEFAULT_MAX_NODES, DEFAULT_MAX_PODS, LoadOptions};
+pub use include::{
+    DEFAULT_MAX_INCLUDE_BYTES, DEFAULT_MAX_NODES, DEFAULT_MAX_PODS, LoadOptions, read_scenario,
+};
 pub use set::{Set, load_str_with, load_with, load_with_options};
 pub use warnings::warnings;
 

@@ -442,3 +442,24 @@ workloads:
         .expect("a replacement is created");
     assert_eq!(created.time.0, 0, "at once, not after the old pod is gone");
 }
+
+/// `check DIR` reads the YAML files it finds to tell scenarios from manifests: those reads are
+/// bounded like a scenario file's (`--max-include-size`), so a huge file in the tree is an
+/// error naming it, not unbounded memory; and a file that is not a regular file is not opened.
+#[test]
+fn check_bounds_the_files_it_reads_in_a_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ci");
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("a-small.yaml"), SMALL).unwrap();
+    // 4 KiB of comment lines: larger than the 1 KiB limit given below.
+    fs::write(dir.join("b-big.yaml"), "# padding line of a large file\n".repeat(128)).unwrap();
+    let o = kubesim(&["check", "ci", "--max-include-size", "1Ki"], tmp.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("b-big.yaml"), "{}", stderr(&o));
+    // Without the big file, the same limit admits the small scenario (under 1 KiB).
+    fs::remove_file(dir.join("b-big.yaml")).unwrap();
+    assert!(SMALL.len() < 1024);
+    let o = kubesim(&["check", "ci", "--max-include-size", "1Ki"], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
