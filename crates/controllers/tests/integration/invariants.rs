@@ -203,6 +203,51 @@ fn options_of(
     }
 }
 
+/// Invariant: every eviction the API allowed (`EvictionByEvictionAPI`, whose message names the
+/// PodDisruptionBudget consulted) left that PDB with at least `desiredHealthy` healthy pods
+/// (Ready, not terminating). Returns how many evictions were checked.
+fn check_evictions(
+    w: &kubesim_controllers::world::World,
+    new: &[kubesim_model::TraceEvent],
+    seed: u64,
+) -> u32 {
+    let mut checked = 0;
+    for e in new.iter().filter(|e| e.reason == "EvictionByEvictionAPI") {
+        let Some(rest) = e.message.split("PodDisruptionBudget ").nth(1) else { continue };
+        let Some(name) = rest
+            .split(": disruptionsAllowed")
+            .next()
+            .filter(|_| rest.contains(": disruptionsAllowed"))
+        else {
+            continue;
+        };
+        let id = (0..w.cluster.pdbs.len())
+            .find(|&i| w.cluster.pdbs[i].meta.name == name)
+            .unwrap_or_else(|| {
+                panic!("seed {seed}: eviction names PDB {name}, which is not in the cluster")
+            });
+        let pdb = &w.cluster.pdbs[id];
+        let healthy = w
+            .cluster
+            .pods_of_pdb(kubesim_model::PdbId(id as u32))
+            .iter()
+            .filter(|&&p| {
+                let pod = &w.cluster.pods[p.index()];
+                pod.meta.deletion.is_none() && pod.is_ready()
+            })
+            .count() as i32;
+        assert!(
+            healthy >= pdb.status.desired_healthy,
+            "seed {seed} at {}: eviction of {} left {name} with {healthy} healthy < desired {}",
+            w.now,
+            e.name,
+            pdb.status.desired_healthy
+        );
+        checked += 1;
+    }
+    checked
+}
+
 #[test]
 fn evictions_never_go_below_desired_healthy_and_drains_empty_their_nodes_or_say_why() {
     let mut stats = [0u32; 4];
@@ -214,38 +259,7 @@ fn evictions_never_go_below_desired_healthy_and_drains_empty_their_nodes_or_say_
         while sim.step() {
             let w = &sim.world;
             // Invariant 1: budgets used in this event.
-            let new = &w.trace.events[seen_events..];
-            for e in new.iter().filter(|e| e.reason == "EvictionByEvictionAPI") {
-                let Some(rest) = e.message.split("PodDisruptionBudget ").nth(1) else { continue };
-                let Some(name) = rest
-                    .split(": disruptionsAllowed")
-                    .next()
-                    .filter(|_| rest.contains(": disruptionsAllowed"))
-                else {
-                    continue;
-                };
-                let id = (0..w.cluster.pdbs.len())
-                    .find(|&i| w.cluster.pdbs[i].meta.name == name)
-                    .unwrap();
-                let pdb = &w.cluster.pdbs[id];
-                let healthy = w
-                    .cluster
-                    .pods_of_pdb(kubesim_model::PdbId(id as u32))
-                    .iter()
-                    .filter(|&&p| {
-                        let pod = &w.cluster.pods[p.index()];
-                        pod.meta.deletion.is_none() && pod.is_ready()
-                    })
-                    .count() as i32;
-                assert!(
-                    healthy >= pdb.status.desired_healthy,
-                    "seed {seed} at {}: eviction of {} left {name} with {healthy} healthy < desired {}",
-                    w.now,
-                    e.name,
-                    pdb.status.desired_healthy
-                );
-                stats[0] += 1;
-            }
+            stats[0] += check_evictions(w, &w.trace.events[seen_events..], seed);
             seen_events = w.trace.events.len();
             // Invariant 2, at the instant a node is reported drained.
             for (di, d) in w.trace.drains.iter().enumerate() {
@@ -471,40 +485,7 @@ fn random_timelines(first: u64, count: u64) -> u64 {
             if let Err(why) = check_state(w) {
                 panic!("seed {seed} at {}: {why}", w.now);
             }
-            for e in
-                w.trace.events[seen_events..].iter().filter(|e| e.reason == "EvictionByEvictionAPI")
-            {
-                let Some(rest) = e.message.split("PodDisruptionBudget ").nth(1) else { continue };
-                let Some(name) = rest
-                    .split(": disruptionsAllowed")
-                    .next()
-                    .filter(|_| rest.contains(": disruptionsAllowed"))
-                else {
-                    continue;
-                };
-                let Some(id) =
-                    (0..w.cluster.pdbs.len()).find(|&i| w.cluster.pdbs[i].meta.name == name)
-                else {
-                    continue;
-                };
-                let pdb = &w.cluster.pdbs[id];
-                let healthy = w
-                    .cluster
-                    .pods_of_pdb(kubesim_model::PdbId(id as u32))
-                    .iter()
-                    .filter(|&&p| {
-                        let pod = &w.cluster.pods[p.index()];
-                        pod.meta.deletion.is_none() && pod.is_ready()
-                    })
-                    .count() as i32;
-                assert!(
-                    healthy >= pdb.status.desired_healthy,
-                    "seed {seed} at {}: eviction of {} left {name} with {healthy} healthy < desired {}",
-                    w.now,
-                    e.name,
-                    pdb.status.desired_healthy
-                );
-            }
+            check_evictions(w, &w.trace.events[seen_events..], seed);
             seen_events = w.trace.events.len();
         }
         let first_run = sim.finish();
