@@ -876,8 +876,24 @@ fn post_filter(
         draw = Some(potential.len());
         let wanted = default_preemption::num_candidates(potential.len());
         let pdbs = default_preemption::pdb_allowances(cluster);
+        let prio = p.spec.priority;
         for i in 0..potential.len() {
             let node = potential[(offset + i) % potential.len()];
+            // No pod of lower priority on the node: no victims, as `select_victims_on_node`
+            // would find (without building the lists).
+            let any_lower = cluster.pods_on_node(node).iter().any(|&q| {
+                cluster.pods[q.index()].spec.priority < prio && cache.assigned_node(q) == Some(node)
+            });
+            if !any_lower {
+                statuses.push((
+                    node,
+                    Status::fail(
+                        Code::UnschedulableAndUnresolvable,
+                        default_preemption::NO_VICTIMS,
+                    ),
+                ));
+                continue;
+            }
             let on_node = pods_on(node);
             let mut fits = |o: &NodeOverlay| match filters_with_nominated(ctx, node, Some(o)) {
                 Ok(()) => Status::success(),
@@ -924,15 +940,15 @@ fn post_filter(
     candidates.extend(violating);
     if candidates.is_empty() {
         // A FitError over the dry run's statuses; every other node "is not helpful".
-        let mut hist: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut hist = Histogram::default();
         for (_, st) in &statuses {
             for r in st.reasons() {
-                *hist.entry(r).or_default() += 1;
+                hist.add(r, 1);
             }
         }
         let absent = num_nodes - statuses.len();
         if absent > 0 {
-            *hist.entry(default_preemption::NOT_HELPFUL).or_default() += absent;
+            hist.add(default_preemption::NOT_HELPFUL, absent);
         }
         let msg =
             format!("preemption: 0/{num_nodes} nodes are available: {}.", sorted_histogram(&hist));
@@ -948,10 +964,29 @@ fn post_filter(
     (None, record, Some((c.node, c.victims)), false, None)
 }
 
+/// Reasons counted over the nodes: a handful of distinct reasons over thousands of nodes, most
+/// of them the same `&'static str` (compared by address first).
+#[derive(Default)]
+struct Histogram<'a>(Vec<(&'a str, usize)>);
+
+impl<'a> Histogram<'a> {
+    fn add(&mut self, reason: &'a str, n: usize) {
+        let same = |k: &&str| std::ptr::eq(*k, reason) || *k == reason;
+        match self.0.iter_mut().find(|(k, _)| same(k)) {
+            Some((_, c)) => *c += n,
+            None => self.0.push((reason, n)),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// `count reason` entries, sorted as strings (upstream's `sort.Strings` on the formatted
 /// entries), joined with `, `.
-fn sorted_histogram(hist: &BTreeMap<&str, usize>) -> String {
-    let mut v: Vec<String> = hist.iter().map(|(r, c)| format!("{c} {r}")).collect();
+fn sorted_histogram(hist: &Histogram<'_>) -> String {
+    let mut v: Vec<String> = hist.0.iter().map(|(r, c)| format!("{c} {r}")).collect();
     v.sort();
     v.join(", ")
 }
@@ -963,10 +998,10 @@ pub fn fit_error_message(
     rejected: &[(NodeId, Status)],
     post_filter: Option<&str>,
 ) -> String {
-    let mut hist: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut hist = Histogram::default();
     for (_, st) in rejected {
         for r in st.reasons() {
-            *hist.entry(r).or_default() += 1;
+            hist.add(r, 1);
         }
     }
     let mut msg = format!("0/{num_nodes} nodes are available:");
