@@ -35,6 +35,9 @@ pub type GroupId = u32;
 pub type CounterId = u32;
 /// "No value" / "not eligible".
 pub const MISSING: u32 = u32::MAX;
+/// The most 64-bit words the NodeAffinity bitsets may hold together (32 MiB: 1,000 distinct
+/// node selectors on 20,000 nodes); filters past it are matched label by label.
+pub const AFFINITY_BITS_MAX_WORDS: usize = 4 << 20;
 
 /// A deterministic hash (SipHash with fixed keys): only used to find candidates in buckets,
 /// never to order anything.
@@ -494,6 +497,12 @@ pub struct SchedulerCache {
     counter_ids: HashMap<(GroupId, KeyId, CounterMode), CounterId>,
     keysets: Interner<Vec<KeyId>>,
     affinity_filters: Interner<AffinityFilter>,
+    /// Per affinity filter (by id), the nodes it matches as a bitset over `NodeId`, for the
+    /// NodeAffinity Filter; None for filters interned only for spread counting, or past the
+    /// [`AFFINITY_BITS_MAX_WORDS`] budget. Kept by [`SchedulerCache::refresh_node`].
+    affinity_bits: Vec<Option<Vec<u64>>>,
+    /// Words held by `affinity_bits`, against the budget.
+    affinity_bits_words: usize,
     toleration_sets: Interner<Vec<Toleration>>,
     /// Assigned pods with any inter-pod affinity or anti-affinity term.
     pub with_affinity: BTreeSet<PodId>,
@@ -505,6 +514,9 @@ pub struct SchedulerCache {
     /// Pods nominated to each node by a preemption.
     nominated: BTreeMap<NodeId, Vec<PodId>>,
     has_nominated: Vec<bool>,
+    /// Bumped by every change of what the filters read (a node refreshed, the node order, a
+    /// pod synced, a nomination): two attempts at one generation see the same nodes and pods.
+    generation: u64,
 }
 
 impl SchedulerCache {
@@ -529,6 +541,7 @@ impl SchedulerCache {
     /// reads each node's zone from a cache (kept by [`SchedulerCache::refresh_node`]) instead
     /// of its labels.
     pub fn refresh_node_order(&mut self, cluster: &Cluster) {
+        self.generation += 1;
         const UNKNOWN: u32 = u32::MAX;
         if self.zone_key_of.len() < cluster.nodes.len() {
             self.zone_key_of.resize(cluster.nodes.len(), UNKNOWN);
@@ -582,6 +595,7 @@ impl SchedulerCache {
     /// A node was added, changed or removed: re-index its labels and move it between domains
     /// of every counter.
     pub fn refresh_node(&mut self, cluster: &Cluster, node: NodeId) {
+        self.generation += 1;
         if self.node_info.len() < cluster.nodes.len() {
             self.node_info.resize(cluster.nodes.len(), NodeInfo::default());
         }
@@ -597,6 +611,7 @@ impl SchedulerCache {
         self.prefer_taint_nodes -= u32::from(old.prefer_taints);
         self.prefer_taint_nodes += u32::from(self.node_info[node.index()].prefer_taints);
         self.topo.refresh_node(cluster, node);
+        self.refresh_affinity_bits(cluster, node);
         for c in 0..self.counters.len() {
             let to = self.counter_domain_of(cluster, c as CounterId, node);
             let counter = &self.counters[c];
@@ -616,6 +631,7 @@ impl SchedulerCache {
 
     /// Brings one pod's entry in line with the cluster (idempotent).
     pub fn sync_pod(&mut self, cluster: &Cluster, pod: PodId) {
+        self.generation += 1;
         if self.pods.len() <= pod.index() {
             self.pods.resize(pod.index() + 1, PodEntry::default());
         }
@@ -791,6 +807,68 @@ impl SchedulerCache {
             .0
     }
 
+    /// The NodeAffinity Filter's verdicts for a pod's `nodeSelector` and required node
+    /// affinity, kept per node: the filter's id, with its bitset built the first time (one
+    /// match per node), after which a node's verdict is one bit instead of string compares
+    /// over its label map. None past the budget ([`AFFINITY_BITS_MAX_WORDS`]): the caller
+    /// matches the labels itself.
+    pub fn affinity_matcher(
+        &mut self,
+        cluster: &Cluster,
+        node_selector: &Labels,
+        required: Option<&Vec<NodeSelectorTerm>>,
+    ) -> Option<u32> {
+        let id = self.affinity_filter(node_selector, required);
+        if self.affinity_bits.len() <= id as usize {
+            self.affinity_bits.resize(id as usize + 1, None);
+        }
+        if self.affinity_bits[id as usize].is_none() {
+            let words = cluster.nodes.len().div_ceil(64);
+            if self.affinity_bits_words + words > AFFINITY_BITS_MAX_WORDS {
+                return None;
+            }
+            let f = &self.affinity_filters.items[id as usize];
+            let mut bits = vec![0u64; words];
+            for (i, n) in cluster.nodes.iter().enumerate() {
+                if n.removed.is_none() && f.matches(&n.meta.labels, &n.meta.name) {
+                    bits[i / 64] |= 1 << (i % 64);
+                }
+            }
+            self.affinity_bits_words += words;
+            self.affinity_bits[id as usize] = Some(bits);
+        }
+        Some(id)
+    }
+
+    /// Whether the node matches an affinity filter whose bitset [`Self::affinity_matcher`]
+    /// built.
+    #[inline(always)]
+    pub fn affinity_matches(&self, id: u32, node: NodeId) -> bool {
+        let bits = self.affinity_bits[id as usize].as_deref().expect("affinity bitset");
+        bits.get(node.index() / 64).is_some_and(|w| w & (1 << (node.index() % 64)) != 0)
+    }
+
+    /// Re-matches one node against every affinity filter with a bitset (its labels may have
+    /// changed, or it is new or gone).
+    fn refresh_affinity_bits(&mut self, cluster: &Cluster, node: NodeId) {
+        let n = &cluster.nodes[node.index()];
+        let (w, bit) = (node.index() / 64, 1u64 << (node.index() % 64));
+        for (id, slot) in self.affinity_bits.iter_mut().enumerate() {
+            let Some(bits) = slot else { continue };
+            if bits.len() <= w {
+                let grow = cluster.nodes.len().div_ceil(64) - bits.len();
+                bits.resize(bits.len() + grow, 0);
+                self.affinity_bits_words += grow;
+            }
+            let f = &self.affinity_filters.items[id];
+            if n.removed.is_none() && f.matches(&n.meta.labels, &n.meta.name) {
+                bits[w] |= bit;
+            } else {
+                bits[w] &= !bit;
+            }
+        }
+    }
+
     /// Interns a pod's tolerations.
     pub fn toleration_set(&mut self, tolerations: &[Toleration]) -> u32 {
         self.toleration_sets
@@ -938,6 +1016,7 @@ impl SchedulerCache {
 
     /// Nominates a pod to a node (replacing an earlier nomination).
     pub fn nominate(&mut self, pod: PodId, node: Option<NodeId>) {
+        self.generation += 1;
         let mut emptied = None;
         for (n, pods) in self.nominated.iter_mut() {
             if let Some(i) = pods.iter().position(|&p| p == pod) {
@@ -984,6 +1063,20 @@ impl SchedulerCache {
         for c in &self.counters {
             fresh.counter(cluster, c.group, c.key, c.mode);
         }
+        for (id, bits) in self.affinity_bits.iter().enumerate() {
+            let Some(bits) = bits else { continue };
+            let f = &self.affinity_filters.items[id];
+            for (i, n) in cluster.nodes.iter().enumerate() {
+                let want = n.removed.is_none() && f.matches(&n.meta.labels, &n.meta.name);
+                let have = bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
+                if want != have {
+                    return Err(format!(
+                        "node affinity bitset {id}: node {} kept {have}, matches {want}",
+                        n.meta.name
+                    ));
+                }
+            }
+        }
         for (i, (a, b)) in self.groups.iter().zip(&fresh.groups).enumerate() {
             if a.members != b.members {
                 return Err(format!("group {i} ({:?}): members differ", a.selector));
@@ -1012,6 +1105,13 @@ impl SchedulerCache {
             }
         }
         Ok(())
+    }
+
+    /// The generation of what the filters read: unchanged between two calls, every Filter
+    /// gives the same verdict on every node for pods of one shape.
+    #[inline]
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The node a pod is nominated to, if any.
@@ -1131,5 +1231,49 @@ mod tests {
         let b = cache.topo.lookup_value(zone, "b").unwrap();
         assert_eq!(cache.counter_ref(ctr).count(b), 1);
         assert_eq!(cache.counter_ref(ctr).min(), Some(1));
+    }
+
+    #[test]
+    fn affinity_bitsets_follow_node_labels() {
+        use kubesim_model::{Operator, Requirement};
+        let mut c = Cluster::new();
+        c.add_node(NodeBuilder::new("n1").label("pool", "gpu").build());
+        c.add_node(NodeBuilder::new("n2").label("pool", "cpu").build());
+        let mut cache = SchedulerCache::new(&c);
+        // `nodeSelector: {pool: gpu}`, and required affinity `pool In [cpu]` (other filters).
+        let selector: Labels = [("pool".to_string(), "gpu".to_string())].into();
+        let gpu = cache.affinity_matcher(&c, &selector, None).unwrap();
+        let terms = vec![NodeSelectorTerm {
+            match_expressions: vec![Requirement {
+                key: "pool".into(),
+                operator: Operator::In,
+                values: vec!["cpu".into()],
+            }],
+            match_fields: Vec::new(),
+        }];
+        let cpu = cache.affinity_matcher(&c, &Labels::new(), Some(&terms)).unwrap();
+        assert_ne!(gpu, cpu);
+        // Interned: the same selector gets the same id.
+        assert_eq!(cache.affinity_matcher(&c, &selector, None), Some(gpu));
+        assert!(cache.affinity_matches(gpu, NodeId(0)) && !cache.affinity_matches(gpu, NodeId(1)));
+        assert!(!cache.affinity_matches(cpu, NodeId(0)) && cache.affinity_matches(cpu, NodeId(1)));
+        // n2 moves to the gpu pool: both bitsets change with it.
+        c.nodes[1].meta.labels.insert("pool".into(), "gpu".into());
+        cache.refresh_node(&c, NodeId(1));
+        assert!(cache.affinity_matches(gpu, NodeId(1)) && !cache.affinity_matches(cpu, NodeId(1)));
+        // A node added past the bitsets' length (and past a 64-node word).
+        for i in 0..70 {
+            let pool = if i == 69 { "cpu" } else { "mem" };
+            let id = c.add_node(NodeBuilder::new(&format!("m{i}")).label("pool", pool).build());
+            cache.refresh_node(&c, id);
+        }
+        assert!(cache.affinity_matches(cpu, NodeId(71)));
+        assert!(
+            !cache.affinity_matches(gpu, NodeId(71)) && !cache.affinity_matches(cpu, NodeId(70))
+        );
+        assert_eq!(cache.check_against_rebuild(&c), Ok(()));
+        // A label change the cache was not told of is caught by the consistency check.
+        c.nodes[0].meta.labels.insert("pool".into(), "cpu".into());
+        assert!(cache.check_against_rebuild(&c).is_err());
     }
 }

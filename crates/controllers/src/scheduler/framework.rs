@@ -208,6 +208,10 @@ pub struct CycleState<'a> {
     pub pass_filter: PluginSet,
     /// Score plugins whose PreScore returned Skip.
     pub skip_score: PluginSet,
+    /// NodeAffinity's PreFilter state: the id of the pod's `nodeSelector` + required node
+    /// affinity in the cache's per-node match bitsets ([`super::cache::SchedulerCache::affinity_matcher`]),
+    /// or None to match the node's labels directly.
+    pub node_affinity: Option<u32>,
     /// PodTopologySpread's PreFilter state.
     pub spread_filter: pod_topology_spread::PreFilterState,
     /// PodTopologySpread's PreScore state.
@@ -235,6 +239,7 @@ impl<'a> CycleState<'a> {
                 PluginSet::EMPTY
             },
             skip_score: PluginSet::EMPTY,
+            node_affinity: None,
             spread_filter: Default::default(),
             spread_score: Default::default(),
             affinity_filter: Default::default(),

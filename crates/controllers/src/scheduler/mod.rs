@@ -109,6 +109,32 @@ pub struct Scheduler {
     rejected: Vec<NodeId>,
     totals: Vec<i64>,
     scores: Vec<i64>,
+    /// The last failed attempt of each pod shape ([`SchedulerCache::shape`]), reused by the
+    /// next attempt of that shape at the same cache generation (see [`FailMemo`]).
+    failed_memo: std::collections::HashMap<u32, FailMemo>,
+    /// Inside [`Scheduler::run`], where the cluster's changes are applied to the cache before
+    /// every attempt (so that the cache's generation covers them).
+    in_run: bool,
+}
+
+/// A failed attempt that another pod of the same shape may reuse.
+///
+/// A pod that fits nowhere is tried again and again (after every event its rejecting plugins'
+/// hints pass, at most once per back-off), and each attempt walks every node, works out each
+/// node's rejection and runs preemption's dry run. Pods of one shape (one template: the same
+/// spec, namespace, labels and owner) get the same verdict from every Filter on every node
+/// while nothing the filters read changes, which the cache's generation tracks. So when such
+/// an attempt's result depended only on the filters (not on PodDisruptionBudgets or pod ages,
+/// which preemption reads only once it has a victim in view) and the pod has no nominated
+/// node, the next attempt of that shape at the same generation is the same: same message,
+/// same rejecting plugins, the same draw from the scheduler's stream (preemption's random
+/// offset), and the walk's start moves by the number of nodes (not at all).
+struct FailMemo {
+    generation: u64,
+    message: String,
+    plugins: PluginSet,
+    /// The range of preemption's random offset, if it drew one.
+    draw: Option<usize>,
 }
 
 impl Scheduler {
@@ -125,6 +151,8 @@ impl Scheduler {
             rejected: Vec::new(),
             totals: Vec::new(),
             scores: Vec::new(),
+            failed_memo: std::collections::HashMap::new(),
+            in_run: false,
         }
     }
 
@@ -232,6 +260,7 @@ impl Scheduler {
     pub fn run(&mut self, w: &mut World) {
         w.scheduler_ran();
         self.process_events(w);
+        self.in_run = true;
         while let Some(pod) = self.queue.pop() {
             let p = &w.cluster.pods[pod.index()];
             if !p.exists() || p.node.is_some() || p.meta.deletion.is_some() {
@@ -243,6 +272,7 @@ impl Scheduler {
                 self.process_events(w);
             }
         }
+        self.in_run = false;
     }
 
     /// Handles `BackoffExpired`.
@@ -357,9 +387,36 @@ impl Scheduler {
             .explain
             .as_ref()
             .is_some_and(|r| self.record.is_none() && w.now >= r.at && r.matches(&p.meta.name));
-        let Self { cache, rng, next_start_node_index, feasible, rejected, totals, scores, .. } =
-            self;
+        let Self {
+            cache,
+            rng,
+            next_start_node_index,
+            feasible,
+            rejected,
+            totals,
+            scores,
+            failed_memo,
+            in_run,
+            ..
+        } = self;
         let cache = cache.as_mut().expect("cache");
+        // The same failure as the last attempt of this shape, if nothing changed since.
+        let memo_shape = (*in_run && !recording && p.status.nominated_node.is_none())
+            .then(|| cache.shape(cluster, pod));
+        if let Some(shape) = memo_shape
+            && let Some(m) = failed_memo.get(&shape)
+            && m.generation == cache.generation()
+        {
+            if let Some(len) = m.draw {
+                let _ = rng.random_range(0..len);
+            }
+            return Outcome::Fail {
+                message: m.message.clone(),
+                plugins: m.plugins,
+                nominate: None,
+                clear_nomination: false,
+            };
+        }
         let mut state = CycleState::new(pod, p);
         let mut prefilter = Vec::new();
         for (plugin, code) in [
@@ -386,6 +443,9 @@ impl Scheduler {
         ] {
             if code == Code::Skip {
                 state.skip_filter.insert(plugin);
+            } else if plugin == PluginId::NodeAffinity {
+                state.node_affinity =
+                    plugins::node_affinity::pre_filter_state(cache, cluster, &p.spec);
             }
             if recording {
                 prefilter.push(StageResult { plugin: plugin.name(), code: code.as_str() });
@@ -648,8 +708,20 @@ impl Scheduler {
                         }
                     })
                     .collect();
-                let (post, preemption, nominate, clear) = post_filter(&ctx, w, rng, &statuses);
+                let (post, preemption, nominate, clear, pure) =
+                    post_filter(&ctx, w, rng, &statuses);
                 let message = fit_error_message(n, &statuses, post.as_deref());
+                if let (Some(shape), Some(draw)) = (memo_shape, pure) {
+                    failed_memo.insert(
+                        shape,
+                        FailMemo {
+                            generation: cache.generation(),
+                            message: message.clone(),
+                            plugins: unschedulable_plugins,
+                            draw,
+                        },
+                    );
+                }
                 if let Some(r) = record.as_mut() {
                     r.result =
                         AttemptResult::Unschedulable { message: message.clone(), preemption };
@@ -746,15 +818,17 @@ fn select_host(rng: &mut ChaCha8Rng, feasible: &[NodeId], totals: &[i64]) -> (No
 }
 
 /// DefaultPreemption's PostFilter. Returns the `preemption: ...` message part (None when a
-/// candidate was found), the record for `explain`, the nomination and victims, and whether to
-/// clear an earlier nomination.
+/// candidate was found), the record for `explain`, the nomination and victims, whether to
+/// clear an earlier nomination, and, when the result depended only on what the filters read
+/// (no candidate, and no node's victims were weighed against PDBs and pod ages), the range of
+/// the random draw it made (see [`FailMemo`]).
 #[allow(clippy::type_complexity)]
 fn post_filter(
     ctx: &Ctx<'_>,
     w: &World,
     rng: &mut ChaCha8Rng,
     rejected: &[(NodeId, Status)],
-) -> (Option<String>, PreemptionRecord, Option<(NodeId, Vec<PodId>)>, bool) {
+) -> (Option<String>, PreemptionRecord, Option<(NodeId, Vec<PodId>)>, bool, Option<Option<usize>>) {
     let cluster = ctx.cluster;
     let cache = ctx.cache;
     let pod = ctx.state.pod_id;
@@ -780,28 +854,46 @@ fn post_filter(
             PreemptionRecord::NotEligible(msg.to_string()),
             None,
             false,
+            Some(None),
         );
     }
     // Candidates: nodes rejected as Unschedulable, in the snapshot's node order.
-    let mut code_of: BTreeMap<NodeId, Code> = BTreeMap::new();
+    let mut unschedulable = vec![false; cluster.nodes.len()];
     for (n, st) in rejected {
-        code_of.insert(*n, st.code);
+        unschedulable[n.index()] = st.code == Code::Unschedulable;
     }
-    let potential: Vec<NodeId> = cache
-        .node_order
-        .iter()
-        .copied()
-        .filter(|n| code_of.get(n) == Some(&Code::Unschedulable))
-        .collect();
+    let potential: Vec<NodeId> =
+        cache.node_order.iter().copied().filter(|n| unschedulable[n.index()]).collect();
     let mut statuses: Vec<(NodeId, Status)> = Vec::new();
     let mut non_violating = Vec::new();
     let mut violating = Vec::new();
+    // Whether some node's victims were weighed (PDBs, pod ages): the result is not the
+    // filters' alone.
+    let mut weighed = false;
+    let mut draw = None;
     if !potential.is_empty() {
         let offset = rng.random_range(0..potential.len());
+        draw = Some(potential.len());
         let wanted = default_preemption::num_candidates(potential.len());
         let pdbs = default_preemption::pdb_allowances(cluster);
+        let prio = p.spec.priority;
         for i in 0..potential.len() {
             let node = potential[(offset + i) % potential.len()];
+            // No pod of lower priority on the node: no victims, as `select_victims_on_node`
+            // would find (without building the lists).
+            let any_lower = cluster.pods_on_node(node).iter().any(|&q| {
+                cluster.pods[q.index()].spec.priority < prio && cache.assigned_node(q) == Some(node)
+            });
+            if !any_lower {
+                statuses.push((
+                    node,
+                    Status::fail(
+                        Code::UnschedulableAndUnresolvable,
+                        default_preemption::NO_VICTIMS,
+                    ),
+                ));
+                continue;
+            }
             let on_node = pods_on(node);
             let mut fits = |o: &NodeOverlay| match filters_with_nominated(ctx, node, Some(o)) {
                 Ok(()) => Status::success(),
@@ -811,6 +903,7 @@ fn post_filter(
                 cluster, w.now, pod, node, &on_node, &pdbs, &mut fits,
             ) {
                 Ok((victims, violations)) if !victims.is_empty() => {
+                    weighed = true;
                     let c = default_preemption::Candidate {
                         node,
                         victims,
@@ -826,16 +919,19 @@ fn post_filter(
                         break;
                     }
                 }
-                Ok(_) => statuses.push((
-                    node,
-                    Status::fail(
-                        Code::UnschedulableAndUnresolvable,
-                        format!(
-                            "expected at least one victim pod on node {:?}",
-                            cluster.nodes[node.index()].meta.name
+                Ok(_) => {
+                    weighed = true;
+                    statuses.push((
+                        node,
+                        Status::fail(
+                            Code::UnschedulableAndUnresolvable,
+                            format!(
+                                "expected at least one victim pod on node {:?}",
+                                cluster.nodes[node.index()].meta.name
+                            ),
                         ),
-                    ),
-                )),
+                    ))
+                }
                 Err(st) => statuses.push((node, st)),
             }
         }
@@ -844,19 +940,19 @@ fn post_filter(
     candidates.extend(violating);
     if candidates.is_empty() {
         // A FitError over the dry run's statuses; every other node "is not helpful".
-        let mut hist: BTreeMap<String, usize> = BTreeMap::new();
+        let mut hist = Histogram::default();
         for (_, st) in &statuses {
             for r in st.reasons() {
-                *hist.entry(r.to_string()).or_default() += 1;
+                hist.add(r, 1);
             }
         }
         let absent = num_nodes - statuses.len();
         if absent > 0 {
-            *hist.entry(default_preemption::NOT_HELPFUL.to_string()).or_default() += absent;
+            hist.add(default_preemption::NOT_HELPFUL, absent);
         }
         let msg =
             format!("preemption: 0/{num_nodes} nodes are available: {}.", sorted_histogram(&hist));
-        return (Some(msg), PreemptionRecord::NoCandidate, None, true);
+        return (Some(msg), PreemptionRecord::NoCandidate, None, true, (!weighed).then_some(draw));
     }
     let best = default_preemption::pick_one_node(cluster, w.now, &candidates);
     let c = candidates.swap_remove(best);
@@ -865,13 +961,32 @@ fn post_filter(
         victims: c.victims.iter().map(|v| cluster.pods[v.index()].meta.key()).collect(),
         candidates: candidates.len() + 1,
     };
-    (None, record, Some((c.node, c.victims)), false)
+    (None, record, Some((c.node, c.victims)), false, None)
+}
+
+/// Reasons counted over the nodes: a handful of distinct reasons over thousands of nodes, most
+/// of them the same `&'static str` (compared by address first).
+#[derive(Default)]
+struct Histogram<'a>(Vec<(&'a str, usize)>);
+
+impl<'a> Histogram<'a> {
+    fn add(&mut self, reason: &'a str, n: usize) {
+        let same = |k: &&str| std::ptr::eq(*k, reason) || *k == reason;
+        match self.0.iter_mut().find(|(k, _)| same(k)) {
+            Some((_, c)) => *c += n,
+            None => self.0.push((reason, n)),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// `count reason` entries, sorted as strings (upstream's `sort.Strings` on the formatted
 /// entries), joined with `, `.
-fn sorted_histogram(hist: &BTreeMap<String, usize>) -> String {
-    let mut v: Vec<String> = hist.iter().map(|(r, c)| format!("{c} {r}")).collect();
+fn sorted_histogram(hist: &Histogram<'_>) -> String {
+    let mut v: Vec<String> = hist.0.iter().map(|(r, c)| format!("{c} {r}")).collect();
     v.sort();
     v.join(", ")
 }
@@ -883,10 +998,10 @@ pub fn fit_error_message(
     rejected: &[(NodeId, Status)],
     post_filter: Option<&str>,
 ) -> String {
-    let mut hist: BTreeMap<String, usize> = BTreeMap::new();
+    let mut hist = Histogram::default();
     for (_, st) in rejected {
         for r in st.reasons() {
-            *hist.entry(r.to_string()).or_default() += 1;
+            hist.add(r, 1);
         }
     }
     let mut msg = format!("0/{num_nodes} nodes are available:");

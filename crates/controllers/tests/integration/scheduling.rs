@@ -49,6 +49,69 @@ fn failed_scheduling_then_uncordon() {
 }
 
 #[test]
+fn pods_of_one_template_fail_alike_until_the_cluster_changes() {
+    // The scheduler reuses a failed attempt for the next pod of the same template while
+    // nothing the filters read has changed (kube-scheduler would compute the same failure
+    // again); any change makes it look again. node-1 has room for two of five 1-CPU pods,
+    // node-2 is cordoned: three pods fail at 0 s with the same message. The uncordon at 120 s
+    // moves all three back (NodeUnschedulable's hint); a stale reuse would fail them again as
+    // "cordoned". The first two fit node-2 one after the other, and the third sees node-2
+    // full (a new message). It is tried again by the leftover flush: failed at 120 s,
+    // unschedulable for > 5 min at the 450 s tick.
+    let nodes = vec![
+        NodeBuilder::new("node-1").allocatable("2", "8Gi", 110).build(),
+        NodeBuilder::new("node-2").allocatable("2", "8Gi", 110).unschedulable().build(),
+    ];
+    let s = scenario(
+        nodes,
+        vec![
+            WorkloadBuilder::deployment("web", 5, SpecBuilder::new().requests("1", "1Gi").build())
+                .build(),
+        ],
+        vec![(120, ActionKind::Uncordon { nodes: vec![NodeId(1)] })],
+    );
+    let out = kubesim_controllers::run(&s);
+    let cordoned = "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.";
+    let full = "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.";
+    let failed: Vec<(u64, &str)> = events_of(&out, "FailedScheduling")
+        .iter()
+        .map(|(t, m)| {
+            (
+                *t,
+                if m == cordoned {
+                    "cordoned"
+                } else if m == full {
+                    "full"
+                } else {
+                    "?"
+                },
+            )
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        vec![
+            (0, "cordoned"),
+            (0, "cordoned"),
+            (0, "cordoned"),
+            (120_000, "full"),
+            (450_000, "full")
+        ]
+    );
+    let scheduled: Vec<(u64, &str)> = out
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.reason == "Scheduled")
+        .map(|e| (e.time.0, &*e.node))
+        .collect();
+    assert_eq!(
+        scheduled,
+        vec![(0, "node-1"), (0, "node-1"), (120_000, "node-2"), (120_000, "node-2")]
+    );
+}
+
+#[test]
 fn unschedulable_pod_retried_after_five_minutes_without_changes() {
     // Nothing changes, so the pod waits in the unschedulable pool for the leftover flush,
     // which runs every 30 s and moves pods unschedulable for longer than

@@ -112,8 +112,8 @@ pub fn run_filters(
 }
 
 /// Whether a node passes every Filter that applies. The verdict does not depend on the
-/// order, so the most selective filters run first (PodTopologySpread, InterPodAffinity,
-/// NodeResourcesFit reject most); which plugin rejected a node, which depends on the order,
+/// order, so the cheapest selective filters run first (NodeAffinity when it is one bit, then
+/// PodTopologySpread, InterPodAffinity, NodeResourcesFit, which reject most); which plugin rejected a node, which depends on the order,
 /// is worked out with [`run_filters`] only when it matters (no node fits, or `explain`).
 #[inline(always)]
 pub fn passes(ctx: &Ctx<'_>, node: NodeId) -> bool {
@@ -125,6 +125,10 @@ pub fn passes(ctx: &Ctx<'_>, node: NodeId) -> bool {
             }
         };
     }
+    if ctx.state.node_affinity.is_some() {
+        // A bit per node (pods pinned to a pool reject most nodes here).
+        step!(PluginId::NodeAffinity, node_affinity::filter);
+    }
     step!(PluginId::PodTopologySpread, pod_topology_spread::filtering::filter);
     step!(PluginId::InterPodAffinity, inter_pod_affinity::filtering::filter);
     if !skip.contains(PluginId::NodeResourcesFit) && !node_resources_fit::fits(ctx, node) {
@@ -132,7 +136,9 @@ pub fn passes(ctx: &Ctx<'_>, node: NodeId) -> bool {
     }
     step!(PluginId::NodeUnschedulable, node_unschedulable::filter);
     step!(PluginId::TaintToleration, taint_toleration::filter);
-    step!(PluginId::NodeAffinity, node_affinity::filter);
+    if ctx.state.node_affinity.is_none() {
+        step!(PluginId::NodeAffinity, node_affinity::filter);
+    }
     step!(PluginId::NodePorts, node_ports::filter);
     step!(PluginId::NodeName, node_name::filter);
     true

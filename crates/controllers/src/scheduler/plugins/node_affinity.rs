@@ -65,11 +65,34 @@ pub fn pre_filter(spec: &PodSpec) -> Code {
     }
 }
 
+/// PreFilter's state: the pod's selector and terms interned in the scheduler's cache with a
+/// per-node match bitset, so that Filter reads one bit per node (pods of one workload share
+/// it, and a pod pinned to a pool visits hundreds of nodes per attempt). Pods whose terms
+/// name their nodes (DaemonSet pods: one distinct selector per node) are left to match label
+/// by label: they filter a node or two ([`named_nodes`]), and a bitset each would cost
+/// O(nodes) memory per node.
+pub fn pre_filter_state(
+    cache: &mut crate::scheduler::cache::SchedulerCache,
+    cluster: &kubesim_model::Cluster,
+    spec: &PodSpec,
+) -> Option<u32> {
+    if pre_filter(spec) == Code::Skip || named_nodes(spec).is_some() {
+        return None;
+    }
+    cache.affinity_matcher(cluster, &spec.node_selector, spec.node_affinity.required.as_ref())
+}
+
 /// Filter.
 #[inline]
 pub fn filter(ctx: &Ctx<'_>, node: NodeId) -> FilterResult {
-    let n = &ctx.cluster.nodes[node.index()];
-    if matches_required(&ctx.state.pod.spec, &n.meta.labels, &n.meta.name) {
+    let matches = match ctx.state.node_affinity {
+        Some(id) => ctx.cache.affinity_matches(id, node),
+        None => {
+            let n = &ctx.cluster.nodes[node.index()];
+            matches_required(&ctx.state.pod.spec, &n.meta.labels, &n.meta.name)
+        }
+    };
+    if matches {
         Ok(())
     } else {
         Err(Status::fail(Code::UnschedulableAndUnresolvable, ERR_REASON_POD))
