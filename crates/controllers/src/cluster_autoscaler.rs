@@ -170,7 +170,8 @@ impl ClusterAutoscaler {
         let groups = p.node_groups.iter().map(|_| Group::default()).collect();
         if !p.node_groups.is_empty() {
             w.autoscaling = true;
-            w.schedule_at(w.now, Event::AutoscalerScan);
+            // The first loop one interval in: the scheduler has placed the initial pods.
+            w.schedule(p.scan_interval, Event::AutoscalerScan);
         }
         Self {
             rng: streams.stream(streams::CLUSTER_AUTOSCALER),
@@ -328,6 +329,9 @@ impl ClusterAutoscaler {
         // Per pod: why each group would not help.
         let mut reasons: BTreeMap<PodId, BTreeMap<String, u32>> = BTreeMap::new();
         let mut options = Vec::new();
+        // Pods some group's template can hold (upstream reports only the others as
+        // remaining unschedulable, also when limits left them out of this scale-up).
+        let mut fit_any: BTreeSet<PodId> = BTreeSet::new();
         for g in 0..params.node_groups.len() {
             let ng = &params.node_groups[g];
             let size = self.target_size(w, params, g);
@@ -349,6 +353,7 @@ impl ClusterAutoscaler {
                     None => fitting.push(p),
                 }
             }
+            fit_any.extend(fitting.iter().copied());
             if fitting.is_empty() {
                 continue;
             }
@@ -377,9 +382,8 @@ impl ClusterAutoscaler {
             });
         }
         // Pods no option helps.
-        let helped: BTreeSet<PodId> = options.iter().flat_map(|o| o.pods.iter().copied()).collect();
         for &p in &left {
-            if helped.contains(&p) {
+            if fit_any.contains(&p) {
                 continue;
             }
             let parts: Vec<String> = reasons
@@ -572,15 +576,26 @@ impl ClusterAutoscaler {
         }
         let mut moved: BTreeMap<NodeId, Resources> = BTreeMap::new();
         let mut gone: BTreeSet<NodeId> = self.removals.keys().copied().collect();
+        // Empty nodes first (they need no simulation; upstream prefers them), then the
+        // others in node order.
+        let mut candidates: Vec<(bool, NodeId, usize)> = Vec::new();
         for ng in &params.node_groups {
             let pool_name = &w.cluster.pools[ng.pool].name;
-            let nodes: Vec<NodeId> = w
-                .cluster
-                .live_nodes()
-                .filter(|&n| w.cluster.nodes[n.index()].pool.as_deref() == Some(pool_name))
-                .collect();
-            for n in nodes {
-                if gone.contains(&n) || spare.get(&ng.pool).copied().unwrap_or(0) == 0 {
+            candidates.extend(
+                w.cluster
+                    .live_nodes()
+                    .filter(|&n| w.cluster.nodes[n.index()].pool.as_deref() == Some(pool_name))
+                    .map(|n| (!pods_to_evict(w, n).is_empty(), n, ng.pool)),
+            );
+        }
+        candidates.sort();
+        for (_, n, pool) in candidates {
+            {
+                // A node this pass moves pods to stays (its new pods would have to move too).
+                if gone.contains(&n)
+                    || moved.contains_key(&n)
+                    || spare.get(&pool).copied().unwrap_or(0) == 0
+                {
                     continue;
                 }
                 let node = &w.cluster.nodes[n.index()];
@@ -638,7 +653,7 @@ impl ClusterAutoscaler {
                 }
                 gone.insert(n);
                 removable.push(n);
-                *spare.get_mut(&ng.pool).expect("pool") -= 1;
+                *spare.get_mut(&pool).expect("pool") -= 1;
             }
         }
         let now = w.now;
