@@ -417,11 +417,7 @@ pub fn nodes_chart(scenario: &str, trace: &Trace) -> StepChart {
         let points = column_points(trace, Some(i));
         top = top.max(points.iter().map(|p| p.1).max().unwrap_or(0));
         series.push(StepSeries { color, lane: lane + 1, points, ..Default::default() });
-        legend.push(LegendEntry {
-            label: format!("pool {pool}"),
-            color,
-            ..Default::default()
-        });
+        legend.push(LegendEntry { label: format!("pool {pool}"), color, ..Default::default() });
     }
     StepChart {
         title: format!("{scenario}: nodes by condition"),
