@@ -42,9 +42,9 @@
 //!    safe-to-evict: "false"`; a pod with no controller; a pod with local storage
 //!    (`emptyDir`, with `skip-nodes-with-local-storage`); a `kube-system` pod no PDB covers
 //!    (`skip-nodes-with-system-pods`); a PDB with `disruptionsAllowed` 0. `safe-to-evict:
-//!    "true"` lifts the controller and local-storage rules. DaemonSet and mirror pods neither
-//!    block nor move. A node annotated `cluster-autoscaler.kubernetes.io/scale-down-disabled:
-//!    "true"`, a pool at its `minCount`, a NotReady or cordoned node are not candidates.
+//!    "true"` lifts all of these (the eviction still honours the PDB). DaemonSet and mirror
+//!    pods neither block nor move. A node annotated
+//!    `cluster-autoscaler.kubernetes.io/scale-down-disabled: "true"`, a pool at its `minCount`, a NotReady or cordoned node are not candidates.
 //! 4. *Scale-down*, unless in cooldown (`scale-down-delay-after-add` since the last
 //!    scale-up, `-after-delete` since the last deletion, `-after-failure` since the last
 //!    failed one): nodes unneeded for `scale-down-unneeded-time` go. Empty ones (only
@@ -405,7 +405,7 @@ impl ClusterAutoscaler {
                 .filter(|&g| {
                     g == best.group
                         || (similar_groups(w, params, g, best.group)
-                            && !self.groups[g].backoff_until.is_some_and(|t| t > w.now)
+                            && self.groups[g].backoff_until.is_none_or(|t| t <= w.now)
                             && best
                                 .pods
                                 .iter()
@@ -887,8 +887,14 @@ fn pods_to_evict(w: &World, n: NodeId) -> Vec<PodId> {
 
 /// Why a pod blocks its node's removal (`drainability/rules`), or None.
 pub fn blocker(w: &World, params: &ClusterAutoscalerParams, p: PodId) -> Option<&'static str> {
+    // The rules in upstream's order (`drainability/rules/rules.go`): `safe-to-evict: "true"`
+    // makes a pod drainable before the PDB, system-pod, local-storage and replication rules
+    // are asked (the eviction still honours its PDB).
     let pod = &w.cluster.pods[p.index()];
     let safe = pod.meta.annotations.get(ANNOTATION_SAFE_TO_EVICT).map(String::as_str);
+    if safe == Some("true") {
+        return None;
+    }
     if safe == Some("false") {
         return Some("NotSafeToEvictAnnotation");
     }
@@ -896,18 +902,15 @@ pub fn blocker(w: &World, params: &ClusterAutoscalerParams, p: PodId) -> Option<
     if pdbs.iter().any(|&b| w.cluster.pdbs[b.index()].status.disruptions_allowed < 1) {
         return Some("NotEnoughPdb");
     }
-    if safe == Some("true") {
-        return None;
-    }
-    if pod.meta.owner.is_none() || w.cluster.controller_of(p).is_none() {
-        return Some("NotReplicated");
-    }
     if params.skip_nodes_with_system_pods && pod.meta.namespace == "kube-system" && pdbs.is_empty()
     {
         return Some("UnmovableKubeSystemPod");
     }
     if params.skip_nodes_with_local_storage && !pod.spec.empty_dir_volumes.is_empty() {
         return Some("LocalStorageRequested");
+    }
+    if pod.meta.owner.is_none() || w.cluster.controller_of(p).is_none() {
+        return Some("NotReplicated");
     }
     None
 }

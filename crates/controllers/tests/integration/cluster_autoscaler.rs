@@ -147,8 +147,8 @@ fn max_nodes_total_caps_the_scale_up() {
 
 #[test]
 fn expanders_choose_the_pool() {
-    // Two pools that could both take the 2 pending pods of 3 CPU: `small` (4 CPU: 2 nodes,
-    // most of each left idle... 1 CPU) and `big` (8 CPU: 1 node, 2 CPU idle).
+    // Two pools that could both take the 2 pending pods of 3 CPU: `small` (4 CPU: 2 new
+    // nodes, 1 CPU idle on each) and `big` (8 CPU: 1 new node, 2 CPU idle).
     let run = |expander: Expander, priorities: Vec<(i64, Vec<String>)>| {
         let mut s = scenario(vec![], vec![web(3, "3")], vec![]);
         add_pool(&mut s, "small", 4, 1, (1, 5), 60);
@@ -206,7 +206,7 @@ fn a_node_that_never_registers_is_given_up_and_the_group_backs_off() {
     s.duration = SimDuration::from_mins(25);
     let out = kubesim_controllers::run(&s);
     let up = times_of(&out, "TriggeredScaleUp");
-    assert_eq!(up, vec![10_000, 10_000 + 20 * 60_000 + 0], "{up:?}");
+    assert_eq!(up, vec![10_000, 10_000 + 20 * 60_000], "{up:?}");
     let not = events_of(&out, "NotTriggerScaleUp");
     assert_eq!(
         not,
@@ -244,9 +244,8 @@ fn pinned_pod(s: &mut Scenario, namespace: &str, name: &str, node: &str, spec: P
 fn scale_down_skips_nodes_that_blocking_pods_or_annotations_hold() {
     // Six nodes of 4 CPU, all far below 50%:
     // - pool-2: a bare pod (no controller): NotReplicated;
-    // - pool-3: a kube-system pod without PDB: UnmovableKubeSystemPod (safe-to-evict "true"
-    //   would lift NotReplicated, not this... it lifts both upstream; here it has none);
-    // - pool-4: a pod with an emptyDir: LocalStorageRequested (it has safe-to-evict unset);
+    // - pool-3: a kube-system pod without PDB: UnmovableKubeSystemPod;
+    // - pool-4: a pod with an emptyDir: LocalStorageRequested;
     // - pool-5: empty, annotated scale-down-disabled;
     // - pool-1 and pool-6 (label role=web): web's one pod (nodeSelector role=web) on one of
     //   them, the other empty.
