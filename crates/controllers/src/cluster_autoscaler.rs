@@ -44,7 +44,8 @@
 //!    (`skip-nodes-with-system-pods`); a PDB with `disruptionsAllowed` 0. `safe-to-evict:
 //!    "true"` lifts all of these (the eviction still honours the PDB). DaemonSet and mirror
 //!    pods neither block nor move. A node annotated
-//!    `cluster-autoscaler.kubernetes.io/scale-down-disabled: "true"`, a pool at its `minCount`, a NotReady or cordoned node are not candidates.
+//!    `cluster-autoscaler.kubernetes.io/scale-down-disabled: "true"`, a pool at its
+//!    `minCount`, a NotReady or cordoned node are not candidates.
 //! 4. *Scale-down*, unless in cooldown (`scale-down-delay-after-add` since the last
 //!    scale-up, `-after-delete` since the last deletion, `-after-failure` since the last
 //!    failed one): nodes unneeded for `scale-down-unneeded-time` go. Empty ones (only
