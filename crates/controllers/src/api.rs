@@ -231,6 +231,13 @@ pub fn set_pod_condition(
     if !w.cluster.set_pod_condition(pod, t, status, now, reason, message) {
         return;
     }
+    if w.autoscaling
+        && t == PodConditionType::PodScheduled
+        && status == CondStatus::False
+        && reason == "Unschedulable"
+    {
+        w.unschedulable_pods.insert(pod);
+    }
     if t == PodConditionType::Ready {
         // Availability comes `minReadySeconds` after Ready: the controller hears of it then.
         if status == CondStatus::True

@@ -15,7 +15,8 @@
 //! Components: [`scheduler`] (kube-scheduler), [`kubelet`], [`workloads`] (ReplicaSet,
 //! Deployment, StatefulSet, DaemonSet controllers), [`disruption`] (the disruption controller:
 //! PDB status), [`eviction`] (the Eviction API), [`drain`] (kubectl drain), [`nodepool`]
-//! (nodes added to pools, managed node-pool upgrades), [`actions`] (the scenario's
+//! (nodes added to pools, managed node-pool upgrades), [`cluster_autoscaler`] (scale-up and
+//! scale-down of autoscaling node pools), [`actions`] (the scenario's
 //! kubectl-like timeline), and node health: [`node_heartbeat`] (kubelet Lease and status
 //! heartbeats, node faults), [`nodelifecycle`] (the node lifecycle controller),
 //! [`tainteviction`] (the taint eviction controller), [`podgc`] (PodGC: terminated, terminating
@@ -28,6 +29,7 @@ pub mod admission;
 pub mod api;
 pub mod apps;
 pub mod cloudnodelifecycle;
+pub mod cluster_autoscaler;
 pub mod disruption;
 pub mod drain;
 pub mod eviction;

@@ -24,6 +24,8 @@ pub struct MetricsRecorder {
     workloads: Vec<WorkloadId>,
     pdbs: Vec<PdbId>,
     zones: usize,
+    /// Node pools whose live node count is a column (every pool, when any autoscales).
+    pools: Vec<String>,
     nodes: [i64; NODE_COLUMNS],
     /// Per node: the node columns it counts in (bit i for column i), as last counted.
     node_bits: Vec<u8>,
@@ -101,11 +103,20 @@ impl MetricsRecorder {
                 columns.push(zone_column(&r, f));
             }
         }
+        // Nodes per pool only with autoscaling pools, so other scenarios' columns stay as
+        // they were.
+        let pools: Vec<String> = if w.params.cluster_autoscaler.node_groups.is_empty() {
+            Vec::new()
+        } else {
+            w.cluster.pools.iter().map(|p| p.name.clone()).collect()
+        };
+        columns.extend(pools.iter().map(|p| kubesim_model::trace::pool_column(p)));
         w.trace.metrics = kubesim_model::Metrics::new(columns);
         Self {
             workloads,
             pdbs,
             zones: zones.len(),
+            pools,
             nodes: [0; NODE_COLUMNS],
             node_bits: Vec::new(),
             nodes_counted: false,
@@ -178,6 +189,9 @@ impl MetricsRecorder {
         }
         for z in zones.iter().take(self.zones) {
             values.extend_from_slice(z);
+        }
+        for p in &self.pools {
+            values.push(i64::from(w.cluster.live_nodes_in_pool(p)));
         }
         w.trace.metrics.record(w.now, &values);
     }

@@ -2,6 +2,7 @@
 //! scenario's duration or until nothing is left to happen.
 
 use crate::actions;
+use crate::cluster_autoscaler::ClusterAutoscaler;
 use crate::disruption::DisruptionController;
 use crate::drain::Drains;
 use crate::faults::NodeHealth;
@@ -28,6 +29,7 @@ pub struct Simulation {
     disruption: DisruptionController,
     drains: Drains,
     node_pools: NodePools,
+    cluster_autoscaler: ClusterAutoscaler,
     /// Heartbeats, node lifecycle, taint eviction, PodGC.
     pub node_health: NodeHealth,
     metrics: MetricsRecorder,
@@ -118,7 +120,9 @@ impl Simulation {
             world.sync_workload(kubesim_model::WorkloadId(i as u32));
         }
         crate::podgc::terminated_pods_changed(&mut world);
+        let cluster_autoscaler = ClusterAutoscaler::new(&mut world, &rngs);
         Self {
+            cluster_autoscaler,
             scheduler: Scheduler::new(&rngs),
             kubelet,
             workloads: WorkloadControllers::new(&rngs),
@@ -210,6 +214,8 @@ impl Simulation {
             Event::TaintEvictionDue(p, id) => nh.taint_eviction.due(w, p, id),
             Event::PodGcPass => nh.podgc.pass(w),
             Event::CloudNodeMonitor(n) => nh.cloud_node_monitor(w, n),
+            Event::AutoscalerScan => self.cluster_autoscaler.scan(w),
+            Event::AutoscalerNodeUp(g, id) => self.cluster_autoscaler.node_up(w, g, id),
             Event::SpotTermination(n, fault_gen) => {
                 nh.spot_termination(w, &mut self.kubelet, n, fault_gen)
             }

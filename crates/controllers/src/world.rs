@@ -73,6 +73,10 @@ pub enum Event {
     CloudNodeMonitor(NodeId),
     /// The end of a spot interruption notice: the machine is terminated (node, generation).
     SpotTermination(NodeId, u32),
+    /// The cluster autoscaler's loop (`RunOnce`, every `scan-interval`).
+    AutoscalerScan,
+    /// A node the cluster autoscaler asked for registers (node group, request id).
+    AutoscalerNodeUp(u32, u32),
 
     // --- kubelet pod lifecycle (issue 3) ---
     /// The application in a pod changed health (a scenario action): its kubelet re-plans the
@@ -129,6 +133,8 @@ pub mod streams {
     pub const NODE_POOLS: u64 = 60;
     /// DaemonSet controller (pod name suffixes).
     pub const DAEMONSET: u64 = 61;
+    /// Cluster autoscaler (the random expander, provisioning delays of its nodes).
+    pub const CLUSTER_AUTOSCALER: u64 = 62;
     /// Node Lease renewal jitter: node `i` uses stream `LEASE_BASE + i`.
     pub const LEASE_BASE: u64 = 2 << 32;
     /// Node status sync jitter and report delays: node `i` uses stream `NODE_STATUS_BASE + i`.
@@ -206,6 +212,12 @@ pub struct World {
     pub daemonsets: BTreeMap<WorkloadId, DaemonSetWatch>,
     /// The strings trace events share.
     pub event_names: EventNames,
+    /// The scenario has autoscaling node pools: pods marked unschedulable are collected in
+    /// `unschedulable_pods` for the cluster autoscaler.
+    pub autoscaling: bool,
+    /// Pods the scheduler marked `PodScheduled=False/Unschedulable` (collected only while
+    /// `autoscaling`; the cluster autoscaler drops those no longer waiting).
+    pub unschedulable_pods: BTreeSet<PodId>,
 }
 
 /// The strings trace events share: each pod's and node's name and each namespace once, however
@@ -286,6 +298,8 @@ impl World {
             container_restarts: 0,
             workload_restarts: vec![0; n],
             podgc_next_pass: None,
+            autoscaling: false,
+            unschedulable_pods: BTreeSet::new(),
             daemonsets,
             event_names: EventNames::default(),
         }

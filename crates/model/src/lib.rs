@@ -6,6 +6,7 @@
 //! final cluster into files. Nothing here reads files or knows how components behave.
 
 pub mod action;
+pub mod autoscaler;
 pub mod behaviour;
 pub mod build;
 pub mod cluster;
@@ -31,6 +32,7 @@ pub use action::{
     Action, ActionKind, DrainOptions, DrainTimeoutBehaviour, Fault, NewNodes, OutageMode, Pick,
     PodTarget, SpotHandler, TemplateChange, UpgradeSettings,
 };
+pub use autoscaler::{ClusterAutoscalerParams, Expander, NodeGroup};
 pub use behaviour::{Behaviour, BehaviourId, Crash, CrashChance, Exit, Hook};
 pub use cluster::{Cluster, PdbCounts, WorkloadCounts};
 pub use disruption::{

@@ -45,6 +45,8 @@ pub struct Params {
     pub pod_max_in_unschedulable_pods_duration: SimDuration,
     /// `percentageOfNodesToScore` (kube-scheduler), default 0 = adaptive.
     pub percentage_of_nodes_to_score: u32,
+    /// The cluster autoscaler's flags and node groups (`params.clusterAutoscaler`).
+    pub cluster_autoscaler: crate::autoscaler::ClusterAutoscalerParams,
 }
 
 impl Default for Params {
@@ -69,6 +71,7 @@ impl Default for Params {
             pod_max_backoff_seconds: 10,
             pod_max_in_unschedulable_pods_duration: SimDuration::from_mins(5),
             percentage_of_nodes_to_score: 0,
+            cluster_autoscaler: crate::autoscaler::ClusterAutoscalerParams::default(),
         }
     }
 }

@@ -315,6 +315,20 @@ pub struct Trace {
     pub left_pending: Vec<(crate::meta::PodId, SimTime)>,
     /// Deployment rollouts started by `rollout` actions, in start order.
     pub rollouts: Vec<RolloutRecord>,
+    /// The cluster autoscaler's scale-ups, in time order.
+    pub scale_ups: Vec<ScaleUpRecord>,
+}
+
+/// One scale-up of the cluster autoscaler: the node groups resized and the pods that
+/// triggered it (their time from creation to leaving Pending is the scale-up's latency).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScaleUpRecord {
+    /// When the autoscaler asked for the nodes.
+    pub time: SimTime,
+    /// Each node pool resized: (name, target size before, after).
+    pub groups: Vec<(String, u32, u32)>,
+    /// The pods that got `TriggeredScaleUp`.
+    pub pods: Vec<crate::meta::PodId>,
 }
 
 /// One `rollout` action and how the Deployment's rollout went, as `kubectl rollout status`
@@ -375,6 +389,17 @@ pub fn zone_ref(zone: &str) -> String {
 /// Column name of one series of a zone: `zone/zone-a:state`.
 pub fn zone_column(zone_ref: &str, field: &str) -> String {
     format!("{zone_ref}:{field}")
+}
+
+/// Column name of a node pool's live node count, present only when the scenario has
+/// autoscaling pools: `nodepool/<name>:nodes` (one per pool).
+pub fn pool_column(pool: &str) -> String {
+    format!("nodepool/{pool}:nodes")
+}
+
+/// The pool of a [`pool_column`] name.
+pub fn split_pool_column(column: &str) -> Option<&str> {
+    column.strip_prefix("nodepool/")?.strip_suffix(":nodes")
 }
 
 /// Splits a zone column back into (reference, field).

@@ -20,7 +20,7 @@
 //! The nodes chart ([`nodes_chart`]) stacks the nodes in four parts that add up to all of
 //! them ([`node_partition`]): Ready and schedulable, Ready and cordoned, NotReady (False),
 //! Unknown; the nodes carrying a NoExecute `not-ready` / `unreachable` taint are a dashed
-//! line. The zones chart ([`zones_chart`]) shows the node lifecycle controller's state of
+//! line; with autoscaling node pools, each pool's node count is a line too. The zones chart ([`zones_chart`]) shows the node lifecycle controller's state of
 //! each zone over time (Normal, PartialDisruption, FullDisruption), one line per zone, lines
 //! of different zones a few pixels apart. The PDB chart ([`pdbs_chart`]) shows each
 //! PodDisruptionBudget's `disruptionsAllowed`.
@@ -400,6 +400,24 @@ pub fn nodes_chart(scenario: &str, trace: &Trace) -> StepChart {
             dashed: true,
             ..Default::default()
         });
+    }
+    // With autoscaling pools (their `nodepool/<name>:nodes` columns): each pool's live
+    // nodes as a line, one lane each.
+    let mut top = top;
+    for (lane, (i, c)) in trace
+        .metrics
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| kubesim_model::trace::split_pool_column(c).is_some())
+        .enumerate()
+    {
+        let pool = kubesim_model::trace::split_pool_column(c).unwrap_or_default();
+        let color = PALETTE[lane % PALETTE.len()];
+        let points = column_points(trace, Some(i));
+        top = top.max(points.iter().map(|p| p.1).max().unwrap_or(0));
+        series.push(StepSeries { color, lane: lane + 1, points, ..Default::default() });
+        legend.push(LegendEntry { label: format!("pool {pool}"), color, ..Default::default() });
     }
     StepChart {
         title: format!("{scenario}: nodes by condition"),

@@ -33,6 +33,7 @@
 //!
 //! Timestamps in `state.yaml` are RFC 3339, taking simulated t = 0 as [`EPOCH`].
 
+pub mod autoscaler;
 pub mod charts;
 pub mod csv_files;
 pub mod disruptions;

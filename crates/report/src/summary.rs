@@ -53,6 +53,10 @@ pub struct Summary {
     pub drains: Vec<crate::disruptions::DrainSummary>,
     /// Node-pool upgrades, in start order.
     pub upgrades: Vec<crate::disruptions::UpgradeSummary>,
+    /// The cluster autoscaler's scale-ups with their latency (absent without autoscaling
+    /// pools).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scale_ups: Vec<crate::autoscaler::ScaleUpSummary>,
     /// The scenario's notes (fields read but not simulated, defaults applied, …).
     pub notes: Vec<String>,
     /// Verdicts of the scenario's expectations (`expect:`), in file order (see
@@ -271,6 +275,7 @@ fn summarize_parts(out: &RunOutput, full: bool) -> Summary {
         pdbs: crate::disruptions::summarize_pdbs(trace),
         drains: crate::disruptions::summarize_drains(trace),
         upgrades: crate::disruptions::summarize_upgrades(trace),
+        scale_ups: crate::autoscaler::summarize_scale_ups(trace, out.cluster),
         notes: scenario.notes.clone(),
         expectations: if full { crate::expectations::evaluate(out) } else { Vec::new() },
     }

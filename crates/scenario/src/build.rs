@@ -6,6 +6,8 @@
 //! (`actions.rs`).
 //! Every name is checked when it is resolved, and the error points at the place it was written.
 
+mod autoscaler;
+
 use crate::actions::Actions;
 use crate::error::{Problem, ScenarioError, did_you_mean, one_of};
 use crate::format::{
@@ -236,6 +238,9 @@ impl<'a> Builder<'a> {
         if f.node_status_update_frequency.is_some() && f.node_status_report_frequency.is_none() {
             p.node_status_report_frequency = p.node_status_update_frequency;
         }
+        if let Some(ca) = &f.cluster_autoscaler {
+            self.cluster_autoscaler(ca)?;
+        }
         let p = self.params.clone();
         let checks: [(&str, bool, &str); 8] = [
             (
@@ -316,6 +321,7 @@ impl<'a> Builder<'a> {
                 ));
             }
             let taints = self.taints(&path, pool.taints.as_deref())?;
+            self.pool_autoscaling(&path, i, pool)?;
             let zones = pool.zones.clone().unwrap_or_default();
             self.cluster.pools.push(NodePool {
                 name: pool.name.clone(),

@@ -57,6 +57,45 @@ pub(crate) struct ParamsFile {
     pub pod_max_backoff_seconds: Option<u64>,
     pub pod_max_in_unschedulable_pods_duration: Option<Dur>,
     pub percentage_of_nodes_to_score: Option<u32>,
+    pub cluster_autoscaler: Option<ClusterAutoscalerFile>,
+}
+
+/// `params.clusterAutoscaler`: the cluster autoscaler's flags, spelt as upstream's command
+/// line (`--scan-interval` is `scan-interval`); see `kubesim_model::ClusterAutoscalerParams`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ClusterAutoscalerFile {
+    pub scan_interval: Option<Dur>,
+    pub expander: Option<ExpanderFile>,
+    /// The priority expander's ConfigMap `priorities`: priority → regular expressions.
+    pub priorities: Option<BTreeMap<i64, Vec<String>>>,
+    pub max_nodes_total: Option<u32>,
+    pub scale_down_enabled: Option<bool>,
+    pub scale_down_utilization_threshold: Option<f64>,
+    pub scale_down_unneeded_time: Option<Dur>,
+    pub scale_down_delay_after_add: Option<Dur>,
+    pub scale_down_delay_after_delete: Option<Dur>,
+    pub scale_down_delay_after_failure: Option<Dur>,
+    pub max_empty_bulk_delete: Option<u32>,
+    pub max_scale_down_parallelism: Option<u32>,
+    pub max_node_provision_time: Option<Dur>,
+    pub max_graceful_termination_sec: Option<u64>,
+    pub balance_similar_node_groups: Option<bool>,
+    pub skip_nodes_with_local_storage: Option<bool>,
+    pub skip_nodes_with_system_pods: Option<bool>,
+}
+
+/// `--expander`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) enum ExpanderFile {
+    #[serde(rename = "random")]
+    Random,
+    #[serde(rename = "most-pods")]
+    MostPods,
+    #[serde(rename = "least-waste")]
+    LeastWaste,
+    #[serde(rename = "priority")]
+    Priority,
 }
 
 /// `cluster`.
@@ -80,6 +119,12 @@ pub(crate) struct NodePoolFile {
     pub taints: Option<Vec<TaintFile>>,
     pub images: Option<Vec<String>>,
     pub unschedulable: Option<bool>,
+    /// The cluster autoscaler manages the pool (with `minCount` and `maxCount`).
+    pub autoscaling: Option<bool>,
+    pub min_count: Option<u32>,
+    pub max_count: Option<u32>,
+    /// How long a node the autoscaler asks for takes to register (default 1 minute).
+    pub provisioning: Option<DistFile>,
 }
 
 /// `cluster.nodes[]`.

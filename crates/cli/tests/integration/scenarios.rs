@@ -126,3 +126,50 @@ fn preemption_story() {
     assert_eq!(metric(&out, "deployment/batch:ready", 180.0), 4);
     assert_eq!(metric(&out, "pods_pending", 180.0), 2);
 }
+
+#[test]
+fn autoscaler_scale_up_adds_two_nodes_for_six_pending_pods() {
+    let out = run("autoscaler-scale-up");
+    let ready = "deployment/web:ready";
+    // The batch pod (6 CPU) fits no node of the 4-CPU pool, template included: one
+    // NotTriggerScaleUp at the first loop (10 s), repeats folded.
+    let not = events(&out, "NotTriggerScaleUp");
+    assert_eq!(not.len(), 1);
+    assert_eq!(not[0].0, 10.0);
+    assert_eq!(not[0].2, "pod didn't trigger scale-up: 1 Insufficient cpu");
+    // Scale to 14 at 1:00: 2 pods take the free CPUs, 6 wait; the 1:10 loop packs them
+    // into 2 new nodes of 4 CPU.
+    let up = events(&out, "TriggeredScaleUp");
+    assert_eq!(up.len(), 6);
+    assert!(
+        up.iter()
+            .all(|e| e.0 == 70.0 && e.2 == "pod triggered scale-up: [{general 2->4 (max: 6)}]")
+    );
+    // The nodes register 2 minutes later; the pods run 6 s after.
+    assert_eq!(metric(&out, "nodepool/general:nodes", 189.999), 2);
+    assert_eq!(metric(&out, "nodepool/general:nodes", 190.0), 4);
+    assert_eq!(metric(&out, ready, 195.999), 8);
+    assert_eq!(metric(&out, ready, 196.0), 14);
+    // No further scale-up: the nodes that registered are the pods' (filterOutSchedulable).
+    assert_eq!(out.trace.scale_ups.len(), 1);
+    assert_eq!(metric(&out, "nodepool/general:nodes", 480.0), 4);
+}
+
+#[test]
+fn autoscaler_scale_down_removes_the_unneeded_nodes_only() {
+    let out = run("autoscaler-scale-down");
+    // Unneeded from the 1:10 loop; removed at 11:10: general-3 empty at once, general-4
+    // drained (its web pod evicted, deleted at the 11:20 loop once the pod is gone).
+    let empty = events(&out, "ScaleDownEmpty");
+    assert_eq!(empty.len(), 1);
+    assert_eq!((empty[0].0, empty[0].1), (670.0, "general-3"));
+    let down = events(&out, "ScaleDown");
+    assert_eq!(down[0], (670.0, "general-4", "marked the node as toBeDeleted/unschedulable"));
+    assert_eq!(down[1].2, "deleting pod for node scale down");
+    assert_eq!(down[2], (680.0, "general-4", "Scale-down: node general-4 removed with drain"));
+    assert_eq!(down.len(), 3);
+    // The report pod's node (safe-to-evict "false") and the db nodes (PDB with no
+    // disruption allowed) stay: 3 nodes at the end.
+    assert_eq!(metric(&out, "nodepool/general:nodes", 1200.0), 3);
+    assert_eq!(events(&out, "EvictionByEvictionAPI").len(), 1);
+}

@@ -1,6 +1,7 @@
 //! Scenario-level behaviour of the components, built with fluent builders (no YAML), each
 //! test stating the timeline Kubernetes would show and why.
 
+mod cluster_autoscaler;
 mod disruption;
 mod invariants;
 mod kubelet;
