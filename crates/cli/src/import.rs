@@ -88,10 +88,22 @@ pub fn import(args: ImportArgs) -> Result<(), Failure> {
         let n: usize = inputs.iter().map(|i| i.objects.len()).sum();
         source.push(format!("{} files ({n} objects; names withheld)", args.files.len()));
     }
-    let opts =
-        kubesim_import::Options { name: args.name.clone(), anonymize: args.anonymize, seed: args.seed };
+    let opts = kubesim_import::Options {
+        name: args.name.clone(),
+        anonymize: args.anonymize,
+        seed: args.seed,
+    };
     let imported = kubesim_import::import(inputs, source, &opts).map_err(Failure::BadInput)?;
     let s = &imported.summary;
+    // A scenario larger than the default read limit needs the flag to run.
+    let len = imported.text.len() as u64;
+    if len > kubesim_scenario::DEFAULT_MAX_INCLUDE_BYTES {
+        eprintln!(
+            "note: the scenario is {len} bytes, more than the default --max-include-size of {} bytes: run it with --max-include-size {}Mi",
+            kubesim_scenario::DEFAULT_MAX_INCLUDE_BYTES,
+            len.div_ceil(1 << 20)
+        );
+    }
     let Some(out) = &args.out else {
         let mut stdout = std::io::stdout().lock();
         stdout
@@ -118,7 +130,10 @@ pub fn import(args: ImportArgs) -> Result<(), Failure> {
             if s.left_out.is_empty() {
                 String::new()
             } else {
-                format!(", {} objects of kinds not simulated left out", s.left_out.values().sum::<u64>())
+                format!(
+                    ", {} objects of kinds not simulated left out",
+                    s.left_out.values().sum::<u64>()
+                )
             },
             started.elapsed().as_secs_f64(),
             out.display()

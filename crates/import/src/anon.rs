@@ -247,8 +247,11 @@ impl Anon {
                         ("image", Value::String(s)) => *s = self.image(s),
                         ("serviceName", Value::String(s)) => *s = self.name(s),
                         (
-                            "containers" | "initContainers" | "ephemeralContainers"
-                            | "containerStatuses" | "initContainerStatuses"
+                            "containers"
+                            | "initContainers"
+                            | "ephemeralContainers"
+                            | "containerStatuses"
+                            | "initContainerStatuses"
                             | "ephemeralContainerStatuses",
                             Value::Array(cs),
                         ) => {
@@ -292,12 +295,8 @@ fn owner(v: &Value) -> Option<&str> {
 
 /// Anonymizes the kept objects (grouped as [`KEPT`]) in place.
 pub fn anonymize(by_kind: &mut [Vec<Value>], seed: u64) {
-    let mut a = Anon {
-        seed,
-        names: BTreeMap::new(),
-        used: BTreeSet::new(),
-        objects: BTreeMap::new(),
-    };
+    let mut a =
+        Anon { seed, names: BTreeMap::new(), used: BTreeSet::new(), objects: BTreeMap::new() };
     // Names first, owners before what they own (KEPT's order: ReplicaSets after
     // Deployments, pods last), so a derived name finds its owner's new name.
     for (slot, objs) in by_kind.iter().enumerate() {
@@ -320,7 +319,11 @@ pub fn anonymize(by_kind: &mut [Vec<Value>], seed: u64) {
             let new = match kind {
                 "Node" => a.node(&name),
                 "PriorityClass" => name.clone(),
-                _ => a.objects.get(&(ns.clone(), name.clone())).cloned().unwrap_or_else(|| a.name(&name)),
+                _ => a
+                    .objects
+                    .get(&(ns.clone(), name.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| a.name(&name)),
             };
             a.walk(o, &ns);
             if let Some(Value::String(s)) = o.get_mut("metadata").and_then(|m| m.get_mut("name")) {
@@ -367,7 +370,9 @@ mod tests {
         let mut a = slots(objs.clone());
         anonymize(&mut a, 7);
         let text = serde_json::to_string(&a).unwrap();
-        for secret in ["gke-prod", "payments", "acme", "hunter2", "10.0.0.1", "10.1.1.1", "\"web", "secret"] {
+        for secret in
+            ["gke-prod", "payments", "acme", "hunter2", "10.0.0.1", "10.1.1.1", "\"web", "secret"]
+        {
             assert!(!text.contains(secret), "{secret} left in {text}");
         }
         let node = &a[1][0];
@@ -399,7 +404,12 @@ mod tests {
 
     #[test]
     fn image_tags() {
-        let mut a = Anon { seed: 1, names: BTreeMap::new(), used: BTreeSet::new(), objects: BTreeMap::new() };
+        let mut a = Anon {
+            seed: 1,
+            names: BTreeMap::new(),
+            used: BTreeSet::new(),
+            objects: BTreeMap::new(),
+        };
         let plain = a.image("nginx");
         assert!(!plain.contains(':'), "{plain}");
         let latest = a.image("nginx:latest");

@@ -42,8 +42,11 @@ mod tests {
             "managedFields": [{"manager": "kubectl"}], "selfLink": "/api/v1/x", "uid": "u",
             "annotations": {LAST_APPLIED: "{}"}}, "status": {"phase": "Running"}});
         clean(&mut v);
-        assert_eq!(v, json!({"kind": "Pod", "metadata": {"name": "a", "uid": "u"},
-            "status": {"phase": "Running"}}));
+        assert_eq!(
+            v,
+            json!({"kind": "Pod", "metadata": {"name": "a", "uid": "u"},
+            "status": {"phase": "Running"}})
+        );
         let mut v = json!({"metadata": {"annotations": {LAST_APPLIED: "{}", "a": "b"}}});
         clean(&mut v);
         assert_eq!(v, json!({"metadata": {"annotations": {"a": "b"}}}));

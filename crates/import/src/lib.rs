@@ -222,7 +222,10 @@ pub fn import(inputs: Vec<Input>, source: Vec<String>, opts: &Options) -> Result
             Some(n) if !n.is_empty() => summary.bound += 1,
             _ => summary.pending += 1,
         }
-        if pod.get("metadata").and_then(|m| m.get("deletionTimestamp")).is_some_and(|t| !t.is_null())
+        if pod
+            .get("metadata")
+            .and_then(|m| m.get("deletionTimestamp"))
+            .is_some_and(|t| !t.is_null())
         {
             summary.terminating += 1;
         }

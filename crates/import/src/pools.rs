@@ -101,7 +101,8 @@ fn allocatable(node: &Value) -> BTreeMap<String, String> {
 /// Taints set by Kubernetes' own controllers (conditions, cordon, cloud init): not a pool's.
 fn controller_taint(t: &Value) -> bool {
     let key = str_at(t, &["key"]).unwrap_or("");
-    key.starts_with("node.kubernetes.io/") || key == "node.cloudprovider.kubernetes.io/uninitialized"
+    key.starts_with("node.kubernetes.io/")
+        || key == "node.cloudprovider.kubernetes.io/uninitialized"
 }
 
 /// A taint without its `timeAdded`, for comparing.
@@ -184,7 +185,10 @@ pub fn infer(nodes: &mut [Value]) -> Vec<Pool> {
         used.insert(name.clone());
         pools.push(template(name, how, &members, nodes));
         for &m in &members {
-            set_pool_label(&mut nodes[m], &pools.last().map(|p| p.name.clone()).unwrap_or_default());
+            set_pool_label(
+                &mut nodes[m],
+                &pools.last().map(|p| p.name.clone()).unwrap_or_default(),
+            );
         }
     }
     pools
@@ -230,10 +234,9 @@ fn template(name: String, how: String, members: &[usize], nodes: &[Value]) -> Po
             .collect();
         common_taints = Some(match common_taints {
             None => ts,
-            Some(c) => c
-                .into_iter()
-                .filter(|t| ts.iter().any(|u| taint_key(u) == taint_key(t)))
-                .collect(),
+            Some(c) => {
+                c.into_iter().filter(|t| ts.iter().any(|u| taint_key(u) == taint_key(t))).collect()
+            }
         });
     }
     // The most common shape; the first seen wins a tie.
@@ -283,29 +286,41 @@ mod tests {
     #[test]
     fn provider_labels_then_shape() {
         let mut nodes = vec![
-            node("g1", json!({"cloud.google.com/gke-nodepool": "default-pool",
+            node(
+                "g1",
+                json!({"cloud.google.com/gke-nodepool": "default-pool",
                 "topology.kubernetes.io/zone": "b", "kubernetes.io/hostname": "g1", "tier": "web"}),
-                "4", json!([])),
-            node("g2", json!({"cloud.google.com/gke-nodepool": "default-pool",
+                "4",
+                json!([]),
+            ),
+            node(
+                "g2",
+                json!({"cloud.google.com/gke-nodepool": "default-pool",
                 "topology.kubernetes.io/zone": "a", "kubernetes.io/hostname": "g2", "tier": "web"}),
-                "4", json!([{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}])),
-            node("cp", json!({"node-role.kubernetes.io/control-plane": ""}), "2",
-                json!([{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}])),
+                "4",
+                json!([{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]),
+            ),
+            node(
+                "cp",
+                json!({"node-role.kubernetes.io/control-plane": ""}),
+                "2",
+                json!([{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]),
+            ),
             node("w1", json!({}), "8", json!([])),
             node("w2", json!({}), "8", json!([])),
             node("w3", json!({}), "16", json!([])),
         ];
         let pools = infer(&mut nodes);
         let names: Vec<_> = pools.iter().map(|p| (p.name.as_str(), p.count)).collect();
-        assert_eq!(
-            names,
-            [("default-pool", 2), ("control-plane", 1), ("pool", 2), ("pool-2", 1)]
-        );
+        assert_eq!(names, [("default-pool", 2), ("control-plane", 1), ("pool", 2), ("pool-2", 1)]);
         let gke = &pools[0];
         assert_eq!(gke.zones, ["a", "b"]);
         assert_eq!(gke.how, "label cloud.google.com/gke-nodepool=default-pool");
         // The hostname and zone are the node's own; the cordon taint is not the pool's.
-        assert_eq!(gke.labels.keys().collect::<Vec<_>>(), ["cloud.google.com/gke-nodepool", "tier"]);
+        assert_eq!(
+            gke.labels.keys().collect::<Vec<_>>(),
+            ["cloud.google.com/gke-nodepool", "tier"]
+        );
         assert!(gke.taints.is_empty());
         assert_eq!(pools[1].taints.len(), 1);
         assert_eq!(pools[3].allocatable["cpu"], "16");

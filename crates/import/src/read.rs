@@ -32,7 +32,8 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<Input, String> {
             meta.len()
         ));
     }
-    let file = std::fs::File::open(path).map_err(|e| format!("error: cannot read `{shown}`: {e}"))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("error: cannot read `{shown}`: {e}"))?;
     let mut bytes = Vec::new();
     file.take(max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
@@ -78,7 +79,9 @@ pub fn parse_text(file: &str, text: &str) -> Result<Input, String> {
     let docs: Vec<Value> = if trimmed.starts_with('{') || trimmed.starts_with('[') {
         let mut docs = Vec::new();
         for doc in serde_json::Deserializer::from_str(trimmed).into_iter::<Value>() {
-            docs.push(doc.map_err(|e| format!("error: {file}: line {}, column {}: {e}", e.line(), e.column()))?);
+            docs.push(doc.map_err(|e| {
+                format!("error: {file}: line {}, column {}: {e}", e.line(), e.column())
+            })?);
         }
         docs
     } else {

@@ -111,14 +111,18 @@ pub fn scenario(
             s.pods, s.bound, s.pending, s.terminating
         ),
     );
-    let pool_list: Vec<String> =
-        pools.iter().map(|p| format!(
-            "{} ({} node{}, by {})",
-            p.name,
-            p.count,
-            if p.count == 1 { "" } else { "s" },
-            p.how
-        )).collect();
+    let pool_list: Vec<String> = pools
+        .iter()
+        .map(|p| {
+            format!(
+                "{} ({} node{}, by {})",
+                p.name,
+                p.count,
+                if p.count == 1 { "" } else { "s" },
+                p.how
+            )
+        })
+        .collect();
     comment(
         &mut out,
         &format!(
@@ -193,14 +197,19 @@ pub fn scenario(
         .and_then(|n| str_at(n, &["metadata", "name"]))
         .unwrap_or("NODE");
     let first_zone = big.and_then(|p| p.zones.first()).map_or("ZONE", String::as_str);
-    out.push_str("# The timeline: uncomment an example and adapt it (see docs/scenario-format.md).\n");
+    out.push_str(
+        "# The timeline: uncomment an example and adapt it (see docs/scenario-format.md).\n",
+    );
     out.push_str("actions:\n");
     let _ = writeln!(out, "  # - at: 5m                  # kubectl drain {first_node}");
     let _ = writeln!(
         out,
         "  #   drain: {{nodes: [{first_node}], ignoreDaemonSets: true, timeout: 10m}}"
     );
-    let _ = writeln!(out, "  # - at: 5m                  # every node of zone {first_zone} loses power");
+    let _ = writeln!(
+        out,
+        "  # - at: 5m                  # every node of zone {first_zone} loses power"
+    );
     let _ = writeln!(out, "  #   zone-outage: {{zone: {first_zone}}}");
     let _ = writeln!(out, "  # - at: 5m                  # a surge upgrade of the largest pool");
     let _ = writeln!(out, "  #   upgrade-pool: {{pool: {pool}, maxSurge: 1, maxUnavailable: 0}}");
@@ -267,7 +276,7 @@ pub fn write_atomically(path: &Path, text: &str, force: bool) -> Result<(), Writ
                 "error: --out `{shown}` is a directory (expected a scenario file to write)"
             )));
         }
-        Ok(m) if !force && !(m.is_file() && written_by_us(path)) => {
+        Ok(m) if !(force || m.is_file() && written_by_us(path)) => {
             return Err(WriteError::NotOurs(format!(
                 "error: --out `{shown}` exists and was not written by `kubesim import`; refusing to replace it (--force replaces it)"
             )));
@@ -314,7 +323,8 @@ mod tests {
         let e = write_atomically(dir.path(), "x", true).unwrap_err();
         assert!(e.to_string().contains("is a directory"), "{e}");
         // No temporary file is left behind.
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 1, "{names:?}");
     }
 }

@@ -114,7 +114,9 @@ fn kind_snapshot_starts_as_it_was() {
     // The control-plane node (its role label and taint) is its own pool; the two workers,
     // of one shape, another, over both their zones.
     assert!(text.contains("control-plane (1 node, by shape), pool (2 nodes, by shape)"), "{text}");
-    assert!(text.contains("  - name: pool\n    count: 0\n    zones:\n    - local-a\n    - local-b\n"));
+    assert!(
+        text.contains("  - name: pool\n    count: 0\n    zones:\n    - local-a\n    - local-b\n")
+    );
     assert!(text.contains("#   drain: {nodes: [kind-worker], ignoreDaemonSets: true"), "{text}");
     assert!(text.contains("#   upgrade-pool: {pool: pool, maxSurge: 1"), "{text}");
 
@@ -127,7 +129,10 @@ fn kind_snapshot_starts_as_it_was() {
     let after = picture(&items(&state), Some("kubesim.io/node-pool"));
     assert_eq!(before, after);
     assert_eq!(before.pods.len(), 8);
-    assert_eq!(before.pods["shop/web-5c8d7f9b4-lm4tn"], (Some("kind-worker".into()), true, Some("Running".into())));
+    assert_eq!(
+        before.pods["shop/web-5c8d7f9b4-lm4tn"],
+        (Some("kind-worker".into()), true, Some("Running".into()))
+    );
     assert_eq!(before.pods["shop/web-7d4b9c8f6-qq7wz"], (None, false, None));
     // Owner references are kept: the pods still belong to the ReplicaSet.
     let pod = items(&state)
@@ -142,7 +147,8 @@ fn kind_snapshot_starts_as_it_was() {
     let out = kubesim(&["import", "kind.json"], dir.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let from_json = String::from_utf8(out.stdout).unwrap();
-    let strip = |t: &str| t.lines().filter(|l| !l.starts_with("# Source:")).collect::<Vec<_>>().join("\n");
+    let strip =
+        |t: &str| t.lines().filter(|l| !l.starts_with("# Source:")).collect::<Vec<_>>().join("\n");
     assert_eq!(strip(&from_json), strip(&text));
 }
 
