@@ -7,6 +7,7 @@
 
 mod check;
 mod explain;
+mod import;
 mod merge;
 mod output;
 mod progress;
@@ -56,6 +57,9 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Join the outputs of `sweep --shard K/N` runs into the whole sweep's outputs.
     Merge(merge::MergeArgs),
+    /// Turn a snapshot of a real cluster (`kubectl get ... -A -o yaml` or `-o json`) into a
+    /// scenario that runs unchanged.
+    Import(import::ImportArgs),
 }
 
 /// Why a command failed: bad input (exit 2) or a fault of ours (exit 1).
@@ -148,6 +152,7 @@ fn main() -> ExitCode {
         }
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
+        Command::Import(args) => import::import(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

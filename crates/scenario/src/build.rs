@@ -630,6 +630,15 @@ impl<'a> Builder<'a> {
                 ctx.object
             ));
         }
+        // A Node manifest labelled `kubesim.io/node-pool: P`, where `P` is a pool of
+        // `cluster.nodePools`, is one of that pool's nodes: `upgrade-pool` replaces it and the
+        // pool's size counts it (`kubesim import` writes real nodes this way, in pools of
+        // `count: 0` that serve as the templates of the nodes added later).
+        let pool = meta
+            .labels
+            .get(LABEL_NODE_POOL)
+            .filter(|p| self.cluster.pool_by_name(p).is_some())
+            .cloned();
         let node = kubesim_model::Node {
             meta,
             allocatable: nm.allocatable,
@@ -637,7 +646,7 @@ impl<'a> Builder<'a> {
             unschedulable: nm.unschedulable,
             taints: nm.taints,
             ready: ready_condition(),
-            pool: None,
+            pool,
             zone,
             images: nm.images.into_iter().collect(),
             removed: None,

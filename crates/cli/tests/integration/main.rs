@@ -9,6 +9,7 @@ mod defaults;
 mod determinism;
 mod disruptions;
 mod golden;
+mod import;
 mod lifecycle;
 mod node_scenarios;
 mod output;
