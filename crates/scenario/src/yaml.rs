@@ -151,7 +151,11 @@ impl Index {
 
     fn parse(text: &str, light: bool) -> Result<Self, SyntaxError> {
         let mut b = Builder { text, max_depth: max_depth(), light, ..Builder::default() };
-        let mut parser = Parser::new_from_str(text);
+        // Without comment events, as serde-saphyr reads (`read::options`): the index never
+        // uses them, and not making them saves the scan of a large dump some time.
+        let mut options = serde_saphyr::granit_parser::Options::default();
+        options.emit_comments = false;
+        let mut parser = Parser::new_from_str_with_options(text, options);
         while let Some(item) = parser.next_event() {
             match item {
                 Ok((ev, span)) => b.event(ev, &span)?,
