@@ -328,14 +328,20 @@ fn read_include(
             .expected("a file of Kubernetes manifests (YAML), relative to the scenario file"),
         ));
     }
-    // Only scanned: the index of a large dump is built only if an error must be placed.
-    let src = Source::scanned(&resolved, text)?;
+    // Only scanned: the index of a large dump is built only if an error must be placed. The
+    // scan reads pass 1 of the plain documents along; serde-saphyr reads the others.
+    let mut src = Source::scanned(&resolved, text)?;
+    let heads = src.take_heads();
     let mut entries = Vec::with_capacity(src.docs().len());
-    for doc in src.docs() {
+    for (doc, head) in src.docs().iter().zip(heads) {
         let Some(node) = doc.root else {
             entries.push(Loose::Null);
             continue;
         };
+        if let Some(head) = head {
+            entries.push(head);
+            continue;
+        }
         let text = src.text.get(doc.bytes.clone()).unwrap_or_default();
         let shift = doc.first_line - 1;
         entries.push(read::read(text).map_err(|f| read::error(&src, node, f, shift, None))?);

@@ -60,7 +60,7 @@ impl ManifestKind {
 /// Pass 1's view of a value: of a `workloads` entry, a document or a list item, and of the few
 /// fields pass 1 reads. Whatever is written, it reads (errors are reported by [`collect`],
 /// which knows their place and what was expected).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Loose {
     /// A non-null scalar, as text.
     Text(String),
@@ -70,7 +70,7 @@ pub(crate) enum Loose {
 }
 
 /// What pass 1 reads of a mapping: a manifest, its `metadata`, or an `include:` entry.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Head {
     pub include: Option<Loose>,
     pub api_version: Option<Loose>,

@@ -67,6 +67,11 @@ impl Source {
         &self.parsed.docs
     }
 
+    /// Pass 1 of each document as the scan read it (see `yaml::Doc::head`), taken out.
+    pub fn take_heads(&mut self) -> Vec<Option<crate::objects::Loose>> {
+        self.parsed.docs.iter_mut().map(|d| d.head.take()).collect()
+    }
+
     /// The built index, taken out.
     pub fn into_index(self) -> Index {
         let _ = self.index();

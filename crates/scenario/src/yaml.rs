@@ -11,6 +11,7 @@
 //! stack, and an alias is one node pointing at its anchor, so aliases cost nothing here (their
 //! expansion is bounded by serde-saphyr's budget).
 
+use crate::objects::{Head, Loose};
 use crate::read::max_depth;
 use serde_saphyr::granit_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 use std::collections::HashMap;
@@ -90,6 +91,10 @@ pub(crate) struct Doc {
     /// When the root is a mapping with an `items` list (a `kind: List`, as `kubectl get -o
     /// yaml` writes), the nodes of its items, so a scan ([`Index::scan`]) can name them.
     pub items: Vec<Node>,
+    /// Pass 1 of the manifests (`objects::Loose`) read along by a scan, when the document is
+    /// plain enough for it to be exactly what serde-saphyr reads (see [`HeadReader`]); `None`
+    /// otherwise (and in a built index), and the document is read by serde-saphyr instead.
+    pub head: Option<Loose>,
 }
 
 /// Where the nodes of one file are.
@@ -146,7 +151,11 @@ impl Index {
 
     fn parse(text: &str, light: bool) -> Result<Self, SyntaxError> {
         let mut b = Builder { text, max_depth: max_depth(), light, ..Builder::default() };
-        let mut parser = Parser::new_from_str(text);
+        // Without comment events, as serde-saphyr reads (`read::options`): the index never
+        // uses them, and not making them saves the scan of a large dump some time.
+        let mut options = serde_saphyr::granit_parser::Options::default();
+        options.emit_comments = false;
+        let mut parser = Parser::new_from_str_with_options(text, options);
         while let Some(item) = parser.next_event() {
             match item {
                 Ok((ev, span)) => b.event(ev, &span)?,
@@ -364,6 +373,8 @@ struct Builder<'t> {
     /// The line breaks before byte `lines_to`.
     lines_before: usize,
     lines_to: usize,
+    /// Pass 1, read along by a scan.
+    heads: HeadReader,
 }
 
 impl Builder<'_> {
@@ -416,6 +427,7 @@ impl Builder<'_> {
                 self.root_start = None;
                 self.root_items.clear();
                 self.doc_start = Some(span.start);
+                self.heads = HeadReader { plain: self.light, ..HeadReader::default() };
             }
             Event::DocumentEnd => {
                 let start = self.doc_start.take().unwrap_or(span.start);
@@ -438,16 +450,26 @@ impl Builder<'_> {
                     bytes: from..to,
                     first_line: self.lines_before + 1,
                     items: std::mem::take(&mut self.root_items),
+                    head: std::mem::take(&mut self.heads).finish(),
                 });
             }
-            Event::SequenceStart(_, anchor, _) => {
+            Event::SequenceStart(_, anchor, ref tag) => {
+                if self.heads.plain {
+                    self.heads.open(self.at_key(), anchor, tag.is_some(), false);
+                }
                 self.stack.push(Open { frame: Frame::Seq(Vec::new()), start: span.start, anchor });
             }
-            Event::MappingStart(_, anchor, _) => {
+            Event::MappingStart(_, anchor, ref tag) => {
+                if self.heads.plain {
+                    self.heads.open(self.at_key(), anchor, tag.is_some(), true);
+                }
                 let frame = Frame::Map { entries: Vec::new(), key: None };
                 self.stack.push(Open { frame, start: span.start, anchor });
             }
             Event::SequenceEnd | Event::MappingEnd => {
+                if self.heads.plain {
+                    self.heads.close();
+                }
                 let Some(open) = self.stack.pop() else { return Ok(()) };
                 if let ([parent], Frame::Seq(items)) = (self.stack.as_slice(), &open.frame)
                     && let Frame::Map { key: Some((k, _)), .. } = &parent.frame
@@ -463,16 +485,31 @@ impl Builder<'_> {
                 let span = Span { start: pos(&open.start), end: pos(&span.end) };
                 self.insert(NodeData { span, bytes, shape }, open.anchor, None);
             }
-            Event::Scalar(text, style, anchor, _) => {
+            Event::Scalar(text, style, anchor, tag) => {
                 let plain = style == ScalarStyle::Plain;
                 // Nothing written (`key:`) reads as a plain `~` of no width.
                 let empty = plain && span.start.index() == span.end.index();
+                let at_key = self.at_key();
+                if self.heads.plain {
+                    if at_key {
+                        let keys = match self.stack.last().map(|o| &o.frame) {
+                            Some(Frame::Map { entries, .. }) => entries.as_slice(),
+                            _ => &[],
+                        };
+                        self.heads.key(&text, plain, anchor, tag.is_some(), keys);
+                    } else {
+                        self.heads.scalar(&text, plain, empty, anchor, tag.is_some());
+                    }
+                }
                 let shape = Shape::Scalar { plain, empty };
                 let bytes = span.byte_range();
                 let span = Span { start: pos(&span.start), end: pos(&span.end) };
-                self.insert(NodeData { span, bytes, shape }, anchor, Some(text.into_owned()));
+                // Only a key's text is kept (values are read by serde-saphyr).
+                let key = at_key.then(|| text.into_owned());
+                self.insert(NodeData { span, bytes, shape }, anchor, key);
             }
             Event::Alias(id) => {
+                self.heads.plain = false;
                 // The parser has already refused aliases to unknown anchors.
                 let Some(&target) = self.anchors.get(&id) else { return Ok(()) };
                 let data = NodeData {
@@ -482,9 +519,15 @@ impl Builder<'_> {
                 };
                 self.insert(data, 0, None);
             }
-            _ => {}
+            Event::StreamStart | Event::StreamEnd | Event::Comment(..) => {}
+            _ => self.heads.plain = false,
         }
         Ok(())
+    }
+
+    /// Whether the next node is a key of the open mapping.
+    fn at_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Open { frame: Frame::Map { key: None, .. }, .. }))
     }
 
     /// Adds a node to the open collection (as a key, an item or a value) or as the root.
@@ -510,6 +553,184 @@ impl Builder<'_> {
             },
         }
     }
+}
+
+/// Pass 1 of the manifests (`objects::Loose`), read from the scan's events instead of a second
+/// parse of the file by serde-saphyr: a dump's documents are then parsed twice, not three
+/// times. It builds what `Loose`'s visitor would (the keys `include`, `apiVersion`, `kind`,
+/// `metadata`, `name`, `namespace` and `items` of every mapping it reads, the first other key,
+/// lists item by item, and scalars as text), and skips the other values.
+///
+/// It is exact only for plain YAML, so a document with anything serde-saphyr reads in a way
+/// the scan does not follow gives up (`plain = false`), and serde-saphyr reads it as before:
+/// an anchor, alias, tag or merge key (`<<`); a key that is not a plain string (a collection,
+/// or a scalar that may resolve to a number, boolean or null); two equal keys in a mapping (or
+/// a mapping of more than [`HeadReader::MAX_CHECKED_KEYS`] keys, not checked here); a scalar
+/// that is read that may resolve to a number or boolean (its text would then be serde's
+/// rendering of it, as `1.0` → `1`).
+#[derive(Debug, Default)]
+struct HeadReader {
+    /// Whether the document is still plain enough (and this is a scan).
+    plain: bool,
+    /// Per open collection: what it builds, `None` when its value is skipped.
+    open: Vec<Option<HeadOpen>>,
+    /// The document's root, once read.
+    root: Option<Loose>,
+}
+
+#[derive(Debug)]
+enum HeadOpen {
+    List(Vec<Loose>),
+    /// A mapping, and the slot the value being read goes in (`None`: skipped).
+    Map(Box<Head>, Option<HeadSlot>),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum HeadSlot {
+    Include,
+    ApiVersion,
+    Kind,
+    Metadata,
+    Name,
+    Namespace,
+    Items,
+}
+
+impl HeadReader {
+    /// Mappings with more keys are not checked for duplicates here (serde-saphyr reads them).
+    const MAX_CHECKED_KEYS: usize = 64;
+
+    /// Whether the value about to start is read (not skipped).
+    fn wanted(&self) -> bool {
+        match self.open.last() {
+            None => self.root.is_none(),
+            Some(None) => false,
+            Some(Some(HeadOpen::List(_))) => true,
+            Some(Some(HeadOpen::Map(_, slot))) => slot.is_some(),
+        }
+    }
+
+    /// A collection starts (`at_key`: as a mapping key).
+    fn open(&mut self, at_key: bool, anchor: usize, tagged: bool, map: bool) {
+        if at_key || anchor > 0 || tagged {
+            self.plain = false;
+            return;
+        }
+        let frame = self.wanted().then(|| {
+            if map { HeadOpen::Map(Box::default(), None) } else { HeadOpen::List(Vec::new()) }
+        });
+        self.open.push(frame);
+    }
+
+    /// The open collection ends.
+    fn close(&mut self) {
+        let value = match self.open.pop() {
+            Some(Some(HeadOpen::List(items))) => Loose::List(items),
+            Some(Some(HeadOpen::Map(head, _))) => Loose::Map(head),
+            _ => return,
+        };
+        self.value(value);
+    }
+
+    /// A value that was read goes in its slot.
+    fn value(&mut self, v: Loose) {
+        match self.open.last_mut() {
+            None => self.root = Some(v),
+            Some(None) => {}
+            Some(Some(HeadOpen::List(items))) => items.push(v),
+            Some(Some(HeadOpen::Map(head, slot))) => {
+                let Some(slot) = slot.take() else { return };
+                let place = match slot {
+                    HeadSlot::Include => &mut head.include,
+                    HeadSlot::ApiVersion => &mut head.api_version,
+                    HeadSlot::Kind => &mut head.kind,
+                    HeadSlot::Metadata => &mut head.metadata,
+                    HeadSlot::Name => &mut head.name,
+                    HeadSlot::Namespace => &mut head.namespace,
+                    HeadSlot::Items => &mut head.items,
+                };
+                *place = Some(v);
+            }
+        }
+    }
+
+    /// A mapping key; `keys` are the entries of the mapping so far.
+    fn key(&mut self, text: &str, plain: bool, anchor: usize, tagged: bool, keys: &[Entry]) {
+        if anchor > 0 || tagged || (plain && !plain_string(text)) || text == "<<" {
+            self.plain = false;
+            return;
+        }
+        if keys.len() >= Self::MAX_CHECKED_KEYS || keys.iter().any(|e| e.key == text) {
+            self.plain = false;
+            return;
+        }
+        // `open` has a frame for every open mapping while the document is plain.
+        let Some(Some(HeadOpen::Map(head, slot))) = self.open.last_mut() else { return };
+        if text != "include" && head.other_key.is_none() {
+            head.other_key = Some(text.to_string());
+        }
+        *slot = match text {
+            "include" => Some(HeadSlot::Include),
+            "apiVersion" => Some(HeadSlot::ApiVersion),
+            "kind" => Some(HeadSlot::Kind),
+            "metadata" => Some(HeadSlot::Metadata),
+            "name" => Some(HeadSlot::Name),
+            "namespace" => Some(HeadSlot::Namespace),
+            "items" => Some(HeadSlot::Items),
+            _ => None,
+        };
+    }
+
+    /// A scalar value.
+    fn scalar(&mut self, text: &str, plain: bool, empty: bool, anchor: usize, tagged: bool) {
+        if anchor > 0 || tagged {
+            self.plain = false;
+            return;
+        }
+        if !self.wanted() {
+            return;
+        }
+        let v = if !plain {
+            Loose::Text(text.to_string())
+        } else if empty || is_null(text) {
+            Loose::Null
+        } else if plain_string(text) {
+            Loose::Text(text.to_string())
+        } else {
+            self.plain = false;
+            return;
+        };
+        self.value(v);
+    }
+
+    /// The document's pass 1, if it was read to the end while plain.
+    fn finish(self) -> Option<Loose> {
+        if !self.plain || !self.open.is_empty() {
+            return None;
+        }
+        Some(self.root.unwrap_or(Loose::Null))
+    }
+}
+
+/// YAML 1.2's null (core schema), as serde-saphyr reads a plain scalar.
+fn is_null(text: &str) -> bool {
+    matches!(text, "~" | "null" | "Null" | "NULL")
+}
+
+/// Whether a plain scalar surely reads as the string it is written as: not null, not a
+/// boolean of any YAML version, and not starting as a number may (a digit, sign or dot).
+/// Anything else gives up [`HeadReader`] (serde-saphyr then reads it), so this may refuse
+/// strings, but never accepts a non-string.
+fn plain_string(text: &str) -> bool {
+    let Some(first) = text.chars().next() else { return false };
+    if first.is_ascii_digit() || matches!(first, '+' | '-' | '.') || is_null(text) {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    !matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "inf" | "nan" | "infinity"
+    )
 }
 
 /// One node as `--set` sees it (see [`Index::edit_view`]).
@@ -720,5 +941,82 @@ mod tests {
         let doc = |i: usize| &text[ix.docs[i].bytes.clone()];
         assert_eq!((doc(0), doc(1)), ("%YAML 1.2\n---\na: 1\n...", "\n# two\n---\nb: 2\n"));
         assert_eq!(ix.docs[1].first_line, 4);
+    }
+}
+
+#[cfg(test)]
+mod head_tests {
+    use super::*;
+
+    /// Each document's pass 1 as the scan reads it, and as serde-saphyr reads it (the
+    /// document's text alone, as `read_include` reads it).
+    fn heads(text: &str) -> Vec<(Option<String>, String)> {
+        let scan = Index::scan(text).unwrap();
+        scan.docs
+            .iter()
+            .map(|d| {
+                let alone = crate::read::read::<Loose>(&text[d.bytes.clone()])
+                    .map(|l| format!("{l:?}"))
+                    .unwrap_or_else(|f| format!("error: {:?}", f.error));
+                (d.head.as_ref().map(|h| format!("{h:?}")), alone)
+            })
+            .collect()
+    }
+
+    /// A plain document's pass 1 comes from the scan, and is what serde-saphyr reads.
+    #[track_caller]
+    fn same(text: &str) {
+        for (scan, serde) in heads(text) {
+            assert_eq!(scan.as_deref(), Some(serde.as_str()), "{text}");
+        }
+    }
+
+    /// A document the scan cannot follow is left to serde-saphyr.
+    #[track_caller]
+    fn left(text: &str) {
+        for (scan, _) in heads(text) {
+            assert_eq!(scan, None, "{text}");
+        }
+    }
+
+    #[test]
+    fn plain_documents_are_read_by_the_scan_as_serde_saphyr_reads_them() {
+        same(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: prod\n  labels: {a: b}\nspec:\n  containers: [{name: c, image: x}]\n",
+        );
+        same(
+            "# a dump\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a, uid: '0001'}\n  spec: {nodeName: n1}\n- kind: Node\n  metadata:\n    name: \"n1\"\n",
+        );
+        same("kind: PodList\napiVersion: v1\nitems: []\n");
+        same("---\nkind: Pod\n---\n---\nkind: Deployment\nmetadata: {name: 'x', namespace: ~}\n");
+        // Values pass 1 only checks the types of: a list, a mapping, an empty value, a block.
+        same("kind: [a, b]\napiVersion:\nmetadata: x\nitems: {a: 1}\nname: |\n  two\n  lines\n");
+        same("include: a.yaml\n");
+        same("other: 1\ninclude: a.yaml\n");
+        same(
+            "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{\"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}}]}",
+        );
+        same("- a\n- b\n");
+        same("just text\n");
+        same("");
+    }
+
+    #[test]
+    fn other_documents_are_left_to_serde_saphyr() {
+        left("kind: 1.0\n");
+        left("kind: true\n");
+        left("metadata: {name: 007}\n");
+        left("kind: Pod\nkind: Pod\n");
+        left("kind: &k Pod\napiVersion: *k\n");
+        left("base: &b {kind: Pod}\nx:\n  <<: *b\n");
+        left("kind: !!str Pod\n");
+        left("? [a]\n: b\n");
+        left("1: a\n");
+        left("~: a\n");
+        // Duplicate keys deep in a skipped value too (serde-saphyr's pass 1 refuses them).
+        left("kind: Pod\nspec:\n  a: 1\n  a: 2\n");
+        // Within the document that is left only: the others are still read by the scan.
+        let h = heads("kind: Pod\n---\nkind: 1\n");
+        assert!(h[0].0.is_some() && h[1].0.is_none());
     }
 }
