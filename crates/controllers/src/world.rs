@@ -5,8 +5,7 @@ use crate::apps::AppFaults;
 use crate::scheduler::events::ClusterEvent;
 use kubesim_engine::{EventQueue, SimDuration, SimTime};
 use kubesim_model::{
-    Cluster, EventType, Kind, NodeId, Params, PdbId, PodId, PodSpec, ProbeKind, Trace, TraceEvent,
-    WorkloadId,
+    Cluster, EventType, Kind, NodeId, Params, PdbId, PodId, PodSpec, ProbeKind, Trace, WorkloadId,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -469,24 +468,13 @@ impl World {
         message: String,
         node: Option<NodeId>,
     ) {
-        // A formatted message's buffer is often larger than its text; the trace keeps every
-        // event to the end of the run, so it keeps the text only.
-        let mut message = message;
-        message.shrink_to_fit();
         let node = match node {
             Some(n) => self.event_names.node(&self.cluster, n),
             None => self.event_names.empty.clone(),
         };
-        self.trace.events.push(TraceEvent {
-            time: self.now,
-            event_type,
-            kind,
-            namespace,
-            name,
-            reason,
-            message,
-            node,
-        });
+        self.trace
+            .events
+            .record(self.now, event_type, kind, &namespace, &name, reason, &message, &node);
     }
 
     /// Records an event about a pod (with its node).

@@ -59,5 +59,5 @@ pub use scheduling::{
     HostPort, PodAffinity, PodAffinityTerm, PreemptionPolicy, PriorityClass,
     WeightedPodAffinityTerm,
 };
-pub use trace::{EventType, Mark, Metrics, Trace, TraceEvent};
+pub use trace::{EventRef, EventType, Events, Mark, Metrics, Trace, TraceEvent};
 pub use workload::{DeploymentCondition, IntOrPercent, Workload, WorkloadSpec, WorkloadStatus};

@@ -432,8 +432,14 @@ pub fn run() -> Run {
         Mark { time: s(61), label: "cordon node-2".into() },
         Mark { time: s(90), label: "delete pod db-0".into() },
     ];
-    let trace =
-        Trace { events, metrics, marks, end: s(120), events_processed: 4242, ..Trace::default() };
+    let trace = Trace {
+        events: events.into_iter().collect(),
+        metrics,
+        marks,
+        end: s(120),
+        events_processed: 4242,
+        ..Trace::default()
+    };
     let scenario = Scenario {
         name: "demo".into(),
         seed: 7,
