@@ -186,3 +186,28 @@ impl<const N: usize> From<[(String, String); N]> for SharedLabels {
         Self::from(Labels::from(pairs))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_labels_are_copied_on_change_only() {
+        let template: SharedLabels = [("app".to_string(), "web".to_string())].into();
+        let mut a = template.clone();
+        let b = template.clone();
+        assert!(std::sync::Arc::ptr_eq(&a.0, &template.0), "clones share the map");
+        a.insert("statefulset.kubernetes.io/pod-name".into(), "web-0".into());
+        assert_eq!(a.len(), 2);
+        assert_eq!((template.len(), b.len()), (1, 1), "the others keep the template's labels");
+        assert!(std::sync::Arc::ptr_eq(&b.0, &template.0));
+        // Reads, hashes and prints as the map it holds.
+        let map: Labels = [("app".to_string(), "web".to_string())].into();
+        assert_eq!(*b, map);
+        assert_eq!(format!("{b:?}"), format!("{map:?}"));
+        assert_eq!((&b).into_iter().collect::<Vec<_>>(), map.iter().collect::<Vec<_>>());
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let h = BuildHasherDefault::<DefaultHasher>::default();
+        assert_eq!(h.hash_one(&b), h.hash_one(&map));
+    }
+}

@@ -783,6 +783,78 @@ pub fn split_workload_column(column: &str) -> Option<(&str, &str)> {
 mod tests {
     use super::*;
 
+    fn owned(i: usize) -> TraceEvent {
+        // Names repeat every 7 events, messages every 3 (and one in 10 is unique), so the
+        // store shares some strings and not others.
+        let message = if i.is_multiple_of(10) {
+            format!("unique message {i}")
+        } else {
+            format!("message {}", i % 3)
+        };
+        TraceEvent {
+            time: SimTime(i as u64 * 10),
+            event_type: if i.is_multiple_of(4) { EventType::Warning } else { EventType::Normal },
+            kind: if i.is_multiple_of(2) { Kind::Pod } else { Kind::Node },
+            namespace: Arc::from(if i.is_multiple_of(2) { "default" } else { "" }),
+            name: Arc::from(format!("obj-{}", i % 7).as_str()),
+            reason: ["Scheduled", "Killing", "Started"][i % 3],
+            message,
+            node: Arc::from(if i.is_multiple_of(5) {
+                String::new()
+            } else {
+                format!("node-{}", i % 5)
+            }),
+        }
+    }
+
+    #[test]
+    fn events_read_back_as_recorded_across_chunks() {
+        let n = CHUNK_EVENTS * 2 + 17;
+        let events: Events = (0..n).map(owned).collect();
+        assert_eq!(events.len(), n);
+        assert_eq!(events.chunks.len(), 3);
+        for (i, e) in events.iter().enumerate() {
+            assert_eq!(e.to_event(), owned(i), "event {i}");
+        }
+        // Reading from the back, from an index, and past the end.
+        assert_eq!(events.iter().next_back().map(|e| e.to_event()), Some(owned(n - 1)));
+        let at = CHUNK_EVENTS - 1;
+        let from: Vec<TraceEvent> = events.iter_from(at).take(3).map(|e| e.to_event()).collect();
+        assert_eq!(from, (at..at + 3).map(owned).collect::<Vec<_>>());
+        assert_eq!(events.iter_from(n + 5).count(), 0);
+        assert!(events.get(n).is_none());
+        // Each distinct string once: 7 names, 2 namespaces, 5 nodes (with the empty one, which
+        // is also the nodes' namespace), 3 repeated messages and one in 10 unique.
+        let distinct = 7 + 1 + 4 + 3 + n.div_ceil(10) + 1;
+        assert_eq!(events.strings.spans.len(), distinct);
+        assert_eq!(events.reasons.len(), 3);
+        // Equality is by content, whatever the storage.
+        let mut again = Events::new();
+        again.extend((0..n).map(owned));
+        assert_eq!(again, events);
+        again.push(owned(0));
+        assert_ne!(again, events);
+    }
+
+    #[test]
+    fn strings_longer_than_a_text_chunk_and_hash_collisions_stay_exact() {
+        let mut s = Strings::default();
+        let long = "x".repeat(TEXT_CHUNK + 3);
+        let a = s.intern("short");
+        let b = s.intern(&long);
+        let c = s.intern("short");
+        assert_eq!((a, c), (0, 0));
+        assert_eq!(s.get(b), long);
+        // A second text that lands on the same hash key as another is kept apart.
+        let d = s.append("other text");
+        s.index.insert(Strings::hash("other text"), a);
+        let e = s.intern("other text");
+        assert_eq!(s.get(e), "other text");
+        assert_ne!(e, a);
+        assert_eq!(s.get(a), "short");
+        assert_eq!(s.get(d), "other text");
+    }
+
     #[test]
     fn record_dedups_and_settles_same_instant() {
         let mut m = Metrics::new(vec!["a".into()]);
