@@ -71,7 +71,7 @@ fn running_pod(
             name,
             namespace: "default".into(),
             uid: String::new(),
-            labels,
+            labels: labels.into(),
             generation: 1,
             ..Meta::default()
         },
@@ -112,7 +112,7 @@ fn cluster() -> Cluster {
                 name: name.clone(),
                 namespace: "default".into(),
                 uid: format!("rs-{s}"),
-                labels: labels.clone(),
+                labels: labels.clone().into(),
                 generation: 1,
                 ..Meta::default()
             },
@@ -120,7 +120,7 @@ fn cluster() -> Cluster {
             replicas: PODS_PER_SET as u32,
             selector: LabelSelector { match_labels: labels.clone(), match_expressions: vec![] },
             template: PodTemplate {
-                labels: labels.clone(),
+                labels: labels.clone().into(),
                 annotations: Default::default(),
                 spec: Arc::clone(&spec),
             },

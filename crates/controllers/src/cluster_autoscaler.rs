@@ -832,6 +832,7 @@ fn template_labels(pool: &kubesim_model::NodePool, zone: Option<&str>) -> kubesi
     pool.make_node(&format!("{}-template", pool.name), zone, String::new(), SimTime::ZERO)
         .meta
         .labels
+        .to_labels()
 }
 
 /// Two node groups are similar (`nodegroupset/compare_nodegroups.go`): the same allocatable

@@ -5,8 +5,7 @@ use crate::apps::AppFaults;
 use crate::scheduler::events::ClusterEvent;
 use kubesim_engine::{EventQueue, SimDuration, SimTime};
 use kubesim_model::{
-    Cluster, EventType, Kind, NodeId, Params, PdbId, PodId, PodSpec, ProbeKind, Trace, TraceEvent,
-    WorkloadId,
+    Cluster, EventType, Kind, NodeId, Params, PdbId, PodId, PodSpec, ProbeKind, Trace, WorkloadId,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -210,50 +209,12 @@ pub struct World {
     pub podgc_next_pass: Option<SimTime>,
     /// Per DaemonSet: what changed since its last sync.
     pub daemonsets: BTreeMap<WorkloadId, DaemonSetWatch>,
-    /// The strings trace events share.
-    pub event_names: EventNames,
     /// The scenario has autoscaling node pools: pods marked unschedulable are collected in
     /// `unschedulable_pods` for the cluster autoscaler.
     pub autoscaling: bool,
     /// Pods the scheduler marked `PodScheduled=False/Unschedulable` (collected only while
     /// `autoscaling`; the cluster autoscaler drops those no longer waiting).
     pub unschedulable_pods: BTreeSet<PodId>,
-}
-
-/// The strings trace events share: each pod's and node's name and each namespace once, however
-/// many events name them (names never change, ids are never reused).
-#[derive(Default)]
-pub struct EventNames {
-    namespaces: BTreeSet<Arc<str>>,
-    pods: Vec<Option<Arc<str>>>,
-    nodes: Vec<Option<Arc<str>>>,
-    empty: Arc<str>,
-}
-
-impl EventNames {
-    fn namespace(&mut self, ns: &str) -> Arc<str> {
-        if let Some(s) = self.namespaces.get(ns) {
-            return s.clone();
-        }
-        let s: Arc<str> = Arc::from(ns);
-        self.namespaces.insert(s.clone());
-        s
-    }
-
-    fn cached(cache: &mut Vec<Option<Arc<str>>>, i: usize, name: &str) -> Arc<str> {
-        if cache.len() <= i {
-            cache.resize(i + 1, None);
-        }
-        cache[i].get_or_insert_with(|| Arc::from(name)).clone()
-    }
-
-    fn pod(&mut self, c: &Cluster, p: PodId) -> Arc<str> {
-        Self::cached(&mut self.pods, p.index(), &c.pods[p.index()].meta.name)
-    }
-
-    fn node(&mut self, c: &Cluster, n: NodeId) -> Arc<str> {
-        Self::cached(&mut self.nodes, n.index(), &c.nodes[n.index()].meta.name)
-    }
 }
 
 impl World {
@@ -301,7 +262,6 @@ impl World {
             autoscaling: false,
             unschedulable_pods: BTreeSet::new(),
             daemonsets,
-            event_names: EventNames::default(),
         }
     }
 
@@ -467,40 +427,10 @@ impl World {
         message: String,
         node: Option<NodeId>,
     ) {
-        let namespace = self.event_names.namespace(namespace);
-        self.push_event(event_type, kind, namespace, Arc::from(name), reason, message, node);
-    }
-
-    /// Appends an event, with the namespace and node name shared with earlier events.
-    #[allow(clippy::too_many_arguments)]
-    fn push_event(
-        &mut self,
-        event_type: EventType,
-        kind: Kind,
-        namespace: Arc<str>,
-        name: Arc<str>,
-        reason: &'static str,
-        message: String,
-        node: Option<NodeId>,
-    ) {
-        // A formatted message's buffer is often larger than its text; the trace keeps every
-        // event to the end of the run, so it keeps the text only.
-        let mut message = message;
-        message.shrink_to_fit();
-        let node = match node {
-            Some(n) => self.event_names.node(&self.cluster, n),
-            None => self.event_names.empty.clone(),
-        };
-        self.trace.events.push(TraceEvent {
-            time: self.now,
-            event_type,
-            kind,
-            namespace,
-            name,
-            reason,
-            message,
-            node,
-        });
+        let node = node.map_or("", |n| self.cluster.nodes[n.index()].meta.name.as_str());
+        self.trace
+            .events
+            .record(self.now, event_type, kind, namespace, name, reason, &message, node);
     }
 
     /// Records an event about a pod (with its node).
@@ -511,11 +441,10 @@ impl World {
         reason: &'static str,
         message: String,
     ) {
-        let name = self.event_names.pod(&self.cluster, pod);
         let p = &self.cluster.pods[pod.index()];
-        let node = p.node;
-        let ns = self.event_names.namespace(&p.meta.namespace);
-        self.push_event(event_type, Kind::Pod, ns, name, reason, message, node);
+        let node = p.node.map_or("", |n| self.cluster.nodes[n.index()].meta.name.as_str());
+        let (ns, name) = (p.meta.namespace.as_str(), p.meta.name.as_str());
+        self.trace.events.record(self.now, event_type, Kind::Pod, ns, name, reason, &message, node);
     }
 
     /// Records an event about a node.
@@ -526,9 +455,17 @@ impl World {
         reason: &'static str,
         message: String,
     ) {
-        let name = self.event_names.node(&self.cluster, node);
-        let ns = self.event_names.empty.clone();
-        self.push_event(event_type, Kind::Node, ns, name, reason, message, Some(node));
+        let name = self.cluster.nodes[node.index()].meta.name.as_str();
+        self.trace.events.record(
+            self.now,
+            event_type,
+            Kind::Node,
+            "",
+            name,
+            reason,
+            &message,
+            name,
+        );
     }
 
     /// Records an event about a workload.
@@ -540,7 +477,7 @@ impl World {
         message: String,
     ) {
         let wl = &self.cluster.workloads[w.index()];
-        let (kind, ns, name) = (wl.kind, wl.meta.namespace.clone(), wl.meta.name.clone());
-        self.record(event_type, kind, &ns, &name, reason, message, None);
+        let (kind, ns, name) = (wl.kind, wl.meta.namespace.as_str(), wl.meta.name.as_str());
+        self.trace.events.record(self.now, event_type, kind, ns, name, reason, &message, "");
     }
 }

@@ -32,7 +32,7 @@ impl NodeBuilder {
             meta: Meta {
                 name: name.into(),
                 uid: format!("node-{name}"),
-                labels,
+                labels: labels.into(),
                 ..Meta::default()
             },
             allocatable: alloc,
@@ -259,14 +259,18 @@ impl WorkloadBuilder {
                 name: name.into(),
                 namespace: "default".into(),
                 uid: format!("{}-{name}", kind.as_str().to_lowercase()),
-                labels: labels.clone(),
+                labels: labels.clone().into(),
                 generation: 1,
                 ..Meta::default()
             },
             kind,
             replicas,
             selector: LabelSelector { match_labels: labels.clone(), match_expressions: vec![] },
-            template: PodTemplate { labels, annotations: Default::default(), spec: Arc::new(spec) },
+            template: PodTemplate {
+                labels: labels.into(),
+                annotations: Default::default(),
+                spec: Arc::new(spec),
+            },
             min_ready_seconds: 0,
             spec: wspec,
             owner: None,

@@ -41,7 +41,7 @@ pub use disruption::{
 };
 pub use expect::{ActionRef, Expect, Expectation, Operation, ReplicaKind, ThresholdLine};
 pub use labels::{LabelSelector, Labels, Operator, Requirement};
-pub use meta::{Kind, Meta, NodeId, OwnerRef, PdbId, PodId, WorkloadId};
+pub use meta::{Kind, Meta, NodeId, OwnerRef, PdbId, PodId, SharedLabels, WorkloadId};
 pub use node::{
     CondStatus, LABEL_HOSTNAME, LABEL_NODE_POOL, LABEL_REGION, LABEL_ZONE, Node, NodeReady,
     TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect,
@@ -61,5 +61,5 @@ pub use scheduling::{
     HostPort, PodAffinity, PodAffinityTerm, PreemptionPolicy, PriorityClass,
     WeightedPodAffinityTerm,
 };
-pub use trace::{EventType, Mark, Metrics, Trace, TraceEvent};
+pub use trace::{EventRef, EventType, Events, Mark, Metrics, Trace, TraceEvent};
 pub use workload::{DeploymentCondition, IntOrPercent, Workload, WorkloadSpec, WorkloadStatus};

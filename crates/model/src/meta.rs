@@ -99,8 +99,9 @@ pub struct Meta {
     pub namespace: String,
     /// `metadata.uid`
     pub uid: String,
-    /// `metadata.labels`
-    pub labels: Labels,
+    /// `metadata.labels`, shared: the pods of one template point to one map (copied on the
+    /// first change, see [`SharedLabels`]).
+    pub labels: SharedLabels,
     /// `metadata.annotations`
     pub annotations: BTreeMap<String, String>,
     /// The controlling owner, if any.
@@ -123,5 +124,90 @@ impl Meta {
         } else {
             format!("{}/{}", self.namespace, self.name)
         }
+    }
+}
+
+/// Labels shared between objects that carry the same ones (issue 11, compact state): every pod
+/// made from one template points to the template's map instead of a copy of it (a map of a
+/// few labels costs over 600 bytes per copy). It reads as a [`Labels`] (`Deref`); a change
+/// (`DerefMut`) copies the map first if another object still shares it, so sharing never
+/// shows.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SharedLabels(std::sync::Arc<Labels>);
+
+impl SharedLabels {
+    /// The labels as an owned map (a copy).
+    pub fn to_labels(&self) -> Labels {
+        (*self.0).clone()
+    }
+}
+
+impl std::ops::Deref for SharedLabels {
+    type Target = Labels;
+    fn deref(&self) -> &Labels {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SharedLabels {
+    fn deref_mut(&mut self) -> &mut Labels {
+        std::sync::Arc::make_mut(&mut self.0)
+    }
+}
+
+impl std::fmt::Debug for SharedLabels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<Labels> for SharedLabels {
+    fn from(labels: Labels) -> Self {
+        Self(std::sync::Arc::new(labels))
+    }
+}
+
+impl<'a> IntoIterator for &'a SharedLabels {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl FromIterator<(String, String)> for SharedLabels {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        Self::from(iter.into_iter().collect::<Labels>())
+    }
+}
+
+impl<const N: usize> From<[(String, String); N]> for SharedLabels {
+    fn from(pairs: [(String, String); N]) -> Self {
+        Self::from(Labels::from(pairs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_labels_are_copied_on_change_only() {
+        let template: SharedLabels = [("app".to_string(), "web".to_string())].into();
+        let mut a = template.clone();
+        let b = template.clone();
+        assert!(std::sync::Arc::ptr_eq(&a.0, &template.0), "clones share the map");
+        a.insert("statefulset.kubernetes.io/pod-name".into(), "web-0".into());
+        assert_eq!(a.len(), 2);
+        assert_eq!((template.len(), b.len()), (1, 1), "the others keep the template's labels");
+        assert!(std::sync::Arc::ptr_eq(&b.0, &template.0));
+        // Reads, hashes and prints as the map it holds.
+        let map: Labels = [("app".to_string(), "web".to_string())].into();
+        assert_eq!(*b, map);
+        assert_eq!(format!("{b:?}"), format!("{map:?}"));
+        assert_eq!((&b).into_iter().collect::<Vec<_>>(), map.iter().collect::<Vec<_>>());
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let h = BuildHasherDefault::<DefaultHasher>::default();
+        assert_eq!(h.hash_one(&b), h.hash_one(&map));
     }
 }

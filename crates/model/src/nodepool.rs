@@ -61,7 +61,7 @@ impl NodePool {
             meta: Meta {
                 name: name.into(),
                 uid,
-                labels: l,
+                labels: l.into(),
                 creation: now,
                 generation: 1,
                 ..Meta::default()

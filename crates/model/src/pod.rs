@@ -362,8 +362,8 @@ impl PodSpec {
 /// A pod template (of a workload).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PodTemplate {
-    /// `template.metadata.labels`
-    pub labels: Labels,
+    /// `template.metadata.labels` (shared with the pods made from the template).
+    pub labels: crate::meta::SharedLabels,
     /// `template.metadata.annotations`
     pub annotations: std::collections::BTreeMap<String, String>,
     /// `template.spec`

@@ -3,6 +3,8 @@
 
 use crate::meta::Kind;
 use kubesim_engine::SimTime;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 /// `type` of a Kubernetes Event.
@@ -24,8 +26,9 @@ impl EventType {
     }
 }
 
-/// One event, as `kubectl get events` would list it. The names are shared (`Arc<str>`): the
-/// events of one pod, node or namespace point to one string (issue 11, compact state).
+/// One event, as `kubectl get events` would list it: the owned form, to build one (tests,
+/// fixtures) and hand it to [`Events::push`]. The trace stores events packed (see
+/// [`Events`]) and lends them out as [`EventRef`]s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceEvent {
     /// When it happened.
@@ -44,6 +47,338 @@ pub struct TraceEvent {
     pub message: String,
     /// The node involved, if any (empty if none).
     pub node: Arc<str>,
+}
+
+/// One recorded event, borrowed from the trace ([`Events::iter`], [`Events::get`]): the
+/// fields of [`TraceEvent`], with the strings borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// When it happened.
+    pub time: SimTime,
+    /// Normal or Warning.
+    pub event_type: EventType,
+    /// The kind of the involved object.
+    pub kind: Kind,
+    /// The namespace of the involved object (empty for nodes).
+    pub namespace: &'a str,
+    /// The name of the involved object.
+    pub name: &'a str,
+    /// `reason`, e.g. `Scheduled`, `FailedScheduling`, `Killing`.
+    pub reason: &'static str,
+    /// `message`, worded like the Kubernetes component's.
+    pub message: &'a str,
+    /// The node involved, if any (empty if none).
+    pub node: &'a str,
+}
+
+impl EventRef<'_> {
+    /// The event in its owned form.
+    pub fn to_event(&self) -> TraceEvent {
+        TraceEvent {
+            time: self.time,
+            event_type: self.event_type,
+            kind: self.kind,
+            namespace: Arc::from(self.namespace),
+            name: Arc::from(self.name),
+            reason: self.reason,
+            message: self.message.to_string(),
+            node: Arc::from(self.node),
+        }
+    }
+}
+
+/// One event as the trace keeps it (32 bytes): the strings are ids into [`Strings`], the
+/// reason an index into the reasons seen so far.
+#[derive(Debug, Clone, Copy)]
+struct Packed {
+    time: SimTime,
+    namespace: u32,
+    name: u32,
+    node: u32,
+    message: u32,
+    reason: u16,
+    event_type: EventType,
+    kind: Kind,
+}
+
+/// Events per storage chunk: the events are kept in chunks of this many, so the store grows
+/// without copying (and never holds more than one chunk of unused room).
+const CHUNK_EVENTS: usize = 1 << 15;
+
+/// Bytes per text chunk of [`Strings`] (a longer string gets a chunk of its own).
+const TEXT_CHUNK: usize = 1 << 20;
+
+/// Where one string lies in the text chunks.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    chunk: u32,
+    start: u32,
+    len: u32,
+}
+
+/// A hasher for keys that are already hashes (the u64 of [`Strings::index`]).
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type PassThroughMap = HashMap<u64, u32, BuildHasherDefault<PassThrough>>;
+
+/// The strings of the events (names, namespaces, nodes, messages), each kept once: most
+/// messages repeat (`Started container app`, a readiness probe's failure, ...) and every
+/// event of one pod names it again. Strings are appended to large text chunks that are never
+/// reallocated, and found again by a hash of their text; ids are given in order of first use,
+/// so nothing here depends on the hash (a collision of two different texts only costs the
+/// second its sharing).
+#[derive(Debug, Clone, Default)]
+struct Strings {
+    text: Vec<String>,
+    spans: Vec<Span>,
+    index: PassThroughMap,
+}
+
+impl Strings {
+    fn hash(s: &str) -> u64 {
+        // SipHash with fixed keys: the same on every run (not that any output depends on it).
+        let mut h = std::hash::DefaultHasher::new();
+        h.write(s.as_bytes());
+        h.finish()
+    }
+
+    fn get(&self, id: u32) -> &str {
+        let span = self.spans[id as usize];
+        let start = span.start as usize;
+        &self.text[span.chunk as usize][start..start + span.len as usize]
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        let h = Self::hash(s);
+        match self.index.get(&h) {
+            Some(&id) if self.get(id) == s => id,
+            Some(_) => self.append(s),
+            None => {
+                let id = self.append(s);
+                self.index.insert(h, id);
+                id
+            }
+        }
+    }
+
+    fn append(&mut self, s: &str) -> u32 {
+        let fits = self.text.last().is_some_and(|t| t.capacity() - t.len() >= s.len());
+        if !fits {
+            self.text.push(String::with_capacity(TEXT_CHUNK.max(s.len())));
+        }
+        let chunk = self.text.len() - 1;
+        let t = &mut self.text[chunk];
+        let start = t.len();
+        t.push_str(s);
+        let id = u32::try_from(self.spans.len()).expect("fewer than 2^32 distinct strings");
+        let narrow = |n: usize| u32::try_from(n).expect("a text chunk is under 4 GiB");
+        self.spans.push(Span { chunk: narrow(chunk), start: narrow(start), len: narrow(s.len()) });
+        id
+    }
+}
+
+/// The events of a run, in the order they happened, kept compact (issue 11, compact state):
+/// 32 bytes per event in fixed-size chunks, with each distinct string (name, namespace, node,
+/// message) stored once. Read them with [`Events::iter`] (or `for e in &events`) and
+/// [`Events::get`], which lend [`EventRef`]s.
+#[derive(Clone, Default)]
+pub struct Events {
+    chunks: Vec<Vec<Packed>>,
+    len: usize,
+    strings: Strings,
+    reasons: Vec<&'static str>,
+    reason_ids: HashMap<&'static str, u16>,
+}
+
+impl Events {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends an event.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &mut self,
+        time: SimTime,
+        event_type: EventType,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        reason: &'static str,
+        message: &str,
+        node: &str,
+    ) {
+        let reason = match self.reason_ids.get(reason) {
+            Some(&r) => r,
+            None => {
+                let r = u16::try_from(self.reasons.len()).expect("fewer than 65,536 reasons");
+                self.reasons.push(reason);
+                self.reason_ids.insert(reason, r);
+                r
+            }
+        };
+        let packed = Packed {
+            time,
+            namespace: self.strings.intern(namespace),
+            name: self.strings.intern(name),
+            node: self.strings.intern(node),
+            message: self.strings.intern(message),
+            reason,
+            event_type,
+            kind,
+        };
+        if self.chunks.last().is_none_or(|c| c.len() == CHUNK_EVENTS) {
+            self.chunks.push(Vec::with_capacity(CHUNK_EVENTS));
+        }
+        if let Some(c) = self.chunks.last_mut() {
+            c.push(packed);
+        }
+        self.len += 1;
+    }
+
+    /// Appends an event given in its owned form.
+    pub fn push(&mut self, e: TraceEvent) {
+        self.record(
+            e.time,
+            e.event_type,
+            e.kind,
+            &e.namespace,
+            &e.name,
+            e.reason,
+            &e.message,
+            &e.node,
+        );
+    }
+
+    /// The number of events.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// No event recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The event at `i` (in recording order), if there is one.
+    pub fn get(&self, i: usize) -> Option<EventRef<'_>> {
+        if i >= self.len {
+            return None;
+        }
+        let p = &self.chunks[i / CHUNK_EVENTS][i % CHUNK_EVENTS];
+        Some(EventRef {
+            time: p.time,
+            event_type: p.event_type,
+            kind: p.kind,
+            namespace: self.strings.get(p.namespace),
+            name: self.strings.get(p.name),
+            reason: self.reasons[p.reason as usize],
+            message: self.strings.get(p.message),
+            node: self.strings.get(p.node),
+        })
+    }
+
+    /// The events in recording order (double-ended: `.rev()` reads the latest first).
+    pub fn iter(&self) -> Iter<'_> {
+        self.iter_from(0)
+    }
+
+    /// The events from index `start` on (none if `start` is past the end).
+    pub fn iter_from(&self, start: usize) -> Iter<'_> {
+        Iter { events: self, front: start.min(self.len), back: self.len }
+    }
+}
+
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Events {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Events {}
+
+impl Extend<TraceEvent> for Events {
+    fn extend<I: IntoIterator<Item = TraceEvent>>(&mut self, iter: I) {
+        for e in iter {
+            self.push(e);
+        }
+    }
+}
+
+impl FromIterator<TraceEvent> for Events {
+    fn from_iter<I: IntoIterator<Item = TraceEvent>>(iter: I) -> Self {
+        let mut events = Self::new();
+        events.extend(iter);
+        events
+    }
+}
+
+/// An iterator over [`Events`].
+#[derive(Clone)]
+pub struct Iter<'a> {
+    events: &'a Events,
+    front: usize,
+    back: usize,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = EventRef<'a>;
+
+    fn next(&mut self) -> Option<EventRef<'a>> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.front += 1;
+        self.events.get(self.front - 1)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back - self.front;
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.back -= 1;
+        self.events.get(self.back)
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl<'a> IntoIterator for &'a Events {
+    type Item = EventRef<'a>;
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
 }
 
 /// A time series table: one column per series, one row per instant at which some value changed.
@@ -293,7 +628,7 @@ pub struct Mark {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Trace {
     /// Events in the order they happened.
-    pub events: Vec<TraceEvent>,
+    pub events: Events,
     /// Metrics over time.
     pub metrics: Metrics,
     /// Actions, in time order.
@@ -472,6 +807,78 @@ pub fn split_workload_column(column: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn owned(i: usize) -> TraceEvent {
+        // Names repeat every 7 events, messages every 3 (and one in 10 is unique), so the
+        // store shares some strings and not others.
+        let message = if i.is_multiple_of(10) {
+            format!("unique message {i}")
+        } else {
+            format!("message {}", i % 3)
+        };
+        TraceEvent {
+            time: SimTime(i as u64 * 10),
+            event_type: if i.is_multiple_of(4) { EventType::Warning } else { EventType::Normal },
+            kind: if i.is_multiple_of(2) { Kind::Pod } else { Kind::Node },
+            namespace: Arc::from(if i.is_multiple_of(2) { "default" } else { "" }),
+            name: Arc::from(format!("obj-{}", i % 7).as_str()),
+            reason: ["Scheduled", "Killing", "Started"][i % 3],
+            message,
+            node: Arc::from(if i.is_multiple_of(5) {
+                String::new()
+            } else {
+                format!("node-{}", i % 5)
+            }),
+        }
+    }
+
+    #[test]
+    fn events_read_back_as_recorded_across_chunks() {
+        let n = CHUNK_EVENTS * 2 + 17;
+        let events: Events = (0..n).map(owned).collect();
+        assert_eq!(events.len(), n);
+        assert_eq!(events.chunks.len(), 3);
+        for (i, e) in events.iter().enumerate() {
+            assert_eq!(e.to_event(), owned(i), "event {i}");
+        }
+        // Reading from the back, from an index, and past the end.
+        assert_eq!(events.iter().next_back().map(|e| e.to_event()), Some(owned(n - 1)));
+        let at = CHUNK_EVENTS - 1;
+        let from: Vec<TraceEvent> = events.iter_from(at).take(3).map(|e| e.to_event()).collect();
+        assert_eq!(from, (at..at + 3).map(owned).collect::<Vec<_>>());
+        assert_eq!(events.iter_from(n + 5).count(), 0);
+        assert!(events.get(n).is_none());
+        // Each distinct string once: 7 names, 2 namespaces, 5 nodes (with the empty one, which
+        // is also the nodes' namespace), 3 repeated messages and one in 10 unique.
+        let distinct = 7 + 1 + 4 + 3 + n.div_ceil(10) + 1;
+        assert_eq!(events.strings.spans.len(), distinct);
+        assert_eq!(events.reasons.len(), 3);
+        // Equality is by content, whatever the storage.
+        let mut again = Events::new();
+        again.extend((0..n).map(owned));
+        assert_eq!(again, events);
+        again.push(owned(0));
+        assert_ne!(again, events);
+    }
+
+    #[test]
+    fn strings_longer_than_a_text_chunk_and_hash_collisions_stay_exact() {
+        let mut s = Strings::default();
+        let long = "x".repeat(TEXT_CHUNK + 3);
+        let a = s.intern("short");
+        let b = s.intern(&long);
+        let c = s.intern("short");
+        assert_eq!((a, c), (0, 0));
+        assert_eq!(s.get(b), long);
+        // A second text that lands on the same hash key as another is kept apart.
+        let d = s.append("other text");
+        s.index.insert(Strings::hash("other text"), a);
+        let e = s.intern("other text");
+        assert_eq!(s.get(e), "other text");
+        assert_ne!(e, a);
+        assert_eq!(s.get(a), "short");
+        assert_eq!(s.get(d), "other text");
+    }
 
     #[test]
     fn record_dedups_and_settles_same_instant() {

@@ -58,11 +58,11 @@ pub fn write_events_csv<W: Write>(trace: &Trace, out: W) -> Result<W, ReportErro
             secs_3(e.time.0).as_str(),
             e.event_type.as_str(),
             e.kind.as_str(),
-            &e.namespace,
-            &e.name,
+            e.namespace,
+            e.name,
             e.reason,
-            &e.message,
-            &e.node,
+            e.message,
+            e.node,
         ])
         .map_err(&err)?;
     }

@@ -247,9 +247,9 @@ fn check(out: &RunOutput, owners: &Owners, e: &Expect) -> ExpectationVerdict {
                             && ev.message.starts_with("Marking for deletion"))
                 })
                 .filter(|ev| {
-                    workload.as_deref().is_none_or(|w| {
-                        owners.of_object(ev.kind, &ev.namespace, &ev.name) == Some(w)
-                    })
+                    workload
+                        .as_deref()
+                        .is_none_or(|w| owners.of_object(ev.kind, ev.namespace, ev.name) == Some(w))
                 })
                 .map(|ev| (ev.time, format!("{}/{}", ev.namespace, ev.name)))
                 .collect();
@@ -297,7 +297,7 @@ fn check(out: &RunOutput, owners: &Owners, e: &Expect) -> ExpectationVerdict {
         }
         Expectation::Event { occurs, reason, before, object, workload } => {
             let deadline = before.unwrap_or(trace.end);
-            let matching: Vec<&kubesim_model::TraceEvent> = trace
+            let matching: Vec<kubesim_model::EventRef> = trace
                 .events
                 .iter()
                 .filter(|ev| ev.reason == reason.as_str())
@@ -309,15 +309,15 @@ fn check(out: &RunOutput, owners: &Owners, e: &Expect) -> ExpectationVerdict {
                     })
                 })
                 .filter(|ev| {
-                    workload.as_deref().is_none_or(|w| {
-                        owners.of_object(ev.kind, &ev.namespace, &ev.name) == Some(w)
-                    })
+                    workload
+                        .as_deref()
+                        .is_none_or(|w| owners.of_object(ev.kind, ev.namespace, ev.name) == Some(w))
                 })
                 .collect();
             let in_time = matching.iter().filter(|ev| ev.time <= deadline).count() as i64;
             let first = matching.first().map(|ev| ev.time);
             let first_in_time = matching.iter().find(|ev| ev.time <= deadline).map(|ev| ev.time);
-            let describe = |ev: &kubesim_model::TraceEvent| {
+            let describe = |ev: &kubesim_model::EventRef| {
                 let who = if ev.namespace.is_empty() {
                     format!("{}/{}", ev.kind.as_str().to_lowercase(), ev.name)
                 } else {
@@ -329,7 +329,7 @@ fn check(out: &RunOutput, owners: &Owners, e: &Expect) -> ExpectationVerdict {
             if *occurs {
                 let detail = match (first_in_time, first) {
                     (Some(_), _) => {
-                        format!("{in_time} by {deadline}; first on {}", describe(matching[0]))
+                        format!("{in_time} by {deadline}; first on {}", describe(&matching[0]))
                     }
                     (None, Some(t)) => format!("none by {deadline}; the first came later, at {t}"),
                     (None, None) => "never recorded".to_string(),
@@ -343,7 +343,7 @@ fn check(out: &RunOutput, owners: &Owners, e: &Expect) -> ExpectationVerdict {
             } else {
                 let detail = match first_in_time {
                     Some(_) => {
-                        format!("{in_time} by {deadline}; first on {}", describe(matching[0]))
+                        format!("{in_time} by {deadline}; first on {}", describe(&matching[0]))
                     }
                     None => format!("none by {deadline}"),
                 };

@@ -52,7 +52,7 @@ fn node(c: &mut Cluster, name: &str, zone: &str, cordoned: bool) -> NodeId {
         meta: Meta {
             name: name.into(),
             uid,
-            labels: labels(&[(LABEL_HOSTNAME, name), (LABEL_ZONE, zone)]),
+            labels: labels(&[(LABEL_HOSTNAME, name), (LABEL_ZONE, zone)]).into(),
             ..Meta::default()
         },
         allocatable: alloc,
@@ -136,7 +136,7 @@ pub fn run() -> Run {
     let _n2 = node(&mut c, "node-2", "zone-b", true);
 
     let template = PodTemplate {
-        labels: labels(&[("app", "web")]),
+        labels: labels(&[("app", "web")]).into(),
         spec: pod_spec(),
         ..PodTemplate::default()
     };
@@ -146,7 +146,7 @@ pub fn run() -> Run {
             name: "web".into(),
             namespace: "default".into(),
             uid: dep_uid.clone(),
-            labels: labels(&[("app", "web")]),
+            labels: labels(&[("app", "web")]).into(),
             generation: 1,
             ..Meta::default()
         },
@@ -175,7 +175,7 @@ pub fn run() -> Run {
             name: "web-7d9f".into(),
             namespace: "default".into(),
             uid: rs_uid.clone(),
-            labels: labels(&[("app", "web"), ("pod-template-hash", "7d9f")]),
+            labels: labels(&[("app", "web"), ("pod-template-hash", "7d9f")]).into(),
             owner: Some(OwnerRef { kind: Kind::Deployment, name: "web".into(), uid: dep_uid }),
             generation: 1,
             ..Meta::default()
@@ -205,7 +205,7 @@ pub fn run() -> Run {
                 name: name.into(),
                 namespace: "default".into(),
                 uid,
-                labels: labels(&[("app", "web"), ("pod-template-hash", "7d9f")]),
+                labels: labels(&[("app", "web"), ("pod-template-hash", "7d9f")]).into(),
                 owner: Some(OwnerRef {
                     kind: Kind::ReplicaSet,
                     name: "web-7d9f".into(),
@@ -260,7 +260,7 @@ pub fn run() -> Run {
         replicas: 2,
         selector: LabelSelector::from_labels([("app", "db")]),
         template: PodTemplate {
-            labels: labels(&[("app", "db")]),
+            labels: labels(&[("app", "db")]).into(),
             spec: pod_spec(),
             ..PodTemplate::default()
         },
@@ -294,7 +294,7 @@ pub fn run() -> Run {
                 name: "db-0".into(),
                 namespace: "shop".into(),
                 uid: db0_uid,
-                labels: labels(&[("app", "db")]),
+                labels: labels(&[("app", "db")]).into(),
                 owner: Some(OwnerRef { kind: Kind::StatefulSet, name: "db".into(), uid: db_uid }),
                 creation: s(90),
                 ..Meta::default()
@@ -432,8 +432,14 @@ pub fn run() -> Run {
         Mark { time: s(61), label: "cordon node-2".into() },
         Mark { time: s(90), label: "delete pod db-0".into() },
     ];
-    let trace =
-        Trace { events, metrics, marks, end: s(120), events_processed: 4242, ..Trace::default() };
+    let trace = Trace {
+        events: events.into_iter().collect(),
+        metrics,
+        marks,
+        end: s(120),
+        events_processed: 4242,
+        ..Trace::default()
+    };
     let scenario = Scenario {
         name: "demo".into(),
         seed: 7,

@@ -128,7 +128,7 @@ fn events_csv_header_and_quoting() {
     // And it reads back as the original message.
     let mut r = csv::Reader::from_reader(csv.as_bytes());
     let rec = r.records().nth(3).unwrap().unwrap();
-    assert_eq!(&rec[6], run.trace.events[3].message);
+    assert_eq!(&rec[6], run.trace.events.get(3).unwrap().message);
 }
 
 #[test]
@@ -580,7 +580,7 @@ fn busy_chart_renders() {
     marks.push(Mark { time: SimTime(1_790_000), label: "uncordon node-1 at the very end".into() });
     marks.sort_by_key(|m| m.time);
     let trace = Trace {
-        events: Vec::new(),
+        events: Default::default(),
         metrics,
         marks,
         end: SimTime(1_800_000),

@@ -146,7 +146,7 @@ pub fn node_rows(out: &RunOutput) -> Vec<TimelineRow> {
             "NodeSchedulable" => Flag::Cordoned(false),
             _ => continue,
         };
-        changes.entry(&*e.name).or_default().push((e.time, flag));
+        changes.entry(e.name).or_default().push((e.time, flag));
     }
     for d in &trace.drains {
         for n in &d.nodes {

@@ -719,7 +719,12 @@ impl Actions<'_> {
                 }
                 let node = kubesim_model::Node {
                     zone: labels.get(LABEL_ZONE).cloned(),
-                    meta: Meta { name: name.clone(), labels, generation: 1, ..Meta::default() },
+                    meta: Meta {
+                        name: name.clone(),
+                        labels: labels.into(),
+                        generation: 1,
+                        ..Meta::default()
+                    },
                     allocatable,
                     capacity: allocatable,
                     unschedulable: false,
@@ -859,13 +864,13 @@ impl Actions<'_> {
         s: &LabelSelector,
     ) -> Result<(), ScenarioError> {
         let pods =
-            self.cluster.pods.iter().filter(|p| p.meta.namespace == ns).map(|p| &p.meta.labels);
+            self.cluster.pods.iter().filter(|p| p.meta.namespace == ns).map(|p| &*p.meta.labels);
         let templates = self
             .cluster
             .workloads
             .iter()
             .filter(|w| w.meta.namespace == ns)
-            .map(|w| &w.template.labels);
+            .map(|w| &*w.template.labels);
         let label_sets: Vec<&Labels> = pods.chain(templates).collect();
         if label_sets.iter().any(|l| s.matches(l)) {
             return Ok(());

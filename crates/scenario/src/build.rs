@@ -472,7 +472,7 @@ impl<'a> Builder<'a> {
             meta: Meta {
                 name: name.into(),
                 uid,
-                labels: l,
+                labels: l.into(),
                 creation: T0,
                 generation: 1,
                 ..Meta::default()

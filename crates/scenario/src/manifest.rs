@@ -190,7 +190,7 @@ pub(crate) fn meta(
         name,
         namespace,
         uid: m.uid.clone().unwrap_or_default(),
-        labels: m.labels.clone().unwrap_or_default(),
+        labels: m.labels.clone().unwrap_or_default().into(),
         annotations: m.annotations.clone().unwrap_or_default(),
         owner: None,
         creation: SimTime(0),
@@ -1088,7 +1088,7 @@ pub(crate) fn template(
     };
     let meta = t.metadata.clone().unwrap_or_default();
     Ok(PodTemplate {
-        labels: meta.labels.unwrap_or_default(),
+        labels: meta.labels.unwrap_or_default().into(),
         annotations: meta.annotations.unwrap_or_default(),
         spec: Arc::new(pod_spec(ctx, env, &path.key("spec"), spec)?),
     })

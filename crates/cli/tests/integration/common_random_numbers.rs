@@ -69,7 +69,7 @@ fn kubelet_events(replicas_of_moving: &str, pool: &str) -> Vec<(String, u64, Str
         .iter()
         .filter(|e| e.node.starts_with(&format!("{pool}-")))
         .filter(|e| ["Pulling", "Pulled", "Created", "Started", "Killing"].contains(&e.reason))
-        .map(|e| (e.node.to_string(), e.time.0, e.reason.to_string(), e.message.clone()))
+        .map(|e| (e.node.to_string(), e.time.0, e.reason.to_string(), e.message.to_string()))
         .collect::<Vec<_>>();
     events.sort_by(|x, y| x.0.cmp(&y.0));
     events

@@ -15,7 +15,7 @@ fn pod_events(
         .events
         .iter()
         .filter(|e| e.reason == reason && e.name.starts_with(prefix))
-        .map(|e| (e.time.0 as f64 / 1000.0, e.message.clone()))
+        .map(|e| (e.time.0 as f64 / 1000.0, e.message.to_string()))
         .collect()
 }
 

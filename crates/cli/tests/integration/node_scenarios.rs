@@ -28,7 +28,7 @@ fn node_events<'a>(
         .events
         .iter()
         .filter(|e| e.reason == reason)
-        .map(|e| (e.time.0 as f64 / 1000.0, &*e.name, e.message.as_str()))
+        .map(|e| (e.time.0 as f64 / 1000.0, e.name, e.message))
         .collect()
 }
 

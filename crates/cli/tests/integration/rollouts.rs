@@ -15,8 +15,8 @@ fn scalings<'a>(out: &'a kubesim_controllers::Outcome, deployment: &str) -> Vec<
     out.trace
         .events
         .iter()
-        .filter(|e| e.reason == "ScalingReplicaSet" && &*e.name == deployment)
-        .map(|e| (secs(e.time), e.message.as_str()))
+        .filter(|e| e.reason == "ScalingReplicaSet" && e.name == deployment)
+        .map(|e| (secs(e.time), e.message))
         .collect()
 }
 

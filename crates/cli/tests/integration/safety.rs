@@ -418,7 +418,7 @@ workloads:
         .trace
         .events
         .iter()
-        .find(|e| e.reason == "Killing" && &*e.name == "web-abc-old")
+        .find(|e| e.reason == "Killing" && e.name == "web-abc-old")
         .expect("the kubelet stops the pod's containers");
     assert_eq!(killing.time.0, 0, "at the start");
     assert!(killing.message.contains("Stopping container c"), "{}", killing.message);

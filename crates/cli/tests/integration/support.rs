@@ -39,7 +39,7 @@ pub fn events<'a>(out: &'a Outcome, reason: &str) -> Vec<(f64, &'a str, &'a str)
         .events
         .iter()
         .filter(|e| e.reason == reason)
-        .map(|e| (e.time.0 as f64 / 1000.0, &*e.node, e.message.as_str()))
+        .map(|e| (e.time.0 as f64 / 1000.0, e.node, e.message))
         .collect()
 }
 

@@ -21,7 +21,7 @@ fn ev(reason: &str) -> Vec<(f64, String, String)> {
         .events
         .iter()
         .filter(|e| e.reason == reason)
-        .map(|e| (e.time.0 as f64 / 1000.0, e.name.to_string(), e.message.clone()))
+        .map(|e| (e.time.0 as f64 / 1000.0, e.name.to_string(), e.message.to_string()))
         .collect()
 }
 
@@ -38,7 +38,7 @@ fn created(rs_prefix: &str, secs: f64) -> String {
 
 /// Where a pod was scheduled, and when.
 fn scheduled(pod: &str) -> (f64, String) {
-    let e = out().trace.events.iter().find(|e| e.reason == "Scheduled" && &*e.name == pod);
+    let e = out().trace.events.iter().find(|e| e.reason == "Scheduled" && e.name == pod);
     let e = e.unwrap_or_else(|| panic!("{pod} was never scheduled"));
     (e.time.0 as f64 / 1000.0, e.node.to_string())
 }

@@ -766,13 +766,13 @@ impl SchedulerCache {
                 |s| {
                     std::sync::Arc::ptr_eq(&s.spec, &p.spec)
                         && s.namespace == p.meta.namespace
-                        && s.labels == p.meta.labels
+                        && s.labels == *p.meta.labels
                         && s.controller == controller
                 },
                 || PodShape {
                     spec: p.spec.clone(),
                     namespace: p.meta.namespace.clone(),
-                    labels: p.meta.labels.clone(),
+                    labels: p.meta.labels.to_labels(),
                     controller,
                 },
             )

@@ -36,7 +36,7 @@ impl NodeSnapshot {
     pub fn of(cluster: &Cluster, node: NodeId) -> Self {
         let n = &cluster.nodes[node.index()];
         Self {
-            labels: n.meta.labels.clone(),
+            labels: n.meta.labels.to_labels(),
             taints: n.taints.clone(),
             unschedulable: n.unschedulable,
             allocatable: n.allocatable,
@@ -180,7 +180,7 @@ fn hint(cluster: &Cluster, plugin: PluginId, p: &Pod, ev: &ClusterEvent) -> bool
         }
         (PluginId::InterPodAffinity, ClusterEvent::NodeAdd(_)) => true,
         (PluginId::InterPodAffinity, ClusterEvent::NodeUpdate(n, old)) => {
-            old.labels != node_now(*n).meta.labels
+            old.labels != *node_now(*n).meta.labels
         }
         _ => false,
     }

@@ -208,7 +208,7 @@ impl Scheduler {
                 }
                 ClusterEvent::NodeUpdate(n, old) => {
                     cache.refresh_node(&w.cluster, *n);
-                    order_dirty |= old.labels != w.cluster.nodes[n.index()].meta.labels;
+                    order_dirty |= old.labels != *w.cluster.nodes[n.index()].meta.labels;
                 }
                 ClusterEvent::AssignedPodAdd(p)
                 | ClusterEvent::AssignedPodUpdate(p)

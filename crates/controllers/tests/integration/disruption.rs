@@ -34,7 +34,7 @@ fn events(out: &kubesim_controllers::Outcome, reason: &str) -> Vec<(u64, String,
         .events
         .iter()
         .filter(|e| e.reason == reason)
-        .map(|e| (e.time.0, e.name.to_string(), e.message.clone()))
+        .map(|e| (e.time.0, e.name.to_string(), e.message.to_string()))
         .collect()
 }
 

@@ -208,11 +208,11 @@ fn options_of(
 /// (Ready, not terminating). Returns how many evictions were checked.
 fn check_evictions(
     w: &kubesim_controllers::world::World,
-    new: &[kubesim_model::TraceEvent],
+    new: kubesim_model::trace::Iter<'_>,
     seed: u64,
 ) -> u32 {
     let mut checked = 0;
-    for e in new.iter().filter(|e| e.reason == "EvictionByEvictionAPI") {
+    for e in new.filter(|e| e.reason == "EvictionByEvictionAPI") {
         let Some(rest) = e.message.split("PodDisruptionBudget ").nth(1) else { continue };
         let Some(name) = rest
             .split(": disruptionsAllowed")
@@ -259,7 +259,7 @@ fn evictions_never_go_below_desired_healthy_and_drains_empty_their_nodes_or_say_
         while sim.step() {
             let w = &sim.world;
             // Invariant 1: budgets used in this event.
-            stats[0] += check_evictions(w, &w.trace.events[seen_events..], seed);
+            stats[0] += check_evictions(w, w.trace.events.iter_from(seen_events), seed);
             seen_events = w.trace.events.len();
             // Invariant 2, at the instant a node is reported drained.
             for (di, d) in w.trace.drains.iter().enumerate() {
@@ -485,7 +485,7 @@ fn random_timelines(first: u64, count: u64) -> u64 {
             if let Err(why) = check_state(w) {
                 panic!("seed {seed} at {}: {why}", w.now);
             }
-            check_evictions(w, &w.trace.events[seen_events..], seed);
+            check_evictions(w, w.trace.events.iter_from(seen_events), seed);
             seen_events = w.trace.events.len();
         }
         let first_run = sim.finish();

@@ -136,8 +136,8 @@ fn readiness_turns_not_ready_20_to_30_s_after_the_app_fails() {
         .trace
         .events
         .iter()
-        .filter(|e| e.reason == "Unhealthy" && &*e.name == "p0")
-        .map(|e| (e.time.0, e.message.as_str()))
+        .filter(|e| e.reason == "Unhealthy" && e.name == "p0")
+        .map(|e| (e.time.0, e.message))
         .collect();
     assert_eq!(
         unhealthy[0],

@@ -22,7 +22,7 @@ use kubesim_model::build::{NodeBuilder, SpecBuilder, WorkloadBuilder};
 use kubesim_model::workload::PodManagementPolicy;
 use kubesim_model::{
     ActionKind, CondStatus, Kind, NewNodes, Node, NodeId, Params, PodConditionType, PodPhase,
-    Scenario, TAINT_UNREACHABLE, Taint, TaintEffect, TraceEvent, Workload,
+    Scenario, TAINT_UNREACHABLE, Taint, TaintEffect, Workload,
 };
 
 /// Nodes `<zone>-<i>` (1-based), zone by zone.
@@ -54,7 +54,7 @@ fn long(mut s: Scenario, minutes: u64) -> Scenario {
     s
 }
 
-fn events<'a>(out: &'a Outcome, reason: &str) -> Vec<&'a TraceEvent> {
+fn events<'a>(out: &'a Outcome, reason: &str) -> Vec<kubesim_model::EventRef<'a>> {
     out.trace.events.iter().filter(|e| e.reason == reason).collect()
 }
 
@@ -68,7 +68,7 @@ fn pods_scheduled_on(out: &Outcome, node: &str, before_ms: u64) -> Vec<String> {
     out.trace
         .events
         .iter()
-        .filter(|e| e.reason == "Scheduled" && &*e.node == node && e.time.0 < before_ms)
+        .filter(|e| e.reason == "Scheduled" && e.node == node && e.time.0 < before_ms)
         .map(|e| e.name.to_string())
         .collect()
 }
@@ -359,7 +359,7 @@ fn statefulset_pod_is_replaced_only_after_node_deletion() {
     // Where db-0 lands: run once without faults.
     let first = kubesim_controllers::run(&s0);
     let db0_node =
-        events(&first, "Scheduled").iter().find(|e| &*e.name == "db-0").unwrap().node.to_string();
+        events(&first, "Scheduled").iter().find(|e| e.name == "db-0").unwrap().node.to_string();
     let mut s = s0;
     let n = node_id(&s, &db0_node);
     let mut actions = restart(&[n], 100);
@@ -406,7 +406,7 @@ fn out_of_service_taint_lets_podgc_force_delete() {
     .build();
     let s0 = long(scenario(nodes, vec![db], vec![]), 10);
     let first = kubesim_controllers::run(&s0);
-    let db0_node = events(&first, "Scheduled")[0].node.clone();
+    let db0_node = events(&first, "Scheduled")[0].node.to_string();
     let mut s = s0;
     let n = node_id(&s, &db0_node);
     let taint = Taint {
@@ -443,7 +443,7 @@ fn out_of_service_before_the_toleration_ends_evicts_at_once() {
     .build();
     let s0 = long(scenario(nodes, vec![db], vec![]), 10);
     let first = kubesim_controllers::run(&s0);
-    let db0_node = events(&first, "Scheduled")[0].node.clone();
+    let db0_node = events(&first, "Scheduled")[0].node.to_string();
     let mut s = s0;
     let n = node_id(&s, &db0_node);
     let taint = Taint {
@@ -459,7 +459,7 @@ fn out_of_service_before_the_toleration_ends_evicts_at_once() {
     let out = kubesim_controllers::run(&s);
     let msgs: Vec<(u64, String)> = events(&out, "TaintManagerEviction")
         .iter()
-        .map(|e| (e.time.0, e.message.clone()))
+        .map(|e| (e.time.0, e.message.to_string()))
         .collect();
     assert_eq!(
         msgs,
@@ -493,7 +493,7 @@ fn kubelet_stop_and_restart_cancels_evictions_without_restarting_containers() {
     assert_eq!(
         events(&out, "TaintManagerEviction")
             .iter()
-            .map(|e| (e.time.0, e.message.clone()))
+            .map(|e| (e.time.0, e.message.to_string()))
             .collect::<Vec<_>>(),
         vec![(300_000, format!("Cancelling deletion of Pod default/{victim}"))]
     );
@@ -549,7 +549,7 @@ fn crashed_node_recovers_finishes_terminations_and_restarts_pods() {
     let web_victim = on_a1[0].clone();
     let tme = events(&out, "TaintManagerEviction");
     assert_eq!(tme.len(), 2);
-    assert_eq!((tme[0].time.0, &*tme[0].name), (460_100, web_victim.as_str()));
+    assert_eq!((tme[0].time.0, tme[0].name), (460_100, web_victim.as_str()));
     assert_eq!(tme[1].time.0, 600_000);
     assert_eq!(tme[1].message, format!("Cancelling deletion of Pod default/{}", tme[1].name));
     assert_eq!(times_of(&out, "FailedScheduling"), vec![460_100]);
@@ -573,7 +573,7 @@ fn crashed_node_recovers_finishes_terminations_and_restarts_pods() {
     assert_eq!(ended(agent_pod.status.container_statuses[0].last_state.as_ref()), unknown);
     assert_eq!(ended(Some(&old.status.container_statuses[0].state)), unknown);
     assert_eq!(agent_pod.ready_since, Some(SimTime(601_000)));
-    let replacement = events(&out, "Scheduled").last().map(|e| (e.time.0, e.node.clone()));
+    let replacement = events(&out, "Scheduled").last().map(|e| (e.time.0, e.node.to_string()));
     assert_eq!(replacement, Some((600_000, "a-1".into())));
     let d = format!("{}:ready", deployment_ref("web"));
     assert_eq!(metric(&out, &d, 600_999), 2);
@@ -721,7 +721,7 @@ fn a_noexecute_taint_present_at_the_start_is_enforced() {
     let pinned = WorkloadBuilder::deployment("pinned", 1, spec).build();
     let s = long(scenario(nodes, vec![web(2), pinned], vec![]), 2);
     let out = kubesim_controllers::run(&s);
-    assert!(events(&out, "Scheduled").iter().all(|e| &*e.node == "b-1"));
+    assert!(events(&out, "Scheduled").iter().all(|e| e.node == "b-1"));
     let marks: Vec<u64> = when(&out, "TaintManagerEviction").iter().map(|e| e.0).collect();
     assert_eq!(marks, vec![30_000, 60_000, 90_000, 120_000]);
     assert!(when(&out, "TaintManagerEviction").iter().all(|e| e.1.starts_with("pinned-")));

@@ -45,7 +45,7 @@ fn preempts_one_victim_and_takes_its_node() {
     assert_eq!(preempted.len(), 1, "{preempted:?}");
     assert_eq!(preempted[0].time.0, 60_000);
     let critical = out.cluster.pods.iter().find(|p| p.meta.name.starts_with("critical-")).unwrap();
-    let node = preempted[0].node.clone();
+    let node = preempted[0].node.to_string();
     assert_eq!(
         preempted[0].message,
         format!("Preempted by pod {} on node {node}", critical.meta.uid)
@@ -66,7 +66,7 @@ fn preempts_one_victim_and_takes_its_node() {
     let scheduled: Vec<_> =
         ev("Scheduled").into_iter().filter(|e| *e.name == *critical.meta.name).collect();
     assert_eq!(scheduled.len(), 1);
-    assert_eq!((scheduled[0].time.0, &*scheduled[0].node), (61_000, &*node));
+    assert_eq!((scheduled[0].time.0, scheduled[0].node), (61_000, &*node));
     // kube-apiserver clears nominatedNodeName when it binds the pod (v1.34+).
     assert_eq!(critical.status.nominated_node, None);
     // The batch ReplicaSet replaced its victim at once; the replacement (priority 0) finds
@@ -132,7 +132,7 @@ fn pdb_protected_pods_are_spared_when_another_node_will_do() {
     let out = kubesim_controllers::run(&s);
     let preempted: Vec<_> = out.trace.events.iter().filter(|e| e.reason == "Preempted").collect();
     assert_eq!(preempted.len(), 1);
-    assert_eq!(&*preempted[0].node, "node-2");
+    assert_eq!(preempted[0].node, "node-2");
     assert!(preempted[0].name.starts_with("free-"), "{}", preempted[0].name);
 }
 

@@ -37,7 +37,7 @@ fn failed_scheduling_then_uncordon() {
         .events
         .iter()
         .filter(|e| e.reason == "Scheduled")
-        .map(|e| (e.time.0, e.node.clone()))
+        .map(|e| (e.time.0, e.node.to_string()))
         .collect();
     assert_eq!(
         scheduled,
@@ -129,7 +129,7 @@ fn unschedulable_pod_retried_after_five_minutes_without_changes() {
     );
     let out = kubesim_controllers::run(&s);
     assert_eq!(times_of(&out, "FailedScheduling"), vec![0, 330_000]);
-    let msg = &out.trace.events.iter().find(|e| e.reason == "FailedScheduling").unwrap().message;
+    let msg = out.trace.events.iter().find(|e| e.reason == "FailedScheduling").unwrap().message;
     // The request exceeds the node's allocatable outright: preemption cannot help.
     assert!(msg.starts_with("0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."), "{msg}");
 }
@@ -145,7 +145,7 @@ fn taints_and_node_selector_filter() {
     let spec = SpecBuilder::new().node_selector("disk", "ssd").build();
     let s = scenario(nodes, vec![WorkloadBuilder::deployment("web", 1, spec).build()], vec![]);
     let out = kubesim_controllers::run(&s);
-    let msg = &out.trace.events.iter().find(|e| e.reason == "FailedScheduling").unwrap().message;
+    let msg = out.trace.events.iter().find(|e| e.reason == "FailedScheduling").unwrap().message;
     assert!(
         msg.starts_with("0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {dedicated: gpu}."),
         "{msg}"
@@ -223,7 +223,7 @@ fn pod_anti_affinity_one_per_node() {
         .collect();
     placed.sort();
     assert_eq!(placed, ["node-1", "node-2"]);
-    let msg = &out.trace.events.iter().find(|e| e.reason == "FailedScheduling").unwrap().message;
+    let msg = out.trace.events.iter().find(|e| e.reason == "FailedScheduling").unwrap().message;
     assert_eq!(
         msg,
         "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules. preemption: \
@@ -268,7 +268,7 @@ fn pod_affinity_waits_for_its_peer_then_follows_it() {
         .events
         .iter()
         .filter(|e| e.reason == "Scheduled")
-        .map(|e| (e.time.0, e.name.split('-').next().unwrap().to_string(), e.node.clone()))
+        .map(|e| (e.time.0, e.name.split('-').next().unwrap().to_string(), e.node.to_string()))
         .collect();
     assert_eq!(sched.len(), 2);
     assert_eq!((sched[0].0, sched[0].1.as_str()), (60_000, "cache"));
@@ -288,7 +288,7 @@ fn host_ports_keep_pods_apart() {
     });
     let s = scenario(nodes, vec![WorkloadBuilder::deployment("proxy", 2, spec).build()], vec![]);
     let out = kubesim_controllers::run(&s);
-    let msg = &out.trace.events.iter().find(|e| e.reason == "FailedScheduling").unwrap().message;
+    let msg = out.trace.events.iter().find(|e| e.reason == "FailedScheduling").unwrap().message;
     assert_eq!(
         msg,
         "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. \
@@ -311,7 +311,7 @@ fn image_locality_prefers_the_node_with_the_image() {
     s.cluster.image_sizes.insert("big:1".into(), 900 << 20);
     let out = kubesim_controllers::run(&s);
     let e = out.trace.events.iter().find(|e| e.reason == "Scheduled").unwrap();
-    assert_eq!(&*e.node, "node-2");
+    assert_eq!(e.node, "node-2");
     // The same attempt through explain: ImageLocality's raw scores are 0, 28, 0.
     let req = kubesim_controllers::scheduler::explain::ExplainRequest {
         pod: "app-".into(),
@@ -323,7 +323,7 @@ fn image_locality_prefers_the_node_with_the_image() {
         .iter()
         .map(|n| {
             let sc = n.scores.iter().find(|s| s.plugin == "ImageLocality").unwrap();
-            (n.node.clone(), sc.raw)
+            (n.node.to_string(), sc.raw)
         })
         .collect();
     let mut image = image;
@@ -366,7 +366,7 @@ fn node_changes_reach_the_scheduler() {
             .events
             .iter()
             .find(|e| e.reason == "Scheduled" && e.name.starts_with(prefix))
-            .map(|e| (e.time, e.node.clone()))
+            .map(|e| (e.time, e.node.to_string()))
     };
     assert_eq!(scheduled(&sim, "ssd-"), None);
     assert_eq!(sim.world.now, SimTime(0));

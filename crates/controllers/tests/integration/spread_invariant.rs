@@ -192,13 +192,12 @@ fn no_bind_exceeds_max_skew_and_counts_match_a_recount() {
                 cache.check_against_rebuild(cluster).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
             }
             let events = &sim.world.trace.events;
-            for e in &events[seen..] {
+            for e in events.iter_from(seen) {
                 if e.reason != "Scheduled" {
                     continue;
                 }
                 binds += 1;
-                let pod =
-                    &cluster.pods[cluster.pod_by_name(&e.namespace, &e.name).unwrap().index()];
+                let pod = &cluster.pods[cluster.pod_by_name(e.namespace, e.name).unwrap().index()];
                 for c in pod.spec.topology_spread_constraints.iter() {
                     let (skew, max) = recount(cluster, pod, c);
                     assert!(

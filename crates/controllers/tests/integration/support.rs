@@ -86,7 +86,7 @@ pub fn events_of(out: &Outcome, reason: &str) -> Vec<(u64, String)> {
         .events
         .iter()
         .filter(|e| e.reason == reason)
-        .map(|e| (e.time.0, e.message.clone()))
+        .map(|e| (e.time.0, e.message.to_string()))
         .collect()
 }
 

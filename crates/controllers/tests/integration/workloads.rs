@@ -121,7 +121,7 @@ fn scale_down_deletes_in_rank_order() {
         .events
         .iter()
         .filter(|e| e.reason == "ScalingReplicaSet")
-        .map(|e| e.message.clone())
+        .map(|e| e.message.to_string())
         .collect();
     assert_eq!(scaling.len(), 2);
     assert!(
@@ -156,7 +156,7 @@ fn statefulset_ordered_ready_creates_one_at_a_time() {
         .events
         .iter()
         .filter(|e| e.reason == "SuccessfulCreate")
-        .map(|e| (e.time.0, e.message.clone()))
+        .map(|e| (e.time.0, e.message.to_string()))
         .collect();
     assert_eq!(creates[0], (0, "create Pod db-0 in StatefulSet db successful".to_string()));
     // Each pod lands on an empty node (LeastAllocated), so each pulls: ready 6 s after create.

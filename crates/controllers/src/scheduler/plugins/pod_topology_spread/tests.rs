@@ -34,7 +34,7 @@ fn pod(name: &str, ns: &str, l: &[(&str, &str)], node: Option<u32>, spec: PodSpe
             name: name.into(),
             namespace: ns.into(),
             uid: format!("uid-{name}"),
-            labels: labels(l),
+            labels: labels(l).into(),
             ..Meta::default()
         },
         spec: Arc::new(spec),
