@@ -257,8 +257,8 @@ pub fn notify_owner(w: &mut World, pod: PodId) {
 }
 
 /// The disruption controller's pod handlers (`addPod`/`updatePod`/`deletePod` →
-/// `getPdbForPod`): the PDBs of the pod's namespace whose selector is neither null nor empty
-/// and matches the pod, listed by name; the first one is queued for a sync. A pod matching
+/// `getPdbForPod`): the PDBs of the pod's namespace whose selector matches the pod (an empty
+/// selector every pod, so such a PDB is re-synced when any pod of its namespace changes), listed by name; the first one is queued for a sync. A pod matching
 /// several gets one `MultiplePodDisruptionBudgets` warning (upstream repeats it on every
 /// update; the event recorder folds the repeats into a count), and only the first PDB hears
 /// of it, as upstream.

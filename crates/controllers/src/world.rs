@@ -316,7 +316,8 @@ impl World {
     }
 
     /// The PDBs the Eviction API and the disruption controller's `getPdbForPod` consider for
-    /// a pod: those of its namespace whose selector is neither null nor empty and matches, in
+    /// a pod: those of its namespace whose selector matches (an empty one every pod, a null one
+    /// none: [`kubesim_model::Pdb::selects`]), in
     /// listing order (namespace, name). Read from the cluster's pod → PDB index, so it costs
     /// the pod's few PDBs, not a pass over every PDB.
     pub fn matching_pdbs(&self, pod: PodId) -> Vec<PdbId> {
@@ -326,7 +327,7 @@ impl World {
             .pdbs_of_pod(pod)
             .iter()
             .copied()
-            .filter(|&id| self.cluster.pdbs[id.index()].matches_for_eviction(labels))
+            .filter(|&id| self.cluster.pdbs[id.index()].selects(labels))
             .collect();
         ids.sort_by_key(|&id| self.pdb_rank(id));
         ids

@@ -559,3 +559,39 @@ fn disable_eviction_with_grace_period_zero_is_done_at_once() {
     let d = &out.trace.drains[0];
     assert_eq!((d.outcome, d.end, d.deletions), (DrainOutcome::Drained, Some(SimTime(30_000)), 2));
 }
+
+#[test]
+fn an_empty_pdb_selector_selects_every_pod_of_its_namespace_for_status_and_eviction() {
+    // Upstream rule (policy/v1): `selector: {}` selects every pod of the PDB's namespace.
+    // client-go `listers/policy/v1/poddisruptionbudget_expansion.go` GetPodPodDisruptionBudgets
+    // ("Unlike the v1beta version, here we let an empty selector match everything"), read by
+    // the disruption controller's getPdbForPod and by EvictionREST.Create; kubernetes PR
+    // #119732. web: 2 pods (one per node), Ready at 6 s; a PDB `selector: {}` with
+    // minAvailable 1 -> allowed 1. 30 s drain node-1: its pod is evicted against the
+    // empty-selector PDB's budget (1 -> 0). 31 s drain node-2: its Ready pod is refused (429,
+    // the PDB's status was re-synced when the pods changed: 1 healthy of 1 needed), while the
+    // replacement, still Pending there, is deleted without a budget check (canIgnorePDB).
+    // Before this fix the Eviction API saw no PDB and evicted both at once.
+    let mut pdb = PdbBuilder::new("all", "unused").min_available(IntOrPercent::Int(1)).build();
+    pdb.selector = Some(kubesim_model::LabelSelector::default());
+    let s = with_pdbs(
+        scenario(
+            two_nodes(),
+            vec![web(2)],
+            vec![(30, drain(&[0], ignore_ds())), (31, drain(&[1], ignore_ds()))],
+        ),
+        vec![pdb],
+    );
+    let out = kubesim_controllers::run(&s);
+    let evicted = events(&out, "EvictionByEvictionAPI");
+    assert_eq!(evicted[0].0, 30_000);
+    assert!(evicted[0].2.contains("PodDisruptionBudget all"), "{}", evicted[0].2);
+    assert!(evicted[0].2.ends_with("disruptionsAllowed 1 -> 0)"), "{}", evicted[0].2);
+    let refused = events(&out, "TooManyRequests");
+    assert_eq!(refused[0].0, 31_000);
+    assert!(refused[0].2.contains("The disruption budget all needs 1 healthy pods"));
+    // Re-synced as the pods changed: 2 healthy before the drain, 1 after the eviction.
+    assert_eq!(metric(&out, "pdb/all:healthy", 29_000), 2);
+    assert_eq!(metric(&out, "pdb/all:allowed", 30_000), 0);
+    assert!(evicted.iter().all(|e| e.0 != 31_000 || !e.2.contains("1 -> 0")));
+}
