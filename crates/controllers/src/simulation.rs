@@ -194,6 +194,7 @@ impl Simulation {
             Event::PodAvailable(p) => crate::api::notify_owner(w, p),
             // voluntary disruptions
             Event::SyncPdb(id) => self.disruption.sync(w, id),
+            Event::StalePodDisruption(p) => crate::disruption::sync_stale_pod_disruption(w, p),
             Event::DrainRetry(d, p) => self.drains.retry(w, d, p),
             Event::DrainPodRemoved(d, p) => self.drains.pod_removed(w, d, p),
             Event::DrainPodGone(d, p) => self.drains.pod_gone(w, d, p),
@@ -254,6 +255,12 @@ impl Simulation {
                     self.processed += 1;
                     self.dispatch(ev);
                     return true;
+                }
+                if !self.world.disruption_target_set.is_empty() {
+                    // The instant is settled: pods left with a DisruptionTarget condition and
+                    // no deletionTimestamp get their stale-condition check queued.
+                    crate::disruption::queue_stale_pod_disruption_checks(&mut self.world);
+                    continue;
                 }
             }
             let Some(t) = next else { return false };

@@ -78,6 +78,9 @@ pub enum Event {
     /// The application in a pod changed health (a scenario action): its kubelet re-plans the
     /// pod's probes.
     AppHealthChanged(PodId),
+    /// The disruption controller's `stalePodDisruptionQueue`: look at a pod's `DisruptionTarget`
+    /// condition `stalePodDisruptionTimeout` after it turned True (`syncStalePodDisruption`).
+    StalePodDisruption(PodId),
 }
 
 impl Event {
@@ -206,6 +209,11 @@ pub struct World {
     pub daemonsets: BTreeMap<WorkloadId, DaemonSetWatch>,
     /// The strings trace events share.
     pub event_names: EventNames,
+    /// Pods whose `DisruptionTarget` turned True at this instant: when the instant is settled,
+    /// those not being deleted by then get the disruption controller's stale-condition check
+    /// ([`crate::disruption::stale_pod_disruption_check`]); an evicted or preempted pod, deleted
+    /// in the same instant, costs nothing.
+    pub disruption_target_set: Vec<PodId>,
 }
 
 /// The strings trace events share: each pod's and node's name and each namespace once, however
@@ -288,6 +296,7 @@ impl World {
             podgc_next_pass: None,
             daemonsets,
             event_names: EventNames::default(),
+            disruption_target_set: Vec::new(),
         }
     }
 

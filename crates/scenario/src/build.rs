@@ -25,8 +25,8 @@ use kubesim_model::node::{
 use kubesim_model::workload::WorkloadSpec;
 use kubesim_model::{
     Behaviour, BehaviourId, Cluster, CondStatus, ContainerState, ContainerStatus, Crash,
-    CrashChance, Exit, Hook, Kind, Labels, Meta, NodeId, NodePool, NodeReady, OwnerRef, Params,
-    Pod, PodConditionType, PodId, PodPhase, PodSpec, PodStatus, Resources, Scenario, Taint,
+    CrashChance, Exit, Hook, Kind, Labels, Meta, NodeId, NodePool, NodeReady, OwnerKind, OwnerRef,
+    Params, Pod, PodConditionType, PodId, PodPhase, PodSpec, PodStatus, Resources, Scenario, Taint,
     TaintEffect, Workload, WorkloadId, WorkloadStatus,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -770,8 +770,11 @@ impl<'a> Builder<'a> {
             return;
         };
         let d = &self.cluster.workloads[did.index()];
-        let owner_ref =
-            OwnerRef { kind: Kind::Deployment, name: d.meta.name.clone(), uid: d.meta.uid.clone() };
+        let owner_ref = OwnerRef {
+            kind: Kind::Deployment.into(),
+            name: d.meta.name.clone(),
+            uid: d.meta.uid.clone(),
+        };
         let w = &mut self.cluster.workloads[id.index()];
         let hash = w
             .meta
@@ -806,9 +809,25 @@ impl<'a> Builder<'a> {
         if let Some(w) = controller {
             let wl = &self.cluster.workloads[w.index()];
             meta.owner = Some(OwnerRef {
-                kind: wl.kind,
+                kind: wl.kind.into(),
                 name: wl.meta.name.clone(),
                 uid: wl.meta.uid.clone(),
+            });
+        } else if let Some((_, r)) = manifest::controller_ref(&p.metadata) {
+            // A controller kubesim cannot resolve (a kind it does not simulate, or an object
+            // the scenario lacks): the reference is kept as written, as the API server keeps
+            // it, so the disruption controller fails safe on it as upstream does
+            // (`getExpectedScale`) and kubectl drain sees a managed pod.
+            meta.owner = Some(OwnerRef {
+                kind: manifest::owner_kind(r).map_or_else(
+                    || OwnerKind::Other {
+                        api_version: r.api_version.as_str().into(),
+                        kind: r.kind.as_str().into(),
+                    },
+                    OwnerKind::Known,
+                ),
+                name: r.name.clone(),
+                uid: r.uid.clone(),
             });
         }
         if node.is_some() {
@@ -939,19 +958,19 @@ impl<'a> Builder<'a> {
             // controller (kubelet `pkg/kubelet/pod/mirror_client.go`, CreateMirrorPod).
             let note = if self.node_origin.contains_key(r.name.as_str()) {
                 format!(
-                    "{}: a mirror pod (static pod) of node `{}`; kubesim treats it as a bare pod bound to that node",
+                    "{}: a mirror pod (static pod) of node `{}`; kubesim keeps its owner reference and treats it as a bare pod bound to that node",
                     ctx.object, r.name
                 )
             } else {
                 format!(
-                    "{}: a mirror pod (static pod) of node `{}`, which is not in the scenario; kubesim treats it as a bare pod",
+                    "{}: a mirror pod (static pod) of node `{}`, which is not in the scenario; kubesim keeps its owner reference and treats it as a bare pod",
                     ctx.object, r.name
                 )
             };
             self.notes.push(note);
         } else if found.is_none() {
             self.notes.push(format!(
-                "{}: its controller {} `{}` is not in the scenario{}; kubesim treats the pod as unowned",
+                "{}: its controller {} `{}` is not in the scenario{}; kubesim keeps the owner reference, no controller replaces the pod, and a PodDisruptionBudget that needs its controller's scale fails safe (disruptionsAllowed 0)",
                 ctx.object,
                 r.kind,
                 r.name,
@@ -992,7 +1011,7 @@ impl<'a> Builder<'a> {
             uid: uid.to_string(),
             labels: template.labels.clone(),
             owner: Some(OwnerRef {
-                kind: Kind::Deployment,
+                kind: Kind::Deployment.into(),
                 name: d.meta.name.clone(),
                 uid: d.meta.uid.clone(),
             }),

@@ -221,8 +221,8 @@ fn full_example_loads_into_the_model() {
     assert_eq!(rs.meta.uid, "33333333-3333-4333-8333-333333333333");
     let owner = rs.meta.owner.as_ref().unwrap();
     assert_eq!(
-        (owner.kind, owner.name.as_str(), owner.uid.as_str()),
-        (Kind::Deployment, "web", web.meta.uid.as_str())
+        (owner.kind.known(), owner.name.as_str(), owner.uid.as_str()),
+        (Some(Kind::Deployment), "web", web.meta.uid.as_str())
     );
     assert_eq!(rs.spec, WorkloadSpec::ReplicaSet { template_hash: Some("5d8f7c9b6".into()) });
     assert_eq!(rs.replicas, 3);
@@ -470,8 +470,8 @@ behaviour:
     let rs = &c.workloads[1];
     assert_eq!(rs.owner, Some(WorkloadId(0)));
     assert_eq!(
-        rs.meta.owner.as_ref().map(|o| (o.kind, o.name.as_str())),
-        Some((Kind::Deployment, "web"))
+        rs.meta.owner.as_ref().map(|o| (o.kind.known(), o.name.as_str())),
+        Some((Some(Kind::Deployment), "web"))
     );
     assert_eq!(rs.spec, WorkloadSpec::ReplicaSet { template_hash: Some("abc".into()) });
     assert_eq!(c.controller_of(PodId(0)), Some(WorkloadId(1)));
