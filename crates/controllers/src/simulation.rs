@@ -72,6 +72,12 @@ impl Simulation {
     pub fn new(scenario: &Scenario) -> Self {
         let rngs = RngStreams::new(scenario.seed);
         let mut world = World::new(scenario.cluster.clone(), scenario.params.clone());
+        // The node lifecycle controller's `reconcileNodeLabels` on its informer's add of each
+        // Node (a dump's Node may lack the beta os/arch twins or disagree), before any other
+        // component reads the labels.
+        for node in &mut world.cluster.nodes {
+            kubesim_model::node::reconcile_os_arch_labels(&mut node.meta.labels);
+        }
         let node_health = NodeHealth::new(&world, &rngs);
         let metrics = MetricsRecorder::new(&mut world, node_health.nlc.zone_names());
         let mut kubelet = Kubelet::new(&rngs);

@@ -434,8 +434,6 @@ impl<'a> Builder<'a> {
     ) -> kubesim_model::Node {
         let mut l = Labels::new();
         l.insert(LABEL_HOSTNAME.into(), name.into());
-        l.insert("kubernetes.io/os".into(), "linux".into());
-        l.insert("kubernetes.io/arch".into(), "amd64".into());
         if let Some(z) = &zone {
             l.insert(LABEL_ZONE.into(), z.clone());
         }
@@ -445,7 +443,7 @@ impl<'a> Builder<'a> {
         if let Some(p) = pool {
             l.insert(LABEL_NODE_POOL.into(), p.into());
         }
-        l.extend(labels.cloned().unwrap_or_default());
+        kubesim_model::node::apply_kubelet_labels(&mut l, labels.cloned().unwrap_or_default());
         let allocatable = Resources {
             cpu_milli: alloc.cpu.0,
             memory: alloc.memory.0,
