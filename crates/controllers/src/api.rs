@@ -182,8 +182,13 @@ pub fn set_pod_phase(w: &mut World, pod: PodId, phase: PodPhase) {
     notify_owner(w, pod);
 }
 
-/// Sets a pod condition of another type than the kubelet's (a readiness gate's), as a
-/// controller does through `pods/status`. The kubelet hears of it (it decides `Ready`).
+/// Sets a pod condition as a controller (or a user) does through `pods/status`. Conditions
+/// are unique by type (`podutil.UpdatePodCondition`, `pkg/api/v1/pod/util.go`, updates the
+/// condition of that type in place or appends one): a built-in type (`DisruptionTarget`,
+/// `Ready`, ...) updates that condition, through the cluster so its kept counts follow;
+/// another type (a readiness gate's) is kept among the custom conditions. The kubelet hears of
+/// it: it decides `Ready` from the gates, and rewrites the conditions it owns
+/// (`PodConditionsByKubelet`) on its next status sync, as upstream.
 pub fn set_custom_condition(
     w: &mut World,
     pod: PodId,
@@ -193,13 +198,27 @@ pub fn set_custom_condition(
     message: &str,
 ) {
     let now = w.now;
-    let p = &mut w.cluster.pods[pod.index()];
+    let p = &w.cluster.pods[pod.index()];
     if p.removed.is_some() {
         return;
     }
-    if p.status.set_custom_condition(condition_type, status, now, reason, message)
-        && p.node.is_some()
-    {
+    let bound = p.node.is_some();
+    let builtin = PodConditionType::ALL.into_iter().find(|t| t.as_str() == condition_type);
+    let changed = match builtin {
+        Some(t) => {
+            let before = w.cluster.pods[pod.index()].status.condition(t).cloned();
+            set_pod_condition(w, pod, t, status, reason, message);
+            w.cluster.pods[pod.index()].status.condition(t) != before.as_ref()
+        }
+        None => w.cluster.pods[pod.index()].status.set_custom_condition(
+            condition_type,
+            status,
+            now,
+            reason,
+            message,
+        ),
+    };
+    if changed && bound {
         w.queue.schedule(now, Event::KubeletSyncPod(pod));
     }
 }
@@ -238,6 +257,10 @@ pub fn set_pod_condition(
     {
         w.unschedulable_pods.insert(pod);
     }
+    if t == PodConditionType::DisruptionTarget && status == CondStatus::True {
+        // The disruption controller's pod handlers look for a stale condition on each update.
+        w.disruption_target_set.push(pod);
+    }
     if t == PodConditionType::Ready {
         // Availability comes `minReadySeconds` after Ready: the controller hears of it then.
         if status == CondStatus::True
@@ -264,8 +287,8 @@ pub fn notify_owner(w: &mut World, pod: PodId) {
 }
 
 /// The disruption controller's pod handlers (`addPod`/`updatePod`/`deletePod` →
-/// `getPdbForPod`): the PDBs of the pod's namespace whose selector is neither null nor empty
-/// and matches the pod, listed by name; the first one is queued for a sync. A pod matching
+/// `getPdbForPod`): the PDBs of the pod's namespace whose selector matches the pod (an empty
+/// selector every pod, so such a PDB is re-synced when any pod of its namespace changes), listed by name; the first one is queued for a sync. A pod matching
 /// several gets one `MultiplePodDisruptionBudgets` warning (upstream repeats it on every
 /// update; the event recorder folds the repeats into a count), and only the first PDB hears
 /// of it, as upstream.

@@ -19,29 +19,105 @@
 //!    `observedGeneration` and the `DisruptionAllowed` condition, and the PDB is re-queued at
 //!    the earliest `disruptedPods` expiry.
 //!
-//! A sync that cannot compute the expected count (a pod whose controller is missing or has no
-//! scale, e.g. a DaemonSet under a percentage) goes to `failSafe`: `disruptionsAllowed = 0`
-//! and `DisruptionAllowed=False` with reason `SyncFailed`.
+//! A sync that cannot compute the expected count (a pod whose controller is missing from the
+//! scenario, of a kind kubesim does not simulate, or without a scale, e.g. a DaemonSet or a
+//! Job under `maxUnavailable` or a percentage: [`unresolved_controller_error`]) records
+//! `CalculateExpectedPodCountFailed` and goes to `failSafe`: `disruptionsAllowed = 0` and
+//! `DisruptionAllowed=False` with reason `SyncFailed` (the owner reference is kept in the
+//! model as written, see [`kubesim_model::OwnerKind`]).
+//!
+//! The stale `DisruptionTarget` cleanup (`syncStalePodDisruption`): a pod whose
+//! `DisruptionTarget` condition is True, whose reason is not `TerminationByKubelet`, that is not
+//! terminal and has no deletionTimestamp, has the condition reset to False (reason and message
+//! empty, as `UpdatePodCondition` writes them) [`STALE_POD_DISRUPTION_TIMEOUT`] (2 min) after
+//! its last transition ([`stale_pod_disruption_wait`]). Upstream checks on every pod add and
+//! update; kubesim checks the pods whose condition turned True once their instant is settled
+//! (an evicted, preempted or taint-evicted pod is deleted at the same instant, so only a
+//! `set-pod-condition` action leaves one), then at the expiry.
 //!
 //! Event-driven: a PDB is synced when a pod it matches changes (`api::notify_pdb`, which, as
 //! upstream's `getPdbForPod`, wakes only the first matching PDB), at its earliest
 //! `disruptedPods` expiry, and once at start. Simplified: the controller works with no delay
 //! (upstream's work queue runs within milliseconds); the events `NoPods` and
 //! `UnmanagedPods`, which upstream repeats on every sync and the event recorder folds into a
-//! count, are recorded once each time the situation starts; the stale `DisruptionTarget`
-//! condition cleanup (`syncStalePodDisruption`) is not modelled because kubesim's deletions
-//! never fail after an eviction.
+//! count, are recorded once each time the situation starts.
 
 use crate::api;
 use crate::world::{Event, World};
 use kubesim_engine::{SimDuration, SimTime};
 use kubesim_model::pdb::REASON_SYNC_FAILED;
-use kubesim_model::{CondStatus, EventType, IntOrPercent, Kind, PdbId, PodId};
+use kubesim_model::{
+    CondStatus, EventType, IntOrPercent, Kind, PdbId, Pod, PodConditionType, PodId,
+};
 use std::collections::BTreeMap;
 
 /// `DeletionTimeout`: how long an eviction's `disruptedPods` entry is honoured without the pod
 /// being deleted.
 pub const DELETION_TIMEOUT: SimDuration = SimDuration::from_mins(2);
+
+/// `stalePodDisruptionTimeout` (kube-controller-manager's `DefaultStalePodDisruptionTimeout`,
+/// `pkg/controller/disruption/disruption.go`): how long a `DisruptionTarget=True` condition
+/// may stay on a pod that is not being deleted before the controller resets it.
+pub const STALE_POD_DISRUPTION_TIMEOUT: SimDuration = SimDuration::from_mins(2);
+
+/// `nonTerminatingPodHasStaleDisruptionCondition`: None if the pod has no stale-able
+/// condition (being deleted, terminal, no `DisruptionTarget=True`, or one the kubelet added:
+/// reason `TerminationByKubelet`, which may take arbitrarily long to be followed by a
+/// deletion); else how long until it is stale (zero: now).
+pub fn stale_pod_disruption_wait(pod: &Pod, now: SimTime) -> Option<SimDuration> {
+    if pod.meta.deletion.is_some() || pod.status.phase.is_terminal() {
+        return None;
+    }
+    let c = pod.status.condition(PodConditionType::DisruptionTarget)?;
+    if c.status != CondStatus::True || &*c.reason == REASON_TERMINATION_BY_KUBELET {
+        return None;
+    }
+    let stale_at = c.last_transition + STALE_POD_DISRUPTION_TIMEOUT;
+    Some(stale_at.saturating_since(now))
+}
+
+/// `PodReasonTerminationByKubelet`
+pub const REASON_TERMINATION_BY_KUBELET: &str = "TerminationByKubelet";
+
+/// Queues the stale-condition check of the pods whose `DisruptionTarget` turned True at the
+/// instant just settled (see the module docs).
+pub fn queue_stale_pod_disruption_checks(w: &mut World) {
+    let mut pods = std::mem::take(&mut w.disruption_target_set);
+    pods.sort_unstable();
+    pods.dedup();
+    for p in pods {
+        let pod = &w.cluster.pods[p.index()];
+        if pod.removed.is_some() {
+            continue;
+        }
+        if let Some(wait) = stale_pod_disruption_wait(pod, w.now) {
+            w.queue.schedule(w.now + wait, Event::StalePodDisruption(p));
+        }
+    }
+}
+
+/// `syncStalePodDisruption`: resets a stale `DisruptionTarget` condition to False, or looks
+/// again when it will be stale.
+pub fn sync_stale_pod_disruption(w: &mut World, p: PodId) {
+    let pod = &w.cluster.pods[p.index()];
+    if pod.removed.is_some() {
+        return;
+    }
+    match stale_pod_disruption_wait(pod, w.now) {
+        None => {}
+        Some(wait) if !wait.is_zero() => {
+            w.queue.schedule(w.now + wait, Event::StalePodDisruption(p));
+        }
+        Some(_) => api::set_pod_condition(
+            w,
+            p,
+            PodConditionType::DisruptionTarget,
+            CondStatus::False,
+            "",
+            "",
+        ),
+    }
+}
 
 /// What a sync needs to know of one selected pod.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,7 +378,7 @@ fn expected_scale(w: &World, id: PdbId) -> Result<(i64, usize), String> {
         let pod = &c.pods[p.index()];
         let Some(owner) = &pod.meta.owner else { continue };
         let Some(wid) = c.controller_of(p) else {
-            return Err(format!("found no controllers for pod {:?}", pod.meta.name));
+            return Err(unresolved_controller_error(&owner.kind, &pod.meta.name));
         };
         let root = match c.workloads[wid.index()].owner {
             Some(d) if c.workloads[d.index()].kind == Kind::Deployment => d,
@@ -312,8 +388,8 @@ fn expected_scale(w: &World, id: PdbId) -> Result<(i64, usize), String> {
             c.workloads[root.index()].kind,
             Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet
         ) {
-            let resource = match owner.kind {
-                Kind::DaemonSet => "daemonsets.apps",
+            let resource = match owner.kind.known() {
+                Some(Kind::DaemonSet) => "daemonsets.apps",
                 _ => "pods",
             };
             return Err(format!("{resource} does not implement the scale subresource"));
@@ -322,6 +398,30 @@ fn expected_scale(w: &World, id: PdbId) -> Result<(i64, usize), String> {
     // Not reached: the counts saw an unscalable pod (debug builds check them on every sync).
     let scale = counts.scale_owners.keys().map(|r| i64::from(c.workloads[r.index()].replicas));
     Ok((scale.sum(), counts.unmanaged as usize))
+}
+
+/// The error of `getExpectedScale` for a pod whose controller reference kubesim cannot
+/// resolve (the object is not in the scenario, or its kind is not simulated). Upstream
+/// (`pkg/controller/disruption/disruption.go`, `finders` then `getScaleController`): the
+/// ReplicationController/Deployment/ReplicaSet/StatefulSet finders find nothing, and the scale
+/// subresource lookup answers NotFound; `implementsScale` then tells a kind whose resource
+/// serves `/scale` (the error is "found no controllers for pod" — kubesim assumes so of a kind
+/// it does not know, e.g. a custom resource) from one that does not ("<resource> does not
+/// implement the scale subresource": DaemonSets, Jobs, CronJobs, Nodes of mirror pods).
+pub fn unresolved_controller_error(kind: &kubesim_model::OwnerKind, pod: &str) -> String {
+    let group = kind.api_version().rsplit_once('/').map_or("", |(g, _)| g);
+    let resource = match (group, kind.as_str()) {
+        ("apps", "DaemonSet") => Some("daemonsets.apps"),
+        ("batch", "Job") => Some("jobs.batch"),
+        ("batch", "CronJob") => Some("cronjobs.batch"),
+        ("", "Node") => Some("nodes"),
+        ("", "Pod") => Some("pods"),
+        _ => None,
+    };
+    match resource {
+        Some(r) => format!("{r} does not implement the scale subresource"),
+        None => format!("found no controllers for pod {pod:?}"),
+    }
 }
 
 fn record_pdb(w: &mut World, id: PdbId, t: EventType, reason: &'static str, message: String) {

@@ -60,8 +60,9 @@ pub const UNMANAGED_WARNING: &str = "deleting Pods that declare no controller";
 /// What the filters need to know of a pod.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PodFacts {
-    /// The kind of the pod's controller reference, if it has one.
-    pub controller: Option<Kind>,
+    /// The pod has a controller reference: `Some(kind)`, where the kind is `None` for a kind
+    /// kubesim does not simulate (kept as written, see [`kubesim_model::OwnerKind`]).
+    pub controller: Option<Option<Kind>>,
     /// The controller object exists (for a DaemonSet pod).
     pub controller_exists: bool,
     /// Phase Succeeded or Failed.
@@ -109,7 +110,7 @@ pub fn filter_pod(p: &PodFacts, o: &DrainOptions) -> PodDeleteStatus {
     }
     // daemonSetFilter
     let mut status = PodDeleteStatus::Okay;
-    if p.controller == Some(Kind::DaemonSet) && !p.terminal {
+    if p.controller == Some(Some(Kind::DaemonSet)) && !p.terminal {
         if !p.controller_exists {
             if o.force {
                 status = PodDeleteStatus::Warning {
@@ -671,7 +672,7 @@ fn close_block(w: &mut World, d: &mut Drain, pod: PodId, now: SimTime) {
 pub fn pod_facts(w: &World, p: PodId) -> PodFacts {
     let pod = &w.cluster.pods[p.index()];
     PodFacts {
-        controller: pod.meta.owner.as_ref().map(|o| o.kind),
+        controller: pod.meta.owner.as_ref().map(|o| o.kind.known()),
         controller_exists: w.cluster.controller_of(p).is_some(),
         terminal: pod.status.phase.is_terminal(),
         mirror: pod.meta.annotations.contains_key(ANNOTATION_MIRROR_POD),
@@ -692,7 +693,7 @@ mod tests {
 
     fn managed() -> PodFacts {
         PodFacts {
-            controller: Some(Kind::ReplicaSet),
+            controller: Some(Some(Kind::ReplicaSet)),
             controller_exists: true,
             ..PodFacts::default()
         }
@@ -703,7 +704,7 @@ mod tests {
         let none = DrainOptions::default();
         assert_eq!(filter_pod(&managed(), &none), PodDeleteStatus::Okay);
         // DaemonSet pods need --ignore-daemonsets, and are then left alone with a warning.
-        let ds = PodFacts { controller: Some(Kind::DaemonSet), ..managed() };
+        let ds = PodFacts { controller: Some(Some(Kind::DaemonSet)), ..managed() };
         assert_eq!(filter_pod(&ds, &none), PodDeleteStatus::Error(DAEMONSET_FATAL.into()));
         let ignore = DrainOptions { ignore_daemonsets: true, ..DrainOptions::default() };
         assert_eq!(

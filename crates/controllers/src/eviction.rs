@@ -5,8 +5,8 @@
 //! [`decide`] is the decision, a pure function of the pod and the PDBs that match it:
 //! 1. a pod in phase Succeeded, Failed or Pending, or already being deleted, is deleted without
 //!    looking at PDBs (`canIgnorePDB`);
-//! 2. the PDBs of the pod's namespace whose selector is neither null nor empty and matches the
-//!    pod: more than one is an error (500 "This pod has more than one PodDisruptionBudget,
+//! 2. the PDBs of the pod's namespace whose selector matches the pod (policy/v1: an empty
+//!    selector matches every pod, a null one none; kubernetes PR #119732): more than one is an error (500 "This pod has more than one PodDisruptionBudget,
 //!    which the eviction subresource does not support."); none, and the pod is deleted;
 //! 3. a pod that is not Ready is deleted without using up the budget if the PDB says
 //!    `unhealthyPodEvictionPolicy: AlwaysAllow`, or (`IfHealthyBudget`, the default) if the
@@ -226,8 +226,9 @@ pub fn decide(pod: &Pod, matching: &[(PdbId, &Pdb)]) -> Result<Allowed, Refused>
     Ok(Allowed::Budget { pdb: pdb_id, name, allowed_before: st.disruptions_allowed })
 }
 
-/// The PDBs the Eviction API considers for a pod: those of its namespace whose selector is
-/// neither null nor empty and matches, in listing order (namespace, name).
+/// The PDBs the Eviction API considers for a pod: those of its namespace whose selector
+/// matches (an empty selector matches every pod, a null one none: [`Pdb::selects`]), in
+/// listing order (namespace, name).
 pub fn matching_pdbs(w: &World, pod: PodId) -> Vec<PdbId> {
     w.matching_pdbs(pod)
 }

@@ -74,6 +74,12 @@ impl Simulation {
     pub fn new(scenario: &Scenario) -> Self {
         let rngs = RngStreams::new(scenario.seed);
         let mut world = World::new(scenario.cluster.clone(), scenario.params.clone());
+        // The node lifecycle controller's `reconcileNodeLabels` on its informer's add of each
+        // Node (a dump's Node may lack the beta os/arch twins or disagree), before any other
+        // component reads the labels.
+        for node in &mut world.cluster.nodes {
+            kubesim_model::node::reconcile_os_arch_labels(&mut node.meta.labels);
+        }
         let node_health = NodeHealth::new(&world, &rngs);
         let metrics = MetricsRecorder::new(&mut world, node_health.nlc.zone_names());
         let mut kubelet = Kubelet::new(&rngs);
@@ -198,6 +204,7 @@ impl Simulation {
             Event::PodAvailable(p) => crate::api::notify_owner(w, p),
             // voluntary disruptions
             Event::SyncPdb(id) => self.disruption.sync(w, id),
+            Event::StalePodDisruption(p) => crate::disruption::sync_stale_pod_disruption(w, p),
             Event::DrainRetry(d, p) => self.drains.retry(w, d, p),
             Event::DrainPodRemoved(d, p) => self.drains.pod_removed(w, d, p),
             Event::DrainPodGone(d, p) => self.drains.pod_gone(w, d, p),
@@ -260,6 +267,12 @@ impl Simulation {
                     self.processed += 1;
                     self.dispatch(ev);
                     return true;
+                }
+                if !self.world.disruption_target_set.is_empty() {
+                    // The instant is settled: pods left with a DisruptionTarget condition and
+                    // no deletionTimestamp get their stale-condition check queued.
+                    crate::disruption::queue_stale_pod_disruption_checks(&mut self.world);
+                    continue;
                 }
             }
             let Some(t) = next else { return false };

@@ -81,6 +81,9 @@ pub enum Event {
     /// The application in a pod changed health (a scenario action): its kubelet re-plans the
     /// pod's probes.
     AppHealthChanged(PodId),
+    /// The disruption controller's `stalePodDisruptionQueue`: look at a pod's `DisruptionTarget`
+    /// condition `stalePodDisruptionTimeout` after it turned True (`syncStalePodDisruption`).
+    StalePodDisruption(PodId),
 }
 
 impl Event {
@@ -215,6 +218,11 @@ pub struct World {
     /// Pods the scheduler marked `PodScheduled=False/Unschedulable` (collected only while
     /// `autoscaling`; the cluster autoscaler drops those no longer waiting).
     pub unschedulable_pods: BTreeSet<PodId>,
+    /// Pods whose `DisruptionTarget` turned True at this instant: when the instant is settled,
+    /// those not being deleted by then get the disruption controller's stale-condition check
+    /// ([`crate::disruption::stale_pod_disruption_check`]); an evicted or preempted pod, deleted
+    /// in the same instant, costs nothing.
+    pub disruption_target_set: Vec<PodId>,
 }
 
 impl World {
@@ -262,6 +270,7 @@ impl World {
             autoscaling: false,
             unschedulable_pods: BTreeSet::new(),
             daemonsets,
+            disruption_target_set: Vec::new(),
         }
     }
 
@@ -290,7 +299,8 @@ impl World {
     }
 
     /// The PDBs the Eviction API and the disruption controller's `getPdbForPod` consider for
-    /// a pod: those of its namespace whose selector is neither null nor empty and matches, in
+    /// a pod: those of its namespace whose selector matches (an empty one every pod, a null one
+    /// none: [`kubesim_model::Pdb::selects`]), in
     /// listing order (namespace, name). Read from the cluster's pod → PDB index, so it costs
     /// the pod's few PDBs, not a pass over every PDB.
     pub fn matching_pdbs(&self, pod: PodId) -> Vec<PdbId> {
@@ -300,7 +310,7 @@ impl World {
             .pdbs_of_pod(pod)
             .iter()
             .copied()
-            .filter(|&id| self.cluster.pdbs[id.index()].matches_for_eviction(labels))
+            .filter(|&id| self.cluster.pdbs[id.index()].selects(labels))
             .collect();
         ids.sort_by_key(|&id| self.pdb_rank(id));
         ids

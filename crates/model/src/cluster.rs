@@ -694,7 +694,11 @@ mod tests {
                 name: name.into(),
                 namespace: "default".into(),
                 labels: [("app".to_string(), app.to_string())].into(),
-                owner: owner.map(|(kind, n)| OwnerRef { kind, name: n.into(), uid: n.into() }),
+                owner: owner.map(|(kind, n)| OwnerRef {
+                    kind: kind.into(),
+                    name: n.into(),
+                    uid: n.into(),
+                }),
                 ..Meta::default()
             },
             spec: Arc::new(SpecBuilder::new().build()),

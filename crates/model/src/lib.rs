@@ -41,7 +41,7 @@ pub use disruption::{
 };
 pub use expect::{ActionRef, Expect, Expectation, Operation, ReplicaKind, ThresholdLine};
 pub use labels::{LabelSelector, Labels, Operator, Requirement};
-pub use meta::{Kind, Meta, NodeId, OwnerRef, PdbId, PodId, SharedLabels, WorkloadId};
+pub use meta::{Kind, Meta, NodeId, OwnerKind, OwnerRef, PdbId, PodId, SharedLabels, WorkloadId};
 pub use node::{
     CondStatus, LABEL_HOSTNAME, LABEL_NODE_POOL, LABEL_REGION, LABEL_ZONE, Node, NodeReady,
     TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect,

@@ -79,11 +79,67 @@ impl Kind {
     }
 }
 
+/// The kind of a controller reference: one kubesim simulates, or any other kind kept as the
+/// manifest wrote it (a Job, a Node for a mirror pod, a custom resource, ...). An owner
+/// reference is kept in the model whether or not kubesim can resolve it, as the API server
+/// keeps it: controllers that cannot resolve it behave as upstream's do (the disruption
+/// controller's `getExpectedScale` fails, kubectl drain sees a managed pod).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerKind {
+    /// A kind kubesim simulates.
+    Known(Kind),
+    /// Another kind.
+    Other {
+        /// `apiVersion` as written.
+        api_version: Box<str>,
+        /// `kind` as written.
+        kind: Box<str>,
+    },
+}
+
+impl OwnerKind {
+    /// The kind, if kubesim simulates it.
+    pub fn known(&self) -> Option<Kind> {
+        match self {
+            Self::Known(k) => Some(*k),
+            Self::Other { .. } => None,
+        }
+    }
+
+    /// `kind` as the API spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Known(k) => k.as_str(),
+            Self::Other { kind, .. } => kind,
+        }
+    }
+
+    /// `apiVersion`.
+    pub fn api_version(&self) -> &str {
+        match self {
+            Self::Known(k) => k.api_version(),
+            Self::Other { api_version, .. } => api_version,
+        }
+    }
+}
+
+impl From<Kind> for OwnerKind {
+    fn from(k: Kind) -> Self {
+        Self::Known(k)
+    }
+}
+
+impl PartialEq<Kind> for OwnerKind {
+    fn eq(&self, other: &Kind) -> bool {
+        self.known() == Some(*other)
+    }
+}
+
 /// A controller reference (`metadata.ownerReferences[controller=true]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnerRef {
     /// The owner's kind.
-    pub kind: Kind,
+    pub kind: OwnerKind,
     /// The owner's name (same namespace).
     pub name: String,
     /// The owner's uid.

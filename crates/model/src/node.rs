@@ -7,6 +7,61 @@ use kubesim_engine::SimTime;
 
 /// `kubernetes.io/hostname`
 pub const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";
+/// `kubernetes.io/os` (`v1.LabelOSStable`), set by the kubelet to its `GOOS`.
+pub const LABEL_OS: &str = "kubernetes.io/os";
+/// `kubernetes.io/arch` (`v1.LabelArchStable`), set by the kubelet to its `GOARCH`.
+pub const LABEL_ARCH: &str = "kubernetes.io/arch";
+/// `beta.kubernetes.io/os` (`kubeletapis.LabelOS`, deprecated), set by the kubelet too.
+pub const LABEL_OS_BETA: &str = "beta.kubernetes.io/os";
+/// `beta.kubernetes.io/arch` (`kubeletapis.LabelArch`, deprecated), set by the kubelet too.
+pub const LABEL_ARCH_BETA: &str = "beta.kubernetes.io/arch";
+/// The operating system kubesim's kubelets report unless a scenario says otherwise.
+pub const DEFAULT_OS: &str = "linux";
+/// The architecture kubesim's kubelets report unless a scenario says otherwise.
+pub const DEFAULT_ARCH: &str = "amd64";
+
+/// The os/arch labels a kubelet registers its Node with (`initialNode`,
+/// `pkg/kubelet/kubelet_node_status.go`: `kubernetes.io/os`, `kubernetes.io/arch` and their
+/// deprecated `beta.kubernetes.io/*` twins, from the kubelet binary's `GOOS`/`GOARCH`), for a
+/// kubelet on `os`/`arch`.
+pub fn kubelet_os_arch_labels(os: &str, arch: &str) -> [(&'static str, String); 4] {
+    [
+        (LABEL_OS, os.to_string()),
+        (LABEL_ARCH, arch.to_string()),
+        (LABEL_OS_BETA, os.to_string()),
+        (LABEL_ARCH_BETA, arch.to_string()),
+    ]
+}
+
+/// Inserts the kubelet's os/arch labels into the labels of a node kubesim makes (a pool's,
+/// an inline node, `add-node`), then lays `own` (the scenario's labels) over them; the beta
+/// twins then follow the stable labels ([`reconcile_os_arch_labels`]), so a scenario that says
+/// `kubernetes.io/arch: arm64` gets an arm64 node throughout.
+pub fn apply_kubelet_labels(l: &mut Labels, own: impl IntoIterator<Item = (String, String)>) {
+    for (k, v) in kubelet_os_arch_labels(DEFAULT_OS, DEFAULT_ARCH) {
+        l.insert(k.into(), v);
+    }
+    l.extend(own);
+    reconcile_os_arch_labels(l);
+}
+
+/// The node lifecycle controller's `reconcileNodeLabels`
+/// (`pkg/controller/nodelifecycle/node_lifecycle_controller.go`, `labelReconcileInfo`): for
+/// os and arch the stable label is the source of truth; when it exists, its beta twin is set
+/// to its value if it differs or is missing (`ensureSecondaryExists`). A node without the
+/// stable label is left alone. Returns whether a label changed.
+pub fn reconcile_os_arch_labels(l: &mut Labels) -> bool {
+    let mut changed = false;
+    for (primary, secondary) in [(LABEL_OS, LABEL_OS_BETA), (LABEL_ARCH, LABEL_ARCH_BETA)] {
+        let Some(v) = l.get(primary).cloned() else { continue };
+        if l.get(secondary) != Some(&v) {
+            l.insert(secondary.into(), v);
+            changed = true;
+        }
+    }
+    changed
+}
+
 /// `topology.kubernetes.io/zone`
 pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
 /// `topology.kubernetes.io/region`

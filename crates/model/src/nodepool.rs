@@ -41,13 +41,12 @@ impl NodePool {
     }
 
     /// A new node of the pool, Ready at `now`, with the labels a scenario's pool nodes get:
-    /// hostname, `kubernetes.io/os: linux`, `kubernetes.io/arch: amd64`, zone, region,
-    /// `kubesim.io/node-pool`, then the pool's own labels.
+    /// hostname, zone, region, `kubesim.io/node-pool`, the kubelet's os/arch labels
+    /// (`kubernetes.io/os: linux`, `kubernetes.io/arch: amd64` and their `beta.kubernetes.io/*`
+    /// twins), then the pool's own labels (see [`crate::node::apply_kubelet_labels`]).
     pub fn make_node(&self, name: &str, zone: Option<&str>, uid: String, now: SimTime) -> Node {
         let mut l = Labels::new();
         l.insert(LABEL_HOSTNAME.into(), name.into());
-        l.insert("kubernetes.io/os".into(), "linux".into());
-        l.insert("kubernetes.io/arch".into(), "amd64".into());
         if let Some(z) = zone {
             l.insert(LABEL_ZONE.into(), z.into());
         }
@@ -55,7 +54,7 @@ impl NodePool {
             l.insert(LABEL_REGION.into(), r.clone());
         }
         l.insert(LABEL_NODE_POOL.into(), self.name.clone());
-        l.extend(self.labels.clone());
+        crate::node::apply_kubelet_labels(&mut l, self.labels.clone());
         Node {
             zone: l.get(LABEL_ZONE).cloned(),
             meta: Meta {

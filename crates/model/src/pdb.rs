@@ -123,17 +123,15 @@ pub struct Pdb {
 }
 
 impl Pdb {
-    /// Whether the disruption controller counts a pod of these labels (in the PDB's namespace)
-    /// as covered: `metav1.LabelSelectorAsSelector` of policy/v1, where a null selector selects
-    /// nothing and an empty one selects every pod of the namespace.
+    /// Whether the PDB covers a pod of these labels (in the PDB's namespace), for its status,
+    /// for the disruption controller's pod → PDB lookup and for the Eviction API alike:
+    /// `metav1.LabelSelectorAsSelector` of policy/v1, where a null selector selects nothing
+    /// and an empty one (`selector: {}`) every pod of the namespace. Upstream: policy/v1's
+    /// `GetPodPodDisruptionBudgets` (client-go `listers/policy/v1/poddisruptionbudget_expansion.go`:
+    /// "Unlike the v1beta version, here we let an empty selector match everything"), which both
+    /// `getPdbForPod` (`pkg/controller/disruption`) and `EvictionREST.Create` read, and
+    /// `getPodsForPdb`; kubernetes PR #119732 made the Eviction API agree.
     pub fn selects(&self, labels: &Labels) -> bool {
         self.selector.as_ref().is_some_and(|s| s.matches(labels))
-    }
-
-    /// Whether the Eviction API (and the disruption controller's pod → PDB lookup,
-    /// `GetPodPodDisruptionBudgets`) considers the PDB to match a pod: a null or empty selector
-    /// matches nothing here ("it should match nothing, not everything").
-    pub fn matches_for_eviction(&self, labels: &Labels) -> bool {
-        self.selector.as_ref().is_some_and(|s| !s.is_empty() && s.matches(labels))
     }
 }

@@ -176,7 +176,11 @@ pub fn run() -> Run {
             namespace: "default".into(),
             uid: rs_uid.clone(),
             labels: labels(&[("app", "web"), ("pod-template-hash", "7d9f")]).into(),
-            owner: Some(OwnerRef { kind: Kind::Deployment, name: "web".into(), uid: dep_uid }),
+            owner: Some(OwnerRef {
+                kind: Kind::Deployment.into(),
+                name: "web".into(),
+                uid: dep_uid,
+            }),
             generation: 1,
             ..Meta::default()
         },
@@ -207,7 +211,7 @@ pub fn run() -> Run {
                 uid,
                 labels: labels(&[("app", "web"), ("pod-template-hash", "7d9f")]).into(),
                 owner: Some(OwnerRef {
-                    kind: Kind::ReplicaSet,
+                    kind: Kind::ReplicaSet.into(),
                     name: "web-7d9f".into(),
                     uid: rs_uid.clone(),
                 }),
@@ -295,7 +299,11 @@ pub fn run() -> Run {
                 namespace: "shop".into(),
                 uid: db0_uid,
                 labels: labels(&[("app", "db")]).into(),
-                owner: Some(OwnerRef { kind: Kind::StatefulSet, name: "db".into(), uid: db_uid }),
+                owner: Some(OwnerRef {
+                    kind: Kind::StatefulSet.into(),
+                    name: "db".into(),
+                    uid: db_uid,
+                }),
                 creation: s(90),
                 ..Meta::default()
             },

@@ -681,15 +681,16 @@ impl Actions<'_> {
                 };
                 let mut labels = Labels::new();
                 labels.insert(LABEL_HOSTNAME.into(), name.clone());
-                labels.insert("kubernetes.io/os".into(), "linux".into());
-                labels.insert("kubernetes.io/arch".into(), "amd64".into());
                 if let Some(z) = &a.zone {
                     labels.insert(LABEL_ZONE.into(), z.clone());
                 }
                 if let Some(r) = self.region {
                     labels.insert(LABEL_REGION.into(), r.to_string());
                 }
-                labels.extend(a.labels.clone().unwrap_or_default());
+                kubesim_model::node::apply_kubelet_labels(
+                    &mut labels,
+                    a.labels.clone().unwrap_or_default(),
+                );
                 let allocatable = Resources {
                     cpu_milli: alloc.cpu.0,
                     memory: alloc.memory.0,

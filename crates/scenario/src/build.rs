@@ -27,8 +27,8 @@ use kubesim_model::node::{
 use kubesim_model::workload::WorkloadSpec;
 use kubesim_model::{
     Behaviour, BehaviourId, Cluster, CondStatus, ContainerState, ContainerStatus, Crash,
-    CrashChance, Exit, Hook, Kind, Labels, Meta, NodeId, NodePool, NodeReady, OwnerRef, Params,
-    Pod, PodConditionType, PodId, PodPhase, PodSpec, PodStatus, Resources, Scenario, Taint,
+    CrashChance, Exit, Hook, Kind, Labels, Meta, NodeId, NodePool, NodeReady, OwnerKind, OwnerRef,
+    Params, Pod, PodConditionType, PodId, PodPhase, PodSpec, PodStatus, Resources, Scenario, Taint,
     TaintEffect, Workload, WorkloadId, WorkloadStatus,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -440,8 +440,6 @@ impl<'a> Builder<'a> {
     ) -> kubesim_model::Node {
         let mut l = Labels::new();
         l.insert(LABEL_HOSTNAME.into(), name.into());
-        l.insert("kubernetes.io/os".into(), "linux".into());
-        l.insert("kubernetes.io/arch".into(), "amd64".into());
         if let Some(z) = &zone {
             l.insert(LABEL_ZONE.into(), z.clone());
         }
@@ -451,7 +449,7 @@ impl<'a> Builder<'a> {
         if let Some(p) = pool {
             l.insert(LABEL_NODE_POOL.into(), p.into());
         }
-        l.extend(labels.cloned().unwrap_or_default());
+        kubesim_model::node::apply_kubelet_labels(&mut l, labels.cloned().unwrap_or_default());
         let allocatable = Resources {
             cpu_milli: alloc.cpu.0,
             memory: alloc.memory.0,
@@ -785,8 +783,11 @@ impl<'a> Builder<'a> {
             return;
         };
         let d = &self.cluster.workloads[did.index()];
-        let owner_ref =
-            OwnerRef { kind: Kind::Deployment, name: d.meta.name.clone(), uid: d.meta.uid.clone() };
+        let owner_ref = OwnerRef {
+            kind: Kind::Deployment.into(),
+            name: d.meta.name.clone(),
+            uid: d.meta.uid.clone(),
+        };
         let w = &mut self.cluster.workloads[id.index()];
         let hash = w
             .meta
@@ -821,9 +822,25 @@ impl<'a> Builder<'a> {
         if let Some(w) = controller {
             let wl = &self.cluster.workloads[w.index()];
             meta.owner = Some(OwnerRef {
-                kind: wl.kind,
+                kind: wl.kind.into(),
                 name: wl.meta.name.clone(),
                 uid: wl.meta.uid.clone(),
+            });
+        } else if let Some((_, r)) = manifest::controller_ref(&p.metadata) {
+            // A controller kubesim cannot resolve (a kind it does not simulate, or an object
+            // the scenario lacks): the reference is kept as written, as the API server keeps
+            // it, so the disruption controller fails safe on it as upstream does
+            // (`getExpectedScale`) and kubectl drain sees a managed pod.
+            meta.owner = Some(OwnerRef {
+                kind: manifest::owner_kind(r).map_or_else(
+                    || OwnerKind::Other {
+                        api_version: r.api_version.as_str().into(),
+                        kind: r.kind.as_str().into(),
+                    },
+                    OwnerKind::Known,
+                ),
+                name: r.name.clone(),
+                uid: r.uid.clone(),
             });
         }
         if node.is_some() {
@@ -954,19 +971,19 @@ impl<'a> Builder<'a> {
             // controller (kubelet `pkg/kubelet/pod/mirror_client.go`, CreateMirrorPod).
             let note = if self.node_origin.contains_key(r.name.as_str()) {
                 format!(
-                    "{}: a mirror pod (static pod) of node `{}`; kubesim treats it as a bare pod bound to that node",
+                    "{}: a mirror pod (static pod) of node `{}`; kubesim keeps its owner reference and treats it as a bare pod bound to that node",
                     ctx.object, r.name
                 )
             } else {
                 format!(
-                    "{}: a mirror pod (static pod) of node `{}`, which is not in the scenario; kubesim treats it as a bare pod",
+                    "{}: a mirror pod (static pod) of node `{}`, which is not in the scenario; kubesim keeps its owner reference and treats it as a bare pod",
                     ctx.object, r.name
                 )
             };
             self.notes.push(note);
         } else if found.is_none() {
             self.notes.push(format!(
-                "{}: its controller {} `{}` is not in the scenario{}; kubesim treats the pod as unowned",
+                "{}: its controller {} `{}` is not in the scenario{}; kubesim keeps the owner reference, no controller replaces the pod, and a PodDisruptionBudget that needs its controller's scale fails safe (disruptionsAllowed 0)",
                 ctx.object,
                 r.kind,
                 r.name,
@@ -1007,7 +1024,7 @@ impl<'a> Builder<'a> {
             uid: uid.to_string(),
             labels: template.labels.clone(),
             owner: Some(OwnerRef {
-                kind: Kind::Deployment,
+                kind: Kind::Deployment.into(),
                 name: d.meta.name.clone(),
                 uid: d.meta.uid.clone(),
             }),

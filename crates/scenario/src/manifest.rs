@@ -210,8 +210,35 @@ pub(crate) fn selector(
         match_labels: s.match_labels.clone().unwrap_or_default(),
         match_expressions: Vec::new(),
     };
+    // `ValidateLabelSelector` (apimachinery `pkg/apis/meta/v1/validation`): matchLabels keys
+    // and values and matchExpressions keys are label keys and values (`ValidateLabels`,
+    // `ValidateLabelName`); In/NotIn values are label values.
+    for (k, v) in &out.match_labels {
+        let p = path.key("matchLabels").key(k);
+        if let Some(e) = label_key_error(k) {
+            return Err(ctx.err(&p, Problem::new(format!("Invalid value: {k:?}: {e}"))));
+        }
+        if let Some(e) = label_value_error(v) {
+            return Err(ctx.err(&p, Problem::new(format!("Invalid value: {v:?}: {e}"))));
+        }
+    }
     for (i, r) in s.match_expressions.iter().flatten().enumerate() {
         let p = path.key("matchExpressions").index(i);
+        if let Some(e) = label_key_error(&r.key) {
+            return Err(
+                ctx.err(&p.key("key"), Problem::new(format!("Invalid value: {:?}: {e}", r.key)))
+            );
+        }
+        if matches!(r.operator.as_str(), "In" | "NotIn") {
+            for (j, v) in r.values.iter().flatten().enumerate() {
+                if let Some(e) = label_value_error(v) {
+                    return Err(ctx.err(
+                        &p.key("values").index(j),
+                        Problem::new(format!("Invalid value: {v:?}: {e}")),
+                    ));
+                }
+            }
+        }
         let req = requirement(
             ctx,
             &p,
@@ -223,6 +250,81 @@ pub(crate) fn selector(
         out.match_expressions.push(req);
     }
     Ok(out)
+}
+
+/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`: a qualified name's name part, or a non-empty
+/// label value.
+fn is_qualified_name_part(s: &str) -> bool {
+    let b = s.as_bytes();
+    let edge = |c: u8| c.is_ascii_alphanumeric();
+    !b.is_empty()
+        && edge(b[0])
+        && edge(b[b.len() - 1])
+        && b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// `IsDNS1123Subdomain`: at most 253 characters of `[a-z0-9]([-a-z0-9]*[a-z0-9])?` labels
+/// joined by dots.
+fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253
+        && s.split('.').all(|l| {
+            let b = l.as_bytes();
+            let edge = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+            !b.is_empty()
+                && edge(b[0])
+                && edge(b[b.len() - 1])
+                && b.iter().all(|&c| edge(c) || c == b'-')
+        })
+}
+
+const QUALIFIED_NAME_FMT: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+/// `IsQualifiedName` (apimachinery `pkg/util/validation/validation.go`), the rule for label
+/// keys: an optional DNS-1123 subdomain prefix and `/`, then a name of at most 63 characters;
+/// the first error in upstream's words, or None if valid.
+pub(crate) fn label_key_error(key: &str) -> Option<String> {
+    let parts: Vec<&str> = key.split('/').collect();
+    let name = match parts.as_slice() {
+        [name] => *name,
+        [prefix, name] => {
+            if prefix.is_empty() {
+                return Some("prefix part must be non-empty".into());
+            }
+            if !is_dns1123_subdomain(prefix) {
+                return Some(if prefix.len() > 253 {
+                    "prefix part must be no more than 253 characters".into()
+                } else {
+                    "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".into()
+                });
+            }
+            name
+        }
+        _ => {
+            return Some(format!(
+                "a qualified name {QUALIFIED_NAME_FMT} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+            ));
+        }
+    };
+    if name.is_empty() {
+        Some("name part must be non-empty".into())
+    } else if name.len() > 63 {
+        Some("name part must be no more than 63 characters".into())
+    } else if !is_qualified_name_part(name) {
+        Some(format!("name part {QUALIFIED_NAME_FMT}"))
+    } else {
+        None
+    }
+}
+
+/// `IsValidLabelValue`: empty, or at most 63 characters of the qualified-name pattern.
+pub(crate) fn label_value_error(v: &str) -> Option<String> {
+    if v.len() > 63 {
+        Some("must be no more than 63 characters".into())
+    } else if !v.is_empty() && !is_qualified_name_part(v) {
+        Some("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')".into())
+    } else {
+        None
+    }
 }
 
 fn requirement(
@@ -773,6 +875,19 @@ fn spread(
     if c.min_domains.is_some_and(|m| m <= 0) {
         return Err(ctx
             .err(&path.key("minDomains"), Problem::new("`minDomains` must be greater than zero")));
+    }
+    // `validateMinDomains` (pkg/apis/core/validation/validation.go): "When MinDomains is
+    // non-nil, whenUnsatisfiable must be DoNotSchedule".
+    if let Some(m) = c.min_domains
+        && when_unsatisfiable != WhenUnsatisfiable::DoNotSchedule
+    {
+        return Err(ctx.err(
+            &path.key("minDomains"),
+            Problem::new(format!(
+                "Invalid value: {m}: can only use minDomains if whenUnsatisfiable=DoNotSchedule, not {}",
+                c.when_unsatisfiable
+            )),
+        ));
     }
     let label_selector = c
         .label_selector

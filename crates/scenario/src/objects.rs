@@ -564,6 +564,29 @@ impl<'de> DeserializeSeed<'de> for PlanSeed<'_, '_> {
     }
 }
 
+/// A PodDisruptionBudget as read: `status` is skipped unread. The API server ignores the
+/// status of an object it creates ("create cannot set status":
+/// `pkg/registry/policy/poddisruptionbudget/strategy.go`, `PrepareForCreate` resets it; only
+/// the status subresource writes it), so a dump's PDB status never stops the load — not even
+/// one k8s-openapi could not read, such as a condition without `lastTransitionTime` — and the
+/// disruption controller computes the status afresh.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PdbManifest {
+    /// Checked in pass 1; read here so it is not reported as an unknown field.
+    #[serde(rename = "apiVersion")]
+    _api_version: String,
+    /// As `apiVersion`.
+    #[serde(rename = "kind")]
+    _kind: String,
+    #[serde(default)]
+    metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    spec: Option<policy::PodDisruptionBudgetSpec>,
+    /// Read as untyped data and dropped (anything under `status` may be unknown).
+    #[serde(rename = "status")]
+    _status: Option<k8s_openapi::serde_json::Value>,
+}
+
 /// Reads manifest `n` as the k8s-openapi type of `kind`. On failure, notes in `state` where it
 /// stopped: at the first field the type does not know, if any came before the error.
 fn typed<'de, D: Deserializer<'de>>(
@@ -590,19 +613,19 @@ fn typed<'de, D: Deserializer<'de>>(
                     $(ManifestKind::$kind => {
                         serde_ignored::deserialize(d, note).map(|v| Typed::$kind(Box::new(v)))
                     })*
+                    ManifestKind::PodDisruptionBudget => {
+                        serde_ignored::deserialize(d, note).map(|v: PdbManifest| {
+                            Typed::PodDisruptionBudget(Box::new(policy::PodDisruptionBudget {
+                                metadata: v.metadata,
+                                spec: v.spec,
+                                status: None,
+                            }))
+                        })
+                    }
                 }
             };
         }
-        read_as!(
-            Deployment,
-            ReplicaSet,
-            StatefulSet,
-            Pod,
-            Node,
-            PodDisruptionBudget,
-            PriorityClass,
-            DaemonSet
-        )
+        read_as!(Deployment, ReplicaSet, StatefulSet, Pod, Node, PriorityClass, DaemonSet)
     };
     let stop = match unknown {
         Some(path) => Stop::UnknownField(path),

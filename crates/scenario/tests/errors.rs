@@ -221,8 +221,8 @@ fn full_example_loads_into_the_model() {
     assert_eq!(rs.meta.uid, "33333333-3333-4333-8333-333333333333");
     let owner = rs.meta.owner.as_ref().unwrap();
     assert_eq!(
-        (owner.kind, owner.name.as_str(), owner.uid.as_str()),
-        (Kind::Deployment, "web", web.meta.uid.as_str())
+        (owner.kind.known(), owner.name.as_str(), owner.uid.as_str()),
+        (Some(Kind::Deployment), "web", web.meta.uid.as_str())
     );
     assert_eq!(rs.spec, WorkloadSpec::ReplicaSet { template_hash: Some("5d8f7c9b6".into()) });
     assert_eq!(rs.replicas, 3);
@@ -470,8 +470,8 @@ behaviour:
     let rs = &c.workloads[1];
     assert_eq!(rs.owner, Some(WorkloadId(0)));
     assert_eq!(
-        rs.meta.owner.as_ref().map(|o| (o.kind, o.name.as_str())),
-        Some((Kind::Deployment, "web"))
+        rs.meta.owner.as_ref().map(|o| (o.kind.known(), o.name.as_str())),
+        Some((Some(Kind::Deployment), "web"))
     );
     assert_eq!(rs.spec, WorkloadSpec::ReplicaSet { template_hash: Some("abc".into()) });
     assert_eq!(c.controller_of(PodId(0)), Some(WorkloadId(1)));
@@ -1095,4 +1095,98 @@ fn node_fault_actions() {
     );
     let ActionKind::Taint { taint, .. } = &s.actions[8].kind else { panic!() };
     assert_eq!((taint.value.as_str(), taint.effect), ("nodeshutdown", TaintEffect::NoExecute));
+}
+
+// ----- API validation the API server performs (issue 13) ---------------------------------
+
+#[test]
+fn min_domains_needs_do_not_schedule() {
+    // pkg/apis/core/validation/validation.go validateMinDomains: "When MinDomains is non-nil,
+    // whenUnsatisfiable must be DoNotSchedule".
+    let e = err("name: t
+workloads:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: p}
+    spec:
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: zone
+          whenUnsatisfiable: ScheduleAnyway
+          minDomains: 2
+      containers: [{name: c, image: x}]
+");
+    at(&e, 11, 23, "spec.topologySpreadConstraints[0].minDomains");
+    assert!(
+        e.to_string().contains(
+            "Invalid value: 2: can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn selector_label_keys_and_values_are_validated() {
+    // apimachinery ValidateLabelSelector: matchLabels keys/values and matchExpressions keys
+    // are label keys (IsQualifiedName) and values (IsValidLabelValue); In/NotIn values are
+    // label values. The API server refuses such a PodDisruptionBudget at create.
+    let pdb = |selector: &str| {
+        base_with(&format!(
+            "  - apiVersion: policy/v1
+    kind: PodDisruptionBudget
+    metadata: {{name: web-pdb}}
+    spec:
+      minAvailable: 1
+      selector: {selector}
+"
+        ))
+    };
+    let e = err(&pdb("{matchLabels: {'app/web/x': web}}"));
+    at(&e, 30, 45, "spec.selector.matchLabels[\"app/web/x\"]");
+    assert!(e.to_string().contains("with an optional DNS subdomain prefix and '/'"), "{e}");
+    let e = err(&pdb("{matchLabels: {app: 'web!'}}"));
+    at(&e, 30, 37, "spec.selector.matchLabels.app");
+    assert!(
+        e.to_string().contains("Invalid value: \"web!\": a valid label must be an empty string"),
+        "{e}"
+    );
+    let e = err(&pdb("{matchExpressions: [{key: 'Example.com/app', operator: Exists}]}"));
+    at(&e, 30, 43, "spec.selector.matchExpressions[0].key");
+    assert!(e.to_string().contains("prefix part a lowercase RFC 1123 subdomain"), "{e}");
+    let e = err(&pdb("{matchExpressions: [{key: app, operator: In, values: [ok, '-bad']}]}"));
+    at(&e, 30, 75, "spec.selector.matchExpressions[0].values[1]");
+    let long = "a".repeat(64);
+    let e = err(&pdb(&format!("{{matchLabels: {{{long}: web}}}}")));
+    assert!(e.to_string().contains("name part must be no more than 63 characters"), "{e}");
+    // Valid: a prefixed key, an empty value, dots/underscores inside.
+    load_str(&pdb("{matchLabels: {example.com/app_name: '', tier: my.v_1}}"), Path::new("ok.yaml"))
+        .map(drop)
+        .expect("valid selector");
+}
+
+#[test]
+fn a_pdb_status_in_a_manifest_is_ignored() {
+    // pkg/registry/policy/poddisruptionbudget/strategy.go PrepareForCreate: "create cannot set
+    // status". A dump's status is dropped unread, even a condition without
+    // lastTransitionTime (required by metav1.Condition) or fields of a newer schema.
+    let s = base_with(
+        "  - apiVersion: policy/v1
+    kind: PodDisruptionBudget
+    metadata: {name: web-pdb}
+    spec:
+      minAvailable: 1
+      selector: {matchLabels: {app: web}}
+    status:
+      disruptionsAllowed: 7
+      currentHealthy: 9
+      conditions:
+        - {type: DisruptionAllowed, status: 'True', reason: SufficientPods}
+      someFutureField: 1
+",
+    );
+    let sc = load_str(&s, Path::new("ok.yaml")).expect("loads");
+    let pdb = &sc.scenario.cluster.pdbs[0];
+    assert_eq!(pdb.status.disruptions_allowed, 0);
+    assert_eq!(pdb.status.current_healthy, 0);
+    assert!(pdb.status.condition.is_none());
 }

@@ -185,3 +185,60 @@ fn statefulset_node_loss_story() {
     assert_eq!(metric(&out, ready, 580.999), 2);
     assert_eq!(metric(&out, ready, 581.0), 3);
 }
+
+#[test]
+fn kubelet_os_arch_labels_and_their_beta_twins() {
+    // Upstream rules: the kubelet registers its Node with kubernetes.io/os, kubernetes.io/arch
+    // and the deprecated beta.kubernetes.io/os and beta.kubernetes.io/arch, from GOOS/GOARCH
+    // (pkg/kubelet/kubelet_node_status.go, initialNode); the node lifecycle controller's
+    // reconcileNodeLabels (labelReconcileInfo) makes each beta label follow its stable one,
+    // adding it when missing. kubesim's kubelets are linux/amd64 unless the scenario's labels
+    // say otherwise. A Node manifest's labels are taken as written, then reconciled.
+    let text = "name: labels
+cluster:
+  nodePools:
+    - {name: arm, count: 1, allocatable: {cpu: '4', memory: 8Gi}, labels: {kubernetes.io/arch: arm64}}
+    - {name: std, count: 1, allocatable: {cpu: '4', memory: 8Gi}}
+workloads:
+  - include: dumped-node.yaml
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: legacy}
+    spec:
+      nodeSelector: {beta.kubernetes.io/os: linux, beta.kubernetes.io/arch: arm64}
+      containers: [{name: c, image: x}]
+";
+    let node = "apiVersion: v1
+kind: Node
+metadata:
+  name: dumped
+  labels: {kubernetes.io/hostname: dumped, kubernetes.io/os: windows, beta.kubernetes.io/os: linux}
+status:
+  allocatable: {cpu: '4', memory: 8Gi, pods: '110'}
+  capacity: {cpu: '4', memory: 8Gi, pods: '110'}
+  conditions: [{type: Ready, status: 'True'}]
+";
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("s.yaml"), text).unwrap();
+    std::fs::write(tmp.path().join("dumped-node.yaml"), node).unwrap();
+    let s = kubesim_scenario::load(&tmp.path().join("s.yaml")).expect("loads").scenario;
+    let out = kubesim_controllers::run(&s);
+    let labels = |n: &str| {
+        let id = out.cluster.node_by_name(n).unwrap();
+        let l = &out.cluster.nodes[id.index()].meta.labels;
+        [
+            "kubernetes.io/os",
+            "beta.kubernetes.io/os",
+            "kubernetes.io/arch",
+            "beta.kubernetes.io/arch",
+        ]
+        .map(|k| l.get(k).map(String::as_str).unwrap_or("-"))
+    };
+    assert_eq!(labels("std-1"), ["linux", "linux", "amd64", "amd64"]);
+    assert_eq!(labels("arm-1"), ["linux", "linux", "arm64", "arm64"]);
+    // The dump's beta os label disagreed: the stable one wins; no arch label: none added.
+    assert_eq!(labels("dumped"), ["windows", "windows", "-", "-"]);
+    // The legacy nodeSelector on the beta labels schedules on the arm64 node.
+    let pod = &out.cluster.pods[0];
+    assert_eq!(pod.node.map(|n| out.cluster.nodes[n.index()].meta.name.as_str()), Some("arm-1"));
+}

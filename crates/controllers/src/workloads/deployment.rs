@@ -461,7 +461,7 @@ fn create_replica_set(w: &mut World, id: WorkloadId) -> WorkloadId {
             labels,
             annotations: Default::default(),
             owner: Some(OwnerRef {
-                kind: Kind::Deployment,
+                kind: Kind::Deployment.into(),
                 name: d.meta.name.clone(),
                 uid: d.meta.uid.clone(),
             }),

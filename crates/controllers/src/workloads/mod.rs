@@ -91,7 +91,7 @@ pub fn pod_from_template(w: &mut World, id: WorkloadId, name: String) -> Pod {
             labels: wl.template.labels.clone(),
             annotations: wl.template.annotations.clone(),
             owner: Some(kubesim_model::OwnerRef {
-                kind: wl.kind,
+                kind: wl.kind.into(),
                 name: wl.meta.name.clone(),
                 uid: wl.meta.uid.clone(),
             }),

@@ -559,3 +559,103 @@ fn disable_eviction_with_grace_period_zero_is_done_at_once() {
     let d = &out.trace.drains[0];
     assert_eq!((d.outcome, d.end, d.deletions), (DrainOutcome::Drained, Some(SimTime(30_000)), 2));
 }
+
+#[test]
+fn an_empty_pdb_selector_selects_every_pod_of_its_namespace_for_status_and_eviction() {
+    // Upstream rule (policy/v1): `selector: {}` selects every pod of the PDB's namespace.
+    // client-go `listers/policy/v1/poddisruptionbudget_expansion.go` GetPodPodDisruptionBudgets
+    // ("Unlike the v1beta version, here we let an empty selector match everything"), read by
+    // the disruption controller's getPdbForPod and by EvictionREST.Create; kubernetes PR
+    // #119732. web: 2 pods (one per node), Ready at 6 s; a PDB `selector: {}` with
+    // minAvailable 1 -> allowed 1. 30 s drain node-1: its pod is evicted against the
+    // empty-selector PDB's budget (1 -> 0). 31 s drain node-2: its Ready pod is refused (429,
+    // the PDB's status was re-synced when the pods changed: 1 healthy of 1 needed), while the
+    // replacement, still Pending there, is deleted without a budget check (canIgnorePDB).
+    // Before this fix the Eviction API saw no PDB and evicted both at once.
+    let mut pdb = PdbBuilder::new("all", "unused").min_available(IntOrPercent::Int(1)).build();
+    pdb.selector = Some(kubesim_model::LabelSelector::default());
+    let s = with_pdbs(
+        scenario(
+            two_nodes(),
+            vec![web(2)],
+            vec![(30, drain(&[0], ignore_ds())), (31, drain(&[1], ignore_ds()))],
+        ),
+        vec![pdb],
+    );
+    let out = kubesim_controllers::run(&s);
+    let evicted = events(&out, "EvictionByEvictionAPI");
+    assert_eq!(evicted[0].0, 30_000);
+    assert!(evicted[0].2.contains("PodDisruptionBudget all"), "{}", evicted[0].2);
+    assert!(evicted[0].2.ends_with("disruptionsAllowed 1 -> 0)"), "{}", evicted[0].2);
+    let refused = events(&out, "TooManyRequests");
+    assert_eq!(refused[0].0, 31_000);
+    assert!(refused[0].2.contains("The disruption budget all needs 1 healthy pods"));
+    // Re-synced as the pods changed: 2 healthy before the drain, 1 after the eviction.
+    assert_eq!(metric(&out, "pdb/all:healthy", 29_000), 2);
+    assert_eq!(metric(&out, "pdb/all:allowed", 30_000), 0);
+    assert!(evicted.iter().all(|e| e.0 != 31_000 || !e.2.contains("1 -> 0")));
+}
+
+#[test]
+fn a_pdb_over_a_pod_whose_controller_cannot_be_resolved_fails_safe() {
+    // Upstream rule: `getExpectedScale` (pkg/controller/disruption/disruption.go) needs the
+    // scale of each selected pod's controller when the PDB has maxUnavailable or a percentage
+    // minAvailable; a controller reference it cannot resolve is an error, the sync records
+    // `CalculateExpectedPodCountFailed` ("Failed to calculate the number of expected pods:
+    // ...") and `failSafe` writes disruptionsAllowed 0 with DisruptionAllowed=False, reason
+    // SyncFailed. A Job has no scale subresource ("jobs.batch does not implement the scale
+    // subresource", from getScaleController/implementsScale); a ReplicaSet the cluster does
+    // not have is "found no controllers for pod". An integer minAvailable needs no scale
+    // (expected = the number of pods), so that PDB works. The owner references are kept.
+    let mut s = scenario(vec![NodeBuilder::new("node-1").build()], vec![], vec![]);
+    let owner = |kind: kubesim_model::OwnerKind, name: &str| kubesim_model::OwnerRef {
+        kind,
+        name: name.into(),
+        uid: format!("uid-{name}"),
+    };
+    let spec = || kubesim_model::build::SpecBuilder::new().requests("100m", "128Mi").build();
+    let job = add_bare_pod(&mut s, "job-a", spec());
+    s.cluster.pods[job.index()].meta.owner = Some(owner(
+        kubesim_model::OwnerKind::Other { api_version: "batch/v1".into(), kind: "Job".into() },
+        "nightly",
+    ));
+    let rs = add_bare_pod(&mut s, "rs-b", spec());
+    s.cluster.pods[rs.index()].meta.owner = Some(owner(Kind::ReplicaSet.into(), "gone"));
+    let job2 = add_bare_pod(&mut s, "job-c", spec());
+    s.cluster.pods[job2.index()].meta.owner = s.cluster.pods[job.index()].meta.owner.clone();
+    s.actions.push(kubesim_model::Action {
+        at: SimTime(30_000),
+        kind: ActionKind::EvictPod { target: named("job-a"), grace_period_seconds: None },
+        label: "evict-pod job-a".into(),
+    });
+    let s = with_pdbs(
+        s,
+        vec![
+            PdbBuilder::new("job-pdb", "job-a").max_unavailable(IntOrPercent::Int(1)).build(),
+            PdbBuilder::new("rs-pdb", "rs-b").min_available(IntOrPercent::Percent(50)).build(),
+            PdbBuilder::new("int-pdb", "job-c").min_available(IntOrPercent::Int(0)).build(),
+        ],
+    );
+    let out = kubesim_controllers::run(&s);
+    let failed = events(&out, "CalculateExpectedPodCountFailed");
+    assert!(failed.iter().any(|e| e.1 == "job-pdb"
+        && e.2 == "Failed to calculate the number of expected pods: jobs.batch does not implement the scale subresource"), "{failed:?}");
+    assert!(failed.iter().any(|e| e.1 == "rs-pdb"
+        && e.2 == "Failed to calculate the number of expected pods: found no controllers for pod \"rs-b\""), "{failed:?}");
+    assert!(failed.iter().all(|e| e.1 != "int-pdb"));
+    let pdb = |name: &str| out.cluster.pdbs.iter().find(|p| p.meta.name == name).unwrap();
+    for name in ["job-pdb", "rs-pdb"] {
+        let st = &pdb(name).status;
+        assert_eq!(st.disruptions_allowed, 0);
+        let cond = st.condition.as_ref().unwrap();
+        assert_eq!((cond.status, cond.reason), (kubesim_model::CondStatus::False, "SyncFailed"));
+    }
+    assert_eq!(pdb("int-pdb").status.disruptions_allowed, 1);
+    // The Eviction API refuses the Job's pod: its budget has no room (429).
+    let refused = events(&out, "TooManyRequests");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].0, 30_000);
+    // The owner reference is kept as written.
+    let kept = out.cluster.pods[job.index()].meta.owner.as_ref().unwrap();
+    assert_eq!((kept.kind.api_version(), kept.kind.as_str()), ("batch/v1", "Job"));
+}

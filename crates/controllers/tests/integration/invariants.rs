@@ -456,7 +456,9 @@ fn check_state(w: &kubesim_controllers::world::World) -> Result<(), String> {
                 return Err(format!("pod {}: condition {t} twice", pod.meta.name));
             }
         }
-        if let Some(owner) = &pod.meta.owner {
+        // An owner reference kubesim never resolved (a kind it does not simulate, an object the
+        // scenario lacks) stands for an object outside the scenario, not a deleted one.
+        if let Some(owner) = pod.meta.owner.as_ref().filter(|_| c.controller_of(p).is_some()) {
             let exists = c.workloads.iter().any(|wl| wl.meta.uid == owner.uid);
             if !exists && pod.meta.deletion.is_none() {
                 return Err(format!(

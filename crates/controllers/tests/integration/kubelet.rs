@@ -640,3 +640,63 @@ fn crash_probability_is_drawn_per_start_from_the_node_stream() {
         .collect();
     assert_ne!(restarts, other);
 }
+
+#[test]
+fn set_pod_condition_of_a_builtin_type_updates_it_and_a_stale_disruption_target_is_reset() {
+    // Upstream rules:
+    // - pod conditions are unique by type: `podutil.UpdatePodCondition`
+    //   (pkg/api/v1/pod/util.go) updates the condition of that type or appends one, so
+    //   `set-pod-condition DisruptionTarget` sets the built-in condition, never a second one;
+    // - the disruption controller resets a `DisruptionTarget=True` condition to False on a pod
+    //   that is not being deleted (nor terminal) `stalePodDisruptionTimeout` = 2 min after its
+    //   last transition (pkg/controller/disruption/disruption.go, syncStalePodDisruption and
+    //   nonTerminatingPodHasStaleDisruptionCondition), with empty reason and message.
+    // The pod runs from ~6 s; at 30 s the action sets DisruptionTarget=True (reason
+    // EvictionByEvictionAPI, as a failed eviction leaves it), again at 40 s with another
+    // message (same status: the transition time stays 30 s); at 150 s it is reset to False.
+    let set = |msg: &str| ActionKind::SetPodCondition {
+        target: named("p"),
+        condition_type: "DisruptionTarget".into(),
+        status: CondStatus::True,
+        reason: "EvictionByEvictionAPI".into(),
+        message: msg.into(),
+    };
+    let mut s =
+        scenario(node(), vec![], vec![(30, set("Eviction API: evicting")), (40, set("again"))]);
+    let p = add_bare_pod(&mut s, "p", SpecBuilder::new().build());
+    s.duration = SimDuration::from_secs(149);
+    let out = kubesim_controllers::run(&s);
+    let st = &pod(&out, p).status;
+    assert!(st.custom_conditions.is_empty(), "a built-in type is never a second condition");
+    let c = st.condition(PodConditionType::DisruptionTarget).expect("DisruptionTarget");
+    assert_eq!((c.status, c.last_transition), (CondStatus::True, SimTime(30_000)));
+    assert_eq!((&*c.reason, &*c.message), ("EvictionByEvictionAPI", "again"));
+    s.duration = SimDuration::from_secs(200);
+    let out = kubesim_controllers::run(&s);
+    let st = &pod(&out, p).status;
+    let c = st.condition(PodConditionType::DisruptionTarget).expect("DisruptionTarget");
+    assert_eq!((c.status, c.last_transition), (CondStatus::False, SimTime(150_000)));
+    assert_eq!((&*c.reason, &*c.message), ("", ""));
+    // The pod was never deleted and stayed Ready.
+    assert!(pod(&out, p).meta.deletion.is_none() && st.is_true(PodConditionType::Ready));
+
+    // A condition the kubelet added (TerminationByKubelet) is never stale.
+    let mut s = scenario(
+        node(),
+        vec![],
+        vec![(
+            30,
+            ActionKind::SetPodCondition {
+                target: named("p"),
+                condition_type: "DisruptionTarget".into(),
+                status: CondStatus::True,
+                reason: "TerminationByKubelet".into(),
+                message: "".into(),
+            },
+        )],
+    );
+    let p = add_bare_pod(&mut s, "p", SpecBuilder::new().build());
+    s.duration = SimDuration::from_secs(300);
+    let out = kubesim_controllers::run(&s);
+    assert!(pod(&out, p).status.is_true(PodConditionType::DisruptionTarget));
+}
