@@ -4,7 +4,8 @@
 //! The estimate is an upper bound on what exists at once, not a prediction:
 //! - **nodes**: the nodes at the start, plus every `add-node`, plus, for every `upgrade-pool`,
 //!   the pool's size (each upgraded node is a new Node object; kubesim keeps removed objects
-//!   in its tables, so they cost memory until the end of the run);
+//!   in its tables, so they cost memory until the end of the run); an autoscaling pool counts
+//!   at its `maxCount` (the cluster autoscaler may grow it that far) from the start;
 //! - **pods**: for each top-level workload the largest of its `replicas` and every `scale` of
 //!   it, plus a Deployment's `maxSurge` of that (the rollout's extra pods); a DaemonSet one
 //!   pod per node of the node estimate; plus the pods of the manifests no workload controls.
@@ -17,6 +18,7 @@
 use crate::error::{Problem, ScenarioError};
 use crate::source::Source;
 use crate::yaml::{Node, Path};
+use kubesim_model::autoscaler::NodeGroup;
 use kubesim_model::workload::{DeploymentStrategy, WorkloadSpec};
 use kubesim_model::{Action, ActionKind, Cluster, Kind, NewNodes, WorkloadId};
 use std::collections::{BTreeMap, HashMap};
@@ -35,6 +37,8 @@ pub(crate) struct Budget<'a, 'b> {
     pub max_pods: u64,
     pub max_nodes: u64,
     pub workloads: &'b HashMap<WorkloadId, WorkloadAt<'a>>,
+    /// The autoscaling node pools (`params.clusterAutoscaler`'s node groups).
+    pub node_groups: &'b [NodeGroup],
 }
 
 /// What raises the pod estimate, to point at the largest.
@@ -59,6 +63,29 @@ impl Budget<'_, '_> {
             }
         }
         let mut total = cluster.nodes.len() as u64;
+        // An autoscaling pool may grow to `maxCount`: its nodes beyond those it starts with
+        // count from the start (and an upgrade of it replaces up to `maxCount`).
+        for g in self.node_groups {
+            let name = cluster.pools[g.pool].name.as_str();
+            let start = pools.get(name).copied().unwrap_or(0);
+            let max = u64::from(g.max_count);
+            if max > start {
+                pools.insert(name, max);
+                total = total.saturating_add(max - start);
+            }
+            if total > self.max_nodes {
+                return Err(self.main.at(
+                    self.root,
+                    &Path::parse("cluster.nodePools").index(g.pool).key("maxCount"),
+                    None,
+                    Problem::new(format!(
+                        "with this pool's autoscaling the scenario can have {total} nodes, more than the limit of {} (--max-nodes)",
+                        self.max_nodes
+                    ))
+                    .expected("a smaller `maxCount`, or a larger --max-nodes (see the README, \"Safety limits\")"),
+                ));
+            }
+        }
         for (i, a) in actions.iter().enumerate() {
             let (added, field) = match &a.kind {
                 ActionKind::AddNode { nodes: NewNodes::Pool { pool, count } } => {

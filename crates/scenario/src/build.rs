@@ -112,6 +112,7 @@ pub(crate) fn build<'a>(
         max_pods: opts.max_pods,
         max_nodes: opts.max_nodes,
         workloads: &b.workload_at,
+        node_groups: &b.params.cluster_autoscaler.node_groups,
     }
     .check(&b.cluster, &actions)?;
     actions.sort_by_key(|a| a.at);

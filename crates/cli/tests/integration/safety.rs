@@ -239,6 +239,19 @@ fn budgets_are_refused_at_validate_time_with_the_place() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("scaled.yaml:26:") && err.contains("--max-nodes"), "{err}");
+
+    // An autoscaling pool counts at its maxCount: the cluster autoscaler may grow it that far,
+    // so a huge maxCount would otherwise be unbounded memory.
+    let autoscaled = "name: autoscaled\ncluster:\n  nodePools:\n    - name: p\n      count: 1\n      autoscaling: true\n      maxCount: 4000000\n      allocatable: {cpu: '4', memory: 8Gi}\n";
+    fs::write(tmp.path().join("autoscaled.yaml"), autoscaled).unwrap();
+    let o = kubesim(&["validate", "autoscaled.yaml"], tmp.path());
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("autoscaled.yaml:7:") && err.contains("--max-nodes"), "{err}");
+    let small = autoscaled.replace("maxCount: 4000000", "maxCount: 40");
+    fs::write(tmp.path().join("autoscaled.yaml"), small).unwrap();
+    let o = kubesim(&["validate", "autoscaled.yaml"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 /// Finding 6: `sweep --seeds 1000000000` aborted (exit 134) and `--jobs 100000` kept starting
