@@ -16,6 +16,7 @@
 
 use crate::ReportError;
 use crate::timefmt::rfc3339;
+use kubesim_engine::SimTime;
 use kubesim_model::pod::{InclusionPolicy, WhenUnsatisfiable};
 use kubesim_model::quantity::{format_bytes, format_millicpu};
 use kubesim_model::workload::{DeploymentStrategy, PodManagementPolicy};
@@ -25,59 +26,247 @@ use kubesim_model::{
     PodSpec, PodTemplate, Probe, ProbeHandler, Requirement, Resources, TolerationOperator,
     UnhealthyPodEvictionPolicy, Workload, WorkloadSpec,
 };
-use serde_json::{Value, json};
+use serde::ser::{Error as _, Serialize, SerializeMap, Serializer};
 use std::collections::BTreeMap;
 use std::io::Write;
 
-/// A JSON object under construction; keys come out sorted whatever `serde_json` features
-/// are enabled, because they are collected in a `BTreeMap` first.
-#[derive(Default)]
-struct Obj(BTreeMap<String, Value>);
+// ---------------------------------------------------------------------------------------
+// How the objects are written
+//
+// Every object is a view of the model (`NodeView(&node)`, …) that implements `Serialize`
+// by handing its entries, keys in sorted order, straight to the serializer: no value tree
+// is built per object. The serializer is serde-saphyr's own (`to_fmt_writer`), so scalars
+// are quoted, escaped and folded exactly as `serde_saphyr::to_string` of a JSON value
+// would (`"yes"`, `"1e3"`, `": "`, multi-line strings as block scalars, …); and the same
+// views serialize to a `serde_json::Value` for the tests.
+//
+// A mapping's entries are written twice: once counted (an empty mapping is written `{}`,
+// and serde-saphyr needs to know whether it is empty before the first key), then for real.
+// Values are cheap views until serialized, so counting costs little.
+// ---------------------------------------------------------------------------------------
 
-impl Obj {
-    fn new() -> Self {
-        Self::default()
+/// A mapping's entries, written in sorted key order through [`Entries`].
+trait Fields {
+    fn fields<M: SerializeMap>(&self, m: &mut Entries<'_, M>) -> Result<(), M::Error>;
+}
+
+/// The entries of one mapping as they are written: checks that the keys come sorted (as
+/// kubectl prints them), which every view below promises; a key out of order is an error,
+/// not a silently different document.
+struct Entries<'m, M> {
+    map: &'m mut M,
+    last: &'static str,
+}
+
+impl<M: SerializeMap> Entries<'_, M> {
+    fn set<V: Serialize + ?Sized>(&mut self, key: &'static str, v: &V) -> Result<(), M::Error> {
+        if key <= self.last {
+            return Err(M::Error::custom(format!(
+                "state.yaml: key `{key}` written after `{}` (a kubesim bug)",
+                self.last
+            )));
+        }
+        self.last = key;
+        self.map.serialize_entry(key, v)
     }
 
-    fn set(mut self, key: &str, v: impl Into<Value>) -> Self {
-        self.0.insert(key.to_string(), v.into());
-        self
-    }
-
-    fn opt(self, key: &str, v: Option<impl Into<Value>>) -> Self {
+    fn opt<V: Serialize>(&mut self, key: &'static str, v: Option<V>) -> Result<(), M::Error> {
         match v {
-            Some(v) => self.set(key, v),
-            None => self,
+            Some(v) => self.set(key, &v),
+            None => Ok(()),
         }
     }
 
-    /// Sets `key` only if `v` is not empty (an empty object, list or string).
-    fn non_empty(self, key: &str, v: impl Into<Value>) -> Self {
-        let v = v.into();
-        let empty = match &v {
-            Value::Object(o) => o.is_empty(),
-            Value::Array(a) => a.is_empty(),
-            Value::String(s) => s.is_empty(),
-            Value::Null => true,
-            _ => false,
-        };
-        if empty { self } else { self.set(key, v) }
+    /// Sets `key` only if the mapping `v` has entries.
+    fn map<F: Fields>(&mut self, key: &'static str, v: F) -> Result<(), M::Error> {
+        if len(&v) == 0 { Ok(()) } else { self.set(key, &Map(v)) }
     }
 
-    fn build(self) -> Value {
-        Value::Object(self.0.into_iter().collect())
+    /// Sets `key` only if the string is not empty.
+    fn str(&mut self, key: &'static str, v: &str) -> Result<(), M::Error> {
+        if v.is_empty() { Ok(()) } else { self.set(key, v) }
+    }
+
+    /// Sets `key` to the sequence `items` only if it is not empty.
+    fn seq<I>(&mut self, key: &'static str, items: I) -> Result<(), M::Error>
+    where
+        I: Iterator + Clone,
+        I::Item: Serialize,
+    {
+        if items.clone().next().is_none() { Ok(()) } else { self.set(key, &Seq(items)) }
+    }
+
+    /// Sets `key` to the string map `m` only if it is not empty.
+    fn strings(&mut self, key: &'static str, m: &BTreeMap<String, String>) -> Result<(), M::Error> {
+        if m.is_empty() { Ok(()) } else { self.set(key, m) }
     }
 }
 
-impl From<Obj> for Value {
-    fn from(o: Obj) -> Value {
-        o.build()
+/// The number of entries `f` writes.
+fn len<F: Fields>(f: &F) -> usize {
+    let mut count = Count(0);
+    // Counting never fails; a key out of order is reported when the entries are written.
+    let _ = f.fields(&mut Entries { map: &mut count, last: "" });
+    count.0
+}
+
+/// A [`Fields`] as a mapping.
+#[derive(Clone, Copy)]
+struct Map<F>(F);
+
+impl<F: Fields> Serialize for Map<F> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(len(&self.0)))?;
+        self.0.fields(&mut Entries { map: &mut map, last: "" })?;
+        map.end()
     }
 }
 
-fn string_map(m: &BTreeMap<String, String>) -> Value {
-    Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+/// An iterator as a sequence.
+#[derive(Clone)]
+struct Seq<I>(I);
+
+impl<I> Serialize for Seq<I>
+where
+    I: Iterator + Clone,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.clone())
+    }
 }
+
+/// Counts the entries of a mapping without serializing them.
+struct Count(usize);
+
+#[derive(Debug)]
+struct Never;
+
+impl std::fmt::Display for Never {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("counting entries")
+    }
+}
+
+impl std::error::Error for Never {}
+
+impl serde::ser::Error for Never {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        Never
+    }
+}
+
+impl SerializeMap for Count {
+    type Ok = ();
+    type Error = Never;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Never> {
+        self.0 += 1;
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Never> {
+        Ok(())
+    }
+    fn serialize_entry<K, V>(&mut self, _: &K, _: &V) -> Result<(), Never>
+    where
+        K: Serialize + ?Sized,
+        V: Serialize + ?Sized,
+    {
+        self.0 += 1;
+        Ok(())
+    }
+    fn end(self) -> Result<(), Never> {
+        Ok(())
+    }
+}
+
+/// Declares a view: a `Copy` tuple struct of references whose [`Fields`] are `body`, and
+/// which serializes as that mapping.
+macro_rules! view {
+    ($(#[$doc:meta])* $name:ident<$lt:lifetime>($($f:ident: $t:ty),* $(,)?), |$m:ident| $body:block) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        struct $name<$lt>($($t),*);
+        impl Fields for $name<'_> {
+            #[allow(unused_variables)]
+            fn fields<M: SerializeMap>(&self, $m: &mut Entries<'_, M>) -> Result<(), M::Error> {
+                let $name($($f),*) = *self;
+                $body
+                Ok(())
+            }
+        }
+        impl Serialize for $name<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                Map(*self).serialize(s)
+            }
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------
+// Scalars formatted when written
+// ---------------------------------------------------------------------------------------
+
+/// A time, as RFC 3339.
+#[derive(Clone, Copy)]
+struct Time(SimTime);
+
+impl Serialize for Time {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&rfc3339(self.0))
+    }
+}
+
+/// A quantity of a resource list, formatted as kubectl prints it. **The one place where
+/// state.yaml formats quantities.**
+#[derive(Clone, Copy)]
+enum Quantity {
+    /// CPU in millicores: `500m`, `"2"`.
+    MilliCpu(u64),
+    /// Memory or storage in bytes: `16Gi`.
+    Bytes(u64),
+    /// A count (`pods`): kubectl prints `pods: "110"`, a quantity, so a string.
+    Count(u64),
+}
+
+impl Serialize for Quantity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Quantity::MilliCpu(m) => s.serialize_str(&format_millicpu(m)),
+            Quantity::Bytes(b) => s.serialize_str(&format_bytes(b)),
+            Quantity::Count(n) => s.serialize_str(&n.to_string()),
+        }
+    }
+}
+
+/// A port as written: a number stays a number, a name a string.
+#[derive(Clone, Copy)]
+struct Port<'a>(&'a str);
+
+impl Serialize for Port<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.parse::<i64>() {
+            Ok(n) => s.serialize_i64(n),
+            Err(_) => s.serialize_str(self.0),
+        }
+    }
+}
+
+/// An `IntOrString` of a count or a percentage.
+#[derive(Clone, Copy)]
+struct IntOrPct(IntOrPercent);
+
+impl Serialize for IntOrPct {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            IntOrPercent::Int(i) => s.serialize_i64(i),
+            IntOrPercent::Percent(_) => s.serialize_str(&self.0.to_string()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The document
+// ---------------------------------------------------------------------------------------
 
 /// Renders `state.yaml` as one string (see [`write_state_yaml`], which `write_results` uses).
 pub fn state_yaml(cluster: &Cluster) -> Result<String, ReportError> {
@@ -97,19 +286,19 @@ pub enum StateWriteError {
     Io(#[from] std::io::Error),
 }
 
-/// Writes `state.yaml` to `out` one batch of objects at a time: the bytes of
-/// `serde_saphyr::to_string(&state_value(cluster))`, without holding the whole document.
+/// Writes `state.yaml` to `out` one batch of objects at a time: the bytes
+/// `serde_saphyr::to_string` gives for the whole `List`, without holding the document.
 ///
 /// The document's top-level keys are in sorted order (`apiVersion`, `items`, `kind`,
-/// `metadata`); `items` is a block sequence at the top level's indentation, so each item is
-/// serialized alone as a one-element sequence (`- apiVersion: v1\n  kind: Node …`) and
-/// written after the other. The items of a batch are rendered on the machine's cores (each
-/// thread a contiguous run of them) and written in order, so the bytes do not depend on the
-/// number of threads. An empty list is left to the serializer as a whole.
+/// `metadata`); `items` is a block sequence at the top level's indentation, so a run of
+/// items is serialized alone as a sequence (`- apiVersion: v1\n  kind: Node …`) and
+/// written after the previous run. The items of a batch are rendered on the machine's cores
+/// (each thread a contiguous run of them) and written in order, so the bytes do not depend
+/// on the number of threads. An empty list is left to the serializer as a whole.
 pub fn write_state_yaml<W: Write>(cluster: &Cluster, out: &mut W) -> Result<(), StateWriteError> {
     let items = state_items(cluster);
     if items.is_empty() {
-        let yaml = serde_saphyr::to_string(&state_value(cluster));
+        let yaml = serde_saphyr::to_string(&ListView(cluster, &items));
         out.write_all(yaml.map_err(|e| StateWriteError::Yaml(e.to_string()))?.as_bytes())?;
         return Ok(());
     }
@@ -143,26 +332,34 @@ pub fn write_state_yaml<W: Write>(cluster: &Cluster, out: &mut W) -> Result<(), 
 /// that a batch's text stays small (a few MB).
 const STATE_BATCH: usize = 4096;
 
-/// The items `part` as consecutive one-element YAML sequences.
+/// The items `part` as one YAML sequence (the same bytes as one sequence per item).
 fn render_items(cluster: &Cluster, part: &[Item<'_>]) -> Result<String, String> {
-    let mut text = String::new();
-    for item in part {
-        let one = serde_saphyr::to_string(&[item.value(cluster)]).map_err(|e| e.to_string())?;
-        text.push_str(&one);
-    }
+    let mut text = String::with_capacity(part.len() * 1024);
+    let views = Seq(part.iter().map(|&item| ItemView(cluster, item)));
+    serde_saphyr::to_fmt_writer(&mut text, &views).map_err(|e| e.to_string())?;
     Ok(text)
 }
 
 /// The `List` of final objects, as a JSON value (what `state.yaml` serializes).
-pub fn state_value(cluster: &Cluster) -> Value {
-    let items: Vec<Value> = state_items(cluster).iter().map(|i| i.value(cluster)).collect();
-    Obj::new()
-        .set("apiVersion", "v1")
-        .set("kind", "List")
-        .set("items", items)
-        .set("metadata", Obj::new().set("resourceVersion", ""))
-        .build()
+#[cfg(test)]
+pub(crate) fn state_value(cluster: &Cluster) -> serde_json::Value {
+    serde_json::to_value(ListView(cluster, &state_items(cluster))).expect("state as JSON")
 }
+
+view!(
+    /// The `List` document.
+    ListView<'c>(cluster: &'c Cluster, items: &'c [Item<'c>]),
+    |m| {
+        m.set("apiVersion", "v1")?;
+        m.set("items", &Seq(items.iter().map(|&item| ItemView(cluster, item))))?;
+        m.set("kind", "List")?;
+        m.set("metadata", &ResourceVersion(""))?;
+    }
+);
+
+view!(ResourceVersion<'a>(v: &'a str), |m| {
+    m.set("resourceVersion", v)?;
+});
 
 /// One object of the `List`.
 #[derive(Clone, Copy)]
@@ -173,13 +370,22 @@ enum Item<'c> {
     Pdb(&'c Pdb),
 }
 
-impl Item<'_> {
-    fn value(self, cluster: &Cluster) -> Value {
-        match self {
-            Item::Node(n) => node_value(n),
-            Item::Pod(p) => pod_value(cluster, p),
-            Item::Workload(w) => workload_value(w),
-            Item::Pdb(p) => pdb_value(p),
+/// An object of the `List`, serialized.
+#[derive(Clone, Copy)]
+struct ItemView<'c>(&'c Cluster, Item<'c>);
+
+impl Serialize for ItemView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.1 {
+            Item::Node(n) => NodeView(n).serialize(s),
+            Item::Pod(p) => PodView(self.0, p).serialize(s),
+            Item::Workload(w) => match &w.spec {
+                WorkloadSpec::DaemonSet { max_unavailable, max_surge } => {
+                    DaemonSetView(w, *max_unavailable, *max_surge).serialize(s)
+                }
+                _ => WorkloadView(w).serialize(s),
+            },
+            Item::Pdb(p) => PdbView(p).serialize(s),
         }
     }
 }
@@ -211,223 +417,246 @@ fn ns_name(m: &Meta) -> (&str, &str) {
     (&m.namespace, &m.name)
 }
 
-fn metadata(m: &Meta) -> Obj {
-    let mut o = Obj::new()
-        .set("name", m.name.as_str())
-        .non_empty("namespace", m.namespace.as_str())
-        .non_empty("uid", m.uid.as_str())
-        .non_empty("labels", string_map(&m.labels))
-        .non_empty("annotations", string_map(&m.annotations))
-        .set("creationTimestamp", rfc3339(m.creation));
+// ---------------------------------------------------------------------------------------
+// Metadata and shared pieces
+// ---------------------------------------------------------------------------------------
+
+view!(MetaView<'a>(m: &'a Meta), |e| {
+    e.strings("annotations", &m.annotations)?;
+    e.set("creationTimestamp", &Time(m.creation))?;
+    if m.deletion.is_some() {
+        e.opt("deletionGracePeriodSeconds", m.deletion_grace_seconds)?;
+    }
+    e.opt("deletionTimestamp", m.deletion.map(Time))?;
     if m.generation > 0 {
-        o = o.set("generation", m.generation);
+        e.set("generation", &m.generation)?;
     }
-    if let Some(owner) = &m.owner {
-        o = o.set(
-            "ownerReferences",
-            vec![
-                Obj::new()
-                    .set("apiVersion", owner.kind.api_version())
-                    .set("kind", owner.kind.as_str())
-                    .set("name", owner.name.as_str())
-                    .set("uid", owner.uid.as_str())
-                    .set("controller", true)
-                    .set("blockOwnerDeletion", true)
-                    .build(),
-            ],
-        );
+    e.strings("labels", &m.labels)?;
+    e.set("name", m.name.as_str())?;
+    e.str("namespace", &m.namespace)?;
+    if m.owner.is_some() {
+        e.set("ownerReferences", &[OwnerView(m)][..])?;
     }
-    if let Some(d) = m.deletion {
-        o = o.set("deletionTimestamp", rfc3339(d));
-        o = o.opt("deletionGracePeriodSeconds", m.deletion_grace_seconds);
-    }
-    o
+    e.str("uid", &m.uid)?;
+});
+
+view!(OwnerView<'a>(m: &'a Meta), |e| {
+    let Some(owner) = &m.owner else { return Ok(()) };
+    e.set("apiVersion", owner.kind.api_version())?;
+    e.set("blockOwnerDeletion", &true)?;
+    e.set("controller", &true)?;
+    e.set("kind", owner.kind.as_str())?;
+    e.set("name", owner.name.as_str())?;
+    e.set("uid", owner.uid.as_str())?;
+});
+
+/// `apiVersion`, `kind` and `metadata`: the entries every object starts with.
+fn object_head<M: SerializeMap>(
+    e: &mut Entries<'_, M>,
+    kind: Kind,
+    meta: &Meta,
+) -> Result<(), M::Error> {
+    e.set("apiVersion", kind.api_version())?;
+    e.set("kind", kind.as_str())?;
+    e.set("metadata", &MetaView(meta))
 }
 
-fn object(kind: Kind, meta: &Meta) -> Obj {
-    Obj::new()
-        .set("apiVersion", kind.api_version())
-        .set("kind", kind.as_str())
-        .set("metadata", metadata(meta))
-}
-
-/// A resource list (`requests`, `allocatable`, …); zero amounts are left out.
-fn resource_list(r: &Resources, with_pods: bool) -> Value {
-    let mut o = Obj::new();
-    if r.cpu_milli > 0 {
-        o = o.set("cpu", format_millicpu(r.cpu_milli));
-    }
-    if r.memory > 0 {
-        o = o.set("memory", format_bytes(r.memory));
-    }
-    if r.ephemeral_storage > 0 {
-        o = o.set("ephemeral-storage", format_bytes(r.ephemeral_storage));
-    }
-    if with_pods && r.pods > 0 {
-        // kubectl prints `pods: "110"`: a quantity, so a string.
-        o = o.set("pods", r.pods.to_string());
-    }
-    o.build()
-}
-
-fn node_value(n: &Node) -> Value {
-    let taints: Vec<Value> = n
-        .taints
-        .iter()
-        .map(|t| {
-            Obj::new()
-                .set("key", t.key.as_str())
-                .non_empty("value", t.value.as_str())
-                .set("effect", t.effect.as_str())
-                .opt("timeAdded", t.time_added.map(rfc3339))
-                .build()
-        })
-        .collect();
-    let mut spec = Obj::new().non_empty("taints", taints);
-    if n.unschedulable {
-        spec = spec.set("unschedulable", true);
-    }
-    let conditions = node_conditions(n);
-    let images: Vec<Value> = n.images.iter().map(|i| json!({ "names": [i] })).collect();
-    let status = Obj::new()
-        .set("allocatable", resource_list(&n.allocatable, true))
-        .set("capacity", resource_list(&n.capacity, true))
-        .set("conditions", conditions)
-        .non_empty("images", images)
-        .build();
-    object(Kind::Node, &n.meta).set("spec", spec).set("status", status).build()
-}
-
-/// A port as written: a number stays a number, a name a string.
-fn port_value(p: &str) -> Value {
-    p.parse::<i64>().map_or_else(|_| Value::from(p), Value::from)
-}
-
-fn probe_value(p: &Probe) -> Value {
-    let mut o = Obj::new()
-        .set("initialDelaySeconds", p.initial_delay_seconds)
-        .set("periodSeconds", p.period_seconds)
-        .set("timeoutSeconds", p.timeout_seconds)
-        .set("successThreshold", p.success_threshold)
-        .set("failureThreshold", p.failure_threshold)
-        .opt("terminationGracePeriodSeconds", p.termination_grace_period_seconds);
-    o = match &p.handler {
-        ProbeHandler::Exec { command } => o.set("exec", json!({ "command": command })),
-        ProbeHandler::HttpGet { scheme, path, port, host } => o.set(
-            "httpGet",
-            Obj::new()
-                .set("path", path.as_str())
-                .set("port", port_value(port))
-                .set("scheme", scheme.as_str())
-                .opt("host", host.as_deref()),
-        ),
-        ProbeHandler::TcpSocket { port } => o.set("tcpSocket", json!({ "port": port_value(port) })),
-        ProbeHandler::Grpc { port, service } => {
-            o.set("grpc", Obj::new().set("port", *port).opt("service", service.as_deref()))
+view!(
+    /// A resource list (`requests`, `allocatable`, …); zero amounts are left out, and
+    /// `pods` is listed only `with_pods`. Each amount is formatted by [`Quantity`].
+    ResourceList<'a>(r: &'a Resources, with_pods: bool),
+    |e| {
+        if r.cpu_milli > 0 {
+            e.set("cpu", &Quantity::MilliCpu(r.cpu_milli))?;
         }
-    };
-    o.build()
-}
-
-fn hook_value(h: &HookHandler) -> Value {
-    match h {
-        HookHandler::Exec { command } => json!({ "exec": { "command": command } }),
-        HookHandler::HttpGet { scheme, path, port } => json!({
-            "httpGet": { "path": path, "port": port_value(port), "scheme": scheme }
-        }),
-        HookHandler::TcpSocket { port } => json!({ "tcpSocket": { "port": port_value(port) } }),
-        HookHandler::Sleep { seconds } => json!({ "sleep": { "seconds": seconds } }),
+        if r.ephemeral_storage > 0 {
+            e.set("ephemeral-storage", &Quantity::Bytes(r.ephemeral_storage))?;
+        }
+        if r.memory > 0 {
+            e.set("memory", &Quantity::Bytes(r.memory))?;
+        }
+        if with_pods && r.pods > 0 {
+            e.set("pods", &Quantity::Count(r.pods))?;
+        }
     }
-}
+);
+
+view!(RequirementView<'a>(r: &'a Requirement), |e| {
+    e.set("key", r.key.as_str())?;
+    e.set("operator", r.operator.as_str())?;
+    e.seq("values", r.values.iter())?;
+});
+
+view!(SelectorView<'a>(s: &'a LabelSelector), |e| {
+    e.seq("matchExpressions", s.match_expressions.iter().map(RequirementView))?;
+    e.strings("matchLabels", &s.match_labels)?;
+});
+
+view!(TermView<'a>(t: &'a NodeSelectorTerm), |e| {
+    e.seq("matchExpressions", t.match_expressions.iter().map(RequirementView))?;
+    e.seq("matchFields", t.match_fields.iter().map(RequirementView))?;
+});
+
+// ---------------------------------------------------------------------------------------
+// Nodes
+// ---------------------------------------------------------------------------------------
+
+view!(NodeView<'a>(n: &'a Node), |e| {
+    object_head(e, Kind::Node, &n.meta)?;
+    e.set("spec", &NodeSpecView(n))?;
+    e.set("status", &NodeStatusView(n))?;
+});
+
+view!(NodeSpecView<'a>(n: &'a Node), |e| {
+    e.seq("taints", n.taints.iter().map(TaintView))?;
+    if n.unschedulable {
+        e.set("unschedulable", &true)?;
+    }
+});
+
+view!(TaintView<'a>(t: &'a kubesim_model::Taint), |e| {
+    e.set("effect", t.effect.as_str())?;
+    e.set("key", t.key.as_str())?;
+    e.opt("timeAdded", t.time_added.map(Time))?;
+    e.str("value", &t.value)?;
+});
+
+view!(NodeStatusView<'a>(n: &'a Node), |e| {
+    e.set("allocatable", &ResourceList(&n.allocatable, true))?;
+    e.set("capacity", &ResourceList(&n.capacity, true))?;
+    e.set("conditions", &Seq(NODE_CONDITIONS.iter().map(|c| NodeConditionView(n, c))))?;
+    e.seq("images", n.images.iter().map(|i| ImageView(i.as_str())))?;
+});
+
+view!(ImageView<'a>(name: &'a str), |e| {
+    e.set("names", std::slice::from_ref(&name))?;
+});
 
 /// The node's conditions in `kubectl get node -o yaml` order: MemoryPressure, DiskPressure,
-/// PIDPressure, Ready. kubesim does not simulate resource pressure: the three pressure
-/// conditions are False (with the kubelet's reasons) while the kubelet reports, and Unknown
-/// together with Ready when the node lifecycle controller stops hearing from it (it sets the
-/// four at once); their transition time is Ready's.
-fn node_conditions(n: &Node) -> Vec<Value> {
-    let unknown = n.ready.status == CondStatus::Unknown;
-    let pressure = [
-        ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-        ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-        ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-    ];
-    let mut out: Vec<Value> = pressure
-        .iter()
-        .map(|(t, reason, message)| {
-            let (status, reason, message) = if unknown {
-                ("Unknown", n.ready.reason, n.ready.message)
-            } else {
-                ("False", *reason, *message)
-            };
-            Obj::new()
-                .set("type", *t)
-                .set("status", status)
-                .set("reason", reason)
-                .set("message", message)
-                .set("lastTransitionTime", rfc3339(n.ready.last_transition))
-                .build()
-        })
-        .collect();
-    out.push(
-        Obj::new()
-            .set("type", "Ready")
-            .set("status", n.ready.status.as_str())
-            .non_empty("reason", n.ready.reason)
-            .non_empty("message", n.ready.message)
-            .set("lastTransitionTime", rfc3339(n.ready.last_transition))
-            .build(),
-    );
-    out
-}
+/// PIDPressure, Ready, with the kubelet's reason and message while the three pressure
+/// conditions are False.
+///
+/// kubesim does not simulate resource pressure: the three pressure conditions are False
+/// while the kubelet reports, and Unknown together with Ready when the node lifecycle
+/// controller stops hearing from it (it sets the four at once); their transition time is
+/// Ready's.
+const NODE_CONDITIONS: [(&str, &str, &str); 4] = [
+    ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ("Ready", "", ""),
+];
 
-fn container_value(c: &Container) -> Value {
-    let resources = Obj::new()
-        .non_empty("requests", resource_list(&c.requests, false))
-        .non_empty("limits", resource_list(&c.limits, false));
-    let lifecycle = Obj::new()
-        .opt("postStart", c.lifecycle.post_start.as_ref().map(hook_value))
-        .opt("preStop", c.lifecycle.pre_stop.as_ref().map(hook_value));
-    Obj::new()
-        .set("name", c.name.as_str())
-        .set("image", c.image.as_str())
-        .set("imagePullPolicy", c.image_pull_policy.as_str())
-        .set("resources", resources)
-        .opt("restartPolicy", c.restart_policy.map(|p| p.as_str()))
-        .opt("startupProbe", c.startup_probe.as_ref().map(probe_value))
-        .opt("livenessProbe", c.liveness_probe.as_ref().map(probe_value))
-        .opt("readinessProbe", c.readiness_probe.as_ref().map(probe_value))
-        .non_empty("lifecycle", lifecycle)
-        .build()
-}
+view!(
+    NodeConditionView<'a>(n: &'a Node, c: &'a (&'static str, &'static str, &'static str)),
+    |e| {
+        let (t, reason, message) = *c;
+        let ready = &n.ready;
+        let (status, reason, message) = if t == "Ready" {
+            (ready.status.as_str(), ready.reason, ready.message)
+        } else if ready.status == CondStatus::Unknown {
+            ("Unknown", ready.reason, ready.message)
+        } else {
+            ("False", reason, message)
+        };
+        e.set("lastTransitionTime", &Time(ready.last_transition))?;
+        if t == "Ready" {
+            e.str("message", message)?;
+            e.str("reason", reason)?;
+        } else {
+            e.set("message", message)?;
+            e.set("reason", reason)?;
+        }
+        e.set("status", status)?;
+        e.set("type", t)?;
+    }
+);
 
-fn requirement_value(r: &Requirement) -> Value {
-    Obj::new()
-        .set("key", r.key.as_str())
-        .set("operator", r.operator.as_str())
-        .non_empty("values", r.values.clone())
-        .build()
-}
+// ---------------------------------------------------------------------------------------
+// Pods and their templates
+// ---------------------------------------------------------------------------------------
 
-fn selector_value(s: &LabelSelector) -> Value {
-    Obj::new()
-        .non_empty("matchLabels", string_map(&s.match_labels))
-        .non_empty(
-            "matchExpressions",
-            s.match_expressions.iter().map(requirement_value).collect::<Vec<_>>(),
-        )
-        .build()
-}
+view!(ProbeView<'a>(p: &'a Probe), |e| {
+    if let ProbeHandler::Exec { command } = &p.handler {
+        e.set("exec", &Map(CommandView(command)))?;
+    }
+    e.set("failureThreshold", &p.failure_threshold)?;
+    if let ProbeHandler::Grpc { port, service } = &p.handler {
+        e.set("grpc", &Map(GrpcView(port, service.as_deref())))?;
+    }
+    if let ProbeHandler::HttpGet { scheme, path, port, host } = &p.handler {
+        e.set("httpGet", &Map(HttpGetView(host.as_deref(), path, Port(port), scheme)))?;
+    }
+    e.set("initialDelaySeconds", &p.initial_delay_seconds)?;
+    e.set("periodSeconds", &p.period_seconds)?;
+    e.set("successThreshold", &p.success_threshold)?;
+    if let ProbeHandler::TcpSocket { port } = &p.handler {
+        e.set("tcpSocket", &Map(PortView(Port(port))))?;
+    }
+    e.opt("terminationGracePeriodSeconds", p.termination_grace_period_seconds)?;
+    e.set("timeoutSeconds", &p.timeout_seconds)?;
+});
 
-fn term_value(t: &NodeSelectorTerm) -> Value {
-    Obj::new()
-        .non_empty(
-            "matchExpressions",
-            t.match_expressions.iter().map(requirement_value).collect::<Vec<_>>(),
-        )
-        .non_empty("matchFields", t.match_fields.iter().map(requirement_value).collect::<Vec<_>>())
-        .build()
-}
+view!(CommandView<'a>(command: &'a [String]), |e| {
+    e.set("command", command)?;
+});
+
+view!(GrpcView<'a>(port: &'a i32, service: Option<&'a str>), |e| {
+    e.set("port", port)?;
+    e.opt("service", service)?;
+});
+
+view!(
+    /// `httpGet` of a probe (with an optional `host`) or a hook (without).
+    HttpGetView<'a>(host: Option<&'a str>, path: &'a str, port: Port<'a>, scheme: &'a str),
+    |e| {
+        e.opt("host", host)?;
+        e.set("path", path)?;
+        e.set("port", &port)?;
+        e.set("scheme", scheme)?;
+    }
+);
+
+view!(PortView<'a>(port: Port<'a>), |e| {
+    e.set("port", &port)?;
+});
+
+view!(SleepView<'a>(seconds: &'a u64), |e| {
+    e.set("seconds", seconds)?;
+});
+
+view!(HookView<'a>(h: &'a HookHandler), |e| {
+    match h {
+        HookHandler::Exec { command } => e.set("exec", &Map(CommandView(command)))?,
+        HookHandler::HttpGet { scheme, path, port } => {
+            e.set("httpGet", &Map(HttpGetView(None, path, Port(port), scheme)))?
+        }
+        HookHandler::Sleep { seconds } => e.set("sleep", &Map(SleepView(seconds)))?,
+        HookHandler::TcpSocket { port } => e.set("tcpSocket", &Map(PortView(Port(port))))?,
+    }
+});
+
+view!(LifecycleView<'a>(c: &'a Container), |e| {
+    e.opt("postStart", c.lifecycle.post_start.as_ref().map(HookView))?;
+    e.opt("preStop", c.lifecycle.pre_stop.as_ref().map(HookView))?;
+});
+
+view!(ContainerResourcesView<'a>(c: &'a Container), |e| {
+    e.map("limits", ResourceList(&c.limits, false))?;
+    e.map("requests", ResourceList(&c.requests, false))?;
+});
+
+view!(ContainerView<'a>(c: &'a Container), |e| {
+    e.set("image", c.image.as_str())?;
+    e.set("imagePullPolicy", c.image_pull_policy.as_str())?;
+    e.map("lifecycle", LifecycleView(c))?;
+    e.opt("livenessProbe", c.liveness_probe.as_ref().map(ProbeView))?;
+    e.set("name", c.name.as_str())?;
+    e.opt("readinessProbe", c.readiness_probe.as_ref().map(ProbeView))?;
+    e.set("resources", &ContainerResourcesView(c))?;
+    e.opt("restartPolicy", c.restart_policy.map(|p| p.as_str()))?;
+    e.opt("startupProbe", c.startup_probe.as_ref().map(ProbeView))?;
+});
 
 fn inclusion(p: InclusionPolicy) -> &'static str {
     match p {
@@ -436,335 +665,379 @@ fn inclusion(p: InclusionPolicy) -> &'static str {
     }
 }
 
-/// The pod spec; `node_name` is None and `ephemeral` empty for templates.
-fn pod_spec_value(spec: &PodSpec, node_name: Option<&str>, ephemeral: Vec<Value>) -> Value {
-    let tolerations: Vec<Value> = spec
-        .tolerations
-        .iter()
-        .map(|t| {
-            let op = match t.operator {
-                TolerationOperator::Equal => "Equal",
-                TolerationOperator::Exists => "Exists",
-            };
-            Obj::new()
-                .non_empty("key", t.key.as_str())
-                .set("operator", op)
-                .non_empty("value", t.value.as_str())
-                .opt("effect", t.effect.map(|e| e.as_str()))
-                .opt("tolerationSeconds", t.toleration_seconds)
-                .build()
-        })
-        .collect();
+view!(TolerationView<'a>(t: &'a kubesim_model::Toleration), |e| {
+    let op = match t.operator {
+        TolerationOperator::Equal => "Equal",
+        TolerationOperator::Exists => "Exists",
+    };
+    e.opt("effect", t.effect.map(|x| x.as_str()))?;
+    e.str("key", &t.key)?;
+    e.set("operator", op)?;
+    e.opt("tolerationSeconds", t.toleration_seconds)?;
+    e.str("value", &t.value)?;
+});
+
+view!(PreferredView<'a>(p: &'a kubesim_model::PreferredTerm), |e| {
+    e.set("preference", &TermView(&p.term))?;
+    e.set("weight", &p.weight)?;
+});
+
+view!(RequiredView<'a>(terms: &'a [NodeSelectorTerm]), |e| {
+    e.set("nodeSelectorTerms", &Seq(terms.iter().map(TermView)))?;
+});
+
+view!(NodeAffinityView<'a>(spec: &'a PodSpec), |e| {
     let na = &spec.node_affinity;
-    let mut node_affinity = Obj::new();
+    e.seq("preferredDuringSchedulingIgnoredDuringExecution", na.preferred.iter().map(PreferredView))?;
     if let Some(terms) = &na.required {
-        node_affinity = node_affinity.set(
-            "requiredDuringSchedulingIgnoredDuringExecution",
-            Obj::new().set("nodeSelectorTerms", terms.iter().map(term_value).collect::<Vec<_>>()),
-        );
+        e.set("requiredDuringSchedulingIgnoredDuringExecution", &RequiredView(terms))?;
     }
-    let preferred: Vec<Value> = na
-        .preferred
-        .iter()
-        .map(|p| Obj::new().set("weight", p.weight).set("preference", term_value(&p.term)).build())
-        .collect();
-    node_affinity =
-        node_affinity.non_empty("preferredDuringSchedulingIgnoredDuringExecution", preferred);
-    let node_affinity = node_affinity.build();
-    let affinity = Obj::new().non_empty("nodeAffinity", node_affinity);
-    let spread: Vec<Value> = spec
-        .topology_spread_constraints
-        .iter()
-        .map(|c| {
-            let when = match c.when_unsatisfiable {
-                WhenUnsatisfiable::DoNotSchedule => "DoNotSchedule",
-                WhenUnsatisfiable::ScheduleAnyway => "ScheduleAnyway",
-            };
-            Obj::new()
-                .set("maxSkew", c.max_skew)
-                .set("topologyKey", c.topology_key.as_str())
-                .set("whenUnsatisfiable", when)
-                .opt("labelSelector", c.label_selector.as_ref().map(selector_value))
-                .opt("minDomains", c.min_domains)
-                .opt("nodeAffinityPolicy", c.node_affinity_policy.map(inclusion))
-                .opt("nodeTaintsPolicy", c.node_taints_policy.map(inclusion))
-                .non_empty("matchLabelKeys", c.match_label_keys.clone())
-                .build()
-        })
-        .collect();
-    Obj::new()
-        .set("containers", spec.containers.iter().map(container_value).collect::<Vec<_>>())
-        .non_empty(
-            "initContainers",
-            spec.init_containers.iter().map(container_value).collect::<Vec<_>>(),
-        )
-        .non_empty("ephemeralContainers", ephemeral)
-        .opt("nodeName", node_name)
-        .non_empty("nodeSelector", string_map(&spec.node_selector))
-        .non_empty("affinity", affinity)
-        .non_empty("tolerations", tolerations)
-        .non_empty("topologySpreadConstraints", spread)
-        .set("priority", spec.priority)
-        .opt("priorityClassName", spec.priority_class_name.as_deref())
-        .non_empty(
-            "readinessGates",
-            spec.readiness_gates.iter().map(|g| json!({ "conditionType": g })).collect::<Vec<_>>(),
-        )
-        .set("restartPolicy", spec.restart_policy.as_str())
-        .non_empty("schedulerName", spec.scheduler_name.as_str())
-        .set("terminationGracePeriodSeconds", spec.termination_grace_period_seconds)
-        .non_empty(
-            "volumes",
-            spec.empty_dir_volumes
-                .iter()
-                .map(|v| Obj::new().set("name", v.as_str()).set("emptyDir", Obj::new()).build())
-                .collect::<Vec<_>>(),
-        )
-        .build()
-}
+});
 
-fn container_state_value(s: &ContainerState) -> Value {
+view!(AffinityView<'a>(spec: &'a PodSpec), |e| {
+    e.map("nodeAffinity", NodeAffinityView(spec))?;
+});
+
+view!(SpreadView<'a>(c: &'a kubesim_model::TopologySpreadConstraint), |e| {
+    let when = match c.when_unsatisfiable {
+        WhenUnsatisfiable::DoNotSchedule => "DoNotSchedule",
+        WhenUnsatisfiable::ScheduleAnyway => "ScheduleAnyway",
+    };
+    e.opt("labelSelector", c.label_selector.as_ref().map(SelectorView))?;
+    e.seq("matchLabelKeys", c.match_label_keys.iter())?;
+    e.set("maxSkew", &c.max_skew)?;
+    e.opt("minDomains", c.min_domains)?;
+    e.opt("nodeAffinityPolicy", c.node_affinity_policy.map(inclusion))?;
+    e.opt("nodeTaintsPolicy", c.node_taints_policy.map(inclusion))?;
+    e.set("topologyKey", c.topology_key.as_str())?;
+    e.set("whenUnsatisfiable", when)?;
+});
+
+view!(GateView<'a>(condition_type: &'a str), |e| {
+    e.set("conditionType", condition_type)?;
+});
+
+view!(EmptyDirVolumeView<'a>(name: &'a str), |e| {
+    e.set("emptyDir", &Map(Empty(&())))?;
+    e.set("name", name)?;
+});
+
+view!(
+    /// `{}`.
+    Empty<'a>(_unit: &'a ()),
+    |e| {}
+);
+
+view!(EphemeralView<'a>(c: &'a kubesim_model::EphemeralContainer), |e| {
+    e.set("image", c.container.image.as_str())?;
+    e.set("imagePullPolicy", c.container.image_pull_policy.as_str())?;
+    e.set("name", c.container.name.as_str())?;
+    e.opt("targetContainerName", c.target.as_deref())?;
+});
+
+view!(
+    /// The pod spec; `node_name` is None and `ephemeral` empty for templates.
+    PodSpecView<'a>(
+        spec: &'a PodSpec,
+        node_name: Option<&'a str>,
+        ephemeral: &'a [kubesim_model::EphemeralContainer],
+    ),
+    |e| {
+        e.map("affinity", AffinityView(spec))?;
+        e.set("containers", &Seq(spec.containers.iter().map(ContainerView)))?;
+        e.seq("ephemeralContainers", ephemeral.iter().map(EphemeralView))?;
+        e.seq("initContainers", spec.init_containers.iter().map(ContainerView))?;
+        e.opt("nodeName", node_name)?;
+        e.strings("nodeSelector", &spec.node_selector)?;
+        e.set("priority", &spec.priority)?;
+        e.opt("priorityClassName", spec.priority_class_name.as_deref())?;
+        e.seq("readinessGates", spec.readiness_gates.iter().map(|g| GateView(g)))?;
+        e.set("restartPolicy", spec.restart_policy.as_str())?;
+        e.str("schedulerName", &spec.scheduler_name)?;
+        e.set("terminationGracePeriodSeconds", &spec.termination_grace_period_seconds)?;
+        e.seq("tolerations", spec.tolerations.iter().map(TolerationView))?;
+        e.seq("topologySpreadConstraints", spec.topology_spread_constraints.iter().map(SpreadView))?;
+        e.seq("volumes", spec.empty_dir_volumes.iter().map(|v| EmptyDirVolumeView(v)))?;
+    }
+);
+
+view!(ContainerStateView<'a>(s: &'a ContainerState), |e| {
     match s {
-        ContainerState::Waiting { reason, message } => json!({
-            "waiting": Obj::new()
-                .non_empty("reason", reason.as_str())
-                .non_empty("message", message.as_str())
-                .build()
-        }),
         ContainerState::Running { started_at } => {
-            json!({ "running": { "startedAt": rfc3339(*started_at) } })
+            e.set("running", &Map(StartedAtView(started_at)))?;
         }
-        ContainerState::Terminated { reason, exit_code, started_at, finished_at } => json!({
-            "terminated": Obj::new()
-                .set("exitCode", *exit_code)
-                .non_empty("reason", reason.as_str())
-                .set("startedAt", rfc3339(*started_at))
-                .set("finishedAt", rfc3339(*finished_at))
-                .build()
-        }),
+        ContainerState::Terminated { .. } => e.set("terminated", &Map(TerminatedView(s)))?,
+        ContainerState::Waiting { reason, message } => {
+            e.set("waiting", &Map(WaitingView(reason, message)))?;
+        }
     }
-}
+});
 
-fn condition_value(t: &str, c: &PodCondition) -> Value {
-    Obj::new()
-        .set("type", t)
-        .set("status", c.status.as_str())
-        .set("lastTransitionTime", rfc3339(c.last_transition))
-        .non_empty("reason", &*c.reason)
-        .non_empty("message", &*c.message)
-        .build()
-}
+view!(StartedAtView<'a>(t: &'a SimTime), |e| {
+    e.set("startedAt", &Time(*t))?;
+});
 
-fn container_status_value(s: &ContainerStatus) -> Value {
-    Obj::new()
-        .set("name", s.name.as_str())
-        .set("image", s.image.as_str())
-        .set("ready", s.ready)
-        .set("started", s.started)
-        .set("restartCount", s.restart_count)
-        .set("state", container_state_value(&s.state))
-        .opt("lastState", s.last_state.as_ref().map(container_state_value))
-        .build()
-}
+view!(WaitingView<'a>(reason: &'a str, message: &'a str), |e| {
+    e.str("message", message)?;
+    e.str("reason", reason)?;
+});
 
-fn pod_value(cluster: &Cluster, p: &Pod) -> Value {
+view!(TerminatedView<'a>(s: &'a ContainerState), |e| {
+    let ContainerState::Terminated { reason, exit_code, started_at, finished_at } = s else {
+        return Ok(());
+    };
+    e.set("exitCode", exit_code)?;
+    e.set("finishedAt", &Time(*finished_at))?;
+    e.str("reason", reason)?;
+    e.set("startedAt", &Time(*started_at))?;
+});
+
+view!(PodConditionView<'a>(t: &'a str, c: &'a PodCondition), |e| {
+    e.set("lastTransitionTime", &Time(c.last_transition))?;
+    e.str("message", &c.message)?;
+    e.str("reason", &c.reason)?;
+    e.set("status", c.status.as_str())?;
+    e.set("type", t)?;
+});
+
+view!(ContainerStatusView<'a>(s: &'a ContainerStatus), |e| {
+    e.set("image", s.image.as_str())?;
+    e.opt("lastState", s.last_state.as_ref().map(ContainerStateView))?;
+    e.set("name", s.name.as_str())?;
+    e.set("ready", &s.ready)?;
+    e.set("restartCount", &s.restart_count)?;
+    e.set("started", &s.started)?;
+    e.set("state", &ContainerStateView(&s.state))?;
+});
+
+view!(PodStatusView<'a>(cluster: &'a Cluster, p: &'a Pod), |e| {
+    let st = &p.status;
+    let standard = PodConditionType::ALL
+        .iter()
+        .filter_map(|&t| Some(PodConditionView(t.as_str(), st.condition(t)?)));
+    let custom = st.custom_conditions.iter().map(|(t, c)| PodConditionView(t, c));
+    e.seq("conditions", standard.chain(custom))?;
+    e.seq("containerStatuses", st.container_statuses.iter().map(ContainerStatusView))?;
+    e.seq(
+        "ephemeralContainerStatuses",
+        st.ephemeral_container_statuses.iter().map(ContainerStatusView),
+    )?;
+    e.seq("initContainerStatuses", st.init_container_statuses.iter().map(ContainerStatusView))?;
+    e.opt("message", st.message.as_deref())?;
+    e.opt(
+        "nominatedNodeName",
+        st.nominated_node.map(|n| cluster.nodes[n.index()].meta.name.as_str()),
+    )?;
+    e.set("phase", st.phase.as_str())?;
+    e.opt("reason", st.reason.as_deref())?;
+    e.opt("startTime", st.start_time.map(Time))?;
+});
+
+view!(PodView<'a>(cluster: &'a Cluster, p: &'a Pod), |e| {
     let node_name = p.node.map(|n| cluster.nodes[n.index()].meta.name.as_str());
-    let mut conditions: Vec<Value> = PodConditionType::ALL
-        .iter()
-        .filter_map(|&t| Some(condition_value(t.as_str(), p.status.condition(t)?)))
-        .collect();
-    conditions.extend(p.status.custom_conditions.iter().map(|(t, c)| condition_value(t, c)));
-    let statuses = |v: &[ContainerStatus]| v.iter().map(container_status_value).collect::<Vec<_>>();
-    let status = Obj::new()
-        .set("phase", p.status.phase.as_str())
-        .non_empty("conditions", conditions)
-        .non_empty("initContainerStatuses", statuses(&p.status.init_container_statuses))
-        .non_empty("containerStatuses", statuses(&p.status.container_statuses))
-        .non_empty("ephemeralContainerStatuses", statuses(&p.status.ephemeral_container_statuses))
-        .opt(
-            "nominatedNodeName",
-            p.status.nominated_node.map(|n| cluster.nodes[n.index()].meta.name.as_str()),
-        )
-        .opt("startTime", p.status.start_time.map(rfc3339))
-        .opt("reason", p.status.reason.as_deref())
-        .opt("message", p.status.message.as_deref())
-        .build();
-    let ephemeral: Vec<Value> = p
-        .ephemeral_containers
-        .iter()
-        .map(|e| {
-            Obj::new()
-                .set("name", e.container.name.as_str())
-                .set("image", e.container.image.as_str())
-                .set("imagePullPolicy", e.container.image_pull_policy.as_str())
-                .opt("targetContainerName", e.target.as_deref())
-                .build()
-        })
-        .collect();
-    object(Kind::Pod, &p.meta)
-        .set("spec", pod_spec_value(&p.spec, node_name, ephemeral))
-        .set("status", status)
-        .build()
-}
+    object_head(e, Kind::Pod, &p.meta)?;
+    e.set("spec", &PodSpecView(&p.spec, node_name, &p.ephemeral_containers))?;
+    e.set("status", &PodStatusView(cluster, p))?;
+});
 
-fn template_value(t: &PodTemplate) -> Value {
-    let meta = Obj::new()
-        .non_empty("labels", string_map(&t.labels))
-        .non_empty("annotations", string_map(&t.annotations));
-    Obj::new().set("metadata", meta).set("spec", pod_spec_value(&t.spec, None, Vec::new())).build()
-}
+view!(TemplateMetaView<'a>(t: &'a PodTemplate), |e| {
+    e.strings("annotations", &t.annotations)?;
+    e.strings("labels", &t.labels)?;
+});
 
-fn int_or_percent(v: IntOrPercent) -> Value {
-    match v {
-        IntOrPercent::Int(i) => Value::from(i),
-        IntOrPercent::Percent(_) => Value::from(v.to_string()),
+view!(TemplateView<'a>(t: &'a PodTemplate), |e| {
+    e.set("metadata", &TemplateMetaView(t))?;
+    e.set("spec", &PodSpecView(&t.spec, None, &[]))?;
+});
+
+// ---------------------------------------------------------------------------------------
+// Workloads and PDBs
+// ---------------------------------------------------------------------------------------
+
+view!(
+    /// `rollingUpdate` of a Deployment's `strategy` or a DaemonSet's `updateStrategy`.
+    RollingUpdateView<'a>(max_surge: &'a IntOrPercent, max_unavailable: &'a IntOrPercent),
+    |e| {
+        e.set("maxSurge", &IntOrPct(*max_surge))?;
+        e.set("maxUnavailable", &IntOrPct(*max_unavailable))?;
     }
-}
+);
 
-fn workload_value(w: &Workload) -> Value {
-    if let WorkloadSpec::DaemonSet { max_unavailable, max_surge } = &w.spec {
-        return daemonset_value(w, *max_unavailable, *max_surge);
+view!(StrategyView<'a>(s: &'a DeploymentStrategy), |e| {
+    match s {
+        DeploymentStrategy::RollingUpdate { max_surge, max_unavailable } => {
+            e.set("rollingUpdate", &RollingUpdateView(max_surge, max_unavailable))?;
+            e.set("type", "RollingUpdate")?;
+        }
+        DeploymentStrategy::Recreate => e.set("type", "Recreate")?,
     }
-    let mut spec = Obj::new()
-        .set("replicas", w.replicas)
-        .set("selector", selector_value(&w.selector))
-        .set("template", template_value(&w.template));
+});
+
+view!(WorkloadSpecView<'a>(w: &'a Workload), |e| {
     if w.min_ready_seconds > 0 {
-        spec = spec.set("minReadySeconds", w.min_ready_seconds);
+        e.set("minReadySeconds", &w.min_ready_seconds)?;
     }
-    match &w.spec {
-        WorkloadSpec::Deployment { strategy, progress_deadline_seconds } => {
-            // The API server stores `math.MaxInt32` for "no deadline".
-            spec = spec.set(
-                "progressDeadlineSeconds",
-                progress_deadline_seconds.unwrap_or(i32::MAX as u64),
-            );
-            let s = match strategy {
-                DeploymentStrategy::RollingUpdate { max_surge, max_unavailable } => {
-                    Obj::new().set("type", "RollingUpdate").set(
-                        "rollingUpdate",
-                        Obj::new()
-                            .set("maxSurge", int_or_percent(*max_surge))
-                            .set("maxUnavailable", int_or_percent(*max_unavailable)),
-                    )
-                }
-                DeploymentStrategy::Recreate => Obj::new().set("type", "Recreate"),
-            };
-            spec = spec.set("strategy", s);
-        }
-        WorkloadSpec::ReplicaSet { .. } => {}
-        WorkloadSpec::StatefulSet { pod_management_policy, service_name } => {
-            let policy = match pod_management_policy {
-                PodManagementPolicy::OrderedReady => "OrderedReady",
-                PodManagementPolicy::Parallel => "Parallel",
-            };
-            spec = spec
-                .set("podManagementPolicy", policy)
-                .non_empty("serviceName", service_name.as_str());
-        }
-        WorkloadSpec::DaemonSet { .. } => {}
+    if let WorkloadSpec::StatefulSet { pod_management_policy, .. } = &w.spec {
+        let policy = match pod_management_policy {
+            PodManagementPolicy::OrderedReady => "OrderedReady",
+            PodManagementPolicy::Parallel => "Parallel",
+        };
+        e.set("podManagementPolicy", policy)?;
     }
+    if let WorkloadSpec::Deployment { progress_deadline_seconds, .. } = &w.spec {
+        // The API server stores `math.MaxInt32` for "no deadline".
+        e.set("progressDeadlineSeconds", &progress_deadline_seconds.unwrap_or(i32::MAX as u64))?;
+    }
+    e.set("replicas", &w.replicas)?;
+    e.set("selector", &SelectorView(&w.selector))?;
+    if let WorkloadSpec::StatefulSet { service_name, .. } = &w.spec {
+        e.str("serviceName", service_name)?;
+    }
+    if let WorkloadSpec::Deployment { strategy, .. } = &w.spec {
+        e.set("strategy", &StrategyView(strategy))?;
+    }
+    e.set("template", &TemplateView(&w.template))?;
+});
+
+view!(ProgressingView<'a>(c: &'a kubesim_model::DeploymentCondition), |e| {
+    e.set("lastTransitionTime", &Time(c.last_transition))?;
+    e.set("lastUpdateTime", &Time(c.last_update))?;
+    e.set("message", c.message.as_str())?;
+    e.set("reason", c.reason)?;
+    e.set("status", c.status.as_str())?;
+    e.set("type", "Progressing")?;
+});
+
+view!(WorkloadStatusView<'a>(w: &'a Workload), |e| {
     let s = &w.status;
-    let mut status = Obj::new();
-    // ReplicaSet and StatefulSet status always carry `replicas`; the rest is omitted when zero,
-    // as the API does.
-    if s.replicas > 0 || w.kind != Kind::Deployment {
-        status = status.set("replicas", s.replicas);
-    }
-    if s.ready_replicas > 0 {
-        status = status.set("readyReplicas", s.ready_replicas);
-    }
+    // ReplicaSet and StatefulSet status always carry `replicas`; the rest is omitted when
+    // zero, as the API does.
     if s.available_replicas > 0 {
-        status = status.set("availableReplicas", s.available_replicas);
-    }
-    if w.kind == Kind::Deployment && s.updated_replicas > 0 {
-        status = status.set("updatedReplicas", s.updated_replicas);
+        e.set("availableReplicas", &s.available_replicas)?;
     }
     if let Some(c) = &w.progressing {
-        status = status.set(
-            "conditions",
-            vec![
-                Obj::new()
-                    .set("type", "Progressing")
-                    .set("status", c.status.as_str())
-                    .set("reason", c.reason)
-                    .set("message", c.message.as_str())
-                    .set("lastUpdateTime", rfc3339(c.last_update))
-                    .set("lastTransitionTime", rfc3339(c.last_transition))
-                    .build(),
-            ],
-        );
+        e.set("conditions", &[ProgressingView(c)][..])?;
     }
-    object(w.kind, &w.meta).set("spec", spec).set("status", status).build()
-}
+    if s.ready_replicas > 0 {
+        e.set("readyReplicas", &s.ready_replicas)?;
+    }
+    if s.replicas > 0 || w.kind != Kind::Deployment {
+        e.set("replicas", &s.replicas)?;
+    }
+    if w.kind == Kind::Deployment && s.updated_replicas > 0 {
+        e.set("updatedReplicas", &s.updated_replicas)?;
+    }
+});
+
+view!(
+    /// A Deployment, ReplicaSet or StatefulSet.
+    WorkloadView<'a>(w: &'a Workload),
+    |e| {
+        object_head(e, w.kind, &w.meta)?;
+        e.set("spec", &WorkloadSpecView(w))?;
+        e.set("status", &WorkloadStatusView(w))?;
+    }
+);
+
+view!(UpdateStrategyView<'a>(max_unavailable: &'a IntOrPercent, max_surge: &'a IntOrPercent), |e| {
+    e.set("rollingUpdate", &RollingUpdateView(max_surge, max_unavailable))?;
+    e.set("type", "RollingUpdate")?;
+});
+
+view!(
+    DaemonSetSpecView<'a>(w: &'a Workload, max_unavailable: &'a IntOrPercent, max_surge: &'a IntOrPercent),
+    |e| {
+        if w.min_ready_seconds > 0 {
+            e.set("minReadySeconds", &w.min_ready_seconds)?;
+        }
+        e.set("selector", &SelectorView(&w.selector))?;
+        e.set("template", &TemplateView(&w.template))?;
+        e.set("updateStrategy", &UpdateStrategyView(max_unavailable, max_surge))?;
+    }
+);
+
+view!(DaemonSetStatusView<'a>(w: &'a Workload), |e| {
+    let s = &w.status;
+    e.set("currentNumberScheduled", &s.replicas)?;
+    e.set("desiredNumberScheduled", &w.replicas)?;
+    if s.available_replicas > 0 {
+        e.set("numberAvailable", &s.available_replicas)?;
+    }
+    e.set("numberMisscheduled", &0)?;
+    e.set("numberReady", &s.ready_replicas)?;
+    if s.updated_replicas > 0 {
+        e.set("updatedNumberScheduled", &s.updated_replicas)?;
+    }
+});
 
 /// A DaemonSet: no `replicas` in its spec; the status counts nodes (`desiredNumberScheduled`
 /// is kept in [`Workload::replicas`]).
-fn daemonset_value(w: &Workload, max_unavailable: IntOrPercent, max_surge: IntOrPercent) -> Value {
-    let mut spec = Obj::new()
-        .set("selector", selector_value(&w.selector))
-        .set("template", template_value(&w.template))
-        .set(
-            "updateStrategy",
-            Obj::new().set("type", "RollingUpdate").set(
-                "rollingUpdate",
-                Obj::new()
-                    .set("maxSurge", int_or_percent(max_surge))
-                    .set("maxUnavailable", int_or_percent(max_unavailable)),
-            ),
-        );
-    if w.min_ready_seconds > 0 {
-        spec = spec.set("minReadySeconds", w.min_ready_seconds);
+#[derive(Clone, Copy)]
+struct DaemonSetView<'a>(&'a Workload, IntOrPercent, IntOrPercent);
+
+impl Fields for DaemonSetView<'_> {
+    fn fields<M: SerializeMap>(&self, e: &mut Entries<'_, M>) -> Result<(), M::Error> {
+        let DaemonSetView(w, max_unavailable, max_surge) = self;
+        object_head(e, w.kind, &w.meta)?;
+        e.set("spec", &DaemonSetSpecView(w, max_unavailable, max_surge))?;
+        e.set("status", &DaemonSetStatusView(w))
     }
-    let s = &w.status;
-    let status = Obj::new()
-        .set("currentNumberScheduled", s.replicas)
-        .set("desiredNumberScheduled", w.replicas)
-        .set("numberMisscheduled", 0)
-        .set("numberReady", s.ready_replicas)
-        .opt("numberAvailable", (s.available_replicas > 0).then_some(s.available_replicas))
-        .opt("updatedNumberScheduled", (s.updated_replicas > 0).then_some(s.updated_replicas));
-    object(w.kind, &w.meta).set("spec", spec).set("status", status).build()
 }
 
-fn pdb_value(p: &Pdb) -> Value {
+impl Serialize for DaemonSetView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Map(*self).serialize(s)
+    }
+}
+
+view!(PdbSpecView<'a>(p: &'a Pdb), |e| {
     let policy = match p.unhealthy_pod_eviction_policy {
         UnhealthyPodEvictionPolicy::IfHealthyBudget => "IfHealthyBudget",
         UnhealthyPodEvictionPolicy::AlwaysAllow => "AlwaysAllow",
     };
-    let spec = Obj::new()
-        .opt("selector", p.selector.as_ref().map(selector_value))
-        .opt("minAvailable", p.min_available.map(int_or_percent))
-        .opt("maxUnavailable", p.max_unavailable.map(int_or_percent))
-        .set("unhealthyPodEvictionPolicy", policy);
-    let st = &p.status;
-    let mut status = Obj::new();
-    if st.observed_generation > 0 {
-        let disrupted = Value::Object(
-            st.disrupted_pods.iter().map(|(k, v)| (k.clone(), Value::from(rfc3339(*v)))).collect(),
-        );
-        let conditions: Vec<Value> = st
-            .condition
-            .iter()
-            .map(|c| {
-                Obj::new()
-                    .set("type", "DisruptionAllowed")
-                    .set("status", c.status.as_str())
-                    .set("reason", c.reason)
-                    .set("message", c.message.as_str())
-                    .set("lastTransitionTime", rfc3339(c.last_transition))
-                    .set("observedGeneration", c.observed_generation)
-                    .build()
-            })
-            .collect();
-        status = status
-            .set("currentHealthy", st.current_healthy)
-            .set("desiredHealthy", st.desired_healthy)
-            .set("disruptionsAllowed", st.disruptions_allowed)
-            .set("expectedPods", st.expected_pods)
-            .set("observedGeneration", st.observed_generation)
-            .non_empty("disruptedPods", disrupted)
-            .non_empty("conditions", conditions);
+    e.opt("maxUnavailable", p.max_unavailable.map(IntOrPct))?;
+    e.opt("minAvailable", p.min_available.map(IntOrPct))?;
+    e.opt("selector", p.selector.as_ref().map(SelectorView))?;
+    e.set("unhealthyPodEvictionPolicy", policy)?;
+});
+
+view!(PdbConditionView<'a>(c: &'a kubesim_model::DisruptionAllowedCondition), |e| {
+    e.set("lastTransitionTime", &Time(c.last_transition))?;
+    e.set("message", c.message.as_str())?;
+    e.set("observedGeneration", &c.observed_generation)?;
+    e.set("reason", c.reason)?;
+    e.set("status", c.status.as_str())?;
+    e.set("type", "DisruptionAllowed")?;
+});
+
+/// `disruptedPods`: pod name → when the eviction was admitted.
+#[derive(Clone, Copy)]
+struct DisruptedView<'a>(&'a BTreeMap<String, SimTime>);
+
+impl Serialize for DisruptedView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, &v)| (k, Time(v))))
     }
-    object(Kind::PodDisruptionBudget, &p.meta).set("spec", spec).set("status", status).build()
 }
+
+view!(PdbStatusView<'a>(p: &'a Pdb), |e| {
+    let st = &p.status;
+    if st.observed_generation == 0 {
+        return Ok(());
+    }
+    e.seq("conditions", st.condition.iter().map(PdbConditionView))?;
+    e.set("currentHealthy", &st.current_healthy)?;
+    e.set("desiredHealthy", &st.desired_healthy)?;
+    if !st.disrupted_pods.is_empty() {
+        e.set("disruptedPods", &DisruptedView(&st.disrupted_pods))?;
+    }
+    e.set("disruptionsAllowed", &st.disruptions_allowed)?;
+    e.set("expectedPods", &st.expected_pods)?;
+    e.set("observedGeneration", &st.observed_generation)?;
+});
+
+view!(PdbView<'a>(p: &'a Pdb), |e| {
+    object_head(e, Kind::PodDisruptionBudget, &p.meta)?;
+    e.set("spec", &PdbSpecView(p))?;
+    e.set("status", &PdbStatusView(p))?;
+});

@@ -945,3 +945,85 @@ fn state_yaml_streams_the_bytes_of_the_whole_document() {
     let empty = kubesim_model::Cluster::new();
     assert_eq!(state_yaml(&empty).unwrap(), whole(&empty));
 }
+
+#[test]
+fn state_yaml_quotes_what_yaml_would_misread() {
+    // state.yaml is written straight from the model through serde-saphyr's serializer: a
+    // string YAML would read as something else (a bool, a number, null, a comment, a key)
+    // must come out quoted, and multi-line or non-ASCII text intact, so that reading the
+    // file back gives every string as it was.
+    let tricky = [
+        "yes",
+        "no",
+        "on",
+        "off",
+        "true",
+        "False",
+        "null",
+        "~",
+        "1e3",
+        "0x1F",
+        "0o17",
+        "012",
+        "1_000",
+        ".5",
+        "-",
+        "- a",
+        ": ",
+        "a: b",
+        "#",
+        "a #b",
+        " leading",
+        "trailing ",
+        "",
+        "ünïcödé 日本",
+        "line one\nline two",
+        "\ttab",
+        "'single'",
+        "\"double\"",
+        "[x]",
+        "{y}",
+        "*alias",
+        "&anchor",
+        "!tag",
+        "%pct",
+        "@at",
+        "`tick",
+        "?",
+        "|",
+        ">",
+        "a,b",
+    ];
+    let run = fixture::run();
+    let mut c = run.cluster.clone();
+    let n = c.nodes.iter().position(|n| n.removed.is_none()).unwrap();
+    let p = c.pods.iter().position(|p| p.removed.is_none()).unwrap();
+    for (i, v) in tricky.iter().enumerate() {
+        c.nodes[n].meta.labels.insert(format!("example.com/l{i:02}"), v.to_string());
+        c.pods[p].meta.annotations.insert(format!("example.com/a{i:02}"), v.to_string());
+    }
+    let long = "word ".repeat(40);
+    c.pods[p].meta.annotations.insert("example.com/long".into(), long.clone());
+    let yaml = state_yaml(&c).unwrap();
+    assert_eq!(yaml, serde_saphyr::to_string(&crate::state::state_value(&c)).unwrap());
+    assert!(yaml.contains("    example.com/l00: \"yes\"\n"), "{yaml}");
+    assert!(yaml.contains("    example.com/l08: \"1e3\"\n"), "{yaml}");
+
+    let back: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+    assert_eq!(back, crate::state::state_value(&c));
+    let items = back["items"].as_array().unwrap();
+    let node_name = c.nodes[n].meta.name.as_str();
+    let node = items.iter().find(|o| o["metadata"]["name"] == node_name).unwrap();
+    let pod_name = &c.pods[p].meta.name;
+    let pod = items
+        .iter()
+        .find(|o| o["kind"] == "Pod" && o["metadata"]["name"] == pod_name.as_str())
+        .unwrap();
+    for (i, v) in tricky.iter().enumerate() {
+        let label = &node["metadata"]["labels"][format!("example.com/l{i:02}")];
+        assert_eq!(label, &serde_json::Value::from(*v), "label {v:?}");
+        let annotation = &pod["metadata"]["annotations"][format!("example.com/a{i:02}")];
+        assert_eq!(annotation, &serde_json::Value::from(*v), "annotation {v:?}");
+    }
+    assert_eq!(pod["metadata"]["annotations"]["example.com/long"], serde_json::Value::from(long));
+}

@@ -104,9 +104,18 @@ where
 fn render_into(tmp: &Path, out: &RunOutput, summary: &Summary) -> Result<(), ReportError> {
     stream_file(tmp, "events.csv", |w| write_events_csv(out.trace, w).map(drop))?;
     stream_file(tmp, "metrics.csv", |w| write_metrics_csv(out.trace, w).map(drop))?;
-    let mut json = serde_json::to_string_pretty(summary)?;
-    json.push('\n');
-    write_file(tmp, "summary.json", json.as_bytes())?;
+    // summary.json holds a line per node (`node_list`): written as it is rendered too.
+    let json = tmp.join("summary.json");
+    stream_file(tmp, "summary.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, summary).map_err(|e| {
+            if e.is_io() {
+                ReportError::Io { op: "cannot write", path: json.clone(), source: e.into() }
+            } else {
+                ReportError::from(e)
+            }
+        })?;
+        w.write_all(b"\n").map_err(io_err("cannot write", &json))
+    })?;
     write_file(tmp, "summary.md", summary_md(summary).as_bytes())?;
     let state = tmp.join("state.yaml");
     stream_file(tmp, "state.yaml", |w| {
