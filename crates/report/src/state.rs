@@ -10,14 +10,15 @@
 //! fields the API would omit (empty or zero optional values) are left out.
 //!
 //! Timestamps are RFC 3339 at second precision, taking simulated t = 0 as
-//! [`crate::EPOCH`]. Quantities are formatted like kubectl (`500m`, `2`, `16Gi`); `pods` is a
-//! plain integer. Fields kubesim does not simulate (IPs, `lastProbeTime`, image sizes, …) are
+//! [`crate::EPOCH`]. A container's quantities are printed in the form they were given, as the
+//! API server keeps it (`10G` stays `10G`, `1.5Gi` is `1536Mi`: [`format_quantity`]); others
+//! like kubectl (`500m`, `2`, `16Gi`); `pods` is a plain integer. Fields kubesim does not simulate (IPs, `lastProbeTime`, image sizes, …) are
 //! not invented.
 
 use crate::ReportError;
 use crate::timefmt::rfc3339;
 use kubesim_model::pod::{InclusionPolicy, WhenUnsatisfiable};
-use kubesim_model::quantity::{format_bytes, format_millicpu};
+use kubesim_model::quantity::{ResourceFormats, format_quantity};
 use kubesim_model::workload::{DeploymentStrategy, PodManagementPolicy};
 use kubesim_model::{
     Cluster, CondStatus, Container, ContainerState, ContainerStatus, HookHandler, IntOrPercent,
@@ -251,17 +252,21 @@ fn object(kind: Kind, meta: &Meta) -> Obj {
         .set("metadata", metadata(meta))
 }
 
-/// A resource list (`requests`, `allocatable`, …); zero amounts are left out.
-fn resource_list(r: &Resources, with_pods: bool) -> Value {
+/// A resource list (`requests`, `allocatable`, …), each quantity in the form it was given
+/// ([`format_quantity`]); zero amounts are left out.
+fn resource_list(r: &Resources, f: &ResourceFormats, with_pods: bool) -> Value {
     let mut o = Obj::new();
     if r.cpu_milli > 0 {
-        o = o.set("cpu", format_millicpu(r.cpu_milli));
+        o = o.set("cpu", format_quantity(r.cpu_milli, true, f.cpu));
     }
     if r.memory > 0 {
-        o = o.set("memory", format_bytes(r.memory));
+        o = o.set("memory", format_quantity(r.memory, false, f.memory));
     }
     if r.ephemeral_storage > 0 {
-        o = o.set("ephemeral-storage", format_bytes(r.ephemeral_storage));
+        o = o.set(
+            "ephemeral-storage",
+            format_quantity(r.ephemeral_storage, false, f.ephemeral_storage),
+        );
     }
     if with_pods && r.pods > 0 {
         // kubectl prints `pods: "110"`: a quantity, so a string.
@@ -270,7 +275,7 @@ fn resource_list(r: &Resources, with_pods: bool) -> Value {
     o.build()
 }
 
-fn node_value(n: &Node) -> Value {
+pub(crate) fn node_value(n: &Node) -> Value {
     let taints: Vec<Value> = n
         .taints
         .iter()
@@ -290,8 +295,8 @@ fn node_value(n: &Node) -> Value {
     let conditions = node_conditions(n);
     let images: Vec<Value> = n.images.iter().map(|i| json!({ "names": [i] })).collect();
     let status = Obj::new()
-        .set("allocatable", resource_list(&n.allocatable, true))
-        .set("capacity", resource_list(&n.capacity, true))
+        .set("allocatable", resource_list(&n.allocatable, &ResourceFormats::default(), true))
+        .set("capacity", resource_list(&n.capacity, &ResourceFormats::default(), true))
         .set("conditions", conditions)
         .non_empty("images", images)
         .build();
@@ -383,8 +388,8 @@ fn node_conditions(n: &Node) -> Vec<Value> {
 
 fn container_value(c: &Container) -> Value {
     let resources = Obj::new()
-        .non_empty("requests", resource_list(&c.requests, false))
-        .non_empty("limits", resource_list(&c.limits, false));
+        .non_empty("requests", resource_list(&c.requests, &c.request_formats, false))
+        .non_empty("limits", resource_list(&c.limits, &c.limit_formats, false));
     let lifecycle = Obj::new()
         .opt("postStart", c.lifecycle.post_start.as_ref().map(hook_value))
         .opt("preStop", c.lifecycle.pre_stop.as_ref().map(hook_value));
@@ -567,7 +572,7 @@ fn container_status_value(s: &ContainerStatus) -> Value {
         .build()
 }
 
-fn pod_value(cluster: &Cluster, p: &Pod) -> Value {
+pub(crate) fn pod_value(cluster: &Cluster, p: &Pod) -> Value {
     let node_name = p.node.map(|n| cluster.nodes[n.index()].meta.name.as_str());
     let mut conditions: Vec<Value> = PodConditionType::ALL
         .iter()
@@ -621,7 +626,7 @@ fn int_or_percent(v: IntOrPercent) -> Value {
     }
 }
 
-fn workload_value(w: &Workload) -> Value {
+pub(crate) fn workload_value(w: &Workload) -> Value {
     if let WorkloadSpec::DaemonSet { max_unavailable, max_surge } = &w.spec {
         return daemonset_value(w, *max_unavailable, *max_surge);
     }
@@ -727,7 +732,7 @@ fn daemonset_value(w: &Workload, max_unavailable: IntOrPercent, max_surge: IntOr
     object(w.kind, &w.meta).set("spec", spec).set("status", status).build()
 }
 
-fn pdb_value(p: &Pdb) -> Value {
+pub(crate) fn pdb_value(p: &Pdb) -> Value {
     let policy = match p.unhealthy_pod_eviction_policy {
         UnhealthyPodEvictionPolicy::IfHealthyBudget => "IfHealthyBudget",
         UnhealthyPodEvictionPolicy::AlwaysAllow => "AlwaysAllow",
