@@ -46,12 +46,19 @@ impl Progress {
 /// cost nothing measurable.
 const EVENTS_PER_UPDATE: u64 = 4096;
 
-/// Runs `scenario`, with a bar of simulated time (in seconds) on a terminal.
-pub fn run(scenario: &Scenario) -> kubesim_controllers::Outcome {
+/// Runs `scenario`, with a bar of simulated time (in seconds) on a terminal, following the
+/// objects `trace` selects (`--trace-objects`; none when empty).
+pub fn run(
+    scenario: &Scenario,
+    trace: Vec<kubesim_model::ObjectSelector>,
+) -> kubesim_controllers::Outcome {
     let end = (SimTime::ZERO + scenario.duration).0 / 1000;
     let p = Progress::new(end, "{spinner} simulated {pos}/{len} s [{bar:40}] ETA {eta} ");
-    let Some(bar) = p.0.clone() else { return kubesim_controllers::run(scenario) };
-    let sim = kubesim_controllers::Simulation::new(scenario);
+    let mut sim = kubesim_controllers::Simulation::new(scenario);
+    if !trace.is_empty() {
+        sim.trace_objects(trace);
+    }
+    let Some(bar) = p.0.clone() else { return sim.run() };
     let outcome =
         sim.run_with_progress(EVENTS_PER_UPDATE, &mut |now| bar.set_position(now.0 / 1000));
     p.finish();

@@ -1,4 +1,4 @@
-//! `kubesim run FILE [--seed N] [--out DIR] [--output text|json]`: runs a scenario, writes
+//! `kubesim run FILE [--seed N] [--out DIR] [--trace-objects KIND[/NAME]] [--output text|json]`: runs a scenario, writes
 //! its results directory, and prints the summary (a `kubectl get`-style report, or with
 //! `--output json` the content of `summary.json` and nothing else).
 
@@ -27,10 +27,20 @@ pub struct RunArgs {
     /// `text`: the summary tables; `json`: the summary as one JSON document (summary.json).
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: OutputFormat,
+    /// Follow these objects and write each change of them to `objects.jsonl`: `KIND`,
+    /// `KIND/NAME`, `KIND/NAMESPACE/NAME`, a trailing `*` for a name prefix (repeatable).
+    #[arg(long, value_name = "KIND[/NAME]")]
+    pub trace_objects: Vec<String>,
 }
 
 /// Runs the scenario and writes its results.
 pub fn run(args: RunArgs) -> Result<(), Failure> {
+    let trace = args
+        .trace_objects
+        .iter()
+        .map(|t| kubesim_model::ObjectSelector::parse(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::BadInput(format!("error: --trace-objects {e}")))?;
     let mut scenario = load(&args.file, &args.load)?;
     if let Some(seed) = args.seed {
         scenario.seed = seed;
@@ -42,7 +52,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     }
     let dir = args.out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
     let started = Instant::now();
-    let outcome = crate::progress::run(&scenario);
+    let outcome = crate::progress::run(&scenario, trace);
     if let Some(why) = &outcome.stalled {
         // Nothing is written: a run cut short is no result.
         return Err(Failure::BadInput(format!("error: {}: {why}", args.file.display())));

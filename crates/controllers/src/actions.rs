@@ -13,8 +13,8 @@ use crate::nodepool::{self, NodePools};
 use crate::world::{Event, World};
 use kubesim_model::trace::RolloutRecord;
 use kubesim_model::{
-    Action, ActionKind, BehaviourId, Container, EphemeralContainer, Mark, NewNodes, Pick, PodId,
-    PodPhase, PodTarget, PullPolicy, TemplateChange, WorkloadId,
+    Action, ActionKind, BehaviourId, Container, EphemeralContainer, EvictionCaller, Mark, NewNodes,
+    Pick, PodId, PodPhase, PodTarget, PullPolicy, TemplateChange, WorkloadId,
 };
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -110,9 +110,16 @@ pub fn run(w: &mut World, action: &Action, rng: &mut ChaCha8Rng, tools: Tools<'_
                 DrainOwner::Action,
             );
         }
-        ActionKind::EvictPod { target, grace_period_seconds } => {
+        ActionKind::EvictPod { target, grace_period_seconds, dry_run } => {
+            // The mark pushed above.
+            let caller = EvictionCaller::Action((w.trace.marks.len() - 1) as u32);
             for pod in resolve(w, target, rng) {
-                let resp = eviction::evict(w, pod, *grace_period_seconds);
+                if *dry_run {
+                    // A dry run changes nothing, so it is no event: evictions.csv shows it.
+                    eviction::evict_dry_run(w, pod, caller);
+                    continue;
+                }
+                let resp = eviction::evict(w, pod, *grace_period_seconds, caller);
                 let m = &w.cluster.pods[pod.index()].meta;
                 let (t, reason, msg) = eviction::eviction_event(&resp, &m.namespace, &m.name, None);
                 w.record_pod(pod, t, reason, msg);

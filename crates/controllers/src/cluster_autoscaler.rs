@@ -752,7 +752,8 @@ impl ClusterAutoscaler {
                 .spec
                 .termination_grace_period_seconds
                 .min(params.max_graceful_termination_sec);
-            let resp = eviction::evict(w, p, Some(grace));
+            let resp =
+                eviction::evict(w, p, Some(grace), kubesim_model::EvictionCaller::Autoscaler(n));
             let (ns, name) = {
                 let pod = &w.cluster.pods[p.index()].meta;
                 (pod.namespace.clone(), pod.name.clone())

@@ -33,7 +33,8 @@ use crate::world::{Event, World};
 use kubesim_engine::{SimDuration, SimTime};
 use kubesim_model::pod::ANNOTATION_MIRROR_POD;
 use kubesim_model::{
-    BlockedSpan, DrainOptions, DrainOutcome, DrainRecord, Kind, NodeDrainRecord, NodeId, PodId,
+    BlockedSpan, DrainOptions, DrainOutcome, DrainRecord, EvictionCaller, Kind, NodeDrainRecord,
+    NodeId, PodId,
 };
 use std::collections::BTreeMap;
 
@@ -452,7 +453,11 @@ impl Drains {
             close_block(w, d, pod, now);
             return;
         }
-        let resp = eviction::evict(w, pod, d.opts.grace_period_seconds);
+        let caller = match d.owner {
+            DrainOwner::Action => EvictionCaller::Drain(d.record as u32),
+            DrainOwner::Upgrade(_) => EvictionCaller::Upgrade(d.record as u32),
+        };
+        let resp = eviction::evict(w, pod, d.opts.grace_period_seconds, caller);
         let (t, reason, msg) =
             eviction::eviction_event(&resp, &ns, &name, Some(EVICT_ERROR_RETRY_DELAY));
         if resp != EvictionResponse::NotFound {

@@ -21,8 +21,14 @@
 //! [`evict`] applies it through the API: the PDB status write, then the pod's
 //! `DisruptionTarget` condition (reason `EvictionByEvictionAPI`, message "Eviction API:
 //! evicting") and a graceful DELETE with the eviction's grace period (else the pod's own).
+//! [`evict_dry_run`] is `dryRun: [All]`: the same answer, no change.
 //! Simplified: no optimistic-concurrency conflicts (kubesim's API handles one request at a
-//! time, so the retry loop and the resourceVersion precondition never fire), no dry run.
+//! time, so the retry loop and the resourceVersion precondition never fire).
+//!
+//! Every call, its caller and its answer (code, reason, message, cause as the API returns
+//! them, [`kubesim_model::EvictionAnswer`]) and the PDBs consulted with their
+//! `disruptionsAllowed` before and after go to [`kubesim_model::Trace::eviction_calls`]
+//! (`evictions.csv`): a fixed-size record of ids per call.
 //!
 //! Kubernetes records no event for an eviction; kubesim records one per decision so every
 //! eviction shows in `events.csv` ([`eviction_event`]): an allowed one as a Normal
@@ -37,17 +43,13 @@ use crate::api;
 use crate::world::World;
 use kubesim_engine::SimDuration;
 use kubesim_model::{
-    CondStatus, EventType, Pdb, PdbId, Pod, PodConditionType, PodId, PodPhase,
-    UnhealthyPodEvictionPolicy,
+    CondStatus, ConsultedPdb, EventType, EvictionAnswer, EvictionCaller, EvictionGrant, Pdb, PdbId,
+    Pod, PodConditionType, PodId, PodPhase, UnhealthyPodEvictionPolicy,
 };
 
 /// `MaxDisruptedPodSize`
 pub const MAX_DISRUPTED_POD_SIZE: usize = 2000;
-/// The message of a 429 refusal.
-pub const MSG_VIOLATES_BUDGET: &str =
-    "Cannot evict pod as it would violate the pod's disruption budget.";
-/// The message of the 500 for a pod with several PDBs.
-pub const MSG_MULTIPLE_PDBS: &str = "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.";
+pub use kubesim_model::eviction::{MSG_MULTIPLE_PDBS, MSG_VIOLATES_BUDGET};
 /// `PodReasonEvictionByEvictionAPI`: the `DisruptionTarget` reason of an evicted pod.
 pub const REASON_EVICTION_BY_EVICTION_API: &str = "EvictionByEvictionAPI";
 /// The `DisruptionTarget` message of an evicted pod.
@@ -202,7 +204,7 @@ pub fn decide(pod: &Pod, matching: &[(PdbId, &Pdb)]) -> Result<Allowed, Refused>
         return Err(Refused::Forbidden {
             pdb: pdb_id,
             message: format!(
-                "poddisruptionbudgets.policy \"{name}\" is forbidden: pdb disruptions allowed is negative"
+                "poddisruptionbudget.policy \"{name}\" is forbidden: pdb disruptions allowed is negative"
             ),
         });
     }
@@ -210,7 +212,7 @@ pub fn decide(pod: &Pod, matching: &[(PdbId, &Pdb)]) -> Result<Allowed, Refused>
         return Err(Refused::Forbidden {
             pdb: pdb_id,
             message: format!(
-                "poddisruptionbudgets.policy \"{name}\" is forbidden: DisruptedPods map too big - too many evictions not confirmed by PDB controller"
+                "poddisruptionbudget.policy \"{name}\" is forbidden: DisruptedPods map too big - too many evictions not confirmed by PDB controller"
             ),
         });
     }
@@ -233,10 +235,37 @@ pub fn matching_pdbs(w: &World, pod: PodId) -> Vec<PdbId> {
     w.matching_pdbs(pod)
 }
 
-/// Posts an eviction for `pod` with `deleteOptions.gracePeriodSeconds = grace` and applies the
-/// decision. The caller records the event ([`eviction_event`]).
-pub fn evict(w: &mut World, pod: PodId, grace: Option<u64>) -> EvictionResponse {
+/// Posts an eviction for `pod` with `deleteOptions.gracePeriodSeconds = grace` on behalf of
+/// `caller`, and applies the decision. The caller records the event ([`eviction_event`]);
+/// the call itself is recorded in [`kubesim_model::Trace::eviction_calls`].
+pub fn evict(
+    w: &mut World,
+    pod: PodId,
+    grace: Option<u64>,
+    caller: EvictionCaller,
+) -> EvictionResponse {
+    post(w, pod, grace, false, caller)
+}
+
+/// [`evict`] with `dryRun: [All]` (`kubectl ... --dry-run=server`): the API answers as it
+/// would, and changes nothing. Upstream, `checkAndDecrement` decrements its copy of the PDB
+/// and returns before `UpdateStatus` ("If this is a dry-run, we don't need to go any further
+/// than that"), `addConditionAndDeletePod` adds no `DisruptionTarget` condition when
+/// `dryrun.IsDryRun`, and the store's Delete with `DryRun` deletes nothing.
+pub fn evict_dry_run(w: &mut World, pod: PodId, caller: EvictionCaller) -> EvictionResponse {
+    post(w, pod, None, true, caller)
+}
+
+fn post(
+    w: &mut World,
+    pod: PodId,
+    grace: Option<u64>,
+    dry_run: bool,
+    caller: EvictionCaller,
+) -> EvictionResponse {
     if w.cluster.pods[pod.index()].removed.is_some() {
+        let now = w.now;
+        w.trace.eviction_calls.push(now, pod, caller, dry_run, EvictionAnswer::NotFound, []);
         return EvictionResponse::NotFound;
     }
     let ids = matching_pdbs(w, pod);
@@ -245,8 +274,19 @@ pub fn evict(w: &mut World, pod: PodId, grace: Option<u64>) -> EvictionResponse 
             ids.iter().map(|&id| (id, &w.cluster.pdbs[id.index()])).collect();
         decide(&w.cluster.pods[pod.index()], &matching)
     };
-    match decision {
-        Ok(allowed) => {
+    // What the API consulted, with disruptionsAllowed before the call (the answer is read off
+    // the same statuses `decide` read; nothing has changed them yet).
+    let answer = answer_of(w, &decision);
+    let consulted: &[PdbId] = match &decision {
+        Ok(Allowed::NoBudgetCheck(_)) => &[],
+        _ => &ids,
+    };
+    let before: Vec<(PdbId, i32)> = consulted
+        .iter()
+        .map(|&id| (id, w.cluster.pdbs[id.index()].status.disruptions_allowed))
+        .collect();
+    let response = match decision {
+        Ok(allowed) if !dry_run => {
             let was_healthy = {
                 let p = &w.cluster.pods[pod.index()];
                 p.is_ready() && p.meta.deletion.is_none()
@@ -274,7 +314,56 @@ pub fn evict(w: &mut World, pod: PodId, grace: Option<u64>) -> EvictionResponse 
             record_eviction(w, pod, ids.first().copied().filter(|_| ids.len() == 1), was_healthy);
             EvictionResponse::Evicted(allowed)
         }
+        Ok(allowed) => EvictionResponse::Evicted(allowed),
         Err(refused) => EvictionResponse::Refused(refused),
+    };
+    let now = w.now;
+    let pdbs = &w.cluster.pdbs;
+    w.trace.eviction_calls.push(
+        now,
+        pod,
+        caller,
+        dry_run,
+        answer,
+        before.into_iter().map(|(pdb, allowed_before)| ConsultedPdb {
+            pdb,
+            allowed_before,
+            allowed_after: pdbs[pdb.index()].status.disruptions_allowed,
+        }),
+    );
+    response
+}
+
+/// The answer as the trace keeps it. A refusal's numbers are read from the PDB's status,
+/// which the refusal left as `decide` read it.
+fn answer_of(w: &World, decision: &Result<Allowed, Refused>) -> EvictionAnswer {
+    match decision {
+        Ok(a) => EvictionAnswer::Created(match a {
+            Allowed::NoBudgetCheck(why) => EvictionGrant::NoBudgetCheck(why),
+            Allowed::NoPdb => EvictionGrant::NoPdb,
+            Allowed::UnhealthyAlwaysAllow { .. } => EvictionGrant::UnhealthyAlwaysAllow,
+            Allowed::UnhealthyBudgetMet { .. } => EvictionGrant::UnhealthyBudgetMet,
+            Allowed::Budget { .. } => EvictionGrant::Budget,
+        }),
+        Err(Refused::MultiplePdbs) => EvictionAnswer::MultiplePdbs,
+        Err(Refused::TooManyRequests { pdb, .. }) => {
+            let b = &w.cluster.pdbs[pdb.index()];
+            if b.status.observed_generation < b.meta.generation {
+                EvictionAnswer::StillProcessing
+            } else {
+                EvictionAnswer::BudgetExhausted {
+                    desired: b.status.desired_healthy,
+                    current: b.status.current_healthy,
+                }
+            }
+        }
+        Err(Refused::Forbidden { pdb, .. }) => {
+            if w.cluster.pdbs[pdb.index()].status.disruptions_allowed < 0 {
+                EvictionAnswer::NegativeAllowed
+            } else {
+                EvictionAnswer::TooManyDisrupted
+            }
+        }
     }
 }
 

@@ -22,7 +22,7 @@
 //! [`tainteviction`] (the taint eviction controller), [`podgc`] (PodGC: terminated, terminating
 //! and orphaned pods), [`cloudnodelifecycle`], [`admission`] (`DefaultTolerationSeconds`) and
 //! [`faults`] (the fault actions). [`apps`] is the simulated applications' health, which only
-//! the kubelet's probes observe.
+//! the kubelet's probes observe. [`objects`] follows objects for `--trace-objects`.
 
 pub mod actions;
 pub mod admission;
@@ -39,6 +39,7 @@ pub mod metrics;
 pub mod node_heartbeat;
 pub mod nodelifecycle;
 pub mod nodepool;
+pub mod objects;
 pub mod podgc;
 pub mod scheduler;
 pub mod simulation;

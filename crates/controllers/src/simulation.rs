@@ -45,6 +45,8 @@ pub struct Simulation {
     stalled: Option<String>,
     /// Late events held until everything else at their instant has run (see [`Event::is_late`]).
     late: VecDeque<Event>,
+    /// `--trace-objects`: the objects followed, looked at after every event.
+    objects: Option<crate::objects::ObjectTracer>,
 }
 
 /// What a finished run leaves.
@@ -146,6 +148,7 @@ impl Simulation {
             stalled: None,
             world,
             late: VecDeque::new(),
+            objects: None,
         }
     }
 
@@ -266,6 +269,7 @@ impl Simulation {
                 if let Some(ev) = self.late.pop_front() {
                     self.processed += 1;
                     self.dispatch(ev);
+                    self.observe_objects();
                     return true;
                 }
                 if !self.world.disruption_target_set.is_empty() {
@@ -292,7 +296,23 @@ impl Simulation {
             }
             self.processed += 1;
             self.dispatch(ev);
+            self.observe_objects();
             return true;
+        }
+    }
+
+    /// Follows the objects the selectors match (`kubesim run --trace-objects`): their state
+    /// now is recorded as `ADDED`, then each change after an event (see [`crate::objects`]).
+    /// Call before running.
+    pub fn trace_objects(&mut self, selectors: Vec<kubesim_model::ObjectSelector>) {
+        let mut tracer = crate::objects::ObjectTracer::new(selectors);
+        tracer.observe(&mut self.world);
+        self.objects = Some(tracer);
+    }
+
+    fn observe_objects(&mut self) {
+        if let Some(t) = &mut self.objects {
+            t.observe(&mut self.world);
         }
     }
 

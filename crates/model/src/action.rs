@@ -166,6 +166,8 @@ pub enum ActionKind {
         target: PodTarget,
         /// `deleteOptions.gracePeriodSeconds` (None = the pod's own).
         grace_period_seconds: Option<u64>,
+        /// `dryRun: [All]`: the API answers and changes nothing.
+        dry_run: bool,
     },
     /// A change of a Deployment's pod template: a rollout.
     Rollout {

@@ -11,11 +11,13 @@ pub mod behaviour;
 pub mod build;
 pub mod cluster;
 pub mod disruption;
+pub mod eviction;
 pub mod expect;
 pub mod labels;
 pub mod meta;
 pub mod node;
 pub mod nodepool;
+pub mod objects;
 pub mod params;
 pub mod pdb;
 pub mod pod;
@@ -39,6 +41,9 @@ pub use disruption::{
     BlockedSpan, DrainOutcome, DrainRecord, EvictionRecord, NodeDrainRecord, UpgradeOutcome,
     UpgradeRecord,
 };
+pub use eviction::{
+    ConsultedPdb, EvictionAnswer, EvictionCall, EvictionCaller, EvictionCalls, EvictionGrant,
+};
 pub use expect::{ActionRef, Expect, Expectation, Operation, ReplicaKind, ThresholdLine};
 pub use labels::{LabelSelector, Labels, Operator, Requirement};
 pub use meta::{Kind, Meta, NodeId, OwnerKind, OwnerRef, PdbId, PodId, SharedLabels, WorkloadId};
@@ -47,6 +52,7 @@ pub use node::{
     TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect,
 };
 pub use nodepool::NodePool;
+pub use objects::{ObjectChange, ObjectSelector, ObjectSnapshot, WatchType};
 pub use params::Params;
 pub use pdb::{DisruptionAllowedCondition, Pdb, PdbStatus, UnhealthyPodEvictionPolicy};
 pub use pod::{

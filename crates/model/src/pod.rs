@@ -78,7 +78,7 @@ impl PullPolicy {
 }
 
 /// A container of the pod spec.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub struct Container {
     /// `name`
     pub name: String,
@@ -90,6 +90,10 @@ pub struct Container {
     pub requests: Resources,
     /// `resources.limits` (pods: 0).
     pub limits: Resources,
+    /// The form each quantity of `requests` was written in, which `state.yaml` prints it in.
+    pub request_formats: crate::quantity::ResourceFormats,
+    /// The form each quantity of `limits` was written in.
+    pub limit_formats: crate::quantity::ResourceFormats,
     /// `restartPolicy` of the container: only `Always`, on an init container, which makes it
     /// a sidecar (a restartable init container, v1.29+).
     pub restart_policy: Option<RestartPolicy>,
@@ -101,6 +105,34 @@ pub struct Container {
     pub readiness_probe: Option<Probe>,
     /// `lifecycle`
     pub lifecycle: Lifecycle,
+}
+
+/// As derived, but the quantity formats only when one is not the default: the Deployment
+/// controller's `pod-template-hash` hashes this text, so a template written in the usual
+/// forms keeps the hash it had before kubesim kept the forms, and one written as `10G` gets
+/// its own (upstream hashes the template as given, forms included).
+impl std::fmt::Debug for Container {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Container");
+        d.field("name", &self.name)
+            .field("image", &self.image)
+            .field("image_pull_policy", &self.image_pull_policy)
+            .field("requests", &self.requests)
+            .field("limits", &self.limits);
+        let default = crate::quantity::ResourceFormats::default();
+        if self.request_formats != default {
+            d.field("request_formats", &self.request_formats);
+        }
+        if self.limit_formats != default {
+            d.field("limit_formats", &self.limit_formats);
+        }
+        d.field("restart_policy", &self.restart_policy)
+            .field("startup_probe", &self.startup_probe)
+            .field("liveness_probe", &self.liveness_probe)
+            .field("readiness_probe", &self.readiness_probe)
+            .field("lifecycle", &self.lifecycle)
+            .finish()
+    }
 }
 
 impl Container {

@@ -30,6 +30,110 @@ impl fmt::Display for QuantityError {
 
 impl std::error::Error for QuantityError {}
 
+/// How a quantity was written (`resource.Format`), which the API server keeps and prints it
+/// in: `10G` stays `10G` and `10Gi` stays `10Gi` (`Quantity.String`, `CanonicalizeBytes`).
+/// One byte, kept beside the integer kubesim stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum QuantityFormat {
+    /// `DecimalSI`: no suffix or `n u m k M G T P E` (`500m`, `2`, `10G`).
+    #[default]
+    DecimalSI,
+    /// `BinarySI`: `Ki Mi Gi Ti Pi Ei` (`16Gi`).
+    BinarySI,
+    /// `DecimalExponent`: `e3`, `E-2` (`1e3`).
+    DecimalExponent,
+}
+
+/// The format of each quantity of a resource list (cpu, memory, ephemeral-storage), as given;
+/// by default what kubesim printed before it kept them: cpu `DecimalSI`, bytes `BinarySI`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResourceFormats {
+    /// `cpu`
+    pub cpu: QuantityFormat,
+    /// `memory`
+    pub memory: QuantityFormat,
+    /// `ephemeral-storage`
+    pub ephemeral_storage: QuantityFormat,
+}
+
+impl Default for ResourceFormats {
+    fn default() -> Self {
+        Self {
+            cpu: QuantityFormat::DecimalSI,
+            memory: QuantityFormat::BinarySI,
+            ephemeral_storage: QuantityFormat::BinarySI,
+        }
+    }
+}
+
+/// The format a quantity is written in (the suffix decides, as `ParseQuantity` does).
+/// Call on a string that parses.
+pub fn format_of(s: &str) -> QuantityFormat {
+    let s = s.trim();
+    let end = s.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+    if end.ends_with('i') {
+        QuantityFormat::BinarySI
+    } else if s.len() > end.len()
+        && (end.ends_with('e') || end.ends_with('E'))
+        && end[..end.len() - 1].ends_with(|c: char| c.is_ascii_digit() || c == '.')
+    {
+        // `1e3`, `1E-2` (an exponent: digits follow the e); `1E` alone is exa.
+        QuantityFormat::DecimalExponent
+    } else {
+        QuantityFormat::DecimalSI
+    }
+}
+
+/// Prints `value × 10^-3` (millis, for cpu) or `value` in the canonical form of `format`, as
+/// `Quantity.String` does (`CanonicalizeBytes`): `DecimalSI` and `DecimalExponent` take the
+/// mantissa without factors of ten and an exponent that is a multiple of 3 (`1500m`, `2`,
+/// `10G`, `1e3`); `BinarySI` divides by 1024 while it can (`1536Mi`), and falls back to
+/// `DecimalSI` below 1024 or for a fraction (`512`, `500m`), as upstream does.
+pub fn format_quantity(value: u64, milli: bool, format: QuantityFormat) -> String {
+    if value == 0 {
+        return "0".to_string();
+    }
+    let whole =
+        if milli { value.is_multiple_of(1000).then_some(value / 1000) } else { Some(value) };
+    if format == QuantityFormat::BinarySI
+        && let Some(mut n) = whole.filter(|&n| n >= 1024)
+    {
+        const SUFFIXES: [&str; 7] = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+        let mut e = 0;
+        while e < 6 && n.is_multiple_of(1024) {
+            n /= 1024;
+            e += 1;
+        }
+        return format!("{n}{}", SUFFIXES[e]);
+    }
+    // removeInt64Factors(10), then the exponent brought down to a multiple of 3.
+    let mut m = value;
+    let mut exp: i32 = if milli { -3 } else { 0 };
+    while m.is_multiple_of(10) {
+        m /= 10;
+        exp += 1;
+    }
+    while exp.rem_euclid(3) != 0 {
+        m *= 10;
+        exp -= 1;
+    }
+    if format == QuantityFormat::DecimalExponent {
+        return if exp == 0 { m.to_string() } else { format!("{m}e{exp}") };
+    }
+    let suffix = match exp {
+        -3 => "m",
+        0 => "",
+        3 => "k",
+        6 => "M",
+        9 => "G",
+        12 => "T",
+        15 => "P",
+        18 => "E",
+        _ => return format!("{m}e{exp}"),
+    };
+    format!("{m}{suffix}")
+}
+
 /// A parsed quantity: `mantissa × 10^exp10 × 2^exp2`, exact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Parsed {
@@ -194,6 +298,41 @@ mod tests {
             assert_eq!(e.input, bad);
         }
         assert!(parse_value("12345678901234567890123456789012345").is_err());
+    }
+
+    #[test]
+    fn quantities_print_in_the_form_they_were_given() {
+        // Quantity.String keeps the format ParseQuantity saw and canonicalizes within it
+        // (apimachinery resource/quantity.go, CanonicalizeBytes; its tests: "1000M" -> "1G",
+        // "1.5Gi" -> "1536Mi", "0.5" -> "500m", "1024" -> "1024", "1e3" -> "1e3").
+        let round = |s: &str, milli: bool| {
+            let v = if milli { parse_millicpu(s) } else { parse_value(s) }.unwrap();
+            format_quantity(v, milli, format_of(s))
+        };
+        assert_eq!(round("10G", false), "10G");
+        assert_eq!(round("1000M", false), "1G");
+        assert_eq!(round("10Gi", false), "10Gi");
+        assert_eq!(round("1.5Gi", false), "1536Mi");
+        assert_eq!(round("512Ki", false), "512Ki");
+        assert_eq!(round("0.5Ki", false), "512");
+        assert_eq!(round("1e3", false), "1e3");
+        assert_eq!(round("1E6", false), "1e6");
+        assert_eq!(round("1500", false), "1500");
+        assert_eq!(round("1000", false), "1k");
+        assert_eq!(round("0.5", true), "500m");
+        assert_eq!(round("1000m", true), "1");
+        assert_eq!(round("2", true), "2");
+        assert_eq!(round("1.5", true), "1500m");
+        assert_eq!(round("1e-3", true), "1e-3");
+        assert_eq!(round("2E", false), "2E");
+        assert_eq!(format_of("2E"), QuantityFormat::DecimalSI);
+        assert_eq!(format_of("2E3"), QuantityFormat::DecimalExponent);
+        // The defaults print what kubesim printed before (kubectl's forms).
+        let d = ResourceFormats::default();
+        assert_eq!(format_quantity(16 << 30, false, d.memory), format_bytes(16 << 30));
+        assert_eq!(format_quantity(1536, false, d.memory), format_bytes(1536));
+        assert_eq!(format_quantity(250, true, d.cpu), format_millicpu(250));
+        assert_eq!(format_quantity(4000, true, d.cpu), format_millicpu(4000));
     }
 
     #[test]

@@ -625,7 +625,7 @@ pub struct Mark {
 }
 
 /// Everything a run recorded.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trace {
     /// Events in the order they happened.
     pub events: Events,
@@ -643,6 +643,12 @@ pub struct Trace {
     pub upgrades: Vec<crate::disruption::UpgradeRecord>,
     /// Evictions the Eviction API allowed, in time order (for `noPdbViolation`).
     pub evictions: Vec<crate::disruption::EvictionRecord>,
+    /// Every Eviction API call (allowed, refused, not found, dry runs), in order: the rows
+    /// of `evictions.csv`.
+    pub eviction_calls: crate::eviction::EvictionCalls,
+    /// With `--trace-objects`: each change of the followed objects, in order (`objects.jsonl`);
+    /// None when no object was followed.
+    pub object_changes: Option<Vec<crate::objects::ObjectChange>>,
     /// When pods stopped being Pending (turned Running, Succeeded or Failed, or started
     /// being deleted, or were removed), in time order: with each pod's creation time (or t = 0
     /// for pods Pending at the start) this gives how long each pod was Pending. A pod may

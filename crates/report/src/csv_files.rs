@@ -1,6 +1,6 @@
-//! `events.csv` and `metrics.csv`.
+//! `events.csv`, `metrics.csv` and `evictions.csv`.
 //!
-//! Both start with a header row and use `time` as their first column: seconds since the
+//! All three start with a header row and use `time` as their first column: seconds since the
 //! start of the run with exactly three decimals (`61.250`), from integer milliseconds.
 //! Fields holding commas, quotes or line breaks are quoted as RFC 4180 says.
 //!
@@ -23,11 +23,47 @@
 //! [`kubesim_model::trace::workload_column`]). One row per instant at which some value
 //! changed; if the last such instant is before the end of the run, a last row at the end
 //! repeats the last values, so a plot reaches the end.
+//!
+//! `evictions.csv` — one row per Eviction API call (`POST pods/<name>/eviction`), in the
+//! order they were made, whatever the answer; only the header when there were none (every
+//! run writes the same files):
+//!
+//! | column | content |
+//! | --- | --- |
+//! | `time` | when it was posted |
+//! | `namespace`, `pod` | the pod |
+//! | `caller` | `drain` (a `drain` action), `upgrade` (a node-pool upgrade's drain), `action` (`evict-pod`), `autoscaler` (the cluster autoscaler's scale-down) |
+//! | `source` | the drain's or action's label, or `scale-down <node>` |
+//! | `dry_run` | `true` for `dryRun: [All]` (the answer, no change) |
+//! | `code` | the HTTP status: 201, 404, 429, 403, 500 |
+//! | `reason`, `message` | the `metav1.Status` reason and message as the API returns them (both empty for a 201; reason empty for the 500) |
+//! | `cause` | a 429's status cause: `DisruptionBudget: <message>` |
+//! | `pdbs` | the PDBs the API consulted (none when it did not look: terminal, Pending or deleted pods, 404), `;`-separated |
+//! | `allowed_before`, `allowed_after` | their `disruptionsAllowed` before and after the call, in the same order |
+//! | `detail` | for a 201, why it was allowed (`no PodDisruptionBudget`, `one disruption used`, `pod is Pending`, ...) |
 
 use crate::ReportError;
 use crate::timefmt::secs_3;
-use kubesim_model::Trace;
+use kubesim_model::{Cluster, EvictionCaller, Trace};
 use std::io::Write;
+
+/// The header of `evictions.csv`.
+pub const EVICTIONS_HEADER: [&str; 14] = [
+    "time",
+    "namespace",
+    "pod",
+    "caller",
+    "source",
+    "dry_run",
+    "code",
+    "reason",
+    "message",
+    "cause",
+    "pdbs",
+    "allowed_before",
+    "allowed_after",
+    "detail",
+];
 
 /// The header of `events.csv`.
 pub const EVENTS_HEADER: [&str; 8] =
@@ -97,6 +133,73 @@ pub fn write_metrics_csv<W: Write>(trace: &Trace, out: W) -> Result<W, ReportErr
     {
         let values: Vec<i64> = (0..m.columns.len()).filter_map(|c| m.last_value(c)).collect();
         row(trace.end.0, &values).map_err(&err)?;
+    }
+    finish(w, FILE)
+}
+
+/// Renders `evictions.csv`.
+pub fn evictions_csv(trace: &Trace, cluster: &Cluster) -> Result<Vec<u8>, ReportError> {
+    write_evictions_csv(trace, cluster, Vec::new())
+}
+
+/// Writes `evictions.csv` to `out` row by row, and returns the writer. Names are read from
+/// the final cluster (a pod's slot outlives it) and the trace's drains and marks.
+pub fn write_evictions_csv<W: Write>(
+    trace: &Trace,
+    cluster: &Cluster,
+    out: W,
+) -> Result<W, ReportError> {
+    const FILE: &str = "evictions.csv";
+    let err = csv_err(FILE);
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(EVICTIONS_HEADER).map_err(&err)?;
+    let calls = &trace.eviction_calls;
+    let join = |parts: &mut dyn Iterator<Item = String>| parts.collect::<Vec<_>>().join(";");
+    for call in calls.iter() {
+        let pod = &cluster.pods[call.pod.index()].meta;
+        let pdbs = calls.pdbs(call);
+        let pdb_name = |i: usize| cluster.pdbs[pdbs[i].pdb.index()].meta.name.as_str();
+        let first = if pdbs.is_empty() { "" } else { pdb_name(0) };
+        let source = match call.caller {
+            EvictionCaller::Drain(i) | EvictionCaller::Upgrade(i) => {
+                trace.drains[i as usize].label.clone()
+            }
+            EvictionCaller::Action(i) => trace.marks[i as usize].label.clone(),
+            EvictionCaller::Autoscaler(n) => {
+                format!("scale-down {}", cluster.nodes[n.index()].meta.name)
+            }
+        };
+        let a = call.answer;
+        let cause = a
+            .cause(first)
+            .map(|c| format!("{}: {c}", kubesim_model::eviction::CAUSE_DISRUPTION_BUDGET))
+            .unwrap_or_default();
+        let detail = match a {
+            kubesim_model::EvictionAnswer::Created(g) => g.detail(),
+            _ => "",
+        };
+        let code = a.code().to_string();
+        let message = a.message(&pod.name, first);
+        let names = join(&mut (0..pdbs.len()).map(|i| pdb_name(i).to_string()));
+        let before = join(&mut pdbs.iter().map(|p| p.allowed_before.to_string()));
+        let after = join(&mut pdbs.iter().map(|p| p.allowed_after.to_string()));
+        w.write_record([
+            secs_3(call.time.0).as_str(),
+            pod.namespace.as_str(),
+            pod.name.as_str(),
+            call.caller.as_str(),
+            source.as_str(),
+            if call.dry_run { "true" } else { "false" },
+            code.as_str(),
+            a.reason(),
+            message.as_str(),
+            cause.as_str(),
+            names.as_str(),
+            before.as_str(),
+            after.as_str(),
+            detail,
+        ])
+        .map_err(&err)?;
     }
     finish(w, FILE)
 }

@@ -12,7 +12,9 @@
 //! | file | content |
 //! | --- | --- |
 //! | `events.csv` | One row per trace event, in trace order: `time,type,kind,namespace,object,reason,message,node`. `time` is seconds since the start with exactly three decimals (`61.250`). See [`csv_files`]. |
+//! | `evictions.csv` | One row per Eviction API call: `time,namespace,pod,caller,source,dry_run,code,reason,message,cause,pdbs,allowed_before,allowed_after,detail` (the header alone when there were none). See [`csv_files`]. |
 //! | `metrics.csv` | `time` then one column per series of [`kubesim_model::Metrics`] (`pods_pending`, `nodes_ready`, `nodes_not_ready`, `nodes_cordoned`, `nodes_unknown`, `nodes_noexecute`, `nodes_ready_cordoned`, `deployment/web:desired`, `deployment/web:ready`, `deployment/web:available`, `deployment/web:restarts`, …, `pods_running`, `pods_succeeded`, `pods_failed`, `pods_terminating`, `container_restarts`, then per PDB `pdb/web:expected`, `:desired`, `:healthy`, `:allowed`, then per zone its state and not-Ready count): one row per instant at which a value changed, and a last row at the end of the run repeating the last values. See [`csv_files`]. |
+//! | `objects.jsonl` | Only with `kubesim run --trace-objects`: one line per change of a followed object, `{"time","type","object"}` as `kubectl get --watch --output-watch-events -o json`. See [`objects`]. |
 //! | `summary.json` | The [`Summary`], pretty-printed, keys in struct order (PDBs, drains and node-pool upgrades: see [`disruptions`]). |
 //! | `summary.md` | A readable Markdown report: scenario, seed, simulated duration, events processed, the per-workload table, the actions with their times, counts of events by reason, the scenario's notes, and the chart. See [`markdown`]. |
 //! | `state.yaml` | The final objects as `kubectl get nodes,pods,deployments,replicasets,statefulsets,daemonsets,poddisruptionbudgets -o yaml` would show them (pods with init, app and ephemeral container statuses, `lastState`, `restartCount`, readiness-gate conditions). See [`state`]. |
@@ -40,6 +42,7 @@ pub mod disruptions;
 pub mod expectations;
 pub mod figures;
 pub mod markdown;
+pub mod objects;
 pub mod state;
 pub mod summary;
 pub mod sweep;
@@ -61,7 +64,7 @@ pub use summary::{
 };
 pub use terminal::render_terminal;
 pub use timefmt::{EPOCH, EPOCH_UNIX_SECONDS, rfc3339, secs_3};
-pub use write::{FILES, MARKER, write_results, write_results_with};
+pub use write::{FILES, MARKER, OBJECTS_FILE, write_results, write_results_with};
 
 /// A finished run: what [`summarize`] and [`write_results`] read.
 #[derive(Debug, Clone, Copy)]

@@ -18,7 +18,7 @@ use crate::ReportError;
 use crate::timefmt::rfc3339;
 use kubesim_engine::SimTime;
 use kubesim_model::pod::{InclusionPolicy, WhenUnsatisfiable};
-use kubesim_model::quantity::{format_bytes, format_millicpu};
+use kubesim_model::quantity::{QuantityFormat, ResourceFormats, format_quantity};
 use kubesim_model::workload::{DeploymentStrategy, PodManagementPolicy};
 use kubesim_model::{
     Cluster, CondStatus, Container, ContainerState, ContainerStatus, HookHandler, IntOrPercent,
@@ -216,14 +216,13 @@ impl Serialize for Time {
     }
 }
 
-/// A quantity of a resource list, formatted as kubectl prints it. **The one place where
-/// state.yaml formats quantities.**
+/// A quantity of a resource list, in the form it was given ([`format_quantity`]: `10G` stays
+/// `10G`, as the API server keeps a quantity's format). **The one place where state.yaml
+/// formats quantities.**
 #[derive(Clone, Copy)]
 enum Quantity {
-    /// CPU in millicores: `500m`, `"2"`.
-    MilliCpu(u64),
-    /// Memory or storage in bytes: `16Gi`.
-    Bytes(u64),
+    /// An amount: CPU in millicores (`milli`), memory or storage in bytes, with its format.
+    Amount { value: u64, milli: bool, format: QuantityFormat },
     /// A count (`pods`): kubectl prints `pods: "110"`, a quantity, so a string.
     Count(u64),
 }
@@ -231,8 +230,9 @@ enum Quantity {
 impl Serialize for Quantity {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match *self {
-            Quantity::MilliCpu(m) => s.serialize_str(&format_millicpu(m)),
-            Quantity::Bytes(b) => s.serialize_str(&format_bytes(b)),
+            Quantity::Amount { value, milli, format } => {
+                s.serialize_str(&format_quantity(value, milli, format))
+            }
             Quantity::Count(n) => s.serialize_str(&n.to_string()),
         }
     }
@@ -370,6 +370,22 @@ enum Item<'c> {
     Pdb(&'c Pdb),
 }
 
+/// One object as state.yaml shows it, as JSON (keys sorted), for `objects.jsonl`.
+pub(crate) fn write_object_json<W: Write>(
+    cluster: &Cluster,
+    object: &kubesim_model::ObjectSnapshot,
+    out: &mut W,
+) -> serde_json::Result<()> {
+    use kubesim_model::ObjectSnapshot;
+    let item = match object {
+        ObjectSnapshot::Pod(p) => Item::Pod(p),
+        ObjectSnapshot::Node(n) => Item::Node(n),
+        ObjectSnapshot::Workload(w) => Item::Workload(w),
+        ObjectSnapshot::Pdb(p) => Item::Pdb(p),
+    };
+    serde_json::to_writer(out, &ItemView(cluster, item))
+}
+
 /// An object of the `List`, serialized.
 #[derive(Clone, Copy)]
 struct ItemView<'c>(&'c Cluster, Item<'c>);
@@ -462,18 +478,20 @@ fn object_head<M: SerializeMap>(
 }
 
 view!(
-    /// A resource list (`requests`, `allocatable`, …); zero amounts are left out, and
-    /// `pods` is listed only `with_pods`. Each amount is formatted by [`Quantity`].
-    ResourceList<'a>(r: &'a Resources, with_pods: bool),
+    /// A resource list (`requests`, `allocatable`, …), each amount in its format `f`; zero
+    /// amounts are left out, and `pods` is listed only `with_pods`. Each amount is formatted
+    /// by [`Quantity`].
+    ResourceList<'a>(r: &'a Resources, f: &'a ResourceFormats, with_pods: bool),
     |e| {
+        let amount = |value, milli, format| Quantity::Amount { value, milli, format };
         if r.cpu_milli > 0 {
-            e.set("cpu", &Quantity::MilliCpu(r.cpu_milli))?;
+            e.set("cpu", &amount(r.cpu_milli, true, f.cpu))?;
         }
         if r.ephemeral_storage > 0 {
-            e.set("ephemeral-storage", &Quantity::Bytes(r.ephemeral_storage))?;
+            e.set("ephemeral-storage", &amount(r.ephemeral_storage, false, f.ephemeral_storage))?;
         }
         if r.memory > 0 {
-            e.set("memory", &Quantity::Bytes(r.memory))?;
+            e.set("memory", &amount(r.memory, false, f.memory))?;
         }
         if with_pods && r.pods > 0 {
             e.set("pods", &Quantity::Count(r.pods))?;
@@ -522,8 +540,11 @@ view!(TaintView<'a>(t: &'a kubesim_model::Taint), |e| {
 });
 
 view!(NodeStatusView<'a>(n: &'a Node), |e| {
-    e.set("allocatable", &ResourceList(&n.allocatable, true))?;
-    e.set("capacity", &ResourceList(&n.capacity, true))?;
+    // Node quantities keep kubectl's usual forms (their given format is not kept: see the
+    // README, "Where kubesim simplifies").
+    let f = ResourceFormats::default();
+    e.set("allocatable", &ResourceList(&n.allocatable, &f, true))?;
+    e.set("capacity", &ResourceList(&n.capacity, &f, true))?;
     e.set("conditions", &Seq(NODE_CONDITIONS.iter().map(|c| NodeConditionView(n, c))))?;
     e.seq("images", n.images.iter().map(|i| ImageView(i.as_str())))?;
 });
@@ -642,8 +663,8 @@ view!(LifecycleView<'a>(c: &'a Container), |e| {
 });
 
 view!(ContainerResourcesView<'a>(c: &'a Container), |e| {
-    e.map("limits", ResourceList(&c.limits, false))?;
-    e.map("requests", ResourceList(&c.requests, false))?;
+    e.map("limits", ResourceList(&c.limits, &c.limit_formats, false))?;
+    e.map("requests", ResourceList(&c.requests, &c.request_formats, false))?;
 });
 
 view!(ContainerView<'a>(c: &'a Container), |e| {

@@ -4,7 +4,7 @@ use crate::charts::{
     nodes_chart, pdbs_chart, pending_chart, pods_chart, ready_chart, render_png, render_svg,
     zones_chart,
 };
-use crate::csv_files::{write_events_csv, write_metrics_csv};
+use crate::csv_files::{write_events_csv, write_evictions_csv, write_metrics_csv};
 use crate::markdown::summary_md;
 use crate::state::{StateWriteError, write_state_yaml};
 use crate::summary::{Summary, summarize};
@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The files [`write_results`] writes, sorted by name.
-pub const FILES: [&str; 19] = [
+pub const FILES: [&str; 20] = [
     "events.csv",
+    "evictions.csv",
     "metrics.csv",
     "node-timeline.png",
     "node-timeline.svg",
@@ -38,7 +39,10 @@ pub const FILES: [&str; 19] = [
     "zones.svg",
 ];
 
-/// Writes every output file (see [`FILES`] and the crate documentation) into `dir`, and
+/// The file `kubesim run --trace-objects` adds (see [`crate::objects`]).
+pub const OBJECTS_FILE: &str = "objects.jsonl";
+
+/// Writes every output file (see [`FILES`], and [`OBJECTS_FILE`] when objects were followed) and the crate documentation) into `dir`, and
 /// returns their paths, sorted.
 ///
 /// The write is atomic: everything is rendered into a fresh sibling directory
@@ -64,7 +68,12 @@ pub fn write_results_with(
     force: bool,
 ) -> Result<Vec<PathBuf>, ReportError> {
     replace_dir(dir, force, |tmp| render_into(tmp, out, summary))?;
-    Ok(FILES.iter().map(|f| dir.join(f)).collect())
+    let mut files: Vec<PathBuf> = FILES.iter().map(|f| dir.join(f)).collect();
+    if out.trace.object_changes.is_some() {
+        files.push(dir.join(OBJECTS_FILE));
+        files.sort();
+    }
+    Ok(files)
 }
 
 /// The file that marks a directory as kubesim's own results (written first into every
@@ -87,7 +96,7 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), ReportError> {
 }
 
 /// Creates `dir/name` and hands `fill` a buffered writer to it, then flushes it: the large
-/// files (events.csv, metrics.csv, state.yaml) are written as they are rendered, never held
+/// files (events.csv, metrics.csv, evictions.csv, state.yaml) are written as they are rendered, never held
 /// whole in memory.
 fn stream_file<F>(dir: &Path, name: &str, fill: F) -> Result<(), ReportError>
 where
@@ -104,6 +113,9 @@ where
 fn render_into(tmp: &Path, out: &RunOutput, summary: &Summary) -> Result<(), ReportError> {
     stream_file(tmp, "events.csv", |w| write_events_csv(out.trace, w).map(drop))?;
     stream_file(tmp, "metrics.csv", |w| write_metrics_csv(out.trace, w).map(drop))?;
+    stream_file(tmp, "evictions.csv", |w| {
+        write_evictions_csv(out.trace, out.cluster, w).map(drop)
+    })?;
     // summary.json holds a line per node (`node_list`): written as it is rendered too.
     let json = tmp.join("summary.json");
     stream_file(tmp, "summary.json", |w| {
@@ -126,6 +138,14 @@ fn render_into(tmp: &Path, out: &RunOutput, summary: &Summary) -> Result<(), Rep
             StateWriteError::Yaml(m) => ReportError::Yaml(m),
         })
     })?;
+    if out.trace.object_changes.is_some() {
+        let path = tmp.join(OBJECTS_FILE);
+        stream_file(tmp, OBJECTS_FILE, |w| {
+            crate::objects::write_objects_jsonl(out.trace, out.cluster, w)
+                .map(drop)
+                .map_err(io_err("cannot write", &path))
+        })?;
+    }
     let thresholds = crate::expectations::thresholds(out.scenario, out.trace);
     for (name, chart) in [
         ("ready", ready_chart(&out.scenario.name, out.trace, &thresholds)),

@@ -257,8 +257,10 @@ impl Actions<'_> {
         e: &EvictPodFile,
     ) -> Result<(ActionKind, String), ScenarioError> {
         let (target, subject) = self.pod_target(path, "evict-pod", &e.target())?;
-        let label = format!("evict-pod {subject}");
-        Ok((ActionKind::EvictPod { target, grace_period_seconds: e.grace_period_seconds }, label))
+        let dry_run = e.dry_run.unwrap_or(false);
+        let label = format!("evict-pod {subject}{}", if dry_run { " (dry run)" } else { "" });
+        let grace_period_seconds = e.grace_period_seconds;
+        Ok((ActionKind::EvictPod { target, grace_period_seconds, dry_run }, label))
     }
 
     /// The pods a pod verb targets (`name`, or `selector` with `count`, `pick`, `node`), and

@@ -351,6 +351,7 @@ pub(crate) struct EvictPodFile {
     pub count: Option<u32>,
     pub pick: Option<PickFile>,
     pub grace_period_seconds: Option<u64>,
+    pub dry_run: Option<bool>,
 }
 
 /// Which pods a pod action targets (the fields every pod verb has).

@@ -20,7 +20,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1 as metav1;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kubesim_engine::SimTime;
 use kubesim_model::pod::{InclusionPolicy, WhenUnsatisfiable};
-use kubesim_model::quantity;
+use kubesim_model::quantity::{self, ResourceFormats};
 use kubesim_model::workload::{DeploymentStrategy, PodManagementPolicy};
 use kubesim_model::{
     Container, HookHandler, HostPort, IntOrPercent, Kind, LabelSelector, Labels, Lifecycle, Meta,
@@ -369,22 +369,27 @@ fn resources(
     ctx: &mut Ctx<'_>,
     path: &Path,
     map: Option<&BTreeMap<String, Quantity>>,
-) -> Result<(Resources, Vec<&'static str>), ScenarioError> {
+) -> Result<(Resources, ResourceFormats, Vec<&'static str>), ScenarioError> {
     let mut r = Resources::default();
+    let mut f = ResourceFormats::default();
     let mut present = Vec::new();
     for (name, q) in map.into_iter().flatten() {
         let p = path.key(name);
+        let form = quantity::format_of(&q.0);
         let parsed = match name.as_str() {
             "cpu" => quantity::parse_millicpu(&q.0).map(|v| {
                 r.cpu_milli = v;
+                f.cpu = form;
                 "cpu"
             }),
             "memory" => quantity::parse_value(&q.0).map(|v| {
                 r.memory = v;
+                f.memory = form;
                 "memory"
             }),
             "ephemeral-storage" => quantity::parse_value(&q.0).map(|v| {
                 r.ephemeral_storage = v;
+                f.ephemeral_storage = form;
                 "ephemeral-storage"
             }),
             _ => {
@@ -403,7 +408,7 @@ fn resources(
             }
         }
     }
-    Ok((r, present))
+    Ok((r, f, present))
 }
 
 fn container(
@@ -438,20 +443,33 @@ fn container(
         }
     };
     let (mut requests, mut limits) = (Resources::default(), Resources::default());
+    let (mut request_formats, mut limit_formats) = Default::default();
     if let Some(res) = &c.resources {
-        let (req, req_present) =
+        let (req, req_f, req_present) =
             resources(ctx, &path.then("resources.requests"), res.requests.as_ref())?;
-        let (lim, lim_present) =
+        let (lim, lim_f, lim_present) =
             resources(ctx, &path.then("resources.limits"), res.limits.as_ref())?;
         requests = req;
         limits = lim;
-        // SetDefaults_Container: a resource with a limit and no request requests the limit.
+        request_formats = req_f;
+        limit_formats = lim_f;
+        // SetDefaults_Container: a resource with a limit and no request requests the limit
+        // (a copy of the quantity: its form too).
         for k in &lim_present {
             if !req_present.contains(k) {
                 match *k {
-                    "cpu" => requests.cpu_milli = lim.cpu_milli,
-                    "memory" => requests.memory = lim.memory,
-                    _ => requests.ephemeral_storage = lim.ephemeral_storage,
+                    "cpu" => {
+                        requests.cpu_milli = lim.cpu_milli;
+                        request_formats.cpu = lim_f.cpu;
+                    }
+                    "memory" => {
+                        requests.memory = lim.memory;
+                        request_formats.memory = lim_f.memory;
+                    }
+                    _ => {
+                        requests.ephemeral_storage = lim.ephemeral_storage;
+                        request_formats.ephemeral_storage = lim_f.ephemeral_storage;
+                    }
                 }
             }
         }
@@ -570,6 +588,8 @@ fn container(
         image_pull_policy,
         requests,
         limits,
+        request_formats,
+        limit_formats,
         restart_policy,
         startup_probe,
         liveness_probe,

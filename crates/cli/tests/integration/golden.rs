@@ -30,6 +30,7 @@ fn committed_results_match_a_fresh_run() {
         for file in [
             "events.csv",
             "metrics.csv",
+            "evictions.csv",
             "summary.json",
             "summary.md",
             "state.yaml",

@@ -239,3 +239,88 @@ fn at_this_point_the_cluster_administrator_needs_to_add_a_node_back_to_the_clust
     assert!(out().cluster.pods_on_node(node2).is_empty());
     assert_eq!(metric(out(), "deployment/web:ready", 371.0), 3);
 }
+
+#[test]
+fn evictions_csv_and_traced_objects_tell_the_walkthrough() {
+    // `kubesim run --trace-objects pdb/web-pdb --trace-objects pod/pod-a`: evictions.csv has
+    // every Eviction API call of the three drains with the API's answer and web-pdb's
+    // disruptionsAllowed before and after; objects.jsonl every change of the two objects.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = root().join("scenarios/pdb-walkthrough.yaml");
+    let o = kubesim(
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            "r",
+            "--trace-objects",
+            "pdb/web-pdb",
+            "--trace-objects",
+            "pod/pod-a",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(tmp.path().join("r/evictions.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "time,namespace,pod,caller,source,dry_run,code,reason,message,cause,pdbs,allowed_before,allowed_after,detail"
+    );
+    // 1:00 drain node-1: pod-a uses web-pdb's one disruption (1 -> 0), pod-x has no PDB; both
+    // 201 Created, whose Status has neither reason nor message.
+    assert_eq!(
+        lines[1],
+        "60.000,default,pod-a,drain,drain node-1,false,201,,,,web-pdb,1,0,one disruption used"
+    );
+    assert_eq!(
+        lines[2],
+        "60.000,default,pod-x,drain,drain node-1,false,201,,,,,,,no PodDisruptionBudget"
+    );
+    // 1:15 drain node-3: pod-c refused with checkAndDecrement's 429 and its cause (pod-d not
+    // Ready yet: 2 healthy of 2 needed), retried at 1:20; at 1:25 the timeout ends it.
+    let refused = "429,TooManyRequests,Cannot evict pod as it would violate the pod's disruption budget.,DisruptionBudget: The disruption budget web-pdb needs 2 healthy pods and has 2 currently,web-pdb,0,0,";
+    assert_eq!(lines[3], format!("75.000,default,pod-c,drain,drain node-3,false,{refused}"));
+    assert!(lines[5].starts_with("80.000,default,pod-c,"), "{}", lines[5]);
+    assert!(!csv.contains("85.000,default,pod-c"));
+    // One row per call: the CSV and the trace's events of the same decisions agree.
+    let decided = out()
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.reason == "EvictionByEvictionAPI" || e.reason == "TooManyRequests")
+        .count();
+    assert_eq!(lines.len() - 1, decided);
+
+    let objects = std::fs::read_to_string(tmp.path().join("r/objects.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> =
+        objects.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // At 0 both as they are, then the disruption controller's first sync of web-pdb, at the
+    // same instant: two lines at 0.000 for web-pdb.
+    let at = |t: &str, kind: &str| {
+        rows.iter().filter(|r| r["time"] == t && r["object"]["kind"] == kind).count()
+    };
+    assert_eq!(at("0.000", "PodDisruptionBudget"), 2);
+    assert_eq!(rows[0]["type"], "ADDED");
+    // pod-a: evicted at 60 s (deletionTimestamp 60 + 30 s grace, DisruptionTarget) and gone
+    // at 70 s (10 s to shut down).
+    let pod_a: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r["object"]["metadata"]["name"] == "pod-a").collect();
+    let evicted = pod_a.iter().find(|r| r["time"] == "60.000").unwrap();
+    assert_eq!(evicted["object"]["metadata"]["deletionTimestamp"], "2026-01-01T00:01:30Z");
+    let last = pod_a.last().unwrap();
+    assert_eq!((last["time"].as_str(), last["type"].as_str()), (Some("70.000"), Some("DELETED")));
+    // web-pdb at 60 s: the Eviction API's write (allowed 0) is visible.
+    assert!(rows.iter().any(|r| r["time"] == "60.000"
+        && r["object"]["kind"] == "PodDisruptionBudget"
+        && r["object"]["status"]["disruptionsAllowed"] == 0));
+
+    // A bad selector is bad input (exit 2), before anything runs.
+    let o = kubesim(
+        &["run", scenario.to_str().unwrap(), "--out", "s", "--trace-objects", "service/x"],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown kind `service`"));
+    assert!(!tmp.path().join("s").exists());
+}

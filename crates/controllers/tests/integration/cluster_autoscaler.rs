@@ -322,6 +322,14 @@ fn a_pdb_with_no_disruption_allowed_holds_its_node_and_cooldown_after_add_delays
     let out = kubesim_controllers::run(&s);
     assert_eq!(times_of(&out, "ScaleDown")[0], 610_000);
     assert_eq!(pool_nodes(&out, "general"), 1);
+    // Its pod was evicted by the autoscaler through the Eviction API (no PDB: 201).
+    let call = out.trace.eviction_calls.iter().next().expect("an eviction");
+    assert_eq!(call.time.0, 610_000);
+    assert!(matches!(call.caller, kubesim_model::EvictionCaller::Autoscaler(_)));
+    assert_eq!(
+        call.answer,
+        kubesim_model::EvictionAnswer::Created(kubesim_model::EvictionGrant::NoPdb)
+    );
 
     // ...and after a scale-up, not before scale-down-delay-after-add (10 min) has passed
     // since it, even when the node has been unneeded longer.

@@ -8,9 +8,9 @@ use crate::support::*;
 use kubesim_engine::{Dist, SimDuration, SimTime};
 use kubesim_model::build::{NodeBuilder, PdbBuilder, SpecBuilder, WorkloadBuilder};
 use kubesim_model::{
-    ActionKind, DrainOptions, DrainOutcome, DrainTimeoutBehaviour, IntOrPercent, Kind, Meta,
-    NewNodes, NodeId, NodePool, Pdb, Pod, PodStatus, ProbeKind, Resources, Scenario,
-    TemplateChange, UpgradeOutcome, UpgradeSettings, WorkloadId,
+    ActionKind, DrainOptions, DrainOutcome, DrainTimeoutBehaviour, EvictionAnswer, EvictionCaller,
+    EvictionGrant, IntOrPercent, Kind, Meta, NewNodes, NodeId, NodePool, Pdb, Pod, PodStatus,
+    ProbeKind, Resources, Scenario, TemplateChange, UpgradeOutcome, UpgradeSettings, WorkloadId,
 };
 use std::sync::Arc;
 
@@ -94,6 +94,44 @@ fn a_running_pod_that_is_not_ready_is_evicted_without_using_the_budget_when_it_i
             .ends_with("(The disruption budget web-pdb needs 1 healthy pods and has 1 currently)")
     );
     assert_eq!(metric(&out, "pdb/web-pdb:allowed", 70_000), 0);
+    // evictions: the first drain's call used the budget (1 -> 0); the second drain's two
+    // calls consulted the PDB at 0 and left it there: the unready pod's without a decrement
+    // (UnhealthyBudgetMet), the Ready pod's refused with the status the API read (429).
+    let calls = &out.trace.eviction_calls;
+    type Row = (u64, EvictionCaller, EvictionAnswer, Vec<(i32, i32)>);
+    let rows: Vec<Row> = calls
+        .iter()
+        .map(|c| {
+            let pdbs = calls.pdbs(c).iter().map(|p| (p.allowed_before, p.allowed_after)).collect();
+            (c.time.0, c.caller, c.answer, pdbs)
+        })
+        .collect();
+    assert_eq!(
+        rows[0],
+        (
+            60_000,
+            EvictionCaller::Drain(0),
+            EvictionAnswer::Created(EvictionGrant::Budget),
+            vec![(1, 0)]
+        )
+    );
+    let second: Vec<_> = rows[1..3].iter().map(|r| (r.0, r.1, r.2, r.3.clone())).collect();
+    let refused = EvictionAnswer::BudgetExhausted { desired: 1, current: 1 };
+    assert!(second.contains(&(
+        70_000,
+        EvictionCaller::Drain(1),
+        EvictionAnswer::Created(EvictionGrant::UnhealthyBudgetMet),
+        vec![(0, 0)]
+    )));
+    assert!(second.contains(&(70_000, EvictionCaller::Drain(1), refused, vec![(0, 0)])));
+    // kubectl retries the refused pod every 5 s for the rest of the run (the replacement has
+    // nowhere to go: node-1 is cordoned, node-2 full), each call a row.
+    for (k, r) in rows[3..].iter().enumerate() {
+        assert_eq!(
+            *r,
+            (75_000 + 5_000 * k as u64, EvictionCaller::Drain(1), refused, vec![(0, 0)])
+        );
+    }
 }
 
 #[test]
@@ -119,6 +157,17 @@ fn a_pod_matching_two_pdbs_cannot_be_evicted() {
     let d = &out.trace.drains[0];
     assert_eq!((d.outcome, d.end), (DrainOutcome::Failed, Some(SimTime(30_000))));
     assert!(d.nodes[0].error.as_deref().unwrap().contains("more than one PodDisruptionBudget"));
+    // The 500 consulted both PDBs, in listing order, and changed neither.
+    let call = out.trace.eviction_calls.iter().next().unwrap();
+    assert_eq!(
+        (call.answer, call.answer.code(), call.answer.reason()),
+        (EvictionAnswer::MultiplePdbs, 500, "")
+    );
+    let consulted: Vec<_> = out.trace.eviction_calls.pdbs(call).iter().map(|p| p.pdb.0).collect();
+    assert_eq!(consulted, [0, 1]);
+    assert!(
+        out.trace.eviction_calls.pdbs(call).iter().all(|p| p.allowed_before == p.allowed_after)
+    );
     let multi = events(&out, "MultiplePodDisruptionBudgets");
     assert_eq!(multi.len(), 1);
     assert!(
@@ -412,6 +461,12 @@ fn eks_style_upgrade_fails_with_pod_eviction_failure() {
     let out = kubesim_controllers::run(&pool_scenario(DrainTimeoutBehaviour::FailAfter(
         SimDuration::from_mins(15),
     )));
+    // Every refusal was posted by the upgrade's drain.
+    assert!(out.trace.eviction_calls.iter().all(|c| c.caller == EvictionCaller::Upgrade(0)));
+    assert_eq!(
+        out.trace.eviction_calls.len(),
+        events(&out, "TooManyRequests").len() + events(&out, "EvictionByEvictionAPI").len()
+    );
     let u = &out.trace.upgrades[0];
     assert_eq!(
         u.outcome,
@@ -531,7 +586,7 @@ fn evict_pod_reports_the_api_answer() {
         scenario(
             two_nodes(),
             vec![web(1)],
-            vec![(30, ActionKind::EvictPod { target, grace_period_seconds: None })],
+            vec![(30, ActionKind::EvictPod { target, grace_period_seconds: None, dry_run: false })],
         ),
         vec![PdbBuilder::new("web-pdb", "web").min_available(IntOrPercent::Int(1)).build()],
     );
@@ -546,116 +601,210 @@ fn evict_pod_reports_the_api_answer() {
         )
     );
     assert!(out.cluster.pods.iter().all(|p| p.removed.is_none() && p.meta.deletion.is_none()));
+    let call = out.trace.eviction_calls.iter().next().unwrap();
+    assert_eq!(
+        (call.time, call.caller, call.dry_run, call.answer),
+        (
+            SimTime(30_000),
+            EvictionCaller::Action(0),
+            false,
+            EvictionAnswer::BudgetExhausted { desired: 1, current: 1 }
+        )
+    );
 }
 
 #[test]
-fn disable_eviction_with_grace_period_zero_is_done_at_once() {
-    // --disable-eviction --grace-period=0: the pods are removed by the DELETE itself, and the
-    // first (immediate) poll finds them gone: drained at 30 s.
-    let opts =
-        DrainOptions { disable_eviction: true, grace_period_seconds: Some(0), ..ignore_ds() };
-    let s = scenario(two_nodes(), vec![web(2)], vec![(30, drain(&[0, 1], opts))]);
+fn a_dry_run_eviction_answers_and_changes_nothing() {
+    // Upstream (eviction.go): with dryRun, checkAndDecrement decrements its copy and returns
+    // before UpdateStatus; addConditionAndDeletePod adds no DisruptionTarget condition and the
+    // store's Delete deletes nothing. web: 2 pods Ready at 6 s; PDB minAvailable 1: allowed 1.
+    // 30 s dry run on the oldest pod: 201 (one disruption would be used), the PDB stays at 1,
+    // the pod stays, no condition, no event, no eviction in the trace.
+    // 40 s a real evict-pod of both pods: the first 201 (1 -> 0); the second 429 with the
+    // status the API reads then (the controller has not re-synced: currentHealthy still 2).
+    let target = |count| kubesim_model::PodTarget::Selector {
+        namespace: "default".into(),
+        selector: kubesim_model::LabelSelector::from_labels([("app", "web")]),
+        node: None,
+        count,
+        pick: kubesim_model::Pick::Oldest,
+    };
+    let evict = |count, dry_run| ActionKind::EvictPod {
+        target: target(count),
+        grace_period_seconds: None,
+        dry_run,
+    };
+    let s = with_pdbs(
+        scenario(two_nodes(), vec![web(2)], vec![(30, evict(1, true)), (40, evict(2, false))]),
+        vec![PdbBuilder::new("web-pdb", "web").min_available(IntOrPercent::Int(1)).build()],
+    );
     let out = kubesim_controllers::run(&s);
-    let d = &out.trace.drains[0];
-    assert_eq!((d.outcome, d.end, d.deletions), (DrainOutcome::Drained, Some(SimTime(30_000)), 2));
+    let calls: Vec<_> = out.trace.eviction_calls.iter().collect();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    let pdbs = |i: usize| {
+        out.trace
+            .eviction_calls
+            .pdbs(calls[i])
+            .iter()
+            .map(|p| (p.pdb.0, p.allowed_before, p.allowed_after))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        (calls[0].time, calls[0].caller, calls[0].dry_run, calls[0].answer),
+        (
+            SimTime(30_000),
+            EvictionCaller::Action(0),
+            true,
+            EvictionAnswer::Created(EvictionGrant::Budget)
+        )
+    );
+    assert_eq!(pdbs(0), [(0, 1, 1)]);
+    assert_eq!(metric(&out, "pdb/web-pdb:allowed", 39_999), 1);
+    assert_eq!(metric(&out, "pdb/web-pdb:healthy", 39_999), 2);
+    assert!(events(&out, "EvictionByEvictionAPI").iter().all(|e| e.0 == 40_000));
+    assert!(out.trace.evictions.iter().all(|e| e.time == SimTime(40_000)));
+    // The pod the dry run named is the one evicted at 40 s; nothing touched it before: its
+    // deletionTimestamp is the eviction's time plus its grace period (30 s).
+    let dry = &out.cluster.pods[calls[0].pod.index()];
+    assert_eq!(calls[1].pod, calls[0].pod, "{calls:?}");
+    assert_eq!(dry.meta.deletion, Some(SimTime(70_000)));
+    assert_eq!(
+        (calls[1].caller, calls[1].dry_run, calls[1].answer),
+        (EvictionCaller::Action(1), false, EvictionAnswer::Created(EvictionGrant::Budget))
+    );
+    assert_eq!(pdbs(1), [(0, 1, 0)]);
+    assert_eq!(calls[2].answer, EvictionAnswer::BudgetExhausted { desired: 1, current: 2 });
+    assert_eq!(pdbs(2), [(0, 0, 0)]);
 }
 
 #[test]
-fn an_empty_pdb_selector_selects_every_pod_of_its_namespace_for_status_and_eviction() {
-    // Upstream rule (policy/v1): `selector: {}` selects every pod of the PDB's namespace.
-    // client-go `listers/policy/v1/poddisruptionbudget_expansion.go` GetPodPodDisruptionBudgets
-    // ("Unlike the v1beta version, here we let an empty selector match everything"), read by
-    // the disruption controller's getPdbForPod and by EvictionREST.Create; kubernetes PR
-    // #119732. web: 2 pods (one per node), Ready at 6 s; a PDB `selector: {}` with
-    // minAvailable 1 -> allowed 1. 30 s drain node-1: its pod is evicted against the
-    // empty-selector PDB's budget (1 -> 0). 31 s drain node-2: its Ready pod is refused (429,
-    // the PDB's status was re-synced when the pods changed: 1 healthy of 1 needed), while the
-    // replacement, still Pending there, is deleted without a budget check (canIgnorePDB).
-    // Before this fix the Eviction API saw no PDB and evicted both at once.
-    let mut pdb = PdbBuilder::new("all", "unused").min_available(IntOrPercent::Int(1)).build();
-    pdb.selector = Some(kubesim_model::LabelSelector::default());
+fn a_dry_run_of_a_terminating_pod_skips_the_budget_and_a_removed_pod_is_404() {
+    // canIgnorePDB: a pod with a deletionTimestamp is deleted without looking at PDBs (none
+    // consulted). Bare pod job-a (its app takes 60 s to stop; terminationGracePeriodSeconds
+    // 30), deleted at 20 s: terminating until it is killed at 50 s. 30 s: a dry-run eviction
+    // -> 201, no PDB consulted, and the termination goes on as the delete said.
+    let pod_with_pdb = |actions: Vec<(u64, ActionKind)>| {
+        let mut s = scenario(vec![NodeBuilder::new("node-1").build()], vec![], actions);
+        add_bare_pod(&mut s, "job-a", SpecBuilder::new().requests("100m", "128Mi").build());
+        s.cluster.behaviours[0].shutdown = Dist::Constant(SimDuration::from_secs(60));
+        with_pdbs(
+            s,
+            vec![PdbBuilder::new("job-pdb", "job-a").min_available(IntOrPercent::Int(1)).build()],
+        )
+    };
+    let out = kubesim_controllers::run(&pod_with_pdb(vec![
+        (
+            20,
+            ActionKind::DeletePod {
+                target: named("job-a"),
+                grace_period_seconds: None,
+                force: false,
+            },
+        ),
+        (
+            30,
+            ActionKind::EvictPod {
+                target: named("job-a"),
+                grace_period_seconds: None,
+                dry_run: true,
+            },
+        ),
+    ]));
+    let calls: Vec<_> = out.trace.eviction_calls.iter().collect();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(
+        calls[0].answer,
+        EvictionAnswer::Created(EvictionGrant::NoBudgetCheck("pod is already being deleted"))
+    );
+    assert!(out.trace.eviction_calls.pdbs(calls[0]).is_empty());
+    // deletionTimestamp: the delete's time plus the grace period, untouched by the dry run.
+    assert_eq!(out.cluster.pods[0].meta.deletion, Some(SimTime(50_000)));
+    assert!(out.cluster.pods[0].removed.is_some_and(|t| t >= SimTime(50_000)));
+
+    // getPod's NotFound: `drain --force` at 20 s is refused (minAvailable 1 of 1: 429) and
+    // retries at 25 s; a forced delete at 22 s removes the pod at once, so the retry is a 404
+    // (kubectl counts the pod as gone), with no PDB consulted.
+    let force = DrainOptions { force: true, ..ignore_ds() };
+    let out = kubesim_controllers::run(&pod_with_pdb(vec![
+        (20, drain(&[0], force)),
+        (
+            22,
+            ActionKind::DeletePod {
+                target: named("job-a"),
+                grace_period_seconds: None,
+                force: true,
+            },
+        ),
+    ]));
+    let calls: Vec<_> =
+        out.trace.eviction_calls.iter().map(|c| (c.time.0, c.caller, c.answer)).collect();
+    assert_eq!(
+        calls,
+        [
+            (
+                20_000,
+                EvictionCaller::Drain(0),
+                EvictionAnswer::BudgetExhausted { desired: 1, current: 1 }
+            ),
+            (25_000, EvictionCaller::Drain(0), EvictionAnswer::NotFound),
+        ]
+    );
+    let last = out.trace.eviction_calls.iter().last().unwrap();
+    assert!(out.trace.eviction_calls.pdbs(last).is_empty());
+    assert_eq!(last.answer.message("job-a", ""), "pods \"job-a\" not found");
+}
+
+#[test]
+fn traced_objects_show_every_write_even_two_at_one_instant() {
+    // `--trace-objects pdb/web-pdb`: web 2 pods, PDB minAvailable 1. At 30 s evict-pod: the
+    // Eviction API writes the PDB's status (disruptionsAllowed 1 -> 0, the pod in
+    // disruptedPods); then, at the same instant, the disruption controller re-syncs it as the
+    // pod changed (currentHealthy 2 -> 1). Both writes are visible, in that order.
+    let target = kubesim_model::PodTarget::Selector {
+        namespace: "default".into(),
+        selector: kubesim_model::LabelSelector::from_labels([("app", "web")]),
+        node: None,
+        count: 1,
+        pick: kubesim_model::Pick::Oldest,
+    };
     let s = with_pdbs(
         scenario(
             two_nodes(),
             vec![web(2)],
-            vec![(30, drain(&[0], ignore_ds())), (31, drain(&[1], ignore_ds()))],
+            vec![(30, ActionKind::EvictPod { target, grace_period_seconds: None, dry_run: false })],
         ),
-        vec![pdb],
+        vec![PdbBuilder::new("web-pdb", "web").min_available(IntOrPercent::Int(1)).build()],
     );
-    let out = kubesim_controllers::run(&s);
-    let evicted = events(&out, "EvictionByEvictionAPI");
-    assert_eq!(evicted[0].0, 30_000);
-    assert!(evicted[0].2.contains("PodDisruptionBudget all"), "{}", evicted[0].2);
-    assert!(evicted[0].2.ends_with("disruptionsAllowed 1 -> 0)"), "{}", evicted[0].2);
-    let refused = events(&out, "TooManyRequests");
-    assert_eq!(refused[0].0, 31_000);
-    assert!(refused[0].2.contains("The disruption budget all needs 1 healthy pods"));
-    // Re-synced as the pods changed: 2 healthy before the drain, 1 after the eviction.
-    assert_eq!(metric(&out, "pdb/all:healthy", 29_000), 2);
-    assert_eq!(metric(&out, "pdb/all:allowed", 30_000), 0);
-    assert!(evicted.iter().all(|e| e.0 != 31_000 || !e.2.contains("1 -> 0")));
-}
-
-#[test]
-fn a_pdb_over_a_pod_whose_controller_cannot_be_resolved_fails_safe() {
-    // Upstream rule: `getExpectedScale` (pkg/controller/disruption/disruption.go) needs the
-    // scale of each selected pod's controller when the PDB has maxUnavailable or a percentage
-    // minAvailable; a controller reference it cannot resolve is an error, the sync records
-    // `CalculateExpectedPodCountFailed` ("Failed to calculate the number of expected pods:
-    // ...") and `failSafe` writes disruptionsAllowed 0 with DisruptionAllowed=False, reason
-    // SyncFailed. A Job has no scale subresource ("jobs.batch does not implement the scale
-    // subresource", from getScaleController/implementsScale); a ReplicaSet the cluster does
-    // not have is "found no controllers for pod". An integer minAvailable needs no scale
-    // (expected = the number of pods), so that PDB works. The owner references are kept.
-    let mut s = scenario(vec![NodeBuilder::new("node-1").build()], vec![], vec![]);
-    let owner = |kind: kubesim_model::OwnerKind, name: &str| kubesim_model::OwnerRef {
-        kind,
-        name: name.into(),
-        uid: format!("uid-{name}"),
-    };
-    let spec = || kubesim_model::build::SpecBuilder::new().requests("100m", "128Mi").build();
-    let job = add_bare_pod(&mut s, "job-a", spec());
-    s.cluster.pods[job.index()].meta.owner = Some(owner(
-        kubesim_model::OwnerKind::Other { api_version: "batch/v1".into(), kind: "Job".into() },
-        "nightly",
-    ));
-    let rs = add_bare_pod(&mut s, "rs-b", spec());
-    s.cluster.pods[rs.index()].meta.owner = Some(owner(Kind::ReplicaSet.into(), "gone"));
-    let job2 = add_bare_pod(&mut s, "job-c", spec());
-    s.cluster.pods[job2.index()].meta.owner = s.cluster.pods[job.index()].meta.owner.clone();
-    s.actions.push(kubesim_model::Action {
-        at: SimTime(30_000),
-        kind: ActionKind::EvictPod { target: named("job-a"), grace_period_seconds: None },
-        label: "evict-pod job-a".into(),
-    });
-    let s = with_pdbs(
-        s,
-        vec![
-            PdbBuilder::new("job-pdb", "job-a").max_unavailable(IntOrPercent::Int(1)).build(),
-            PdbBuilder::new("rs-pdb", "rs-b").min_available(IntOrPercent::Percent(50)).build(),
-            PdbBuilder::new("int-pdb", "job-c").min_available(IntOrPercent::Int(0)).build(),
-        ],
-    );
-    let out = kubesim_controllers::run(&s);
-    let failed = events(&out, "CalculateExpectedPodCountFailed");
-    assert!(failed.iter().any(|e| e.1 == "job-pdb"
-        && e.2 == "Failed to calculate the number of expected pods: jobs.batch does not implement the scale subresource"), "{failed:?}");
-    assert!(failed.iter().any(|e| e.1 == "rs-pdb"
-        && e.2 == "Failed to calculate the number of expected pods: found no controllers for pod \"rs-b\""), "{failed:?}");
-    assert!(failed.iter().all(|e| e.1 != "int-pdb"));
-    let pdb = |name: &str| out.cluster.pdbs.iter().find(|p| p.meta.name == name).unwrap();
-    for name in ["job-pdb", "rs-pdb"] {
-        let st = &pdb(name).status;
-        assert_eq!(st.disruptions_allowed, 0);
-        let cond = st.condition.as_ref().unwrap();
-        assert_eq!((cond.status, cond.reason), (kubesim_model::CondStatus::False, "SyncFailed"));
-    }
-    assert_eq!(pdb("int-pdb").status.disruptions_allowed, 1);
-    // The Eviction API refuses the Job's pod: its budget has no room (429).
-    let refused = events(&out, "TooManyRequests");
-    assert_eq!(refused.len(), 1);
-    assert_eq!(refused[0].0, 30_000);
-    // The owner reference is kept as written.
-    let kept = out.cluster.pods[job.index()].meta.owner.as_ref().unwrap();
-    assert_eq!((kept.kind.api_version(), kept.kind.as_str()), ("batch/v1", "Job"));
+    let mut sim = kubesim_controllers::Simulation::new(&s);
+    sim.trace_objects(vec![
+        kubesim_model::ObjectSelector::parse("pdb/web-pdb").unwrap(),
+        kubesim_model::ObjectSelector::parse("node/node-1").unwrap(),
+    ]);
+    let out = sim.run();
+    let changes = out.trace.object_changes.as_ref().unwrap();
+    // At t = 0 both objects as they are (ADDED), node first (kinds are looked at in order).
+    assert_eq!(changes[0].watch, kubesim_model::WatchType::Added);
+    assert_eq!(changes[0].time, SimTime(0));
+    assert!(matches!(changes[0].object, kubesim_model::ObjectSnapshot::Node(_)));
+    let pdb_at_30: Vec<(i32, i32, usize)> = changes
+        .iter()
+        .filter(|c| c.time == SimTime(30_000))
+        .filter_map(|c| match &c.object {
+            kubesim_model::ObjectSnapshot::Pdb(p) => Some((
+                p.status.disruptions_allowed,
+                p.status.current_healthy,
+                p.status.disrupted_pods.len(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pdb_at_30[0], (0, 2, 1), "{pdb_at_30:?}");
+    assert_eq!(pdb_at_30[1].1, 1, "{pdb_at_30:?}");
+    assert!(changes.iter().all(|c| c.watch != kubesim_model::WatchType::Deleted));
+    // Every record is a change: no two consecutive records of one object are equal.
+    let pdbs: Vec<_> = changes
+        .iter()
+        .filter(|c| matches!(c.object, kubesim_model::ObjectSnapshot::Pdb(_)))
+        .collect();
+    assert!(pdbs.windows(2).all(|w| w[0].object != w[1].object));
 }
