@@ -40,6 +40,7 @@ pub mod disruptions;
 pub mod expectations;
 pub mod figures;
 pub mod markdown;
+pub mod spot;
 pub mod state;
 pub mod summary;
 pub mod sweep;
