@@ -57,8 +57,8 @@ use crate::node_heartbeat::{NodeHeartbeats, Recovery};
 use crate::nodelifecycle::NodeLifecycleController;
 use crate::podgc::{PodGc, TAINT_OUT_OF_SERVICE};
 use crate::tainteviction::TaintEvictionController;
-use crate::world::{Event, World};
 use crate::world::streams;
+use crate::world::{Event, World};
 use kubesim_engine::{RngStreams, SimDuration};
 use kubesim_model::{
     Action, ActionKind, CondStatus, EventType, Kind, NodeId, OutageMode, PdbId, PodConditionType,
@@ -284,10 +284,11 @@ impl NodeHealth {
                 drain(w, n);
             }
             SpotHandler::Shutdown => {
-                let (period, critical) = spot.as_ref().map_or(
-                    (SimDuration::from_secs(30), SimDuration::from_secs(15)),
-                    |s| (s.shutdown_grace_period, s.shutdown_grace_period_critical_pods),
-                );
+                let (period, critical) = spot
+                    .as_ref()
+                    .map_or((SimDuration::from_secs(30), SimDuration::from_secs(15)), |s| {
+                        (s.shutdown_grace_period, s.shutdown_grace_period_critical_pods)
+                    });
                 if !period.is_zero() {
                     self.begin_shutdown(w, kubelet, n, period, critical);
                 }
@@ -324,13 +325,8 @@ impl NodeHealth {
             "Shutdown manager detected shutdown event".into(),
         );
         kubelet.node_shutting_down(n);
-        if api::set_node_ready(
-            w,
-            n,
-            CondStatus::False,
-            "KubeletNotReady",
-            "node is shutting down",
-        ) {
+        if api::set_node_ready(w, n, CondStatus::False, "KubeletNotReady", "node is shutting down")
+        {
             let name = w.cluster.nodes[n.index()].meta.name.clone();
             w.record_node(
                 n,
@@ -340,10 +336,14 @@ impl NodeHealth {
             );
             self.nlc.node_status_changed(w, n);
         }
-        let first = SimDuration::from_millis(period.as_millis().saturating_sub(critical.as_millis()));
+        let first =
+            SimDuration::from_millis(period.as_millis().saturating_sub(critical.as_millis()));
         self.shutdown_group(w, kubelet, n, false, first.as_millis() / 1000);
         let fault_gen = self.heartbeats.generation(n);
-        w.schedule(first, Event::ShutdownCriticalPods(n, fault_gen, (critical.as_millis() / 1000) as u32));
+        w.schedule(
+            first,
+            Event::ShutdownCriticalPods(n, fault_gen, (critical.as_millis() / 1000) as u32),
+        );
     }
 
     /// Kills one group of the node's pods (critical or not) for the graceful node shutdown.
@@ -367,8 +367,11 @@ impl NodeHealth {
                     && (pod.spec.priority >= SYSTEM_CRITICAL_PRIORITY) == critical
             })
             .collect();
-        let counted: Vec<PodId> =
-            pods.iter().copied().filter(|&p| !is_daemon_pod(w, p) && w.cluster.pods[p.index()].meta.deletion.is_none()).collect();
+        let counted: Vec<PodId> = pods
+            .iter()
+            .copied()
+            .filter(|&p| !is_daemon_pod(w, p) && w.cluster.pods[p.index()].meta.deletion.is_none())
+            .collect();
         self.add_spot_disruption(w, n, &counted);
         for p in pods {
             let own = w.cluster.pods[p.index()].spec.termination_grace_period_seconds;
@@ -557,7 +560,9 @@ fn spot_pool_of(w: &World, n: NodeId) -> Option<&kubesim_model::SpotPool> {
 
 /// Whether a pod belongs to a DaemonSet.
 fn is_daemon_pod(w: &World, p: PodId) -> bool {
-    w.cluster.controller_of(p).is_some_and(|c| w.cluster.workloads[c.index()].kind == Kind::DaemonSet)
+    w.cluster
+        .controller_of(p)
+        .is_some_and(|c| w.cluster.workloads[c.index()].kind == Kind::DaemonSet)
 }
 
 /// The pods an interruption of node `n` takes away: live, not terminal, not being deleted, not
@@ -590,9 +595,8 @@ fn pdb_violations(w: &World, pods: &[PodId]) -> u32 {
             continue;
         }
         for pdb in w.matching_pdbs(p) {
-            let h = healthy
-                .entry(pdb)
-                .or_insert_with(|| i64::from(w.cluster.pdb_counts(pdb).healthy));
+            let h =
+                healthy.entry(pdb).or_insert_with(|| i64::from(w.cluster.pdb_counts(pdb).healthy));
             *h -= 1;
             if *h < i64::from(w.cluster.pdbs[pdb.index()].status.desired_healthy) {
                 violations += 1;

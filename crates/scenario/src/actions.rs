@@ -113,8 +113,10 @@ impl Actions<'_> {
             }
             _ => Err(self.at_key(
                 p,
-                Problem::new("`spot-interruption` needs either `nodes`, or `pool` and `ratePerHour`")
-                    .expected("`{nodes: [pool-a-1]}` or `{pool: spot, ratePerHour: 2}`"),
+                Problem::new(
+                    "`spot-interruption` needs either `nodes`, or `pool` and `ratePerHour`",
+                )
+                .expected("`{nodes: [pool-a-1]}` or `{pool: spot, ratePerHour: 2}`"),
             )),
         }
     }

@@ -9,7 +9,9 @@ use rand::RngExt;
 use std::path::Path;
 
 fn load_yaml(text: &str) -> Scenario {
-    kubesim_scenario::load_str(text, Path::new("spot.yaml")).unwrap_or_else(|e| panic!("{e}")).scenario
+    kubesim_scenario::load_str(text, Path::new("spot.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario
 }
 
 fn load_err(text: &str) -> String {
@@ -35,7 +37,8 @@ fn spot_pools_carry_the_providers_label_and_taint() {
         ("gke", "cloud.google.com/gke-spot", "true", false),
         ("eks", "eks.amazonaws.com/capacityType", "SPOT", false),
     ] {
-        let s = load_yaml(&pool_yaml(&format!("      priority: spot\n      provider: {provider}\n")));
+        let s =
+            load_yaml(&pool_yaml(&format!("      priority: spot\n      provider: {provider}\n")));
         for n in &s.cluster.nodes {
             assert_eq!(n.meta.labels.get(key).map(String::as_str), Some(value), "{provider}");
             let t: Vec<_> = n.taints.iter().filter(|t| t.key == key).collect();
@@ -124,15 +127,22 @@ fn gke_spot_interruption_is_a_graceful_node_shutdown() {
     let out = kubesim_controllers::run(&load_yaml(SHUTDOWN));
     // 1:00 notice (GKE: 30 s; the pool's default handler is the kubelet's graceful node
     // shutdown): the kubelet records NodeShutdown and reports NotReady at once.
-    assert_eq!(events(&out, "SpotInterruption"), [(60.0, "spot-1", "Spot interruption notice: the instance is terminated in 30s")]);
-    assert_eq!(events(&out, "NodeShutdown"), [(60.0, "spot-1", "Shutdown manager detected shutdown event")]);
+    assert_eq!(
+        events(&out, "SpotInterruption"),
+        [(60.0, "spot-1", "Spot interruption notice: the instance is terminated in 30s")]
+    );
+    assert_eq!(
+        events(&out, "NodeShutdown"),
+        [(60.0, "spot-1", "Shutdown manager detected shutdown event")]
+    );
     assert_eq!(events(&out, "NodeNotReady")[0].0, 60.0);
     assert_eq!(metric(&out, "nodes_not_ready", 60.0), 1);
     // Regular pods first (grace min(30 - 15, 30) = 15 s, they exit 1 s after SIGTERM), the
     // critical agent when the first group's 15 s are over.
     let killing: Vec<f64> = events(&out, "Killing").iter().map(|e| e.0).collect();
     assert_eq!(killing, [60.0, 60.0, 75.0]);
-    let old: Vec<_> = out.cluster.pods.iter().filter(|p| p.meta.creation == SimTime::ZERO).collect();
+    let old: Vec<_> =
+        out.cluster.pods.iter().filter(|p| p.meta.creation == SimTime::ZERO).collect();
     assert_eq!(old.len(), 3);
     for p in &old {
         assert_eq!(p.status.phase, PodPhase::Failed, "{}", p.meta.name);
@@ -148,11 +158,19 @@ fn gke_spot_interruption_is_a_graceful_node_shutdown() {
     }
     // The ReplicaSets replace them, but nothing lands on the shutting-down node (not-ready
     // taint), and the other node does not match their selector: Pending.
-    let new_bound = out.cluster.pods.iter().filter(|p| p.meta.creation > SimTime::ZERO && p.node.is_some()).count();
+    let new_bound = out
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| p.meta.creation > SimTime::ZERO && p.node.is_some())
+        .count();
     assert_eq!(new_bound, 0);
     // 1:30 the machine is gone; the cloud node lifecycle controller looks at 1:35 and deletes
     // the node (it is not Ready).
-    assert_eq!(events(&out, "DeletingNode"), [(95.0, "spot-1", "Deleting node spot-1 because it does not exist in the cloud provider")]);
+    assert_eq!(
+        events(&out, "DeletingNode"),
+        [(95.0, "spot-1", "Deleting node spot-1 because it does not exist in the cloud provider")]
+    );
     // The record: 3 pods stopped; the PDB (minAvailable 2, both web pods healthy) is broken
     // by each of the two web pods.
     let r = &out.trace.spot_interruptions;
@@ -179,7 +197,8 @@ fn interruptions_at_a_rate_come_from_the_actions_own_stream() {
     // Exponential gaps of mean 10 min from stream SPOT_INTERRUPTIONS_BASE + action index,
     // from 10:00 to 1:10:00; each notice on a different node, 2 min before its termination
     // (EKS).
-    let mut rng = RngStreams::new(5).stream(kubesim_controllers::world::streams::SPOT_INTERRUPTIONS_BASE);
+    let mut rng =
+        RngStreams::new(5).stream(kubesim_controllers::world::streams::SPOT_INTERRUPTIONS_BASE);
     let u: f64 = rng.random::<f64>();
     let first = 600_000 + (-(1.0 - u).ln() * 3_600_000.0 / 6.0).round() as u64;
     let got: Vec<u64> = out.trace.spot_interruptions.iter().map(|r| r.time.0).collect();
