@@ -103,7 +103,7 @@ fn pods_of_one_template_fail_alike_until_the_cluster_changes() {
         .events
         .iter()
         .filter(|e| e.reason == "Scheduled")
-        .map(|e| (e.time.0, &*e.node))
+        .map(|e| (e.time.0, e.node))
         .collect();
     assert_eq!(
         scheduled,
