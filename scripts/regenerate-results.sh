@@ -14,3 +14,8 @@ done
   --chart upgrade_duration_s --chart min_ready_pct --chart deployment/web:min_ready_pct \
   --out results/studies/surge-vs-duration >/dev/null
 echo "regenerated results/studies/surge-vs-duration/"
+./target/release/kubesim sweep scenarios/studies/autoscaler-maxcount.yaml \
+  --set 'cluster.nodePools[general].maxCount=6,7,8,9' --seeds 20 --jobs 2 \
+  --chart below_desired_s --chart recovery_s \
+  --out results/studies/autoscaler-maxcount >/dev/null
+echo "regenerated results/studies/autoscaler-maxcount/"

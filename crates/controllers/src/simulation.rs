@@ -163,7 +163,7 @@ impl Simulation {
                     w.trace
                         .marks
                         .push(kubesim_model::Mark { time: w.now, label: action.label.clone() });
-                    nh.run(w, &mut self.kubelet, action);
+                    nh.run(w, &mut self.kubelet, action, i);
                 } else {
                     actions::run(
                         w,
@@ -228,6 +228,12 @@ impl Simulation {
             Event::AutoscalerNodeUp(g, id) => self.cluster_autoscaler.node_up(w, g, id),
             Event::SpotTermination(n, fault_gen) => {
                 nh.spot_termination(w, &mut self.kubelet, n, fault_gen)
+            }
+            Event::SpotRateNext(i) => {
+                nh.spot_rate_next(w, &mut self.kubelet, &self.actions[i as usize], i)
+            }
+            Event::ShutdownCriticalPods(n, fault_gen, grace) => {
+                nh.shutdown_critical_pods(w, &mut self.kubelet, n, fault_gen, grace)
             }
         }
     }

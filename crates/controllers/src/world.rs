@@ -72,6 +72,11 @@ pub enum Event {
     CloudNodeMonitor(NodeId),
     /// The end of a spot interruption notice: the machine is terminated (node, generation).
     SpotTermination(NodeId, u32),
+    /// The next interruption of a rate-driven `spot-interruption` action (action index).
+    SpotRateNext(u32),
+    /// A graceful node shutdown's second group: the critical pods are killed (node, fault
+    /// generation, their grace period in seconds).
+    ShutdownCriticalPods(NodeId, u32, u32),
     /// The cluster autoscaler's loop (`RunOnce`, every `scan-interval`).
     AutoscalerScan,
     /// A node the cluster autoscaler asked for registers (node group, request id).
@@ -137,6 +142,8 @@ pub mod streams {
     pub const DAEMONSET: u64 = 61;
     /// Cluster autoscaler (the random expander, provisioning delays of its nodes).
     pub const CLUSTER_AUTOSCALER: u64 = 62;
+    /// Rate-driven spot interruptions: action `i` uses stream `SPOT_INTERRUPTIONS_BASE + i`.
+    pub const SPOT_INTERRUPTIONS_BASE: u64 = 4 << 32;
     /// Node Lease renewal jitter: node `i` uses stream `LEASE_BASE + i`.
     pub const LEASE_BASE: u64 = 2 << 32;
     /// Node status sync jitter and report delays: node `i` uses stream `NODE_STATUS_BASE + i`.

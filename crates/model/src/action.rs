@@ -239,14 +239,19 @@ pub enum ActionKind {
         nodes: Vec<NodeId>,
     },
     /// A spot (preemptible) interruption: a notice, then the machine is terminated `notice`
-    /// later and the cloud controller deletes its Node object once it is not Ready.
+    /// later and the cloud controller deletes its Node object once it is not Ready. Either
+    /// named nodes at the action's time, or (`rate`) a pool's nodes at random times.
     SpotInterruption {
-        /// The nodes.
+        /// The nodes (empty with `rate`).
         nodes: Vec<NodeId>,
-        /// Time between the notice and the termination (AWS 2 min, GCP and Azure 30 s).
-        notice: SimDuration,
-        /// What reacts to the notice.
-        handler: SpotHandler,
+        /// Time between the notice and the termination (None: the node's spot pool's provider
+        /// says, AWS 2 min, GCP and Azure 30 s; 2 min for a node of no spot pool).
+        notice: Option<SimDuration>,
+        /// What reacts to the notice (None: the node's spot pool says; `drain` for a node of
+        /// no spot pool).
+        handler: Option<SpotHandler>,
+        /// Interruptions at random times instead of named nodes.
+        rate: Option<SpotRate>,
     },
     /// `kubectl taint nodes <nodes> key=value:effect` (an existing taint with the same key
     /// and effect is overwritten).
@@ -350,8 +355,36 @@ pub enum SpotHandler {
     /// default).
     #[default]
     Drain,
+    /// The kubelet's graceful node shutdown (`shutdownGracePeriod`,
+    /// `shutdownGracePeriodCriticalPods`): the node turns NotReady and its pods are stopped,
+    /// regular ones first, and end Failed (`Terminated`).
+    Shutdown,
     /// Nothing reacts: the machine just goes away at the end of the notice.
     None,
+}
+
+impl SpotHandler {
+    /// The name as written in a scenario.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Drain => "drain",
+            Self::Shutdown => "shutdown",
+            Self::None => "none",
+        }
+    }
+}
+
+/// Spot interruptions of a pool's nodes at random times: a Poisson process of `per_hour`
+/// interruptions per hour (exponential gaps drawn from the action's own seeded stream), each
+/// hitting one of the pool's live nodes not yet noticed, drawn uniformly from the same stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpotRate {
+    /// Index of the node pool in `Cluster::pools`.
+    pub pool: usize,
+    /// Interruptions per hour over the whole pool.
+    pub per_hour: f64,
+    /// No interruption after this time (None: until the end of the run).
+    pub until: Option<kubesim_engine::SimTime>,
 }
 
 /// An application fault: from the action's time, the probes of the chosen kinds fail.

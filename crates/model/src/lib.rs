@@ -26,13 +26,14 @@ pub mod quantity;
 pub mod resources;
 pub mod scenario;
 pub mod scheduling;
+pub mod spot;
 pub mod tolerations;
 pub mod trace;
 pub mod workload;
 
 pub use action::{
     Action, ActionKind, DrainOptions, DrainTimeoutBehaviour, Fault, NewNodes, OutageMode, Pick,
-    PodTarget, SpotHandler, TemplateChange, UpgradeSettings,
+    PodTarget, SpotHandler, SpotRate, TemplateChange, UpgradeSettings,
 };
 pub use autoscaler::{ClusterAutoscalerParams, Expander, NodeGroup};
 pub use behaviour::{Behaviour, BehaviourId, Crash, CrashChance, Exit, Hook};
@@ -67,5 +68,8 @@ pub use scheduling::{
     HostPort, PodAffinity, PodAffinityTerm, PreemptionPolicy, PriorityClass,
     WeightedPodAffinityTerm,
 };
-pub use trace::{EventRef, EventType, Events, Mark, Metrics, Trace, TraceEvent};
+pub use spot::{Provider, SYSTEM_CRITICAL_PRIORITY, SpotPool};
+pub use trace::{
+    EventRef, EventType, Events, Mark, Metrics, SpotInterruptionRecord, Trace, TraceEvent,
+};
 pub use workload::{DeploymentCondition, IntOrPercent, Workload, WorkloadSpec, WorkloadStatus};

@@ -47,6 +47,8 @@ pub struct Params {
     pub percentage_of_nodes_to_score: u32,
     /// The cluster autoscaler's flags and node groups (`params.clusterAutoscaler`).
     pub cluster_autoscaler: crate::autoscaler::ClusterAutoscalerParams,
+    /// The node pools with `priority: spot`.
+    pub spot_pools: Vec<crate::spot::SpotPool>,
 }
 
 impl Default for Params {
@@ -72,6 +74,14 @@ impl Default for Params {
             pod_max_in_unschedulable_pods_duration: SimDuration::from_mins(5),
             percentage_of_nodes_to_score: 0,
             cluster_autoscaler: crate::autoscaler::ClusterAutoscalerParams::default(),
+            spot_pools: Vec::new(),
         }
+    }
+}
+
+impl Params {
+    /// The spot settings of the node pool with this index, if it is a spot pool.
+    pub fn spot_pool(&self, pool: usize) -> Option<&crate::spot::SpotPool> {
+        self.spot_pools.iter().find(|s| s.pool == pool)
     }
 }

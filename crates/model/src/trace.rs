@@ -658,6 +658,26 @@ pub struct Trace {
     pub rollouts: Vec<RolloutRecord>,
     /// The cluster autoscaler's scale-ups, in time order.
     pub scale_ups: Vec<ScaleUpRecord>,
+    /// Spot interruption notices, in time order.
+    pub spot_interruptions: Vec<SpotInterruptionRecord>,
+}
+
+/// One spot interruption: the notice, and what it cost the PodDisruptionBudgets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpotInterruptionRecord {
+    /// When the notice came.
+    pub time: SimTime,
+    /// The node.
+    pub node: crate::meta::NodeId,
+    /// Its pool (None for a node of no pool).
+    pub pool: Option<String>,
+    /// When the machine is terminated.
+    pub terminated: SimTime,
+    /// Pods the interruption stopped or deleted (not DaemonSet pods).
+    pub pods: u32,
+    /// Of those, the pods whose loss took a PodDisruptionBudget below its `desiredHealthy`
+    /// (each counted once per budget it broke).
+    pub pdb_violations: u32,
 }
 
 /// One scale-up of the cluster autoscaler: the node groups resized and the pods that

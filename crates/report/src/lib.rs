@@ -43,6 +43,7 @@ pub mod expectations;
 pub mod figures;
 pub mod markdown;
 pub mod objects;
+pub mod spot;
 pub mod state;
 pub mod summary;
 pub mod sweep;

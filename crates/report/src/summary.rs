@@ -57,6 +57,10 @@ pub struct Summary {
     /// pools).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub scale_ups: Vec<crate::autoscaler::ScaleUpSummary>,
+    /// Spot interruptions with their PDB violations and replacement latency (absent without
+    /// any).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spot_interruptions: Option<crate::spot::SpotSummary>,
     /// The scenario's notes (fields read but not simulated, defaults applied, …).
     pub notes: Vec<String>,
     /// Verdicts of the scenario's expectations (`expect:`), in file order (see
@@ -276,6 +280,7 @@ fn summarize_parts(out: &RunOutput, full: bool) -> Summary {
         drains: crate::disruptions::summarize_drains(trace),
         upgrades: crate::disruptions::summarize_upgrades(trace),
         scale_ups: crate::autoscaler::summarize_scale_ups(trace, out.cluster),
+        spot_interruptions: crate::spot::summarize_spot(trace, out.cluster),
         notes: scenario.notes.clone(),
         expectations: if full { crate::expectations::evaluate(out) } else { Vec::new() },
     }

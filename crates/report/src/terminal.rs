@@ -91,6 +91,18 @@ fn write_terminal(o: &mut String, s: &Summary) -> std::fmt::Result {
         "events: {} ({} warnings): {} SuccessfulCreate, {} Scheduled, {} FailedScheduling, {} Killing",
         e.total, e.warnings, e.successful_create, e.scheduled, e.failed_scheduling, e.killing
     )?;
+    if let Some(sp) = &s.spot_interruptions {
+        writeln!(
+            o,
+            "spot interruptions: {} ({} pods, {} PDB violations), {} replaced (latency p50 {}, max {})",
+            sp.interruptions,
+            sp.pods_disrupted,
+            sp.pdb_violations,
+            sp.replaced,
+            sp.replacement_latency_p50.as_deref().unwrap_or("<none>"),
+            sp.replacement_latency_max.as_deref().unwrap_or("<none>"),
+        )?;
+    }
     if !s.expectations.is_empty() {
         let rows: Vec<Vec<String>> = s
             .expectations

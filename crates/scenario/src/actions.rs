@@ -5,7 +5,7 @@ use crate::error::{Problem, ScenarioError, did_you_mean, nearest, one_of};
 use crate::format::{
     ActionFile, AddNodeFile, CondStatusFile, DebugFile, DeletePodFile, DrainFile, EvictPodFile,
     MakeHealthyFile, MakeUnhealthyFile, OperatorFile, OutageModeFile, PickFile, PodTargetFile,
-    ProbeKindFile, RolloutFile, ScaleFile, SelectorFile, SetPodConditionFile, SpotHandlerFile,
+    ProbeKindFile, RolloutFile, ScaleFile, SelectorFile, SetPodConditionFile, SpotInterruptionFile,
     TaintEffectFile, UpgradePoolFile, VERBS,
 };
 use crate::manifest;
@@ -18,7 +18,7 @@ use kubesim_model::{
     Action, ActionKind, Behaviour, BehaviourId, Cluster, CondStatus, DrainOptions,
     DrainTimeoutBehaviour, Fault, IntOrPercent, Kind, LabelSelector, Labels, Meta, NewNodes,
     NodeId, NodeReady, OutageMode, Pick, PodTarget, ProbeKind, ProbeKinds, Requirement, Resources,
-    SpotHandler, Taint, TaintEffect, TemplateChange, UpgradeSettings,
+    SpotRate, Taint, TaintEffect, TemplateChange, UpgradeSettings,
 };
 use std::collections::BTreeSet;
 
@@ -43,6 +43,82 @@ impl Actions<'_> {
 
     fn at_key(&self, path: &Path, p: Problem) -> ScenarioError {
         self.main.at_key(self.root, path, None, p)
+    }
+
+    /// `spot-interruption`: named nodes, or `pool` + `ratePerHour` (+ `for`).
+    fn spot_interruption(
+        &self,
+        p: &Path,
+        s: &SpotInterruptionFile,
+        at: SimTime,
+    ) -> Result<(ActionKind, String), ScenarioError> {
+        let notice = s.notice.map(|d| d.0);
+        let handler = s.handler.map(crate::build::spot_handler);
+        let suffix = match (notice, handler) {
+            (None, None) => String::new(),
+            (n, h) => {
+                let mut parts = Vec::new();
+                if let Some(n) = n {
+                    parts.push(format!("notice {n}"));
+                }
+                if let Some(h) = h {
+                    parts.push(h.name().to_string());
+                }
+                format!(" ({})", parts.join(", "))
+            }
+        };
+        match (&s.nodes, &s.pool, s.rate_per_hour) {
+            (Some(nodes), None, None) => {
+                if s.for_.is_some() {
+                    return Err(self.at_key(
+                        &p.key("for"),
+                        Problem::new("`for` is only read with `ratePerHour`")
+                            .expected("`pool` and `ratePerHour` with `for`, or no `for`"),
+                    ));
+                }
+                let ids = self.node_list(&p.key("nodes"), &nodes.0)?;
+                Ok((
+                    ActionKind::SpotInterruption { nodes: ids, notice, handler, rate: None },
+                    format!("spot-interruption {}{suffix}", nodes.0.join(",")),
+                ))
+            }
+            (None, Some(pool), Some(rate)) => {
+                let Some(index) = self.cluster.pool_by_name(pool) else {
+                    let names: Vec<&str> =
+                        self.cluster.pools.iter().map(|x| x.name.as_str()).collect();
+                    return Err(self.at(
+                        &p.key("pool"),
+                        Problem::new(format!("no node pool named `{pool}`"))
+                            .expected(format!("one of the node pools: {}", names.join(", "))),
+                    ));
+                };
+                if !rate.is_finite() || rate <= 0.0 || rate > 1_000_000.0 {
+                    return Err(self.at(
+                        &p.key("ratePerHour"),
+                        Problem::new(format!("invalid rate {rate}"))
+                            .expected("interruptions per hour over the pool: a number above 0 (at most 1000000)"),
+                    ));
+                }
+                let until = s.for_.map(|d| at + d.0);
+                let window = s.for_.map_or(String::new(), |d| format!(" for {}", d.0));
+                Ok((
+                    ActionKind::SpotInterruption {
+                        nodes: Vec::new(),
+                        notice,
+                        handler,
+                        rate: Some(SpotRate { pool: index, per_hour: rate, until }),
+                    },
+                    format!("spot-interruption {pool} {rate}/h{window}{suffix}"),
+                ))
+            }
+            _ => Err(self.at_key(
+                p,
+                Problem::new(
+                    "`spot-interruption` needs either `nodes`, or `pool` and `ratePerHour`",
+                )
+                .expected("`{nodes: [pool-a-1]}` or `{pool: spot, ratePerHour: 2}`"),
+            )),
+        }
     }
 
     /// The actions, in file order (the caller sorts them by time).
@@ -125,17 +201,7 @@ impl Actions<'_> {
                 let nodes = self.node_list(&path.key("delete-node"), &n.0)?;
                 (ActionKind::DeleteNode { nodes }, format!("delete-node {}", n.0.join(",")))
             } else if let Some(s) = &a.spot_interruption {
-                let p = path.key("spot-interruption");
-                let nodes = self.node_list(&p.key("nodes"), &s.nodes.0)?;
-                let notice = s.notice.map_or(SimDuration::from_mins(2), |d| d.0);
-                let handler = match s.handler {
-                    None | Some(SpotHandlerFile::Drain) => SpotHandler::Drain,
-                    Some(SpotHandlerFile::None) => SpotHandler::None,
-                };
-                (
-                    ActionKind::SpotInterruption { nodes, notice, handler },
-                    format!("spot-interruption {}", s.nodes.0.join(",")),
-                )
+                self.spot_interruption(&path.key("spot-interruption"), s, at)?
             } else if let Some(t) = &a.taint {
                 let p = path.key("taint");
                 let nodes = self.node_list(&p.key("nodes"), &t.nodes.0)?;

@@ -7,6 +7,9 @@
 //! Every name is checked when it is resolved, and the error points at the place it was written.
 
 mod autoscaler;
+mod spot;
+
+pub(crate) use spot::handler as spot_handler;
 
 use crate::actions::Actions;
 use crate::error::{Problem, ScenarioError, did_you_mean, one_of};
@@ -321,8 +324,18 @@ impl<'a> Builder<'a> {
                     )),
                 ));
             }
-            let taints = self.taints(&path, pool.taints.as_deref())?;
+            let mut taints = self.taints(&path, pool.taints.as_deref())?;
             self.pool_autoscaling(&path, i, pool)?;
+            let mut labels = pool.labels.clone();
+            if let Some(provider) = self.pool_spot(&path, i, pool)? {
+                let (k, v) = provider.spot_label();
+                labels.get_or_insert_with(BTreeMap::new).insert(k.into(), v.into());
+                if let Some(t) = provider.spot_taint()
+                    && !taints.iter().any(|x| x.key == t.key && x.effect == t.effect)
+                {
+                    taints.push(t);
+                }
+            }
             let zones = pool.zones.clone().unwrap_or_default();
             self.cluster.pools.push(NodePool {
                 name: pool.name.clone(),
@@ -336,7 +349,7 @@ impl<'a> Builder<'a> {
                         .map_or(DEFAULT_EPHEMERAL_STORAGE, |q| q.0),
                     pods: pool.allocatable.pods.map_or(self.params.max_pods, |q| q.0),
                 },
-                labels: pool.labels.clone().unwrap_or_default(),
+                labels: labels.clone().unwrap_or_default(),
                 region: region.map(str::to_string),
                 taints: taints.clone(),
                 images: pool.images.iter().flatten().cloned().collect(),
@@ -352,7 +365,7 @@ impl<'a> Builder<'a> {
                     region,
                     Some(&pool.name),
                     &pool.allocatable,
-                    pool.labels.as_ref(),
+                    labels.as_ref(),
                     taints.clone(),
                     pool.images.as_deref(),
                     pool.unschedulable.unwrap_or(false),

@@ -125,6 +125,32 @@ pub(crate) struct NodePoolFile {
     pub max_count: Option<u32>,
     /// How long a node the autoscaler asks for takes to register (default 1 minute).
     pub provisioning: Option<DistFile>,
+    /// `regular` (the default) or `spot`.
+    pub priority: Option<PriorityFile>,
+    /// The cloud whose spot label, taint and notice a spot pool follows.
+    pub provider: Option<ProviderFile>,
+    /// What reacts to a spot interruption notice on the pool's nodes.
+    pub interruption_handler: Option<SpotHandlerFile>,
+    /// The kubelet's graceful node shutdown periods.
+    pub shutdown_grace_period: Option<Dur>,
+    pub shutdown_grace_period_critical_pods: Option<Dur>,
+}
+
+/// A node pool's `priority`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PriorityFile {
+    Regular,
+    Spot,
+}
+
+/// A node pool's `provider`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ProviderFile {
+    Aks,
+    Gke,
+    Eks,
 }
 
 /// `cluster.nodes[]`.
@@ -631,9 +657,16 @@ pub(crate) enum OutageModeFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SpotInterruptionFile {
-    pub nodes: NodeNames,
+    pub nodes: Option<NodeNames>,
     pub notice: Option<Dur>,
     pub handler: Option<SpotHandlerFile>,
+    /// With `ratePerHour`: the pool whose nodes are interrupted at random times.
+    pub pool: Option<String>,
+    #[serde(rename = "ratePerHour")]
+    pub rate_per_hour: Option<f64>,
+    /// With `ratePerHour`: how long the interruptions go on (default: to the end of the run).
+    #[serde(rename = "for")]
+    pub for_: Option<Dur>,
 }
 
 /// What reacts to a spot interruption notice.
@@ -641,6 +674,7 @@ pub(crate) struct SpotInterruptionFile {
 #[serde(rename_all = "lowercase")]
 pub(crate) enum SpotHandlerFile {
     Drain,
+    Shutdown,
     None,
 }
 

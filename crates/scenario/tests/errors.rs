@@ -1089,8 +1089,9 @@ fn node_fault_actions() {
         s.actions[7].kind,
         ActionKind::SpotInterruption {
             nodes: vec![NodeId(0)],
-            notice: SimDuration::from_mins(2),
-            handler: kubesim_model::SpotHandler::Drain
+            notice: None,
+            handler: None,
+            rate: None
         }
     );
     let ActionKind::Taint { taint, .. } = &s.actions[8].kind else { panic!() };

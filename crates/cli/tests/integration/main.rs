@@ -17,6 +17,7 @@ mod readme;
 mod rollouts;
 mod safety;
 mod scenarios;
+mod spot;
 mod support;
 mod sweep;
 mod topology_spread;

@@ -173,3 +173,46 @@ fn autoscaler_scale_down_removes_the_unneeded_nodes_only() {
     assert_eq!(metric(&out, "nodepool/general:nodes", 1200.0), 3);
     assert_eq!(events(&out, "EvictionByEvictionAPI").len(), 1);
 }
+
+#[test]
+fn spot_interruptions_shut_nodes_down_and_the_autoscaler_replaces_them() {
+    let out = run("spot-interruptions");
+    let recs = &out.trace.spot_interruptions;
+    // About one an hour for a day (a Poisson process: this seed draws 34).
+    assert!((15..=40).contains(&recs.len()), "{}", recs.len());
+    // GKE: a 30 s notice and the kubelet's graceful node shutdown on every one.
+    assert_eq!(events(&out, "NodeShutdown").len(), recs.len());
+    for r in recs {
+        assert_eq!(r.terminated, r.time + kubesim_engine::SimDuration::from_secs(30));
+        // The PDB (maxUnavailable 1) absorbs at most one of the node's pods: every further
+        // healthy pod lost is a violation.
+        assert!(r.pdb_violations + 1 >= r.pods && r.pdb_violations <= r.pods, "{r:?}");
+    }
+    // Every stopped web pod ended Failed with the shutdown's reason and message.
+    let terminated = out
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| {
+            p.status.reason.as_deref() == Some("Terminated")
+                && p.status.message.as_deref()
+                    == Some("Pod was terminated in response to imminent node shutdown.")
+                && p.status.phase == kubesim_model::PodPhase::Failed
+        })
+        .count() as u32;
+    assert_eq!(terminated, recs.iter().map(|r| r.pods).sum::<u32>());
+    // Each lost node is replaced: its pods fail 1 s after the notice, the next autoscaler
+    // loop (every 10 s) asks for a node, which registers 2 minutes later.
+    let s = kubesim_report::spot::summarize_spot(&out.trace, &out.cluster).expect("a summary");
+    assert_eq!(s.replaced, s.interruptions);
+    for i in &s.list {
+        let l = i.replacement_latency_ms.expect("replaced");
+        assert!((120_000..=132_000).contains(&l), "{i:?}");
+    }
+    // The pool never goes above maxCount 6 (the shutting-down node counts until deleted).
+    let col = out.trace.metrics.column("nodepool/spot:nodes").expect("column");
+    for t in (0..=86_400).step_by(60) {
+        let v = out.trace.metrics.value_at(col, kubesim_engine::SimTime(t * 1000)).unwrap();
+        assert!((3..=6).contains(&v), "{v} nodes at {t}s");
+    }
+}

@@ -60,11 +60,13 @@ pub struct NodeKubelet {
     images: ImagePuller,
     /// The pods this kubelet runs, by pod.
     pods: BTreeMap<PodId, PodWorker>,
+    /// A graceful node shutdown is under way: new pods are rejected.
+    shutting_down: bool,
 }
 
 impl NodeKubelet {
     fn new(rng: ChaCha8Rng) -> Self {
-        Self { rng, images: ImagePuller::default(), pods: BTreeMap::new() }
+        Self { rng, images: ImagePuller::default(), pods: BTreeMap::new(), shutting_down: false }
     }
 
     /// The pods this kubelet has a worker for, in id order.
@@ -114,7 +116,7 @@ impl Kubelet {
         f: impl FnOnce(&mut Ctx, &mut PodWorker) -> bool,
     ) {
         let Some(node) = w.cluster.pods[pod.index()].node else { return };
-        let NodeKubelet { rng, images, pods } = self.node(node);
+        let NodeKubelet { rng, images, pods, .. } = self.node(node);
         let Some(wk) = pods.get_mut(&pod) else { return };
         let mut cx = Ctx { w, rng, images, pod, node };
         if !f(&mut cx, wk) {
@@ -183,9 +185,53 @@ impl Kubelet {
         });
     }
 
+    /// The node's graceful node shutdown began (`nodeshutdown` manager): from now on its
+    /// `Admit` refuses every pod.
+    pub fn node_shutting_down(&mut self, node: NodeId) {
+        self.node(node).shutting_down = true;
+    }
+
+    /// The graceful node shutdown kills a pod (`killPodFunc` with a grace period override and
+    /// a status function): `DisruptionTarget=True` (`TerminationByKubelet`) now, its containers
+    /// stopped within `grace` seconds, then `Failed` with reason `Terminated` (see
+    /// [`crate::faults`]). A pod already stopping or done is left as it is.
+    pub fn shutdown_pod(&mut self, w: &mut World, pod: PodId, grace: u64) {
+        self.with_worker(w, pod, |cx, wk| {
+            if wk.term.is_some() || wk.done {
+                return true;
+            }
+            wk.shutdown = true;
+            api::set_pod_condition(
+                cx.w,
+                cx.pod,
+                kubesim_model::PodConditionType::DisruptionTarget,
+                kubesim_model::CondStatus::True,
+                "TerminationByKubelet",
+                pod_worker::NODE_SHUTDOWN_MESSAGE,
+            );
+            pod_worker::begin_pod_stop(cx, wk, Termination { grace, deleting: false });
+            !(wk.done && wk.term.is_some_and(|t| t.deleting))
+        });
+    }
+
     fn admit(&mut self, w: &mut World, pod: PodId, node: NodeId) {
         let epoch = self.epoch();
         let mut wk = PodWorker::new(&w.cluster.pods[pod.index()], epoch, w.now);
+        if self.node(node).shutting_down {
+            // `nodeshutdown` manager's `Admit`: rejected with `nodeShutdownNotAdmittedReason`;
+            // `rejectPod` records the message as is and prefixes the status message.
+            let now = w.now;
+            let msg = "Pod was rejected as the node is shutting down.";
+            let pm = &mut w.cluster.pods[pod.index()];
+            pm.status.reason = Some("NodeShutdown".to_string());
+            pm.status.message = Some(format!("Pod was rejected: {msg}"));
+            pm.status.start_time = Some(now);
+            api::set_pod_phase(w, pod, PodPhase::Failed);
+            w.record_pod(pod, EventType::Warning, "NodeShutdown", msg.to_string());
+            wk.done = true;
+            self.node(node).pods.insert(pod, wk);
+            return;
+        }
         if let Some((reason, msg)) = admission::check(w, pod, node) {
             let now = w.now;
             let pm = &mut w.cluster.pods[pod.index()];

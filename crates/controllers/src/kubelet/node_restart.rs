@@ -77,7 +77,7 @@ impl Kubelet {
                 }
             }
             let epoch = self.epoch();
-            let NodeKubelet { rng, images, pods } = self.node(node);
+            let NodeKubelet { rng, images, pods, .. } = self.node(node);
             let wk = pods.get_mut(&pod).expect("a worker");
             pod_worker::lose_runtime(wk, epoch, now);
             let mut cx = Ctx { w, rng, images, pod, node };

@@ -421,7 +421,12 @@ pub struct PodWorker {
     pub initialized: bool,
     /// Nothing more to do (terminal phase, or rejected).
     pub done: bool,
+    /// Stopped by the graceful node shutdown: it ends `Failed`, reason `Terminated`.
+    pub shutdown: bool,
 }
+
+/// The graceful node shutdown's pod status message (`nodeShutdownMessage`).
+pub const NODE_SHUTDOWN_MESSAGE: &str = "Pod was terminated in response to imminent node shutdown.";
 
 impl PodWorker {
     /// A worker for a pod the kubelet admits at `now`.
@@ -446,6 +451,7 @@ impl PodWorker {
             term: None,
             initialized: spec.init_containers.is_empty(),
             done: false,
+            shutdown: false,
         };
         wk.add_ephemeral(pod, now);
         wk
@@ -1338,6 +1344,10 @@ pub fn write_status(cx: &mut Ctx, wk: &PodWorker) {
     let (init, app) = (&status.init_container_statuses, &status.container_statuses);
     let phase = if status.phase.is_terminal() {
         status.phase
+    } else if wk.done && wk.term.is_some() && wk.shutdown {
+        // The graceful node shutdown's status function: Failed (the phase was not terminal
+        // yet), reason `Terminated` (set below).
+        PodPhase::Failed
     } else if wk.done && wk.term.is_some() {
         // A pod the kubelet has stopped for good is terminal: Succeeded if every app
         // container exited 0, else Failed (also when they never started).
@@ -1351,6 +1361,10 @@ pub fn write_status(cx: &mut Ctx, wk: &PodWorker) {
     let cr = status::containers_ready(&spec, init, app, phase);
     let ready = status::pod_ready(&spec, status, &cr);
     let initialized = status::initialized(&spec, init, app, phase);
+    if wk.shutdown && phase == PodPhase::Failed && !status.phase.is_terminal() {
+        status.reason = Some("Terminated".to_string());
+        status.message = Some(NODE_SHUTDOWN_MESSAGE.to_string());
+    }
     let w = &mut *cx.w;
     for (t, c) in [
         (PodConditionType::Initialized, &initialized),

@@ -640,8 +640,9 @@ fn spot_interruption_drains_then_the_cloud_deletes_the_node() {
             100,
             ActionKind::SpotInterruption {
                 nodes: vec![b1],
-                notice: SimDuration::from_mins(2),
-                handler: kubesim_model::SpotHandler::Drain,
+                notice: Some(SimDuration::from_mins(2)),
+                handler: Some(kubesim_model::SpotHandler::Drain),
+                rate: None,
             },
         )],
     )
