@@ -47,6 +47,21 @@ fn web(replicas: u32) -> kubesim_model::Workload {
         .build()
 }
 
+/// `evict-pod` of the `count` oldest web pods (`dryRun` as given).
+fn evict_web(count: u32, dry_run: bool) -> ActionKind {
+    ActionKind::EvictPod {
+        target: kubesim_model::PodTarget::Selector {
+            namespace: "default".into(),
+            selector: kubesim_model::LabelSelector::from_labels([("app", "web")]),
+            node: None,
+            count,
+            pick: kubesim_model::Pick::Oldest,
+        },
+        grace_period_seconds: None,
+        dry_run,
+    }
+}
+
 #[test]
 fn a_running_pod_that_is_not_ready_is_evicted_without_using_the_budget_when_it_is_met() {
     // web: 2 replicas (one per node: LeastAllocated), with a readiness probe every 10 s that
@@ -575,19 +590,8 @@ fn drain_grace_period_overrides_the_pods_own() {
 fn evict_pod_reports_the_api_answer() {
     // minAvailable 1 of 1: the eviction is refused with the API's message and cause (no
     // kubectl wording: no retry), and the pod stays.
-    let target = kubesim_model::PodTarget::Selector {
-        namespace: "default".into(),
-        selector: kubesim_model::LabelSelector::from_labels([("app", "web")]),
-        node: None,
-        count: 1,
-        pick: kubesim_model::Pick::Oldest,
-    };
     let s = with_pdbs(
-        scenario(
-            two_nodes(),
-            vec![web(1)],
-            vec![(30, ActionKind::EvictPod { target, grace_period_seconds: None, dry_run: false })],
-        ),
+        scenario(two_nodes(), vec![web(1)], vec![(30, evict_web(1, false))]),
         vec![PdbBuilder::new("web-pdb", "web").min_available(IntOrPercent::Int(1)).build()],
     );
     let out = kubesim_controllers::run(&s);
@@ -622,20 +626,12 @@ fn a_dry_run_eviction_answers_and_changes_nothing() {
     // the pod stays, no condition, no event, no eviction in the trace.
     // 40 s a real evict-pod of both pods: the first 201 (1 -> 0); the second 429 with the
     // status the API reads then (the controller has not re-synced: currentHealthy still 2).
-    let target = |count| kubesim_model::PodTarget::Selector {
-        namespace: "default".into(),
-        selector: kubesim_model::LabelSelector::from_labels([("app", "web")]),
-        node: None,
-        count,
-        pick: kubesim_model::Pick::Oldest,
-    };
-    let evict = |count, dry_run| ActionKind::EvictPod {
-        target: target(count),
-        grace_period_seconds: None,
-        dry_run,
-    };
     let s = with_pdbs(
-        scenario(two_nodes(), vec![web(2)], vec![(30, evict(1, true)), (40, evict(2, false))]),
+        scenario(
+            two_nodes(),
+            vec![web(2)],
+            vec![(30, evict_web(1, true)), (40, evict_web(2, false))],
+        ),
         vec![PdbBuilder::new("web-pdb", "web").min_available(IntOrPercent::Int(1)).build()],
     );
     let out = kubesim_controllers::run(&s);
@@ -760,19 +756,8 @@ fn traced_objects_show_every_write_even_two_at_one_instant() {
     // Eviction API writes the PDB's status (disruptionsAllowed 1 -> 0, the pod in
     // disruptedPods); then, at the same instant, the disruption controller re-syncs it as the
     // pod changed (currentHealthy 2 -> 1). Both writes are visible, in that order.
-    let target = kubesim_model::PodTarget::Selector {
-        namespace: "default".into(),
-        selector: kubesim_model::LabelSelector::from_labels([("app", "web")]),
-        node: None,
-        count: 1,
-        pick: kubesim_model::Pick::Oldest,
-    };
     let s = with_pdbs(
-        scenario(
-            two_nodes(),
-            vec![web(2)],
-            vec![(30, ActionKind::EvictPod { target, grace_period_seconds: None, dry_run: false })],
-        ),
+        scenario(two_nodes(), vec![web(2)], vec![(30, evict_web(1, false))]),
         vec![PdbBuilder::new("web-pdb", "web").min_available(IntOrPercent::Int(1)).build()],
     );
     let mut sim = kubesim_controllers::Simulation::new(&s);

@@ -5,6 +5,27 @@ use crate::support::*;
 use kubesim_model::build::{NodeBuilder, SpecBuilder, WorkloadBuilder};
 use kubesim_model::{ActionKind, NodeId};
 
+/// Two 2-CPU nodes, node-2 cordoned until an uncordon at 120 s, and a Deployment `web` of
+/// `replicas` pods asking 1 CPU each.
+fn cordoned_node_2_uncordoned_at_120s(replicas: u32) -> kubesim_model::Scenario {
+    let nodes = vec![
+        NodeBuilder::new("node-1").allocatable("2", "8Gi", 110).build(),
+        NodeBuilder::new("node-2").allocatable("2", "8Gi", 110).unschedulable().build(),
+    ];
+    scenario(
+        nodes,
+        vec![
+            WorkloadBuilder::deployment(
+                "web",
+                replicas,
+                SpecBuilder::new().requests("1", "1Gi").build(),
+            )
+            .build(),
+        ],
+        vec![(120, ActionKind::Uncordon { nodes: vec![NodeId(1)] })],
+    )
+}
+
 #[test]
 fn failed_scheduling_then_uncordon() {
     // Two 2-CPU nodes, node-2 cordoned; 3 pods asking 1 CPU each. node-1 takes two pods; the
@@ -12,18 +33,7 @@ fn failed_scheduling_then_uncordon() {
     //   "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable. ..."
     // Uncordoning node-2 at 120 s is a cluster change that moves the pod back; its back-off
     // (1 s after its last failure) has long expired, so it is scheduled at once.
-    let nodes = vec![
-        NodeBuilder::new("node-1").allocatable("2", "8Gi", 110).build(),
-        NodeBuilder::new("node-2").allocatable("2", "8Gi", 110).unschedulable().build(),
-    ];
-    let s = scenario(
-        nodes,
-        vec![
-            WorkloadBuilder::deployment("web", 3, SpecBuilder::new().requests("1", "1Gi").build())
-                .build(),
-        ],
-        vec![(120, ActionKind::Uncordon { nodes: vec![NodeId(1)] })],
-    );
+    let s = cordoned_node_2_uncordoned_at_120s(3);
     let out = kubesim_controllers::run(&s);
     let failed: Vec<_> =
         out.trace.events.iter().filter(|e| e.reason == "FailedScheduling").collect();
@@ -58,18 +68,7 @@ fn pods_of_one_template_fail_alike_until_the_cluster_changes() {
     // "cordoned". The first two fit node-2 one after the other, and the third sees node-2
     // full (a new message). It is tried again by the leftover flush: failed at 120 s,
     // unschedulable for > 5 min at the 450 s tick.
-    let nodes = vec![
-        NodeBuilder::new("node-1").allocatable("2", "8Gi", 110).build(),
-        NodeBuilder::new("node-2").allocatable("2", "8Gi", 110).unschedulable().build(),
-    ];
-    let s = scenario(
-        nodes,
-        vec![
-            WorkloadBuilder::deployment("web", 5, SpecBuilder::new().requests("1", "1Gi").build())
-                .build(),
-        ],
-        vec![(120, ActionKind::Uncordon { nodes: vec![NodeId(1)] })],
-    );
+    let s = cordoned_node_2_uncordoned_at_120s(5);
     let out = kubesim_controllers::run(&s);
     let cordoned = "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.";
     let full = "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.";
